@@ -1,0 +1,354 @@
+//! Standard Edition payment-batch files: customer-configured delimited files.
+//!
+//! Their columns, order, delimiter and quoting are chosen by each customer in Concur's
+//! "File Export Configuration", so the reader maps columns by *header name* through a
+//! [`BatchMapping`]. The defaults recognise the field names Concur offers (Account Code,
+//! Alpha Code, Amount Due Employee, Claim ID ...); a user can name other headers, or give
+//! 1-based column numbers for files without a header row.
+
+use crate::split::{Dialect, Field, Record};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+macro_rules! batch_fields {
+    ($( $(#[$m:meta])* $name:ident => $key:literal [$($alias:literal),*]; )*) => {
+        /// A role a payment-batch column can play.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum BatchField { $( $(#[$m])* $name, )* }
+        impl BatchField {
+            /// Every role.
+            pub const ALL: &'static [BatchField] = &[ $( BatchField::$name, )* ];
+            /// The key used in mapping files.
+            pub fn key(self) -> &'static str { match self { $( BatchField::$name => $key, )* } }
+            /// Header names recognised by default (compared case- and punctuation-insensitively).
+            pub fn default_headers(self) -> &'static [&'static str] {
+                match self { $( BatchField::$name => &[$($alias),*], )* }
+            }
+        }
+    };
+}
+
+batch_fields! {
+    /// GL account string of the line.
+    AccountCode => "account_code" ["Account Code", "Account", "GL Account", "Account String"];
+    /// Signed amount (negative = credit) of the line.
+    Amount => "amount" ["Tax Adjusted Posted Amount", "Amount", "Posted Amount", "Journal Amount"];
+    /// `DR`/`CR` (or `D`/`C`, `Debit`/`Credit`) indicator, when amounts are unsigned.
+    DebitCredit => "debit_credit" ["Debit/Credit", "Debit or Credit", "DR/CR", "Debit Credit Indicator"];
+    /// Debit amount in a two-column layout.
+    DebitAmount => "debit_amount" ["Debit", "Debit Amount"];
+    /// Credit amount in a two-column layout.
+    CreditAmount => "credit_amount" ["Credit", "Credit Amount"];
+    /// ISO currency code.
+    Currency => "currency" ["Alpha Code", "Currency", "Currency Code", "Currency Alpha Code"];
+    /// Employee id.
+    EmployeeId => "employee_id" ["Employee ID", "Employee Id", "Employee Number"];
+    /// Employee first name.
+    EmployeeFirstName => "employee_first_name" ["Employee First Name", "First Name"];
+    /// Employee last name.
+    EmployeeLastName => "employee_last_name" ["Employee Last Name", "Last Name"];
+    /// Expense report (claim) id.
+    ClaimId => "claim_id" ["Claim ID", "Report ID", "Claim Id"];
+    /// Payment code (payment type) of the entry.
+    PaymentCode => "payment_code" ["Payment Code", "Payment Type"];
+    /// Reimbursement method of the batch.
+    ReimbursementMethod => "reimbursement_method" ["Reimbursement Method"];
+    /// Claim payment reimbursement type.
+    ClaimPaymentReimbursementType => "claim_payment_reimbursement_type" ["Claim Payment Reimbursement Type"];
+    /// Report total due to the employee.
+    AmountDueEmployee => "amount_due_employee" ["Amount Due Employee"];
+    /// Report total the employee owes the company.
+    AmountDueCompany => "amount_due_company" ["Amount Due Company"];
+    /// Report total paid by the company.
+    AmountCompanyPaid => "amount_company_paid" ["Amount Company Paid"];
+    /// Confirmed payment amount.
+    PaymentConfirmedAmount => "payment_confirmed_amount" ["Payment Confirmed Amount"];
+    /// Tax code.
+    TaxCode => "tax_code" ["Tax Code"];
+    /// Posting or batch date.
+    Date => "date" ["Date", "Posting Date", "Batch Date", "Payment Date", "Transaction Date"];
+    /// Line description.
+    Description => "description" ["Description", "Memo", "Expense Type", "Line Description"];
+    /// Batch id.
+    BatchId => "batch_id" ["Batch ID", "Batch Id", "Batch Number"];
+}
+
+/// Where a role's column is: a header name, or a 1-based column number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ColumnSpec {
+    /// 1-based column number.
+    Number(u32),
+    /// Header name.
+    Name(String),
+}
+
+/// How to read a payment-batch file. Everything is optional: the defaults detect the
+/// delimiter and header row and recognise Concur's field names.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchMapping {
+    /// Field delimiter (`,`, `|`, `;`, `\t`); detected when absent.
+    pub delimiter: Option<char>,
+    /// Whether the first row holds column labels; detected when absent.
+    pub header: Option<bool>,
+    /// Role -> column, overriding or extending the default header names.
+    #[serde(default)]
+    pub columns: BTreeMap<BatchField, ColumnSpec>,
+}
+
+fn normalize(name: &[u8]) -> String {
+    crate::text::decode(name)
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(|c| c.to_lowercase())
+        .collect()
+}
+
+/// How many of `fields` are names the default mapping recognises.
+pub fn known_header_names<'a>(fields: impl Iterator<Item = &'a [u8]>) -> usize {
+    let known: Vec<String> = BatchField::ALL
+        .iter()
+        .flat_map(|f| f.default_headers().iter().map(|h| normalize(h.as_bytes())))
+        .collect();
+    fields.filter(|f| known.contains(&normalize(f))).count()
+}
+
+/// A mapping resolved against one file's header: role -> 0-based field index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchLayout {
+    /// Delimiter and quoting of the file.
+    pub dialect: Dialect,
+    /// Whether the first row is a header.
+    pub header: bool,
+    /// Column labels from the header row (empty without one).
+    pub labels: Vec<String>,
+    index: BTreeMap<BatchField, usize>,
+}
+
+/// Why a mapping cannot be applied to a file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MappingError {
+    /// A column named in the mapping is not in the header.
+    #[error("the mapping names column `{name}` for {field}, but the header has no such column")]
+    NoSuchHeader {
+        /// Mapping key.
+        field: &'static str,
+        /// Header name looked for.
+        name: String,
+    },
+    /// A required role has no column.
+    #[error("no column for {0}; name it in the batch mapping")]
+    Missing(&'static str),
+    /// A file without header needs numbered columns.
+    #[error("the file has no header row; give the mapping 1-based column numbers")]
+    NoHeader,
+}
+
+impl BatchLayout {
+    /// Resolves `mapping` against a file whose first record is `first`.
+    pub fn resolve(
+        mapping: &BatchMapping,
+        dialect: Dialect,
+        first: &Record<'_>,
+    ) -> Result<BatchLayout, MappingError> {
+        let header = mapping
+            .header
+            .unwrap_or_else(|| known_header_names(first.fields().map(|f| f.raw())) >= 2);
+        let labels: Vec<String> = if header {
+            first.fields().map(|f| f.text().trim().to_owned()).collect()
+        } else {
+            Vec::new()
+        };
+        let normalized: Vec<String> = labels.iter().map(|l| normalize(l.as_bytes())).collect();
+        let mut index = BTreeMap::new();
+        for &field in BatchField::ALL {
+            match mapping.columns.get(&field) {
+                Some(ColumnSpec::Number(n)) if *n >= 1 => {
+                    index.insert(field, *n as usize - 1);
+                }
+                Some(ColumnSpec::Number(_)) => return Err(MappingError::Missing(field.key())),
+                Some(ColumnSpec::Name(name)) => {
+                    if !header {
+                        return Err(MappingError::NoHeader);
+                    }
+                    let want = normalize(name.as_bytes());
+                    let i = normalized.iter().position(|n| *n == want).ok_or_else(|| {
+                        MappingError::NoSuchHeader {
+                            field: field.key(),
+                            name: name.clone(),
+                        }
+                    })?;
+                    index.insert(field, i);
+                }
+                None if header => {
+                    for h in field.default_headers() {
+                        let want = normalize(h.as_bytes());
+                        if let Some(i) = normalized.iter().position(|n| *n == want) {
+                            index.insert(field, i);
+                            break;
+                        }
+                    }
+                }
+                None => {}
+            }
+        }
+        if !index.contains_key(&BatchField::AccountCode) {
+            return Err(if header {
+                MappingError::Missing("account_code")
+            } else {
+                MappingError::NoHeader
+            });
+        }
+        let has_amount = index.contains_key(&BatchField::Amount)
+            || (index.contains_key(&BatchField::DebitAmount)
+                && index.contains_key(&BatchField::CreditAmount));
+        if !has_amount {
+            return Err(MappingError::Missing(
+                "amount (or debit_amount and credit_amount)",
+            ));
+        }
+        Ok(BatchLayout {
+            dialect,
+            header,
+            labels,
+            index,
+        })
+    }
+
+    /// 0-based index of `field`'s column.
+    pub fn index(&self, field: BatchField) -> Option<usize> {
+        self.index.get(&field).copied()
+    }
+
+    /// Label of the 0-based column `i` (header text, or `column N`).
+    pub fn label(&self, i: usize) -> String {
+        self.labels
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| format!("column {}", i + 1))
+    }
+
+    /// Mapped roles and their column indexes.
+    pub fn roles(&self) -> impl Iterator<Item = (BatchField, usize)> + '_ {
+        self.index.iter().map(|(f, i)| (*f, *i))
+    }
+}
+
+/// A typed view of one payment-batch row.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchRow<'a, 'l> {
+    record: Record<'a>,
+    layout: &'l BatchLayout,
+}
+
+impl<'a, 'l> BatchRow<'a, 'l> {
+    /// Wraps a record read under `layout`.
+    pub fn new(record: Record<'a>, layout: &'l BatchLayout) -> Self {
+        BatchRow { record, layout }
+    }
+
+    /// The underlying record.
+    pub fn record(&self) -> &Record<'a> {
+        &self.record
+    }
+
+    /// The field playing `role`, if mapped and present.
+    pub fn get(&self, role: BatchField) -> Option<Field<'a>> {
+        self.layout.index(role).and_then(|i| self.record.field(i))
+    }
+
+    /// The text of `role` (empty when unmapped or absent).
+    pub fn text(&self, role: BatchField) -> String {
+        self.get(role)
+            .map(|f| f.text().trim().to_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// Detects the delimiter of a header line: the candidate occurring most often outside quotes.
+pub fn detect_delimiter(line: &[u8]) -> u8 {
+    let mut counts = [0usize; 4];
+    let cands = [b',', b'|', b'\t', b';'];
+    let mut in_quotes = false;
+    for &b in line {
+        if b == b'"' {
+            in_quotes = !in_quotes;
+        } else if !in_quotes && let Some(i) = cands.iter().position(|&c| c == b) {
+            counts[i] += 1;
+        }
+    }
+    let best = (0..4).max_by_key(|&i| (counts[i], 3 - i)).unwrap_or(0);
+    cands[best]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::split::Splitter;
+
+    fn first(text: &[u8], d: Dialect) -> (Splitter, Dialect) {
+        let mut s = Splitter::new(d);
+        s.feed(text);
+        s.finish();
+        (s, d)
+    }
+
+    #[test]
+    fn default_mapping_finds_concur_field_names() {
+        let text = b"Employee ID,Claim ID,Account Code,Alpha Code,Tax Adjusted Posted Amount\n";
+        let d = Dialect {
+            delimiter: detect_delimiter(text),
+            quote: Some(b'"'),
+        };
+        assert_eq!(d.delimiter, b',');
+        let (mut s, d) = first(text, d);
+        let rec = s.next_record().unwrap().unwrap();
+        let layout = BatchLayout::resolve(&BatchMapping::default(), d, &rec).unwrap();
+        assert!(layout.header);
+        assert_eq!(layout.index(BatchField::AccountCode), Some(2));
+        assert_eq!(layout.index(BatchField::Amount), Some(4));
+        assert_eq!(layout.index(BatchField::Currency), Some(3));
+    }
+
+    #[test]
+    fn numbered_mapping_without_header() {
+        let mut m = BatchMapping {
+            header: Some(false),
+            ..Default::default()
+        };
+        m.columns
+            .insert(BatchField::AccountCode, ColumnSpec::Number(1));
+        m.columns.insert(BatchField::Amount, ColumnSpec::Number(2));
+        let (mut s, d) = first(
+            b"6200;12.50\n",
+            Dialect {
+                delimiter: b';',
+                quote: Some(b'"'),
+            },
+        );
+        let rec = s.next_record().unwrap().unwrap();
+        let layout = BatchLayout::resolve(&m, d, &rec).unwrap();
+        assert!(!layout.header);
+        assert_eq!(
+            BatchRow::new(rec, &layout).text(BatchField::Amount),
+            "12.50"
+        );
+    }
+
+    #[test]
+    fn missing_columns_are_named() {
+        let (mut s, d) = first(b"Employee ID,Claim ID\n", Dialect::CSV);
+        let rec = s.next_record().unwrap().unwrap();
+        assert_eq!(
+            BatchLayout::resolve(&BatchMapping::default(), d, &rec).unwrap_err(),
+            MappingError::Missing("account_code")
+        );
+        let mut m = BatchMapping::default();
+        m.columns
+            .insert(BatchField::AccountCode, ColumnSpec::Name("GL".into()));
+        let err = BatchLayout::resolve(&m, d, &rec).unwrap_err();
+        assert!(err.to_string().contains("`GL`"), "{err}");
+    }
+}

@@ -1,0 +1,349 @@
+//! Findings: everything wrong (or worth knowing) about an input, each with a stable code.
+
+use serde::Serialize;
+use std::fmt;
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; nothing to fix.
+    Info,
+    /// Suspicious; posting can go ahead after a look.
+    Warning,
+    /// Wrong; do not post until fixed.
+    Error,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        })
+    }
+}
+
+/// Which family a code belongs to; it becomes the code's prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Family {
+    /// Reading the input at all (`IO`).
+    Io,
+    /// Zip archives (`ZIP`).
+    Zip,
+    /// Text encoding (`ENC`).
+    Enc,
+    /// Splitting and quoting (`SPL`).
+    Spl,
+    /// SAE files (`SAE`).
+    Sae,
+    /// PRAE files (`PRA`).
+    Prae,
+    /// Payment-batch files (`BAT`).
+    Batch,
+    /// Attendee extracts (`ATT`).
+    Attendee,
+    /// Journals built from an extract (`JNL`); used by `ledgerline-journal`.
+    Journal,
+}
+
+impl Family {
+    /// The three-letter prefix of codes in this family.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Family::Io => "IO",
+            Family::Zip => "ZIP",
+            Family::Enc => "ENC",
+            Family::Spl => "SPL",
+            Family::Sae => "SAE",
+            Family::Prae => "PRA",
+            Family::Batch => "BAT",
+            Family::Attendee => "ATT",
+            Family::Journal => "JNL",
+        }
+    }
+}
+
+macro_rules! checks {
+    ($( $(#[$m:meta])* $name:ident = $num:literal, $sev:ident, $title:literal; )*) => {
+        /// Every check the readers and validators perform. A check has a number, a default
+        /// severity and a one-line title; with a [`Family`] it forms a stable code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Check { $( $(#[$m])* $name, )* }
+        impl Check {
+            /// Every check, for documentation.
+            pub const ALL: &'static [Check] = &[ $( Check::$name, )* ];
+            /// The check's number (the digits of its code).
+            pub fn number(self) -> u16 { match self { $( Check::$name => $num, )* } }
+            /// Default severity.
+            pub fn severity(self) -> Severity { match self { $( Check::$name => Severity::$sev, )* } }
+            /// One-line description.
+            pub fn title(self) -> &'static str { match self { $( Check::$name => $title, )* } }
+        }
+    };
+}
+
+checks! {
+    /// The input could not be read.
+    Unreadable = 1, Error, "input could not be read";
+    /// The content is not a known extract.
+    UnknownKind = 2, Error, "not a recognised Concur extract";
+    /// The input is empty.
+    EmptyFile = 3, Error, "file is empty";
+    /// A line is unreasonably long.
+    LineTooLong = 4, Error, "line too long";
+    /// The archive is corrupt.
+    BadArchive = 10, Error, "zip archive cannot be read";
+    /// Inflated size over the limit.
+    ArchiveTooLarge = 11, Error, "zip inflates beyond the size limit";
+    /// Compression ratio over the limit.
+    ArchiveRatio = 12, Error, "zip entry compression ratio beyond the limit";
+    /// An entry was not read.
+    ArchiveEntrySkipped = 13, Warning, "zip entry not read";
+    /// Bytes that are not UTF-8.
+    NotUtf8 = 20, Warning, "bytes are not UTF-8; read as Windows-1252";
+    /// Control characters in a value.
+    ControlChar = 21, Warning, "control character in a value";
+    /// Tab characters in a value.
+    TabChar = 22, Info, "tab character in a value";
+    /// A quoted field never closes.
+    UnterminatedQuote = 30, Error, "quoted value not closed before the end of the line";
+    /// A quote inside a quoted value that is not doubled.
+    StrayQuote = 31, Warning, "quote inside a quoted value is not doubled";
+    /// An unquoted value ends in a quote.
+    QuoteAtFieldEnd = 32, Warning, "value ends with a quote that opens nowhere";
+    /// The last line has no terminator.
+    UnterminatedLine = 33, Warning, "last line has no line terminator (truncated file?)";
+    /// A blank line.
+    BlankLine = 34, Warning, "blank line";
+    /// No header line first.
+    HeaderMissing = 101, Error, "first line is not the EXTRACT header";
+    /// A second header.
+    HeaderRepeated = 102, Error, "EXTRACT header appears more than once";
+    /// Header with the wrong number of fields.
+    HeaderFieldCount = 103, Error, "EXTRACT header has the wrong number of fields";
+    /// A line that is neither header nor detail.
+    UnknownRecord = 104, Error, "line is neither EXTRACT nor DETAIL";
+    /// No detail rows.
+    NoDetails = 105, Info, "extract has no detail rows";
+    /// Header count differs from rows.
+    RecordCount = 110, Error, "record count in header differs from the number of detail rows";
+    /// Header total differs from the sum of amounts.
+    JournalTotal = 111, Error, "journal amount total in header differs from the sum of journal amounts";
+    /// Row batch id differs from header.
+    BatchIdMismatch = 112, Error, "batch id differs from the header";
+    /// Row batch date differs from header.
+    BatchDateMismatch = 113, Error, "batch date differs from the header";
+    /// Wrong number of fields on a row.
+    FieldCount = 120, Error, "detail row has the wrong number of fields";
+    /// Older layout with fewer columns.
+    OlderLayout = 121, Warning, "older layout with fewer columns than the current specification";
+    /// Bad date.
+    BadDate = 130, Error, "invalid date";
+    /// Bad number.
+    BadNumber = 131, Error, "invalid number";
+    /// Too many decimals.
+    TooManyDecimals = 132, Error, "more than 8 decimal places";
+    /// Bad Y/N flag.
+    BadFlag = 133, Warning, "flag is neither Y nor N";
+    /// Bad DR/CR.
+    BadDebitCredit = 134, Error, "debit/credit indicator is neither DR nor CR";
+    /// DR/CR disagrees with amount sign.
+    SignMismatch = 135, Error, "debit/credit indicator disagrees with the sign of the amount";
+    /// Unknown currency.
+    BadCurrency = 136, Error, "not an ISO 4217 currency code";
+    /// Value longer than the specification allows.
+    TooLong = 137, Warning, "value longer than the specification allows";
+    /// Required value missing.
+    RequiredEmpty = 138, Error, "required value is empty";
+    /// Bad country code.
+    BadCountry = 139, Warning, "not a two-letter country code";
+    /// Value in a reserved column.
+    ReservedNotEmpty = 140, Info, "value in a column reserved for future use";
+    /// Report-level field differs within a report.
+    ReportInconsistent = 150, Error, "report-level value differs between lines of the same report";
+    /// Duplicate sequence number.
+    DuplicateSequence = 151, Error, "sequence number used twice";
+    /// Report lines not contiguous.
+    ReportNotContiguous = 152, Warning, "lines of one report are not contiguous";
+    /// Required batch column missing.
+    BatchColumnMissing = 160, Error, "payment-batch file lacks a column the mapping requires";
+    /// Batch file without header and without index mapping.
+    BatchNoHeader = 161, Error, "payment-batch file has no header row and the mapping gives no column numbers";
+    /// Attendee extract.
+    AttendeeExtract = 170, Info, "Standard Attendee Detail extract: carries no postings";
+    /// Classification failed (journal crate).
+    Unclassified = 201, Error, "line fits no posting kind";
+    /// Reconciliation failed (journal crate).
+    Reconciliation = 202, Error, "journal does not reconcile with Concur's report totals";
+    /// Journal does not balance (journal crate).
+    Unbalanced = 203, Error, "journal does not balance";
+    /// Rules problem (journal crate).
+    Rules = 204, Error, "rules file cannot be applied";
+}
+
+/// A stable finding code such as `SAE110`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Code {
+    /// Prefix family.
+    pub family: Family,
+    /// The check.
+    pub check: Check,
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{:03}", self.family.prefix(), self.check.number())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A column reference inside a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ColumnRef {
+    /// 1-based column number.
+    pub number: u32,
+    /// Column name (from the schema, or the header row of a payment-batch file).
+    pub name: String,
+}
+
+/// One problem (or notice) about an input, with its position.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Stable code, e.g. `SAE110`.
+    pub code: Code,
+    /// Severity.
+    pub severity: Severity,
+    /// The input's display name (path, `archive.zip!entry`, or `-`).
+    pub file: String,
+    /// 1-based line, where the finding is about one line.
+    pub line: Option<u64>,
+    /// 0-based byte offset of that line in the input.
+    pub byte: Option<u64>,
+    /// The column, where the finding is about one value.
+    pub column: Option<ColumnRef>,
+    /// A sentence a finance person understands.
+    pub message: String,
+}
+
+impl Finding {
+    /// A finding for `check` in `family`, at the check's default severity.
+    pub fn new(family: Family, check: Check, file: &str, message: impl Into<String>) -> Self {
+        Finding {
+            code: Code { family, check },
+            severity: check.severity(),
+            file: file.to_owned(),
+            line: None,
+            byte: None,
+            column: None,
+            message: message.into(),
+        }
+    }
+
+    /// Sets the line position.
+    pub fn at(mut self, pos: crate::Position) -> Self {
+        self.line = Some(pos.line);
+        self.byte = Some(pos.byte);
+        self
+    }
+
+    /// Sets the column.
+    pub fn column(mut self, number: u32, name: impl Into<String>) -> Self {
+        self.column = Some(ColumnRef {
+            number,
+            name: name.into(),
+        });
+        self
+    }
+
+    /// Overrides the severity.
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(l) = self.line {
+            write!(f, ":{l}")?;
+        }
+        write!(f, ": {} {}", self.severity, self.code)?;
+        if let Some(c) = &self.column {
+            write!(f, " [col {} {}]", c.number, c.name)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Collects findings with a cap, counting what it had to drop.
+#[derive(Debug, Default, Clone)]
+pub struct Findings {
+    items: Vec<Finding>,
+    limit: usize,
+    dropped: usize,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+}
+
+impl Findings {
+    /// A collector keeping at most `limit` findings (all are still counted).
+    pub fn with_limit(limit: usize) -> Self {
+        Findings {
+            limit,
+            ..Default::default()
+        }
+    }
+
+    /// Records a finding.
+    pub fn push(&mut self, f: Finding) {
+        match f.severity {
+            Severity::Error => self.errors += 1,
+            Severity::Warning => self.warnings += 1,
+            Severity::Info => self.infos += 1,
+        }
+        if self.items.len() < self.limit {
+            self.items.push(f);
+        } else {
+            self.dropped += 1;
+        }
+    }
+
+    /// The findings kept, in the order found.
+    pub fn items(&self) -> &[Finding] {
+        &self.items
+    }
+
+    /// Consumes the collector.
+    pub fn into_items(self) -> Vec<Finding> {
+        self.items
+    }
+
+    /// Findings counted but not kept.
+    pub fn dropped(&self) -> usize {
+        self.dropped
+    }
+
+    /// Number of errors (kept or not).
+    pub fn errors(&self) -> usize {
+        self.errors
+    }
+
+    /// Number of warnings (kept or not).
+    pub fn warnings(&self) -> usize {
+        self.warnings
+    }
+
+    /// Number of infos (kept or not).
+    pub fn infos(&self) -> usize {
+        self.infos
+    }
+}

@@ -1,0 +1,202 @@
+//! [`ExtractReader`]: drives the splitter from any `Read` and knows what kind of file it reads.
+
+use crate::batch::{BatchLayout, BatchMapping, MappingError};
+use crate::detect::{Detected, detect};
+use crate::split::{Dialect, Record, SplitError, Splitter};
+use std::io::Read;
+
+/// Bytes read per chunk.
+pub const CHUNK: usize = 1 << 20;
+/// Bytes looked at to detect the kind of a file.
+pub const DETECT_PREFIX: usize = 64 << 10;
+
+/// What an input holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExtractKind {
+    /// An SAE (Expense) file.
+    Sae {
+        /// Field count of the first detail row, if any (400 in the current layout).
+        columns: Option<usize>,
+    },
+    /// A PRAE (Invoice) file.
+    Prae,
+    /// A Standard Edition payment-batch file, with its resolved column layout.
+    PaymentBatch(Box<BatchLayout>),
+    /// A Standard Attendee Detail extract (no postings).
+    Attendee,
+    /// An empty input.
+    Empty,
+}
+
+impl ExtractKind {
+    /// A short human name.
+    pub fn label(&self) -> &'static str {
+        match self {
+            ExtractKind::Sae { .. } => "SAE",
+            ExtractKind::Prae => "PRAE",
+            ExtractKind::PaymentBatch(_) => "payment batch",
+            ExtractKind::Attendee => "attendee detail",
+            ExtractKind::Empty => "empty",
+        }
+    }
+}
+
+/// Why an input cannot be read as an extract.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The underlying reader failed.
+    #[error("read failed: {0}")]
+    Io(#[from] std::io::Error),
+    /// A line was too long.
+    #[error(transparent)]
+    Split(#[from] SplitError),
+    /// The content is not a known extract.
+    #[error("not a recognised Concur extract: {0}")]
+    UnknownKind(String),
+    /// A payment-batch mapping does not fit the file.
+    #[error("payment-batch mapping: {0}")]
+    Mapping(#[from] MappingError),
+}
+
+/// Options for [`ExtractReader`].
+#[derive(Debug, Clone, Default)]
+pub struct ReaderOptions {
+    /// Mapping for payment-batch files.
+    pub batch: BatchMapping,
+    /// Read payment-batch files with this mapping even when no header names are recognised.
+    pub force_batch: bool,
+}
+
+/// Streams records from one input, after detecting what it is.
+pub struct ExtractReader<R> {
+    name: String,
+    inner: R,
+    splitter: Splitter,
+    kind: ExtractKind,
+    eof: bool,
+}
+
+impl<R: Read> ExtractReader<R> {
+    /// Opens `inner` with default options.
+    pub fn new(name: &str, inner: R) -> Result<Self, ReadError> {
+        Self::with_options(name, inner, &ReaderOptions::default())
+    }
+
+    /// Opens `inner`: reads enough to detect the kind, and for payment-batch files resolves
+    /// the column mapping against the header row.
+    pub fn with_options(name: &str, mut inner: R, opts: &ReaderOptions) -> Result<Self, ReadError> {
+        let mut splitter = Splitter::new(Dialect::PIPE);
+        let mut eof = false;
+        while splitter.pending().len() < DETECT_PREFIX
+            && splitter.pending().iter().filter(|&&b| b == b'\n').count() < 2
+        {
+            if splitter.read_from(&mut inner, DETECT_PREFIX)? == 0 {
+                eof = true;
+                break;
+            }
+        }
+        let detected = detect(splitter.pending());
+        let kind = match detected {
+            Detected::Zip => {
+                return Err(ReadError::UnknownKind(
+                    "a zip archive inside this input (nested archives are not read)".into(),
+                ));
+            }
+            Detected::Empty => ExtractKind::Empty,
+            Detected::Sae { columns } => ExtractKind::Sae { columns },
+            Detected::Prae => ExtractKind::Prae,
+            Detected::Attendee => ExtractKind::Attendee,
+            Detected::PaymentBatch { dialect } => batch_kind(&mut splitter, dialect, opts)?,
+            Detected::Unknown if opts.force_batch => {
+                let first = splitter
+                    .pending()
+                    .split(|&b| b == b'\n')
+                    .next()
+                    .unwrap_or_default();
+                let dialect = Dialect {
+                    delimiter: match opts.batch.delimiter {
+                        Some(c) if c.is_ascii() => c as u8,
+                        _ => crate::batch::detect_delimiter(first),
+                    },
+                    quote: Some(b'"'),
+                };
+                batch_kind(&mut splitter, dialect, opts)?
+            }
+            Detected::Unknown => {
+                return Err(ReadError::UnknownKind(
+                    "the first line is neither an EXTRACT header, a DETAIL row, nor a header row with payment-batch field names".into(),
+                ));
+            }
+        };
+        Ok(ExtractReader {
+            name: name.to_owned(),
+            inner,
+            splitter,
+            kind,
+            eof,
+        })
+    }
+
+    /// The input's display name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// What the input holds.
+    pub fn kind(&self) -> &ExtractKind {
+        &self.kind
+    }
+
+    /// Whether the input started with a UTF-8 byte-order mark.
+    pub fn had_bom(&self) -> bool {
+        self.splitter.had_bom()
+    }
+
+    /// Bytes consumed as records so far.
+    pub fn offset(&self) -> u64 {
+        self.splitter.offset()
+    }
+
+    /// The next record, or `None` at the end of input.
+    pub fn next_record(&mut self) -> Result<Option<Record<'_>>, ReadError> {
+        loop {
+            if self.splitter.ready()? {
+                break;
+            }
+            if self.eof {
+                return Ok(None);
+            }
+            if self.splitter.read_from(&mut self.inner, CHUNK)? == 0 {
+                self.eof = true;
+            }
+        }
+        Ok(self.splitter.next_record()?)
+    }
+}
+
+fn batch_kind(
+    splitter: &mut Splitter,
+    detected: Dialect,
+    opts: &ReaderOptions,
+) -> Result<ExtractKind, ReadError> {
+    let dialect = match opts.batch.delimiter {
+        Some(c) if c.is_ascii() => Dialect {
+            delimiter: c as u8,
+            ..detected
+        },
+        _ => detected,
+    };
+    splitter.set_dialect(dialect);
+    let first = splitter
+        .pending()
+        .split(|&b| b == b'\n')
+        .next()
+        .unwrap_or_default();
+    let first = first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(first);
+    let first = first.strip_suffix(b"\r").unwrap_or(first);
+    let mut spans = Vec::new();
+    let flags = crate::split::split_line(first, dialect, &mut spans);
+    let rec = Record::new(first, &spans, crate::Position::default(), flags);
+    let layout = BatchLayout::resolve(&opts.batch, dialect, &rec)?;
+    Ok(ExtractKind::PaymentBatch(Box::new(layout)))
+}

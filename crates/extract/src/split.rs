@@ -1,0 +1,765 @@
+//! The sans-IO splitter: bytes in, records of borrowed fields out.
+//!
+//! [`Splitter`] knows nothing about files or sockets. It is fed byte chunks of any size
+//! (a file read, a zip entry, an HTTP body) and yields one [`Record`] per line, whose
+//! fields borrow from its internal buffer. The same code therefore serves every source,
+//! and chunk boundaries never change the result.
+//!
+//! Quoting follows what real SAE files do (see the README): a field that *starts* with the
+//! quote character is quoted and may contain delimiters and doubled quotes; a quote anywhere
+//! else is literal text (`111"1111`). A line terminator always ends a record, so one bad quote
+//! can never swallow the rest of a file; an unterminated quoted field is reported instead.
+
+use crate::Position;
+use memchr::{memchr, memchr2};
+
+/// Minimal bitflags without a dependency.
+macro_rules! bitflags_lite {
+    (
+        $(#[$m:meta])* pub struct $name:ident: $t:ty {
+            $( $(#[$fm:meta])* const $f:ident = $v:expr; )*
+        }
+    ) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+        pub struct $name($t);
+        impl $name {
+            $( $(#[$fm])* pub const $f: $name = $name($v); )*
+            /// No flag set.
+            pub const fn empty() -> Self { $name(0) }
+            /// Whether every flag of `other` is set.
+            pub const fn contains(self, other: $name) -> bool { self.0 & other.0 == other.0 }
+            /// Whether no flag is set.
+            pub const fn is_empty(self) -> bool { self.0 == 0 }
+            /// Sets the flags of `other`.
+            pub fn insert(&mut self, other: $name) { self.0 |= other.0; }
+        }
+    };
+}
+
+/// Delimiter and quote character of a delimited text file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dialect {
+    /// Field delimiter, `|` for SAE and PRAE.
+    pub delimiter: u8,
+    /// Quote character, or `None` when quotes are never special.
+    pub quote: Option<u8>,
+}
+
+impl Dialect {
+    /// The pipe-delimited, `"`-quoted dialect of SAE and PRAE files.
+    pub const PIPE: Dialect = Dialect {
+        delimiter: b'|',
+        quote: Some(b'"'),
+    };
+    /// Comma-separated values with `"` quoting.
+    pub const CSV: Dialect = Dialect {
+        delimiter: b',',
+        quote: Some(b'"'),
+    };
+}
+
+impl Default for Dialect {
+    fn default() -> Self {
+        Dialect::PIPE
+    }
+}
+
+/// Where one field lies inside its record's raw line, and how it is quoted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldSpan {
+    start: u32,
+    end: u32,
+    quoting: Quoting,
+}
+
+/// How a field was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quoting {
+    /// No quotes: the raw bytes are the value.
+    Plain,
+    /// Wrapped in quotes without doubled quotes inside: the inner bytes are the value.
+    Quoted,
+    /// Wrapped in quotes with doubled quotes inside: the value needs unescaping.
+    QuotedEscaped,
+}
+
+bitflags_lite! {
+    /// Irregularities the splitter noticed on a line. They never stop reading; a validator
+    /// turns them into findings.
+    pub struct LineFlags: u8 {
+        /// A quoted field reached the end of the line without its closing quote.
+        const UNTERMINATED_QUOTE = 1;
+        /// A quote inside a quoted field was followed by neither a quote nor a delimiter.
+        const STRAY_QUOTE_IN_QUOTED = 2;
+        /// An unquoted field ends with a quote, a sign that a value with delimiters was
+        /// quoted on one side only.
+        const QUOTE_AT_FIELD_END = 4;
+        /// The line ended with CRLF.
+        const CRLF = 8;
+        /// The last line of the input has no line terminator.
+        const UNTERMINATED_LINE = 16;
+    }
+}
+
+/// Errors the splitter itself can raise (input it refuses to buffer).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SplitError {
+    /// A single line exceeded the configured maximum; the input is probably not a text extract.
+    #[error("line {line} is longer than {max} bytes without a line terminator")]
+    LineTooLong {
+        /// 1-based line number.
+        line: u64,
+        /// The configured limit in bytes.
+        max: usize,
+    },
+}
+
+/// Default upper bound for one line (16 MiB).
+pub const DEFAULT_MAX_LINE: usize = 16 << 20;
+
+/// A push-driven splitter of delimited text into records.
+///
+/// ```
+/// use ledgerline_extract::split::{Dialect, Splitter};
+/// let mut s = Splitter::new(Dialect::PIPE);
+/// s.feed(b"a|\"b|c\"|d\r\nsecond");
+/// s.finish();
+/// let rec = s.next_record().unwrap().unwrap();
+/// assert_eq!(rec.len(), 3);
+/// assert_eq!(&*rec.field(1).unwrap().bytes(), b"b|c");
+/// assert_eq!(rec.position().line, 1);
+/// let rec = s.next_record().unwrap().unwrap();
+/// assert_eq!(&*rec.field(0).unwrap().bytes(), b"second");
+/// assert!(s.next_record().unwrap().is_none());
+/// ```
+#[derive(Debug)]
+pub struct Splitter {
+    dialect: Dialect,
+    buf: Vec<u8>,
+    /// Start of the unconsumed data in `buf`.
+    start: usize,
+    /// Bytes after `start` already known to hold no line terminator.
+    scanned: usize,
+    fields: Vec<FieldSpan>,
+    /// Line number of the next record.
+    line: u64,
+    /// Stream offset of `buf[start]`.
+    offset: u64,
+    eof: bool,
+    bom_checked: bool,
+    had_bom: bool,
+    max_line: usize,
+}
+
+impl Splitter {
+    /// A splitter for `dialect` with the default line-length limit.
+    pub fn new(dialect: Dialect) -> Self {
+        Splitter {
+            dialect,
+            buf: Vec::with_capacity(1 << 16),
+            start: 0,
+            scanned: 0,
+            fields: Vec::with_capacity(512),
+            line: 1,
+            offset: 0,
+            eof: false,
+            bom_checked: false,
+            had_bom: false,
+            max_line: DEFAULT_MAX_LINE,
+        }
+    }
+
+    /// Sets the longest line accepted before [`SplitError::LineTooLong`].
+    pub fn with_max_line(mut self, max: usize) -> Self {
+        self.max_line = max.max(1);
+        self
+    }
+
+    /// The dialect in use.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Changes the dialect for the records not yet returned.
+    pub fn set_dialect(&mut self, dialect: Dialect) {
+        self.dialect = dialect;
+    }
+
+    /// Whether the input started with a UTF-8 byte-order mark (known once data was fed).
+    pub fn had_bom(&self) -> bool {
+        self.had_bom
+    }
+
+    fn compact(&mut self) {
+        if self.start > 0 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+    }
+
+    /// Appends a chunk of input.
+    pub fn feed(&mut self, chunk: &[u8]) {
+        self.compact();
+        self.buf.extend_from_slice(chunk);
+    }
+
+    /// Reads one chunk from `reader` straight into the buffer; returns the bytes read
+    /// (0 at end of input, after which [`finish`](Self::finish) is called automatically).
+    pub fn read_from<R: std::io::Read + ?Sized>(
+        &mut self,
+        reader: &mut R,
+        chunk: usize,
+    ) -> std::io::Result<usize> {
+        self.compact();
+        let old = self.buf.len();
+        self.buf.resize(old + chunk, 0);
+        let n = loop {
+            match reader.read(&mut self.buf[old..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.buf.truncate(old);
+                    return Err(e);
+                }
+            }
+        };
+        self.buf.truncate(old + n);
+        if n == 0 {
+            self.finish();
+        }
+        Ok(n)
+    }
+
+    /// Declares the end of input: a last line without terminator becomes a record.
+    pub fn finish(&mut self) {
+        self.eof = true;
+    }
+
+    /// Whether the input has ended and every record was returned.
+    pub fn is_done(&self) -> bool {
+        self.eof && self.start >= self.buf.len()
+    }
+
+    /// Bytes buffered but not yet returned as records.
+    pub fn pending(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+
+    /// Stream offset of the next unreturned byte.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Whether [`next_record`](Self::next_record) would return a record now.
+    pub fn ready(&mut self) -> Result<bool, SplitError> {
+        let avail = &self.buf[self.start..];
+        if avail.is_empty() {
+            return Ok(false);
+        }
+        if let Some(i) = memchr(b'\n', &avail[self.scanned..]) {
+            // Remember how far we looked, so next_record does not search again.
+            self.scanned += i;
+            return Ok(true);
+        }
+        self.scanned = avail.len();
+        if avail.len() > self.max_line {
+            return Err(SplitError::LineTooLong {
+                line: self.line,
+                max: self.max_line,
+            });
+        }
+        Ok(self.eof)
+    }
+
+    /// The next complete record, `Ok(None)` when more input is needed (or the input ended).
+    pub fn next_record(&mut self) -> Result<Option<Record<'_>>, SplitError> {
+        if !self.bom_checked {
+            let avail = &self.buf[self.start..];
+            if avail.len() < 3 && !self.eof && b"\xEF\xBB\xBF".starts_with(avail) {
+                return Ok(None);
+            }
+            self.bom_checked = true;
+            if avail.starts_with(b"\xEF\xBB\xBF") {
+                self.had_bom = true;
+                self.start += 3;
+                self.offset += 3;
+            }
+        }
+        let avail = &self.buf[self.start..];
+        let (line_end, next_start, mut flags) = match memchr(b'\n', &avail[self.scanned..]) {
+            Some(i) => {
+                let nl = self.scanned + i;
+                if nl > 0 && avail[nl - 1] == b'\r' {
+                    (nl - 1, nl + 1, LineFlags::CRLF)
+                } else {
+                    (nl, nl + 1, LineFlags::empty())
+                }
+            }
+            None => {
+                if avail.len() > self.max_line {
+                    return Err(SplitError::LineTooLong {
+                        line: self.line,
+                        max: self.max_line,
+                    });
+                }
+                if !self.eof || avail.is_empty() {
+                    self.scanned = avail.len();
+                    return Ok(None);
+                }
+                let mut end = avail.len();
+                if avail[end - 1] == b'\r' {
+                    end -= 1;
+                }
+                (end, avail.len(), LineFlags::UNTERMINATED_LINE)
+            }
+        };
+        if line_end > self.max_line {
+            return Err(SplitError::LineTooLong {
+                line: self.line,
+                max: self.max_line,
+            });
+        }
+        let begin = self.start;
+        let position = Position {
+            line: self.line,
+            byte: self.offset,
+        };
+        self.start += next_start;
+        self.offset += next_start as u64;
+        self.scanned = 0;
+        self.line += 1;
+        let raw = &self.buf[begin..begin + line_end];
+        flags.insert(split_line(raw, self.dialect, &mut self.fields));
+        Ok(Some(Record {
+            raw,
+            fields: &self.fields,
+            position,
+            flags,
+        }))
+    }
+}
+
+/// Splits one line (without terminator) into `fields`. Allocation-free once `fields` has grown.
+pub fn split_line(line: &[u8], dialect: Dialect, fields: &mut Vec<FieldSpan>) -> LineFlags {
+    fields.clear();
+    let d = dialect.delimiter;
+    match dialect.quote {
+        Some(q) if memchr(q, line).is_some() => split_quoted(line, d, q, fields),
+        _ => {
+            let mut start = 0usize;
+            for i in memchr::memchr_iter(d, line) {
+                fields.push(FieldSpan {
+                    start: start as u32,
+                    end: i as u32,
+                    quoting: Quoting::Plain,
+                });
+                start = i + 1;
+            }
+            fields.push(FieldSpan {
+                start: start as u32,
+                end: line.len() as u32,
+                quoting: Quoting::Plain,
+            });
+            LineFlags::empty()
+        }
+    }
+}
+
+fn split_quoted(line: &[u8], d: u8, q: u8, fields: &mut Vec<FieldSpan>) -> LineFlags {
+    let mut flags = LineFlags::empty();
+    let n = line.len();
+    let mut i = 0usize;
+    loop {
+        if i < n && line[i] == q {
+            // Quoted field: runs to a quote followed by a delimiter or the end of the line.
+            let start = i;
+            let mut escaped = false;
+            let mut j = i + 1;
+            let closed = loop {
+                match memchr(q, &line[j..]) {
+                    None => break None,
+                    Some(k) => {
+                        let at = j + k;
+                        if at + 1 < n && line[at + 1] == q {
+                            escaped = true;
+                            j = at + 2;
+                        } else if at + 1 == n || line[at + 1] == d {
+                            break Some(at);
+                        } else {
+                            flags.insert(LineFlags::STRAY_QUOTE_IN_QUOTED);
+                            escaped = true;
+                            j = at + 1;
+                        }
+                    }
+                }
+            };
+            match closed {
+                Some(at) => {
+                    fields.push(FieldSpan {
+                        start: start as u32,
+                        end: (at + 1) as u32,
+                        quoting: if escaped {
+                            Quoting::QuotedEscaped
+                        } else {
+                            Quoting::Quoted
+                        },
+                    });
+                    if at + 1 == n {
+                        return flags;
+                    }
+                    i = at + 2;
+                }
+                None => {
+                    flags.insert(LineFlags::UNTERMINATED_QUOTE);
+                    fields.push(FieldSpan {
+                        start: start as u32,
+                        end: n as u32,
+                        quoting: Quoting::Plain,
+                    });
+                    return flags;
+                }
+            }
+        } else {
+            let end = match memchr2(d, q, &line[i..]) {
+                None => None,
+                Some(k) if line[i + k] == d => Some(i + k),
+                Some(_) => memchr(d, &line[i..]).map(|k| i + k),
+            };
+            let stop = end.unwrap_or(n);
+            if stop > i && line[stop - 1] == q {
+                flags.insert(LineFlags::QUOTE_AT_FIELD_END);
+            }
+            fields.push(FieldSpan {
+                start: i as u32,
+                end: stop as u32,
+                quoting: Quoting::Plain,
+            });
+            match end {
+                None => return flags,
+                Some(e) => i = e + 1,
+            }
+        }
+    }
+}
+
+/// One line of input split into fields that borrow from the splitter's buffer.
+#[derive(Debug, Clone, Copy)]
+pub struct Record<'a> {
+    raw: &'a [u8],
+    fields: &'a [FieldSpan],
+    position: Position,
+    flags: LineFlags,
+}
+
+impl<'a> Record<'a> {
+    /// Builds a record over a line split by [`split_line`].
+    pub fn new(
+        raw: &'a [u8],
+        fields: &'a [FieldSpan],
+        position: Position,
+        flags: LineFlags,
+    ) -> Self {
+        Record {
+            raw,
+            fields,
+            position,
+            flags,
+        }
+    }
+
+    /// The raw line without its terminator.
+    pub fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// Number of fields.
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// Whether the line is empty (a record of one empty field).
+    pub fn is_blank(&self) -> bool {
+        self.raw.is_empty()
+    }
+
+    /// Always false: a record has at least one field.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// Line number and byte offset of the start of the line.
+    pub fn position(&self) -> Position {
+        self.position
+    }
+
+    /// Irregularities noticed while splitting.
+    pub fn flags(&self) -> LineFlags {
+        self.flags
+    }
+
+    /// Field `index` (0-based), or `None` past the end.
+    #[inline]
+    pub fn field(&self, index: usize) -> Option<Field<'a>> {
+        self.fields.get(index).map(|s| Field {
+            raw: &self.raw[s.start as usize..s.end as usize],
+            quoting: s.quoting,
+            offset: s.start,
+        })
+    }
+
+    /// Iterates over the fields.
+    pub fn fields(&self) -> impl ExactSizeIterator<Item = Field<'a>> + '_ {
+        (0..self.fields.len()).map(|i| self.field(i).expect("index in range"))
+    }
+}
+
+/// One field of a record. Decoding (unquoting, text decoding) happens only when asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field<'a> {
+    raw: &'a [u8],
+    quoting: Quoting,
+    offset: u32,
+}
+
+impl<'a> Field<'a> {
+    /// A plain (unquoted) field over `raw`, for tests and adapters.
+    pub fn plain(raw: &'a [u8]) -> Self {
+        Field {
+            raw,
+            quoting: Quoting::Plain,
+            offset: 0,
+        }
+    }
+
+    /// The bytes as written in the file, quotes included.
+    pub fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// How the field was quoted.
+    pub fn quoting(&self) -> Quoting {
+        self.quoting
+    }
+
+    /// Byte offset of the field inside its line.
+    pub fn offset_in_line(&self) -> u32 {
+        self.offset
+    }
+
+    /// The value's bytes: borrowed unless doubled quotes had to be collapsed.
+    #[inline]
+    pub fn bytes(&self) -> std::borrow::Cow<'a, [u8]> {
+        match self.quoting {
+            Quoting::Plain => std::borrow::Cow::Borrowed(self.raw),
+            Quoting::Quoted => std::borrow::Cow::Borrowed(&self.raw[1..self.raw.len() - 1]),
+            Quoting::QuotedEscaped => {
+                let inner = &self.raw[1..self.raw.len() - 1];
+                let q = self.raw[0];
+                let mut out = Vec::with_capacity(inner.len());
+                let mut i = 0;
+                while i < inner.len() {
+                    out.push(inner[i]);
+                    if inner[i] == q && i + 1 < inner.len() && inner[i + 1] == q {
+                        i += 2;
+                    } else {
+                        i += 1;
+                    }
+                }
+                std::borrow::Cow::Owned(out)
+            }
+        }
+    }
+
+    /// The value's bytes when no unescaping is needed (the hot path), else `None`.
+    #[inline]
+    pub fn borrowed(&self) -> Option<&'a [u8]> {
+        match self.quoting {
+            Quoting::Plain => Some(self.raw),
+            Quoting::Quoted => Some(&self.raw[1..self.raw.len() - 1]),
+            Quoting::QuotedEscaped => None,
+        }
+    }
+
+    /// Whether the value is empty.
+    pub fn is_empty(&self) -> bool {
+        match self.quoting {
+            Quoting::Plain => self.raw.is_empty(),
+            _ => self.raw.len() <= 2,
+        }
+    }
+
+    /// The value as text: UTF-8 when valid, otherwise decoded as Windows-1252.
+    pub fn text(&self) -> std::borrow::Cow<'a, str> {
+        match self.bytes() {
+            std::borrow::Cow::Borrowed(b) => crate::text::decode(b),
+            std::borrow::Cow::Owned(v) => {
+                std::borrow::Cow::Owned(crate::text::decode(&v).into_owned())
+            }
+        }
+    }
+}
+
+/// Writes `fields` as one line in `dialect`, quoting where needed (the inverse of the splitter).
+pub fn write_record(out: &mut Vec<u8>, fields: &[&[u8]], dialect: Dialect) {
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(dialect.delimiter);
+        }
+        let needs_quotes = match dialect.quote {
+            Some(q) => f.first() == Some(&q) || f.contains(&dialect.delimiter),
+            None => false,
+        };
+        if needs_quotes {
+            let q = dialect.quote.unwrap_or(b'"');
+            out.push(q);
+            for &b in f.iter() {
+                out.push(b);
+                if b == q {
+                    out.push(q);
+                }
+            }
+            out.push(q);
+        } else {
+            out.extend_from_slice(f);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split_all(input: &[u8], chunk: usize) -> Vec<(Vec<Vec<u8>>, LineFlags, Position)> {
+        let mut s = Splitter::new(Dialect::PIPE);
+        let mut out = Vec::new();
+        let drain = |s: &mut Splitter, out: &mut Vec<_>| {
+            while let Some(r) = s.next_record().unwrap() {
+                out.push((
+                    r.fields().map(|f| f.bytes().into_owned()).collect(),
+                    r.flags(),
+                    r.position(),
+                ));
+            }
+        };
+        for c in input.chunks(chunk.max(1)) {
+            s.feed(c);
+            drain(&mut s, &mut out);
+        }
+        s.finish();
+        drain(&mut s, &mut out);
+        out
+    }
+
+    fn strs(rec: &(Vec<Vec<u8>>, LineFlags, Position)) -> Vec<String> {
+        rec.0
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn plain_and_quoted_fields() {
+        let r = split_all(b"a||\"x|y\"|\"he said \"\"hi\"\"\"|z\n", 4);
+        assert_eq!(r.len(), 1);
+        assert_eq!(strs(&r[0]), vec!["a", "", "x|y", "he said \"hi\"", "z"]);
+        assert!(r[0].1.is_empty());
+    }
+
+    #[test]
+    fn stray_quotes_inside_unquoted_values_are_literal() {
+        let r = split_all(b"111\"1111|Inter\"national|UNITED\"\"\"STATES|x\n", 3);
+        assert_eq!(
+            strs(&r[0]),
+            vec!["111\"1111", "Inter\"national", "UNITED\"\"\"STATES", "x"]
+        );
+        assert!(r[0].1.is_empty());
+    }
+
+    #[test]
+    fn quote_at_end_of_unquoted_field_is_flagged() {
+        let r = split_all(b"a| WWW.\"|b\n", 64);
+        assert_eq!(strs(&r[0]), vec!["a", " WWW.\"", "b"]);
+        assert!(r[0].1.contains(LineFlags::QUOTE_AT_FIELD_END));
+    }
+
+    #[test]
+    fn unterminated_quote_stops_at_line_end() {
+        let r = split_all(b"a|\"open|b\nnext|line\n", 5);
+        assert_eq!(r.len(), 2);
+        assert!(r[0].1.contains(LineFlags::UNTERMINATED_QUOTE));
+        assert_eq!(strs(&r[0]), vec!["a", "\"open|b"]);
+        assert_eq!(strs(&r[1]), vec!["next", "line"]);
+        assert_eq!(r[1].2, Position { line: 2, byte: 10 });
+    }
+
+    #[test]
+    fn crlf_bom_and_final_line_without_terminator() {
+        let r = split_all(b"\xEF\xBB\xBFa|b\r\nc|d", 1);
+        assert_eq!(r.len(), 2);
+        assert_eq!(strs(&r[0]), vec!["a", "b"]);
+        assert!(r[0].1.contains(LineFlags::CRLF));
+        assert_eq!(r[0].2, Position { line: 1, byte: 3 });
+        assert!(r[1].1.contains(LineFlags::UNTERMINATED_LINE));
+        assert_eq!(r[1].2, Position { line: 2, byte: 8 });
+    }
+
+    #[test]
+    fn empty_input_gives_no_record() {
+        assert!(split_all(b"", 8).is_empty());
+        assert!(split_all(b"\xEF\xBB\xBF", 1).is_empty());
+    }
+
+    #[test]
+    fn line_too_long_is_an_error_not_unbounded_memory() {
+        let mut s = Splitter::new(Dialect::PIPE).with_max_line(8);
+        s.feed(b"0123456789abc");
+        assert_eq!(
+            s.next_record().unwrap_err(),
+            SplitError::LineTooLong { line: 1, max: 8 }
+        );
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn field() -> impl Strategy<Value = Vec<u8>> {
+            // Any bytes except line terminators (a line terminator always ends a record).
+            proptest::collection::vec(
+                prop_oneof![
+                    Just(b'|'),
+                    Just(b'"'),
+                    Just(b'a'),
+                    Just(b' '),
+                    Just(b'\t'),
+                    Just(0xC3u8),
+                    any::<u8>().prop_filter("no terminators", |b| *b != b'\n' && *b != b'\r'),
+                ],
+                0..12,
+            )
+        }
+
+        proptest! {
+            #[test]
+            fn written_records_read_back_identical(
+                rows in proptest::collection::vec(proptest::collection::vec(field(), 1..8), 1..6),
+                chunk in 1usize..40,
+                crlf in any::<bool>(),
+            ) {
+                let mut text = Vec::new();
+                for row in &rows {
+                    let refs: Vec<&[u8]> = row.iter().map(|f| f.as_slice()).collect();
+                    write_record(&mut text, &refs, Dialect::PIPE);
+                    text.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+                }
+                prop_assume!(!text.starts_with(b"\xEF\xBB\xBF"));
+                let got = split_all(&text, chunk);
+                prop_assert_eq!(got.len(), rows.len());
+                for (g, want) in got.iter().zip(&rows) {
+                    prop_assert_eq!(&g.0, want);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,1126 @@
+//! File-level validation: one streaming pass, bounded memory, every finding collected.
+//!
+//! [`validate_reader`] checks structure (header first and once, record count, journal total,
+//! batch id and date on every row, field counts), values (dates, decimals, flags, DR/CR
+//! against the sign, currency codes, lengths) and consistency (report-level values equal on
+//! every line of a report, duplicate sequence numbers, reports split across the file).
+//!
+//! Memory is bounded by the longest line plus a few bytes per report (a hash of its id and
+//! of its report-level values) and one bit per sequence number.
+
+use crate::batch::{BatchField, BatchLayout};
+use crate::finding::{Check, Family, Finding, Findings};
+use crate::reader::{ExtractKind, ExtractReader, ReadError, ReaderOptions};
+use crate::sae::{ColumnError, Header};
+use crate::schema::{ColumnDef, ColumnType, PRAE_DETAIL, PraeCol, SAE_DETAIL, SaeCol};
+use crate::source::ZipLimitError;
+use crate::split::{LineFlags, Record};
+use crate::value::{self, ValueError};
+use crate::{Position, currency};
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::io::Read;
+
+/// Options for validation.
+#[derive(Debug, Clone)]
+pub struct ValidateOptions {
+    /// Findings kept per file (all are counted).
+    pub max_findings: usize,
+    /// Reader options (payment-batch mapping).
+    pub reader: ReaderOptions,
+}
+
+impl Default for ValidateOptions {
+    fn default() -> Self {
+        ValidateOptions {
+            max_findings: 1000,
+            reader: ReaderOptions::default(),
+        }
+    }
+}
+
+/// The outcome of validating one input.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    /// Display name.
+    pub file: String,
+    /// What the input was detected as (`None` when it could not be read).
+    pub kind: Option<&'static str>,
+    /// Detail rows read.
+    pub rows: u64,
+    /// Distinct reports (SAE), invoices (PRAE) or claims (payment batch).
+    pub reports: u64,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Findings.
+    pub findings: Findings,
+}
+
+/// Something that looks at every detail row during validation (the journal crate adds its
+/// accounting checks this way, so a file is read once).
+pub trait RowObserver {
+    /// Called for each SAE detail row that has the expected field count.
+    fn sae_row(&mut self, _file: &str, _row: &crate::sae::SaeRow<'_>, _findings: &mut Findings) {}
+    /// Called once at the end of the file.
+    fn finish(&mut self, _file: &str, _findings: &mut Findings) {}
+}
+
+/// A [`RowObserver`] that does nothing.
+#[derive(Debug, Default)]
+pub struct NoObserver;
+impl RowObserver for NoObserver {}
+
+/// Validates one input stream.
+pub fn validate_reader<R: Read>(
+    name: &str,
+    input: R,
+    opts: &ValidateOptions,
+    observer: &mut dyn RowObserver,
+    progress: &mut dyn FnMut(u64),
+) -> FileReport {
+    let mut report = FileReport {
+        file: name.to_owned(),
+        kind: None,
+        rows: 0,
+        reports: 0,
+        bytes: 0,
+        findings: Findings::with_limit(opts.max_findings),
+    };
+    let mut reader = match ExtractReader::with_options(name, input, &opts.reader) {
+        Ok(r) => r,
+        Err(e) => {
+            report.findings.push(read_error_finding(name, &e, None));
+            return report;
+        }
+    };
+    report.kind = Some(reader.kind().label());
+    let kind = reader.kind().clone();
+    match &kind {
+        ExtractKind::Empty => {
+            report.findings.push(Finding::new(
+                Family::Io,
+                Check::EmptyFile,
+                name,
+                "the file is empty: a Concur extract always has at least its EXTRACT header line",
+            ));
+        }
+        ExtractKind::Sae { .. } => {
+            let mut v = Structured::new(name, &SAE_PROFILE);
+            run(&mut reader, &mut report, progress, |rec, report| {
+                v.record(rec, report, observer)
+            });
+            v.finish(&mut report);
+            observer.finish(name, &mut report.findings);
+        }
+        ExtractKind::Prae => {
+            let mut v = Structured::new(name, &PRAE_PROFILE);
+            run(&mut reader, &mut report, progress, |rec, report| {
+                v.record(rec, report, observer)
+            });
+            v.finish(&mut report);
+        }
+        ExtractKind::Attendee => {
+            report.findings.push(Finding::new(
+                Family::Attendee,
+                Check::AttendeeExtract,
+                name,
+                "this is a Standard Attendee Detail extract; it lists attendees and carries no postings, so nothing in it is converted",
+            ));
+            run(&mut reader, &mut report, progress, |rec, report| {
+                line_checks(name, &rec, None, report);
+                if rec.field(0).is_some_and(|f| f.raw() == b"DETAIL") {
+                    report.rows += 1;
+                }
+            });
+        }
+        ExtractKind::PaymentBatch(layout) => {
+            let mut v = BatchValidator::new(name, layout);
+            run(&mut reader, &mut report, progress, |rec, report| {
+                v.record(rec, report)
+            });
+            v.finish(&mut report);
+        }
+    }
+    report
+}
+
+fn run<R: Read>(
+    reader: &mut ExtractReader<R>,
+    report: &mut FileReport,
+    progress: &mut dyn FnMut(u64),
+    mut each: impl FnMut(Record<'_>, &mut FileReport),
+) {
+    let name = reader.name().to_owned();
+    let mut n = 0u64;
+    loop {
+        let pos = Position {
+            line: 0,
+            byte: reader.offset(),
+        };
+        match reader.next_record() {
+            Ok(Some(rec)) => each(rec, report),
+            Ok(None) => break,
+            Err(e) => {
+                report
+                    .findings
+                    .push(read_error_finding(&name, &e, Some(pos)));
+                break;
+            }
+        }
+        n += 1;
+        if n.is_multiple_of(4096) {
+            progress(reader.offset());
+        }
+    }
+    report.bytes = reader.offset();
+    progress(report.bytes);
+}
+
+/// The finding for an input that could not be read (I/O, zip limits, unknown kind).
+pub fn read_error_finding(name: &str, e: &ReadError, at: Option<Position>) -> Finding {
+    let f = match e {
+        ReadError::Io(io) => match ZipLimitError::from_io(io) {
+            Some(ZipLimitError::Ratio { .. }) => {
+                Finding::new(Family::Zip, Check::ArchiveRatio, name, io.to_string())
+            }
+            Some(_) => Finding::new(Family::Zip, Check::ArchiveTooLarge, name, io.to_string()),
+            None => Finding::new(
+                Family::Io,
+                Check::Unreadable,
+                name,
+                format!("could not read the input: {io}"),
+            ),
+        },
+        ReadError::Split(s) => Finding::new(Family::Io, Check::LineTooLong, name, s.to_string()),
+        ReadError::UnknownKind(why) => Finding::new(
+            Family::Io,
+            Check::UnknownKind,
+            name,
+            format!("not a recognised Concur extract: {why}"),
+        ),
+        ReadError::Mapping(m) => Finding::new(
+            Family::Batch,
+            match m {
+                crate::batch::MappingError::NoHeader => Check::BatchNoHeader,
+                _ => Check::BatchColumnMissing,
+            },
+            name,
+            m.to_string(),
+        ),
+    };
+    match at {
+        Some(p) if p.byte > 0 => Finding {
+            byte: Some(p.byte),
+            ..f
+        },
+        _ => f,
+    }
+}
+
+/// Encoding, control-character and quoting checks common to every line.
+fn line_checks(
+    name: &str,
+    rec: &Record<'_>,
+    columns: Option<&[ColumnDef]>,
+    report: &mut FileReport,
+) {
+    let raw = rec.raw();
+    let pos = rec.position();
+    let col_of = |byte: usize| -> Option<(u32, String)> {
+        let i = rec
+            .fields()
+            .position(|f| (f.offset_in_line() as usize + f.raw().len()) >= byte)?;
+        let name = columns
+            .and_then(|c| c.get(i))
+            .map(|d| d.name.to_owned())
+            .unwrap_or_else(|| format!("field {}", i + 1));
+        Some((i as u32 + 1, name))
+    };
+    let with_col = |f: Finding, byte: usize| match col_of(byte) {
+        Some((n, c)) => f.column(n, c),
+        None => f,
+    };
+    if !raw.is_ascii()
+        && let Err(e) = std::str::from_utf8(raw)
+    {
+        let at = e.valid_up_to();
+        let f = Finding::new(
+            Family::Enc,
+            Check::NotUtf8,
+            name,
+            format!(
+                "byte 0x{:02X} is not valid UTF-8; the line is read as Windows-1252 (\"{}\")",
+                raw[at],
+                crate::text::decode_cp1252(&raw[at.saturating_sub(8)..(at + 8).min(raw.len())])
+            ),
+        )
+        .at(pos);
+        report.findings.push(with_col(f, at));
+    }
+    if raw.iter().any(|&b| b < 0x20 || b == 0x7F) {
+        if let Some((at, b)) = crate::text::find_control(raw) {
+            let f = Finding::new(
+                Family::Enc,
+                Check::ControlChar,
+                name,
+                format!("control character 0x{b:02X} inside a value; it is kept as is"),
+            )
+            .at(pos);
+            report.findings.push(with_col(f, at));
+        }
+        if let Some(at) = memchr::memchr(b'\t', raw) {
+            let f = Finding::new(
+                Family::Enc,
+                Check::TabChar,
+                name,
+                "tab character inside a value; it is kept as is",
+            )
+            .at(pos);
+            report.findings.push(with_col(f, at));
+        }
+    }
+    let flags = rec.flags();
+    if !flags.is_empty() {
+        let mut spl = |check: Check, msg: &str| {
+            report
+                .findings
+                .push(Finding::new(Family::Spl, check, name, msg).at(pos));
+        };
+        if flags.contains(LineFlags::UNTERMINATED_QUOTE) {
+            spl(
+                Check::UnterminatedQuote,
+                "a quoted value opens but never closes on this line; the fields after it cannot be trusted",
+            );
+        }
+        if flags.contains(LineFlags::STRAY_QUOTE_IN_QUOTED) {
+            spl(
+                Check::StrayQuote,
+                "a quote inside a quoted value is not doubled; it is read as a literal quote",
+            );
+        }
+        if flags.contains(LineFlags::QUOTE_AT_FIELD_END) {
+            spl(
+                Check::QuoteAtFieldEnd,
+                "a value ends with a quote that has no opening quote; a value containing the delimiter was probably quoted on one side only",
+            );
+        }
+        if flags.contains(LineFlags::UNTERMINATED_LINE) {
+            spl(
+                Check::UnterminatedLine,
+                "the last line has no line terminator; the file may have been cut off",
+            );
+        }
+    }
+}
+
+/// What differs between SAE and PRAE validation.
+struct Profile {
+    family: Family,
+    detail: &'static [ColumnDef],
+    parse_header: fn(Record<'_>) -> Result<Header, ColumnError>,
+    /// 0-based index of the journal total in the header.
+    header_total: usize,
+    amount: usize,
+    /// A second amount column accepted for the header total (PRAE, where it is unclear).
+    alt_amount: Option<usize>,
+    dr_cr: usize,
+    sign_check: bool,
+    batch_id: Option<usize>,
+    batch_date: Option<usize>,
+    sequence: Option<usize>,
+    group: usize,
+    group_word: &'static str,
+    consistency: &'static [usize],
+    /// Fewest columns a row may have and still be posted.
+    min_columns: usize,
+}
+
+const SAE_CONSISTENT: &[usize] = &[
+    SaeCol::EmployeeID.index(),
+    SaeCol::ReportKey.index(),
+    SaeCol::EmployeeDefaultCurrencyAlphaCode.index(),
+    SaeCol::ReportSubmitDate.index(),
+    SaeCol::ReportPaymentProcessingDate.index(),
+    SaeCol::PersonalExpenses.index(),
+    SaeCol::TotalAmountClaimed.index(),
+    SaeCol::AmountDueEmployee.index(),
+    SaeCol::AmountDueCompanyCard.index(),
+    SaeCol::AmountNotApproved.index(),
+    SaeCol::AmountCompanyPaid.index(),
+    SaeCol::AmountDueCompany.index(),
+    SaeCol::PaymentConfirmedAmount.index(),
+    SaeCol::AmountDueEmployeeActual.index(),
+    SaeCol::AmountDueCompanyCardActual.index(),
+];
+
+static SAE_PROFILE: Profile = Profile {
+    family: Family::Sae,
+    detail: &SAE_DETAIL,
+    parse_header: Header::from_sae,
+    header_total: crate::schema::SaeHeaderCol::JournalAmountTotal.index(),
+    amount: SaeCol::JournalAmount.index(),
+    alt_amount: None,
+    dr_cr: SaeCol::JournalDebitOrCredit.index(),
+    sign_check: true,
+    batch_id: Some(SaeCol::BatchID.index()),
+    batch_date: Some(SaeCol::BatchDate.index()),
+    sequence: Some(SaeCol::SequenceNumber.index()),
+    group: SaeCol::ReportID.index(),
+    group_word: "report",
+    consistency: SAE_CONSISTENT,
+    min_columns: SaeCol::CashAdvanceTransactionType.number() as usize,
+};
+
+const PRAE_CONSISTENT: &[usize] = &[
+    PraeCol::RequestID.index(),
+    PraeCol::VendorInvoiceNumber.index(),
+    PraeCol::InvoiceAmount.index(),
+    PraeCol::TotalAmount.index(),
+    PraeCol::RequestedAlphaCurrencyCode.index(),
+    PraeCol::VendorCode.index(),
+];
+
+static PRAE_PROFILE: Profile = Profile {
+    family: Family::Prae,
+    detail: &PRAE_DETAIL,
+    parse_header: Header::from_prae,
+    header_total: crate::schema::PraeHeaderCol::JournalAmountTotal.index(),
+    amount: PraeCol::JournalAmount.index(),
+    alt_amount: Some(PraeCol::JournalGrossAmount.index()),
+    dr_cr: PraeCol::DebitOrCredit.index(),
+    sign_check: false,
+    batch_id: None,
+    batch_date: None,
+    sequence: None,
+    group: PraeCol::RequestKey.index(),
+    group_word: "invoice",
+    consistency: PRAE_CONSISTENT,
+    min_columns: PraeCol::VendorCode.number() as usize,
+};
+
+/// Validation state of an SAE or PRAE file.
+struct Structured<'n> {
+    name: &'n str,
+    p: &'static Profile,
+    header: Option<Header>,
+    header_line: Option<u64>,
+    first_record: bool,
+    details: u64,
+    sum: Option<Decimal>,
+    alt_sum: Option<Decimal>,
+    layout_cols: usize,
+    layout_decided: bool,
+    first_bad_amount: Option<u64>,
+    seq: SeqSet,
+    current: Option<CurrentGroup>,
+    finished: HashMap<u64, u64>,
+}
+
+struct CurrentGroup {
+    id: Vec<u8>,
+    first_line: u64,
+    values: Vec<Vec<u8>>,
+}
+
+fn hash_of(parts: &[&[u8]]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for p in parts {
+        p.hash(&mut h);
+    }
+    h.finish()
+}
+
+impl<'n> Structured<'n> {
+    fn new(name: &'n str, p: &'static Profile) -> Self {
+        Structured {
+            name,
+            p,
+            header: None,
+            header_line: None,
+            first_record: true,
+            details: 0,
+            sum: Some(Decimal::ZERO),
+            alt_sum: p.alt_amount.map(|_| Decimal::ZERO),
+            layout_cols: p.detail.len(),
+            layout_decided: false,
+            first_bad_amount: None,
+            seq: SeqSet::default(),
+            current: None,
+            finished: HashMap::new(),
+        }
+    }
+
+    fn find(&self, check: Check, pos: Position, msg: impl Into<String>) -> Finding {
+        Finding::new(self.p.family, check, self.name, msg).at(pos)
+    }
+
+    fn col_finding(
+        &self,
+        check: Check,
+        pos: Position,
+        col: usize,
+        msg: impl Into<String>,
+    ) -> Finding {
+        let def = &self.p.detail[col];
+        self.find(check, pos, msg)
+            .column(def.number as u32, def.name)
+    }
+
+    fn record(&mut self, rec: Record<'_>, report: &mut FileReport, observer: &mut dyn RowObserver) {
+        let pos = rec.position();
+        let first = std::mem::replace(&mut self.first_record, false);
+        if rec.is_blank() {
+            line_checks(self.name, &rec, None, report);
+            report.findings.push(
+                Finding::new(
+                    Family::Spl,
+                    Check::BlankLine,
+                    self.name,
+                    "blank line; it is skipped",
+                )
+                .at(pos),
+            );
+            return;
+        }
+        let tag = rec
+            .field(0)
+            .map(|f| f.bytes().into_owned())
+            .unwrap_or_default();
+        match tag.as_slice() {
+            b"EXTRACT" => {
+                line_checks(self.name, &rec, None, report);
+                if let Some(l) = self.header_line {
+                    report.findings.push(self.find(
+                        Check::HeaderRepeated,
+                        pos,
+                        format!("a second EXTRACT header (the first is on line {l}); two files may have been concatenated"),
+                    ));
+                    return;
+                }
+                if !first {
+                    report.findings.push(self.find(
+                        Check::HeaderMissing,
+                        pos,
+                        "the EXTRACT header is not the first line of the file",
+                    ));
+                }
+                self.header_line = Some(pos.line);
+                if rec.len() != 5 {
+                    report.findings.push(self.find(
+                        Check::HeaderFieldCount,
+                        pos,
+                        format!(
+                            "the EXTRACT header has {} fields; it must have 5",
+                            rec.len()
+                        ),
+                    ));
+                }
+                let total = self.p.header_total;
+                if let Some(f) = rec.field(total)
+                    && value::parse_amount(&f.bytes()).is_err()
+                    && let Ok((d, true)) = value::parse_amount_lenient(&f.bytes())
+                {
+                    report.findings.push(
+                        self.find(
+                            Check::BadNumber,
+                            pos,
+                            format!(
+                                "EXTRACT header: `{}` carries characters that are not part of a number; read as {d}",
+                                f.text()
+                            ),
+                        )
+                        .column(total as u32 + 1, "Journal Amount Total")
+                        .severity(crate::finding::Severity::Warning),
+                    );
+                }
+                match (self.p.parse_header)(rec) {
+                    Ok(h) => self.header = Some(h),
+                    Err(e) => report.findings.push(
+                        self.find(
+                            value_check(&e.error),
+                            pos,
+                            format!("EXTRACT header: {}", e.error),
+                        )
+                        .column(e.column as u32, e.name),
+                    ),
+                }
+            }
+            b"DETAIL" => {
+                if first {
+                    report.findings.push(self.find(
+                        Check::HeaderMissing,
+                        pos,
+                        "the file does not start with an EXTRACT header line; record count and total cannot be checked",
+                    ));
+                }
+                self.detail(rec, report, observer);
+            }
+            _ => {
+                line_checks(self.name, &rec, None, report);
+                report.findings.push(self.find(
+                    Check::UnknownRecord,
+                    pos,
+                    format!(
+                        "the line starts with `{}`; every line must start with EXTRACT or DETAIL",
+                        crate::text::decode(&tag[..tag.len().min(40)])
+                    ),
+                ));
+            }
+        }
+    }
+
+    fn detail(&mut self, rec: Record<'_>, report: &mut FileReport, observer: &mut dyn RowObserver) {
+        let p = self.p;
+        let pos = rec.position();
+        self.details += 1;
+        report.rows += 1;
+        line_checks(self.name, &rec, Some(p.detail), report);
+        let n = rec.len();
+        let full = p.detail.len();
+        if !self.layout_decided {
+            self.layout_decided = true;
+            if n < full && n >= p.min_columns {
+                self.layout_cols = n;
+                report.findings.push(self.find(
+                    Check::OlderLayout,
+                    pos,
+                    format!("detail rows have {n} fields instead of {full}: an older layout; columns after {n} are read as empty"),
+                ));
+            }
+        }
+        let shape_ok = n == self.layout_cols;
+        if !shape_ok {
+            let why = if n > self.layout_cols {
+                "more fields than the layout has: a value containing the delimiter is probably not quoted"
+            } else {
+                "fewer fields than the layout has: the line is cut short"
+            };
+            report.findings.push(self.find(
+                Check::FieldCount,
+                pos,
+                format!(
+                    "the row has {n} fields, expected {}; {why}",
+                    self.layout_cols
+                ),
+            ));
+        }
+        // The amount counts toward the header total whatever the row's shape.
+        let amount_field = rec.field(p.amount);
+        let amount = amount_field.map(|f| value::parse_amount_lenient(&f.bytes()).map(|(d, _)| d));
+        if self.first_bad_amount.is_none() && !matches!(amount, Some(Ok(_))) {
+            self.first_bad_amount = Some(pos.line);
+        }
+        self.sum = match (&amount, self.sum) {
+            (Some(Ok(a)), Some(s)) => s.checked_add(*a),
+            _ => None,
+        };
+        if let (Some(i), Some(s)) = (p.alt_amount, self.alt_sum) {
+            let alt = rec
+                .field(i)
+                .map(|f| value::parse_amount_lenient(&f.bytes()).map(|(d, _)| d));
+            let signed = match (alt, rec.field(p.dr_cr).map(|f| f.bytes().into_owned())) {
+                (Some(Ok(a)), Some(dc)) if dc == b"CR" => Some(-a.abs()),
+                (Some(Ok(a)), _) => Some(a),
+                _ => None,
+            };
+            self.alt_sum = signed.and_then(|a| s.checked_add(a));
+        }
+        if !shape_ok {
+            return;
+        }
+        for (i, def) in p.detail.iter().enumerate().take(n) {
+            let Some(f) = rec.field(i) else { break };
+            let v = f.bytes();
+            if v.is_empty() {
+                if def.required {
+                    report.findings.push(self.col_finding(
+                        Check::RequiredEmpty,
+                        pos,
+                        i,
+                        format!("{} is required on every detail row", def.name),
+                    ));
+                }
+                continue;
+            }
+            self.check_value(def, i, &v, pos, report);
+        }
+        if p.sign_check
+            && let (Some(Ok(a)), Some(dc)) = (&amount, rec.field(p.dr_cr))
+        {
+            let dc = dc.bytes();
+            let bad = (dc.as_ref() == b"DR" && a.is_sign_negative() && !a.is_zero())
+                || (dc.as_ref() == b"CR" && a.is_sign_positive() && !a.is_zero());
+            if bad {
+                report.findings.push(self.col_finding(
+                    Check::SignMismatch,
+                    pos,
+                    p.dr_cr,
+                    format!(
+                        "the line is marked {} but the journal amount is {}; a debit must be positive and a credit negative",
+                        String::from_utf8_lossy(&dc),
+                        a
+                    ),
+                ));
+            }
+        }
+        if let Some(h) = &self.header {
+            if let Some(i) = p.batch_id {
+                let v = rec
+                    .field(i)
+                    .map(|f| f.text().into_owned())
+                    .unwrap_or_default();
+                if v != h.batch_id {
+                    report.findings.push(self.col_finding(
+                        Check::BatchIdMismatch,
+                        pos,
+                        i,
+                        format!("batch id `{v}` differs from the header's `{}`", h.batch_id),
+                    ));
+                }
+            }
+            if let Some(i) = p.batch_date {
+                let v = rec
+                    .field(i)
+                    .map(|f| f.bytes().into_owned())
+                    .unwrap_or_default();
+                if value::parse_date(&v).ok() != Some(h.batch_date) {
+                    report.findings.push(self.col_finding(
+                        Check::BatchDateMismatch,
+                        pos,
+                        i,
+                        format!(
+                            "batch date `{}` differs from the header's {}",
+                            String::from_utf8_lossy(&v),
+                            h.batch_date
+                        ),
+                    ));
+                }
+            }
+        }
+        if let Some(i) = p.sequence
+            && let Some(Ok(seq)) = rec.field(i).map(|f| value::parse_integer(&f.bytes()))
+            && !self.seq.insert(seq)
+        {
+            report.findings.push(self.col_finding(
+                Check::DuplicateSequence,
+                pos,
+                i,
+                format!("sequence number {seq} appears on an earlier line too"),
+            ));
+        }
+        self.group(&rec, report);
+        if p.family == Family::Sae {
+            observer.sae_row(
+                self.name,
+                &crate::sae::SaeRow::new(rec),
+                &mut report.findings,
+            );
+        }
+    }
+
+    fn check_value(
+        &self,
+        def: &ColumnDef,
+        i: usize,
+        v: &[u8],
+        pos: Position,
+        report: &mut FileReport,
+    ) {
+        let push = |report: &mut FileReport, check: Check, msg: String| {
+            report.findings.push(self.col_finding(check, pos, i, msg));
+        };
+        match def.ty {
+            ColumnType::Money => match value::parse_amount_lenient(v) {
+                Ok((_, false)) => {}
+                Ok((d, true)) => report.findings.push(
+                    self.col_finding(
+                        Check::BadNumber,
+                        pos,
+                        i,
+                        format!(
+                            "{}: `{}` carries characters that are not part of a number; read as {d}",
+                            def.name,
+                            crate::text::decode(v)
+                        ),
+                    )
+                    .severity(crate::finding::Severity::Warning),
+                ),
+                Err(e) => push(report, value_check(&e), format!("{}: {e}", def.name)),
+            },
+            ColumnType::Date => {
+                if let Err(e) = value::parse_date(v) {
+                    push(report, Check::BadDate, format!("{}: {e}", def.name));
+                }
+            }
+            ColumnType::Integer => {
+                if let Err(e) = value::parse_integer(v) {
+                    push(report, Check::BadNumber, format!("{}: {e}", def.name));
+                }
+            }
+            ColumnType::Flag => {
+                if let Err(e) = value::parse_flag(v) {
+                    push(report, Check::BadFlag, format!("{}: {e}", def.name));
+                }
+            }
+            ColumnType::DebitCredit => {
+                if let Err(e) = value::parse_dr_cr(v) {
+                    push(report, Check::BadDebitCredit, format!("{}: {e}", def.name));
+                }
+            }
+            ColumnType::Currency => {
+                if !currency::is_iso_code(v) {
+                    push(
+                        report,
+                        Check::BadCurrency,
+                        format!("{}: `{}` is not an ISO 4217 currency code", def.name, crate::text::decode(v)),
+                    );
+                }
+            }
+            ColumnType::Country => {
+                if !(v.len() == 2 && v.iter().all(u8::is_ascii_uppercase)) {
+                    push(
+                        report,
+                        Check::BadCountry,
+                        format!("{}: `{}` is not a two-letter country code", def.name, crate::text::decode(v)),
+                    );
+                }
+            }
+            ColumnType::Reserved => push(
+                report,
+                Check::ReservedNotEmpty,
+                format!("column {} is reserved for future use but holds a value", def.number),
+            ),
+            ColumnType::Constant | ColumnType::Custom | ColumnType::Text => {}
+        }
+        if let Some(max) = def.max_len
+            && v.len() > max as usize
+        {
+            let chars = crate::text::decode(v).chars().count();
+            if chars > max as usize {
+                push(
+                    report,
+                    Check::TooLong,
+                    format!(
+                        "{} holds {chars} characters; the specification allows {max} and an ERP may truncate it",
+                        def.name
+                    ),
+                );
+            }
+        }
+    }
+
+    fn group(&mut self, rec: &Record<'_>, report: &mut FileReport) {
+        let p = self.p;
+        let pos = rec.position();
+        let id = rec.field(p.group).map(|f| f.bytes()).unwrap_or_default();
+        if id.is_empty() {
+            return; // cash-advance issuance rows belong to no report
+        }
+        let values: Vec<std::borrow::Cow<'_, [u8]>> = p
+            .consistency
+            .iter()
+            .map(|&i| rec.field(i).map(|f| f.bytes()).unwrap_or_default())
+            .collect();
+        if let Some(cur) = &self.current
+            && cur.id == id.as_ref()
+        {
+            for (k, &i) in p.consistency.iter().enumerate() {
+                if cur.values[k] != values[k].as_ref() {
+                    let name = p.detail[i].name;
+                    report.findings.push(self.col_finding(
+                        Check::ReportInconsistent,
+                        pos,
+                        i,
+                        format!(
+                            "{name} is `{}` here but `{}` on line {} of the same {} ({})",
+                            crate::text::decode(&values[k]),
+                            crate::text::decode(&cur.values[k]),
+                            cur.first_line,
+                            p.group_word,
+                            crate::text::decode(&id)
+                        ),
+                    ));
+                }
+            }
+            return;
+        }
+        if let Some(done) = self.current.take() {
+            let parts: Vec<&[u8]> = done.values.iter().map(|v| v.as_slice()).collect();
+            self.finished.insert(hash_of(&[&done.id]), hash_of(&parts));
+        }
+        let id_hash = hash_of(&[&id]);
+        let parts: Vec<&[u8]> = values.iter().map(|v| v.as_ref()).collect();
+        if let Some(&fingerprint) = self.finished.get(&id_hash) {
+            report.findings.push(self.col_finding(
+                Check::ReportNotContiguous,
+                pos,
+                p.group,
+                format!(
+                    "{} {} continues here after lines of other {}s; its lines are normally together",
+                    p.group_word,
+                    crate::text::decode(&id),
+                    p.group_word
+                ),
+            ));
+            if fingerprint != hash_of(&parts) {
+                report.findings.push(self.col_finding(
+                    Check::ReportInconsistent,
+                    pos,
+                    p.group,
+                    format!(
+                        "{}-level values ({}) differ from the earlier lines of {} {}",
+                        p.group_word,
+                        p.consistency
+                            .iter()
+                            .map(|&i| p.detail[i].name)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        p.group_word,
+                        crate::text::decode(&id)
+                    ),
+                ));
+            }
+        } else {
+            report.reports += 1;
+        }
+        self.current = Some(CurrentGroup {
+            id: id.into_owned(),
+            first_line: pos.line,
+            values: values.into_iter().map(|v| v.into_owned()).collect(),
+        });
+    }
+
+    fn finish(&mut self, report: &mut FileReport) {
+        let Some(h) = &self.header else { return };
+        let at = Position {
+            line: self.header_line.unwrap_or(1),
+            byte: 0,
+        };
+        if h.record_count != self.details {
+            report.findings.push(
+                self.find(
+                    Check::RecordCount,
+                    at,
+                    format!(
+                        "the header announces {} detail rows but the file has {}",
+                        h.record_count, self.details
+                    ),
+                )
+                .column(3, "Record Count"),
+            );
+        }
+        if self.details == 0 && h.record_count == 0 {
+            report.findings.push(self.find(
+                Check::NoDetails,
+                at,
+                "the extract has no detail rows (no reports were ready for extraction)",
+            ));
+        }
+        let matches = |s: Option<Decimal>| s == Some(h.journal_total);
+        if !matches(self.sum) && !matches(self.alt_sum) {
+            let msg = match self.sum {
+                Some(s) => format!(
+                    "the header's journal amount total is {} but the journal amounts add up to {} (difference {})",
+                    h.journal_total,
+                    s,
+                    s - h.journal_total
+                ),
+                None => format!(
+                    "the header's journal amount total cannot be checked: the journal amount on line {} is not a number",
+                    self.first_bad_amount
+                        .map_or_else(|| "?".into(), |l| l.to_string())
+                ),
+            };
+            report.findings.push(
+                self.find(Check::JournalTotal, at, msg)
+                    .column(self.p.header_total as u32 + 1, "Journal Amount Total"),
+            );
+        }
+    }
+}
+
+fn value_check(e: &ValueError) -> Check {
+    match e {
+        ValueError::TooManyDecimals(_) => Check::TooManyDecimals,
+        ValueError::BadDate(_) => Check::BadDate,
+        ValueError::BadDebitCredit(_) => Check::BadDebitCredit,
+        ValueError::BadFlag(_) => Check::BadFlag,
+        ValueError::Empty => Check::RequiredEmpty,
+        _ => Check::BadNumber,
+    }
+}
+
+/// A set of sequence numbers: a bitmap for the usual small dense numbers, a hash set beyond.
+#[derive(Default)]
+struct SeqSet {
+    bits: Vec<u64>,
+    sparse: std::collections::HashSet<u64>,
+}
+
+impl SeqSet {
+    const DENSE_LIMIT: u64 = 1 << 27;
+
+    /// Inserts `n`; false when it was already present.
+    fn insert(&mut self, n: u64) -> bool {
+        if n < Self::DENSE_LIMIT {
+            let (w, b) = ((n / 64) as usize, n % 64);
+            if self.bits.len() <= w {
+                self.bits.resize((w + 1).next_power_of_two(), 0);
+            }
+            let was = self.bits[w] & (1 << b) != 0;
+            self.bits[w] |= 1 << b;
+            !was
+        } else {
+            self.sparse.insert(n)
+        }
+    }
+}
+
+/// Validation state of a payment-batch file.
+struct BatchValidator<'n, 'l> {
+    name: &'n str,
+    layout: &'l BatchLayout,
+    first: bool,
+    width: Option<usize>,
+    claims: std::collections::HashSet<u64>,
+}
+
+impl<'n, 'l> BatchValidator<'n, 'l> {
+    fn new(name: &'n str, layout: &'l BatchLayout) -> Self {
+        BatchValidator {
+            name,
+            layout,
+            first: true,
+            width: layout.header.then_some(layout.labels.len()),
+            claims: Default::default(),
+        }
+    }
+
+    fn record(&mut self, rec: Record<'_>, report: &mut FileReport) {
+        let pos = rec.position();
+        line_checks(self.name, &rec, None, report);
+        if std::mem::replace(&mut self.first, false) && self.layout.header {
+            return;
+        }
+        if rec.is_blank() {
+            report.findings.push(
+                Finding::new(
+                    Family::Spl,
+                    Check::BlankLine,
+                    self.name,
+                    "blank line; it is skipped",
+                )
+                .at(pos),
+            );
+            return;
+        }
+        report.rows += 1;
+        let width = *self.width.get_or_insert(rec.len());
+        if rec.len() != width {
+            report.findings.push(
+                Finding::new(
+                    Family::Batch,
+                    Check::FieldCount,
+                    self.name,
+                    format!(
+                        "the row has {} fields, the file's rows have {width}",
+                        rec.len()
+                    ),
+                )
+                .at(pos),
+            );
+            return;
+        }
+        let layout = self.layout;
+        let mut new_claims = 0;
+        let mut found = Vec::new();
+        let mut push = |check: Check, i: usize, msg: String| {
+            found.push(
+                Finding::new(Family::Batch, check, self.name, msg)
+                    .at(pos)
+                    .column(i as u32 + 1, layout.label(i)),
+            );
+        };
+        for (role, i) in layout.roles() {
+            let Some(f) = rec.field(i) else { continue };
+            let v = f.bytes();
+            let v = v.as_ref().trim_ascii();
+            let label = layout.label(i);
+            match role {
+                BatchField::Amount
+                | BatchField::DebitAmount
+                | BatchField::CreditAmount
+                | BatchField::AmountDueEmployee
+                | BatchField::AmountDueCompany
+                | BatchField::AmountCompanyPaid
+                | BatchField::PaymentConfirmedAmount => {
+                    if !v.is_empty()
+                        && let Err(e) = value::parse_amount(v)
+                    {
+                        push(value_check(&e), i, format!("{label}: {e}"));
+                    }
+                }
+                BatchField::AccountCode if v.is_empty() => {
+                    push(
+                        Check::RequiredEmpty,
+                        i,
+                        format!("{label}: the account is empty"),
+                    );
+                }
+                BatchField::Currency if !v.is_empty() && !currency::is_iso_code(v) => {
+                    push(
+                        Check::BadCurrency,
+                        i,
+                        format!(
+                            "{label}: `{}` is not an ISO 4217 currency code",
+                            crate::text::decode(v)
+                        ),
+                    );
+                }
+                BatchField::DebitCredit => {
+                    let ok = matches!(
+                        v.to_ascii_uppercase().as_slice(),
+                        b"DR" | b"CR" | b"D" | b"C" | b"DEBIT" | b"CREDIT"
+                    );
+                    if !ok {
+                        push(
+                            Check::BadDebitCredit,
+                            i,
+                            format!(
+                                "{label}: `{}` is not a debit/credit indicator",
+                                crate::text::decode(v)
+                            ),
+                        );
+                    }
+                }
+                BatchField::ClaimId if !v.is_empty() && self.claims.insert(hash_of(&[v])) => {
+                    new_claims += 1;
+                }
+                _ => {}
+            }
+        }
+        for f in found {
+            report.findings.push(f);
+        }
+        report.reports += new_claims;
+    }
+
+    fn finish(&mut self, _report: &mut FileReport) {}
+}
+
+/// Severity counts over several reports.
+pub fn totals(reports: &[FileReport]) -> (usize, usize, usize) {
+    reports.iter().fold((0, 0, 0), |(e, w, i), r| {
+        (
+            e + r.findings.errors(),
+            w + r.findings.warnings(),
+            i + r.findings.infos(),
+        )
+    })
+}
+
+/// Whether any report has an error-level finding.
+pub fn has_errors(reports: &[FileReport]) -> bool {
+    reports.iter().any(|r| r.findings.errors() > 0)
+}

@@ -1,0 +1,336 @@
+//! Parsing of typed values: amounts, dates, flags, debit/credit indicators.
+//!
+//! Amounts are parsed straight into [`rust_decimal::Decimal`] without going through `f64`
+//! or an intermediate string.
+
+use rust_decimal::Decimal;
+use std::fmt;
+
+/// Most decimal places an SAE amount may carry.
+pub const MAX_DECIMALS: u32 = 8;
+/// Most digits an SAE amount may carry in total.
+pub const MAX_DIGITS: u32 = 23;
+
+/// Why a value could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    /// The field is empty.
+    #[error("is empty")]
+    Empty,
+    /// Not a decimal number.
+    #[error("`{0}` is not a decimal number")]
+    NotANumber(String),
+    /// More decimal places than allowed.
+    #[error("`{0}` has more than {MAX_DECIMALS} decimal places")]
+    TooManyDecimals(String),
+    /// More digits than allowed.
+    #[error("`{0}` has more than {MAX_DIGITS} digits")]
+    TooManyDigits(String),
+    /// Not a whole number.
+    #[error("`{0}` is not a whole number")]
+    NotAnInteger(String),
+    /// Not a valid calendar date.
+    #[error("`{0}` is not a valid date (expected yyyy-MM-dd)")]
+    BadDate(String),
+    /// Not `DR` or `CR`.
+    #[error("`{0}` is neither DR nor CR")]
+    BadDebitCredit(String),
+    /// Not `Y` or `N`.
+    #[error("`{0}` is neither Y nor N")]
+    BadFlag(String),
+}
+
+fn shown(b: &[u8]) -> String {
+    let s = crate::text::decode(b);
+    if s.chars().count() > 40 {
+        format!("{}…", s.chars().take(40).collect::<String>())
+    } else {
+        s.into_owned()
+    }
+}
+
+/// Parses an amount such as `+600.1100`, `-5`, `0`, `12.5`.
+///
+/// ```
+/// use ledgerline_extract::value::parse_amount;
+/// assert_eq!(parse_amount(b"+600.1100").unwrap().to_string(), "600.1100");
+/// assert_eq!(parse_amount(b"-5.0000").unwrap().to_string(), "-5.0000");
+/// assert!(parse_amount(b"1.123456789").is_err());
+/// assert!(parse_amount(b"1,5").is_err());
+/// ```
+#[inline]
+pub fn parse_amount(b: &[u8]) -> Result<Decimal, ValueError> {
+    if b.is_empty() {
+        return Err(ValueError::Empty);
+    }
+    let (neg, digits) = match b[0] {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    let mut mantissa: u128 = 0;
+    let mut count = 0u32;
+    let mut scale = 0u32;
+    let mut seen_dot = false;
+    let mut any = false;
+    for &c in digits {
+        match c {
+            b'0'..=b'9' => {
+                any = true;
+                if count > 0 || c != b'0' {
+                    count += 1;
+                }
+                mantissa = mantissa * 10 + (c - b'0') as u128;
+                if seen_dot {
+                    scale += 1;
+                }
+                if count > MAX_DIGITS {
+                    return Err(ValueError::TooManyDigits(shown(b)));
+                }
+            }
+            b'.' if !seen_dot => seen_dot = true,
+            _ => return Err(ValueError::NotANumber(shown(b))),
+        }
+    }
+    if !any {
+        return Err(ValueError::NotANumber(shown(b)));
+    }
+    if scale > MAX_DECIMALS {
+        return Err(ValueError::TooManyDecimals(shown(b)));
+    }
+    let v = mantissa as i128;
+    Ok(Decimal::from_i128_with_scale(
+        if neg { -v } else { v },
+        scale,
+    ))
+}
+
+/// Like [`parse_amount`], but tolerates stray bytes that can never be part of a number:
+/// non-ASCII characters (currency signs such as `¤` or `€`), `$` and spaces. The flag tells
+/// whether anything had to be removed, so a validator can warn about it.
+///
+/// ```
+/// use ledgerline_extract::value::parse_amount_lenient;
+/// let (d, cleaned) = parse_amount_lenient("¤1230.3600".as_bytes()).unwrap();
+/// assert_eq!((d.to_string().as_str(), cleaned), ("1230.3600", true));
+/// assert!(parse_amount_lenient(b"12abc").is_err());
+/// ```
+pub fn parse_amount_lenient(b: &[u8]) -> Result<(Decimal, bool), ValueError> {
+    match parse_amount(b) {
+        Ok(d) => Ok((d, false)),
+        Err(e) => {
+            let cleaned: Vec<u8> = b
+                .iter()
+                .copied()
+                .filter(|c| c.is_ascii() && !matches!(c, b'$' | b' '))
+                .collect();
+            if cleaned.len() == b.len() || cleaned.is_empty() {
+                return Err(e);
+            }
+            parse_amount(&cleaned).map(|d| (d, true)).map_err(|_| e)
+        }
+    }
+}
+
+/// Parses a non-negative whole number.
+pub fn parse_integer(b: &[u8]) -> Result<u64, ValueError> {
+    if b.is_empty() {
+        return Err(ValueError::Empty);
+    }
+    let mut v: u64 = 0;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return Err(ValueError::NotAnInteger(shown(b)));
+        }
+        v = v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add((c - b'0') as u64))
+            .ok_or_else(|| ValueError::NotAnInteger(shown(b)))?;
+    }
+    Ok(v)
+}
+
+/// A calendar date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    /// Year, 1..=9999.
+    pub year: u16,
+    /// Month, 1..=12.
+    pub month: u8,
+    /// Day of month.
+    pub day: u8,
+}
+
+impl Date {
+    /// A validated date.
+    pub fn new(year: u16, month: u8, day: u8) -> Option<Date> {
+        let dim = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if (year.is_multiple_of(4) && !year.is_multiple_of(100))
+                || year.is_multiple_of(400) =>
+            {
+                29
+            }
+            2 => 28,
+            _ => return None,
+        };
+        (year >= 1 && day >= 1 && day <= dim).then_some(Date { year, month, day })
+    }
+
+    /// Days since 0001-01-01 (for date arithmetic and ordering).
+    pub fn days(self) -> i64 {
+        let y = self.year as i64 - if self.month <= 2 { 1 } else { 0 };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let m = self.month as i64;
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + self.day as i64 - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146097 + doe
+    }
+
+    /// The date `days()` days after 0001-01-01 (inverse of [`Date::days`]).
+    pub fn from_days(z: i64) -> Date {
+        let era = z.div_euclid(146097);
+        let doe = z - era * 146097;
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        let y = yoe + era * 400;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        Date {
+            year: (y + if m <= 2 { 1 } else { 0 }) as u16,
+            month: m,
+            day: d,
+        }
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl serde::Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Parses `yyyy-MM-dd` (or `yyyy/MM/dd`, which PRAE files are documented to use).
+///
+/// ```
+/// use ledgerline_extract::value::parse_date;
+/// assert_eq!(parse_date(b"2019-02-01").unwrap().to_string(), "2019-02-01");
+/// assert_eq!(parse_date(b"2024/02/29").unwrap().to_string(), "2024-02-29");
+/// assert!(parse_date(b"2023-02-29").is_err());
+/// assert!(parse_date(b"01/02/2019").is_err());
+/// ```
+pub fn parse_date(b: &[u8]) -> Result<Date, ValueError> {
+    if b.is_empty() {
+        return Err(ValueError::Empty);
+    }
+    let bad = || ValueError::BadDate(shown(b));
+    if b.len() != 10 || b[4] != b[7] || !(b[4] == b'-' || b[4] == b'/') {
+        return Err(bad());
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u16> {
+        b[r].iter().try_fold(0u16, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as u16)
+        })
+    };
+    let (y, m, d) = (num(0..4), num(5..7), num(8..10));
+    match (y, m, d) {
+        (Some(y), Some(m), Some(d)) => Date::new(y, m as u8, d as u8).ok_or_else(bad),
+        _ => Err(bad()),
+    }
+}
+
+/// Debit or credit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum DebitCredit {
+    /// `DR`
+    Debit,
+    /// `CR`
+    Credit,
+}
+
+/// Parses `DR` / `CR`.
+pub fn parse_dr_cr(b: &[u8]) -> Result<DebitCredit, ValueError> {
+    match b {
+        b"DR" => Ok(DebitCredit::Debit),
+        b"CR" => Ok(DebitCredit::Credit),
+        b"" => Err(ValueError::Empty),
+        _ => Err(ValueError::BadDebitCredit(shown(b))),
+    }
+}
+
+/// Parses a `Y`/`N` flag; empty reads as `None`.
+pub fn parse_flag(b: &[u8]) -> Result<Option<bool>, ValueError> {
+    match b {
+        b"Y" => Ok(Some(true)),
+        b"N" => Ok(Some(false)),
+        b"" => Ok(None),
+        _ => Err(ValueError::BadFlag(shown(b))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn amounts() {
+        assert_eq!(parse_amount(b"0").unwrap(), Decimal::ZERO);
+        assert_eq!(parse_amount(b"-0.5").unwrap().to_string(), "-0.5");
+        assert_eq!(parse_amount(b"12.").unwrap().to_string(), "12");
+        assert!(matches!(parse_amount(b"+"), Err(ValueError::NotANumber(_))));
+        assert!(matches!(parse_amount(b"."), Err(ValueError::NotANumber(_))));
+        assert!(matches!(
+            parse_amount(b"1.2.3"),
+            Err(ValueError::NotANumber(_))
+        ));
+        assert!(matches!(
+            parse_amount(b"--1"),
+            Err(ValueError::NotANumber(_))
+        ));
+        assert!(matches!(parse_amount(b""), Err(ValueError::Empty)));
+        assert!(matches!(
+            parse_amount(b"123456789012345678901234"),
+            Err(ValueError::TooManyDigits(_))
+        ));
+        assert_eq!(
+            parse_amount(b"00000000000000000000000001.5")
+                .unwrap()
+                .to_string(),
+            "1.5",
+            "leading zeros do not count as digits"
+        );
+    }
+
+    #[test]
+    fn dates_roundtrip_through_days() {
+        for (y, m, d) in [(2024, 2, 29), (2000, 3, 1), (1999, 12, 31), (1, 1, 1)] {
+            let date = Date::new(y, m, d).unwrap();
+            assert_eq!(Date::from_days(date.days()), date);
+        }
+        assert_eq!(
+            Date::new(2024, 3, 1).unwrap().days() - Date::new(2024, 2, 28).unwrap().days(),
+            2
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn amount_parse_agrees_with_rust_decimal(int in 0u64..10_000_000_000, frac in 0u32..100_000_000, scale in 0u32..=8, neg in any::<bool>()) {
+            let frac = frac % 10u32.pow(scale);
+            let s = if scale == 0 { format!("{}{int}", if neg {"-"} else {"+"}) }
+                    else { format!("{}{int}.{frac:0w$}", if neg {"-"} else {""}, w = scale as usize) };
+            let want: Decimal = s.trim_start_matches('+').parse().unwrap();
+            prop_assert_eq!(parse_amount(s.as_bytes()).unwrap(), want);
+        }
+    }
+}

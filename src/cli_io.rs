@@ -1,0 +1,105 @@
+//! Terminal and file plumbing shared by the subcommands: colours, progress bars and
+//! atomic output files.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// Whether to colour stdout.
+pub fn color_stdout() -> bool {
+    std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+}
+
+/// ANSI styling that collapses to nothing when colour is off.
+#[derive(Clone, Copy)]
+pub struct Paint(pub bool);
+
+impl Paint {
+    pub fn red(self, s: &str) -> String {
+        self.wrap("1;31", s)
+    }
+    pub fn yellow(self, s: &str) -> String {
+        self.wrap("33", s)
+    }
+    pub fn dim(self, s: &str) -> String {
+        self.wrap("2", s)
+    }
+    pub fn bold(self, s: &str) -> String {
+        self.wrap("1", s)
+    }
+    pub fn green(self, s: &str) -> String {
+        self.wrap("32", s)
+    }
+    fn wrap(self, code: &str, s: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_owned()
+        }
+    }
+}
+
+/// A byte progress bar on stderr, shown only when stderr is a terminal and the work is big.
+pub fn progress(total: Option<u64>, label: &str) -> indicatif::ProgressBar {
+    const WORTH_A_BAR: u64 = 8 << 20;
+    if !std::io::stderr().is_terminal() || total.is_some_and(|t| t < WORTH_A_BAR) {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = match total {
+        Some(t) => indicatif::ProgressBar::new(t),
+        None => indicatif::ProgressBar::new_spinner(),
+    };
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg} {wide_bar} {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    bar.set_message(label.to_owned());
+    bar
+}
+
+/// A file written under a temporary name and renamed into place only on `commit`: a failed
+/// run leaves no partial file behind.
+pub struct AtomicFile {
+    tmp: tempfile::NamedTempFile,
+    dest: PathBuf,
+}
+
+impl AtomicFile {
+    pub fn create(dest: &Path) -> anyhow::Result<AtomicFile> {
+        let dir = match dest.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".ledgerline-");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            // Outputs are ordinary files (0644 before umask), not private temp files.
+            builder.permissions(std::fs::Permissions::from_mode(0o644));
+        }
+        let tmp = builder
+            .tempfile_in(dir)
+            .map_err(|e| {
+                anyhow::anyhow!("cannot create a temporary file in {}: {e}", dir.display())
+            })?;
+        Ok(AtomicFile {
+            tmp,
+            dest: dest.to_owned(),
+        })
+    }
+
+    pub fn writer(&mut self) -> &mut std::fs::File {
+        self.tmp.as_file_mut()
+    }
+
+    pub fn commit(mut self) -> anyhow::Result<()> {
+        self.tmp.as_file_mut().flush()?;
+        self.tmp.as_file().sync_all()?;
+        self.tmp
+            .persist(&self.dest)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {}", self.dest.display(), e.error))?;
+        Ok(())
+    }
+}

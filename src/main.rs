@@ -1,0 +1,47 @@
+//! `ledgerline`: SAP Concur accounting extracts in, balanced ERP journals out.
+//!
+//! The binary is glue: it parses flags, wires the library crates together and prints.
+
+mod cli_io;
+mod generate;
+mod validate;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Turn SAP Concur accounting extracts (SAE, PRAE, payment-batch files, plain or zipped)
+/// into balanced double-entry journals your ERP can import, and check them before posting.
+#[derive(Debug, Parser)]
+#[command(name = "ledgerline", version, about, long_about = None)]
+#[command(after_help = "\
+Inputs are files, directories (read recursively), .zip archives (every entry) or `-` for
+standard input; the kind of each file is detected from its content, not its name.
+
+Exit codes: 0 success / clean, 1 findings at error level, 2 could not run.
+
+Start with:  ledgerline generate --reports 5 -o demo.txt && ledgerline validate demo.txt")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Validate(validate::Args),
+    Generate(generate::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Validate(a) => validate::run(a),
+        Command::Generate(a) => generate::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ledgerline: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

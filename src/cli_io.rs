@@ -79,11 +79,9 @@ impl AtomicFile {
             // Outputs are ordinary files (0644 before umask), not private temp files.
             builder.permissions(std::fs::Permissions::from_mode(0o644));
         }
-        let tmp = builder
-            .tempfile_in(dir)
-            .map_err(|e| {
-                anyhow::anyhow!("cannot create a temporary file in {}: {e}", dir.display())
-            })?;
+        let tmp = builder.tempfile_in(dir).map_err(|e| {
+            anyhow::anyhow!("cannot create a temporary file in {}: {e}", dir.display())
+        })?;
         Ok(AtomicFile {
             tmp,
             dest: dest.to_owned(),

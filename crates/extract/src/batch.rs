@@ -93,6 +93,8 @@ pub struct BatchMapping {
     pub delimiter: Option<char>,
     /// Whether the first row holds column labels; detected when absent.
     pub header: Option<bool>,
+    /// Decimal separator of amounts: `.` (default) or `,`.
+    pub decimal: Option<char>,
     /// Role -> column, overriding or extending the default header names.
     #[serde(default)]
     pub columns: BTreeMap<BatchField, ColumnSpec>,
@@ -124,6 +126,8 @@ pub struct BatchLayout {
     pub header: bool,
     /// Column labels from the header row (empty without one).
     pub labels: Vec<String>,
+    /// Amounts use a decimal comma.
+    pub decimal_comma: bool,
     index: BTreeMap<BatchField, usize>,
 }
 
@@ -213,6 +217,7 @@ impl BatchLayout {
             dialect,
             header,
             labels,
+            decimal_comma: mapping.decimal == Some(','),
             index,
         })
     }
@@ -257,6 +262,29 @@ impl<'a, 'l> BatchRow<'a, 'l> {
     /// The field playing `role`, if mapped and present.
     pub fn get(&self, role: BatchField) -> Option<Field<'a>> {
         self.layout.index(role).and_then(|i| self.record.field(i))
+    }
+
+    /// The amount in `role`'s column (`None` when unmapped or empty), honouring the
+    /// mapping's decimal separator.
+    pub fn amount(
+        &self,
+        role: BatchField,
+    ) -> Option<Result<rust_decimal::Decimal, crate::value::ValueError>> {
+        let f = self.get(role)?;
+        let raw = f.bytes();
+        let v = raw.as_ref().trim_ascii();
+        if v.is_empty() {
+            return None;
+        }
+        Some(if self.layout.decimal_comma {
+            let swapped: Vec<u8> = v
+                .iter()
+                .map(|&b| if b == b',' { b'.' } else { b })
+                .collect();
+            crate::value::parse_amount(&swapped)
+        } else {
+            crate::value::parse_amount(v)
+        })
     }
 
     /// The text of `role` (empty when unmapped or absent).

@@ -8,7 +8,7 @@
 //! Memory is bounded by the longest line plus a few bytes per report (a hash of its id and
 //! of its report-level values) and one bit per sequence number.
 
-use crate::batch::{BatchField, BatchLayout};
+use crate::batch::{BatchField, BatchLayout, BatchRow};
 use crate::finding::{Check, Family, Finding, Findings};
 use crate::reader::{ExtractKind, ExtractReader, ReadError, ReaderOptions};
 use crate::sae::{ColumnError, Header};
@@ -535,6 +535,8 @@ impl<'n> Structured<'n> {
                     );
                 }
                 match (self.p.parse_header)(rec) {
+                    // A header missing fields cannot be trusted for the checks that use it.
+                    Ok(_) if rec.len() < 5 => {}
                     Ok(h) => self.header = Some(h),
                     Err(e) => report.findings.push(
                         self.find(
@@ -1055,9 +1057,7 @@ impl<'n, 'l> BatchValidator<'n, 'l> {
                 | BatchField::AmountDueCompany
                 | BatchField::AmountCompanyPaid
                 | BatchField::PaymentConfirmedAmount => {
-                    if !v.is_empty()
-                        && let Err(e) = value::parse_amount(v)
-                    {
+                    if let Some(Err(e)) = BatchRow::new(rec, layout).amount(role) {
                         push(value_check(&e), i, format!("{label}: {e}"));
                     }
                 }

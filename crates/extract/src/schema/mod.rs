@@ -3,6 +3,7 @@
 //! Code never indexes a record with bare numbers: it names a column
 //! ([`SaeCol::JournalAmount`]) and the schema says where it is and what it holds.
 
+#[rustfmt::skip]
 mod generated;
 pub use generated::*;
 

@@ -9,13 +9,19 @@ fn bin() -> Command {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/validate").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/validate")
+        .join(name)
 }
 
 fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = bin()
         .args(args)
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -27,18 +33,32 @@ fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
 }
 
 fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
-    })
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 #[test]
 fn exit_codes_follow_the_documented_contract() {
     let good = run(&["validate", fixture("good.txt").to_str().unwrap()], None);
-    assert_eq!(good.status.code(), Some(0), "{}", String::from_utf8_lossy(&good.stdout));
-    let warn_only = run(&["validate", fixture("bad_flag.txt").to_str().unwrap()], None);
-    assert_eq!(warn_only.status.code(), Some(0), "warnings do not fail validation");
-    let bad = run(&["validate", fixture("bad_count.txt").to_str().unwrap()], None);
+    assert_eq!(
+        good.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&good.stdout)
+    );
+    let warn_only = run(
+        &["validate", fixture("bad_flag.txt").to_str().unwrap()],
+        None,
+    );
+    assert_eq!(
+        warn_only.status.code(),
+        Some(0),
+        "warnings do not fail validation"
+    );
+    let bad = run(
+        &["validate", fixture("bad_count.txt").to_str().unwrap()],
+        None,
+    );
     assert_eq!(bad.status.code(), Some(1));
     let missing = run(&["validate", "no/such/file.txt"], None);
     assert_eq!(missing.status.code(), Some(2));
@@ -57,18 +77,35 @@ fn text_output_is_grouped_by_file_with_a_summary() {
         None,
     );
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("good.txt (SAE, 3 rows, 2 reports): clean"), "{text}");
+    assert!(
+        text.contains("good.txt (SAE, 3 rows, 2 reports): clean"),
+        "{text}"
+    );
     assert!(
         text.contains("error   SAE110 line 1, col 3 Record Count: the header announces 4 detail rows but the file has 3"),
         "{text}"
     );
-    assert!(text.trim_end().ends_with("2 files, 6 rows, 4 reports: 1 error, 0 warnings, 0 infos"), "{text}");
-    assert!(!text.contains('\x1b'), "no colour when stdout is not a terminal");
+    assert!(
+        text.trim_end()
+            .ends_with("2 files, 6 rows, 4 reports: 1 error, 0 warnings, 0 infos"),
+        "{text}"
+    );
+    assert!(
+        !text.contains('\x1b'),
+        "no colour when stdout is not a terminal"
+    );
 }
 
 #[test]
 fn json_output_carries_code_severity_file_line_and_column() {
-    let out = run(&["validate", "--json", fixture("bad_date.txt").to_str().unwrap()], None);
+    let out = run(
+        &[
+            "validate",
+            "--json",
+            fixture("bad_date.txt").to_str().unwrap(),
+        ],
+        None,
+    );
     assert_eq!(out.status.code(), Some(1));
     let v = json(&out);
     let f = &v["files"][0]["findings"][0];
@@ -89,9 +126,17 @@ fn stdin_directories_and_zips_are_inputs() {
     assert_eq!(v["files"][0]["file"], "-");
     assert_eq!(v["files"][0]["rows"], 3);
 
-    let out = run(&["validate", "--json", fixture("prae").to_str().unwrap()], None);
+    let out = run(
+        &["validate", "--json", fixture("prae").to_str().unwrap()],
+        None,
+    );
     let v = json(&out);
-    let files: Vec<&str> = v["files"].as_array().unwrap().iter().map(|f| f["file"].as_str().unwrap()).collect();
+    let files: Vec<&str> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
     assert_eq!(files.len(), 2, "{files:?}");
     assert!(files[0].ends_with("prae/bad_count.txt") && files[1].ends_with("prae/good.txt"));
 
@@ -103,7 +148,8 @@ fn stdin_directories_and_zips_are_inputs() {
         z.start_file("one.txt", o).unwrap();
         z.write_all(&good).unwrap();
         z.start_file("two.txt", o).unwrap();
-        z.write_all(&std::fs::read(fixture("bad_total.txt")).unwrap()).unwrap();
+        z.write_all(&std::fs::read(fixture("bad_total.txt")).unwrap())
+            .unwrap();
         z.finish().unwrap();
     }
     let out = run(&["validate", "--json", "-"], Some(zipped.get_ref()));
@@ -117,13 +163,22 @@ fn stdin_directories_and_zips_are_inputs() {
 #[test]
 fn findings_beyond_the_limit_are_counted_not_listed() {
     let out = run(
-        &["validate", "--json", "--max-findings", "1", fixture("truncated.txt").to_str().unwrap()],
+        &[
+            "validate",
+            "--json",
+            "--max-findings",
+            "1",
+            fixture("truncated.txt").to_str().unwrap(),
+        ],
         None,
     );
     let v = json(&out);
     let f = &v["files"][0];
     assert_eq!(f["findings"].as_array().unwrap().len(), 1);
-    assert_eq!(f["errors"].as_u64().unwrap() + f["warnings"].as_u64().unwrap(), 4);
+    assert_eq!(
+        f["errors"].as_u64().unwrap() + f["warnings"].as_u64().unwrap(),
+        4
+    );
     assert_eq!(f["not_listed"], 3);
 }
 
@@ -134,7 +189,12 @@ fn generate_then_validate_is_clean_and_deterministic() {
     assert_eq!(a.status.code(), Some(0));
     assert_eq!(a.stdout, b.stdout, "same seed, same bytes");
     let out = run(&["validate", "-"], Some(&a.stdout));
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("25 reports"));
 }
 
@@ -142,11 +202,17 @@ fn generate_then_validate_is_clean_and_deterministic() {
 fn generate_failure_leaves_no_partial_file() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("missing-dir/out.txt");
-    let out = run(&["generate", "--reports", "3", "-o", target.to_str().unwrap()], None);
+    let out = run(
+        &["generate", "--reports", "3", "-o", target.to_str().unwrap()],
+        None,
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(!target.exists());
     let ok = dir.path().join("out.txt");
-    let out = run(&["generate", "--reports", "3", "-o", ok.to_str().unwrap()], None);
+    let out = run(
+        &["generate", "--reports", "3", "-o", ok.to_str().unwrap()],
+        None,
+    );
     assert_eq!(out.status.code(), Some(0));
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
@@ -158,7 +224,42 @@ fn generate_failure_leaves_no_partial_file() {
 
 #[test]
 fn the_bundled_example_is_what_the_generator_writes() {
-    let bundled = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/example/expense-sae.txt")).unwrap();
-    let out = run(&["generate", "--reports", "12", "--seed", "42", "--batch-id", "42"], None);
-    assert!(out.stdout == bundled, "regenerate fixtures/example/expense-sae.txt (see README)");
+    let bundled = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/example/expense-sae.txt"),
+    )
+    .unwrap();
+    let out = run(
+        &[
+            "generate",
+            "--reports",
+            "12",
+            "--seed",
+            "42",
+            "--batch-id",
+            "42",
+        ],
+        None,
+    );
+    assert!(
+        out.stdout == bundled,
+        "regenerate fixtures/example/expense-sae.txt (see README)"
+    );
+}
+
+#[test]
+fn readme_documents_every_finding_code() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    for check in ledgerline_extract::finding::Check::ALL {
+        let row = format!("| {:03} |", check.number());
+        let line = readme.lines().find(|l| l.starts_with(&row));
+        let line = line
+            .unwrap_or_else(|| panic!("README lacks a row for code number {:03}", check.number()));
+        assert!(
+            line.contains(check.title()),
+            "README row {:03} should say `{}`",
+            check.number(),
+            check.title()
+        );
+    }
 }

@@ -1,0 +1,207 @@
+//! Payment Batch API v1.1 (Standard Edition): list batches, close one, get its file.
+//!
+//! Closing is never retried blindly: after a failed or unanswered close the batch list is
+//! read again, and the close is repeated only if the batch is still open.
+
+use crate::client::{Client, Retry};
+use crate::error::{Error, Result};
+use crate::http::{Req, error_message, read_small};
+
+/// A batch as the list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchSummary {
+    /// Batch name, e.g. "USD: Employees Batch Paid by Expense Pay".
+    pub name: String,
+    /// The unencrypted batch id (a GUID); used for the run ledger, never in URLs.
+    pub batch_id: String,
+    /// Total, as written.
+    pub total: String,
+    /// Currency code.
+    pub currency: String,
+    /// Number of reports.
+    pub count: u64,
+    /// `Employee` or `Card Program`.
+    pub kind: String,
+    /// Payment method.
+    pub payment_method: String,
+    /// Absolute URL of the batch (encrypted id), the base of close and file calls.
+    pub batch_url: String,
+}
+
+impl BatchSummary {
+    /// The batch file URL when no close response gave one: `{Batch-URL}/file`.
+    pub fn file_url(&self) -> String {
+        format!("{}/file", self.batch_url.trim_end_matches('/'))
+    }
+}
+
+/// Which batches to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchState {
+    /// Every batch.
+    All,
+    /// `OPEN`.
+    Open,
+    /// `CLOSED`.
+    Closed,
+}
+
+fn child_text(node: roxmltree::Node<'_, '_>, name: &str) -> Option<String> {
+    node.children()
+        .find(|c| c.is_element() && c.tag_name().name().eq_ignore_ascii_case(name))
+        .and_then(|c| c.text())
+        .map(|t| t.trim().to_owned())
+}
+
+/// Parses `<BatchList>` (element names matched case-insensitively: the official sample
+/// reads `Batch-Url`, the reference writes `Batch-URL`).
+pub fn parse_batch_list(body: &str) -> Result<Vec<BatchSummary>, String> {
+    let doc = roxmltree::Document::parse(body.trim_start_matches('\u{feff}').trim())
+        .map_err(|e| format!("XML: {e}"))?;
+    Ok(doc
+        .descendants()
+        .filter(|n| n.is_element() && n.tag_name().name().eq_ignore_ascii_case("BatchSummary"))
+        .filter_map(|b| {
+            let get = |k: &str| child_text(b, k).unwrap_or_default();
+            let batch_url = child_text(b, "Batch-URL").filter(|u| !u.is_empty())?;
+            Some(BatchSummary {
+                name: get("BatchName"),
+                batch_id: child_text(b, "BatchID")
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| batch_url.clone()),
+                total: get("BatchTotal"),
+                currency: get("Currency"),
+                count: get("Count").parse().unwrap_or(0),
+                kind: get("Type"),
+                payment_method: get("PaymentMethod"),
+                batch_url,
+            })
+        })
+        .collect())
+}
+
+/// Reads `File-Url` from a close response (`<BatchStatus>`).
+pub fn parse_close_response(body: &str) -> Option<String> {
+    let doc = roxmltree::Document::parse(body.trim_start_matches('\u{feff}').trim()).ok()?;
+    doc.descendants()
+        .find(|n| n.is_element() && n.tag_name().name().eq_ignore_ascii_case("File-Url"))
+        .and_then(|n| n.text())
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+}
+
+/// What closing gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloseOutcome {
+    /// Closed (now or before); the file is at `file_url`.
+    Closed {
+        /// The batch file.
+        file_url: String,
+    },
+    /// Concur refused because the batch holds no report; it stays open.
+    Empty {
+        /// Concur's message.
+        message: String,
+    },
+}
+
+impl Client {
+    /// Lists payment batches.
+    pub fn list_batches(&mut self, state: BatchState) -> Result<Vec<BatchSummary>> {
+        let suffix = match state {
+            BatchState::All => "",
+            BatchState::Open => "OPEN",
+            BatchState::Closed => "CLOSED",
+        };
+        let url = self.url(&format!("/api/expense/paymentbatch/v1.1/batchlist/{suffix}"));
+        let body = self.get_text(&url, "application/xml")?;
+        parse_batch_list(&body).map_err(|message| Error::Parse { url, message })
+    }
+
+    /// Closes a batch with the synchronous v1.1 call. `empty_marker`: text in Concur's 500
+    /// answer that means "this batch holds no report" (compared case-insensitively).
+    pub fn close_batch(&mut self, batch: &BatchSummary, empty_marker: &str) -> Result<CloseOutcome> {
+        let url = format!("{}/close", batch.batch_url.trim_end_matches('/'));
+        let max = self.max_attempts();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let problem = match self.send(
+                &Req::post(&url, "application/xml", "application/xml", Vec::new()),
+                Retry::Never,
+            ) {
+                Ok(resp) if (200..300).contains(&resp.status()) => {
+                    let body = read_small(resp, &url)?;
+                    let file_url = parse_close_response(&body).unwrap_or_else(|| batch.file_url());
+                    return Ok(CloseOutcome::Closed { file_url });
+                }
+                Ok(resp) => {
+                    let status = resp.status();
+                    let message = error_message(&read_small(resp, &url).unwrap_or_default());
+                    if status == 500
+                        && !empty_marker.is_empty()
+                        && message.to_lowercase().contains(&empty_marker.to_lowercase())
+                    {
+                        return Ok(CloseOutcome::Empty { message });
+                    }
+                    let e = Error::Http {
+                        method: "POST".into(),
+                        url: url.clone(),
+                        status,
+                        message,
+                    };
+                    if !(status == 429 || status >= 500) {
+                        // 4xx: asking again will not help.
+                        return Err(e);
+                    }
+                    e
+                }
+                Err(e @ Error::Transport { .. }) => e,
+                Err(e) => return Err(e),
+            };
+            // Did the close happen anyway? Read the state before deciding anything.
+            self.log(|| format!("   close of batch {} unanswered or failed ({problem}); re-reading the batch list", batch.batch_id));
+            let closed = self.list_batches(BatchState::Closed)?;
+            if let Some(b) = closed.iter().find(|b| b.batch_id == batch.batch_id) {
+                return Ok(CloseOutcome::Closed {
+                    file_url: b.file_url(),
+                });
+            }
+            let open = self.list_batches(BatchState::Open)?;
+            if !open.iter().any(|b| b.batch_id == batch.batch_id) {
+                return Err(Error::Parse {
+                    url: url.clone(),
+                    message: format!("batch {} is neither open nor closed after a failed close", batch.batch_id),
+                });
+            }
+            if attempt >= max {
+                return Err(problem);
+            }
+            self.sleep(self.delay(attempt), "batch still open; closing again");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_list_case_insensitive() {
+        let xml = r#"<BatchList xmlns="http://www.concursolutions.com/api/expense/paymentbatch/2011/11">
+          <BatchSummary><BatchName>USD: Employees</BatchName><BatchID>13cb</BatchID><BatchTotal>334.21</BatchTotal>
+          <Currency>USD</Currency><Count>10</Count><Type>Employee</Type><PaymentMethod>Expense Pay by Concur</PaymentMethod>
+          <Batch-Url>https://h/api/expense/paymentbatch/v1.1/batch/n$s4</Batch-Url></BatchSummary></BatchList>"#;
+        let b = parse_batch_list(xml).unwrap();
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0].count, 10);
+        assert_eq!(b[0].file_url(), "https://h/api/expense/paymentbatch/v1.1/batch/n$s4/file");
+    }
+
+    #[test]
+    fn close_response_file_url() {
+        let xml = r#"<BatchStatus xmlns="http://www.concursolutions.com/api/expense/paymentbatch/2011/11"><BatchStatus>CLOSED</BatchStatus><File-Url>https://h/x/file</File-Url><Status>SUCCESS</Status></BatchStatus>"#;
+        assert_eq!(parse_close_response(xml).as_deref(), Some("https://h/x/file"));
+        assert_eq!(parse_close_response("<BatchStatus/>"), None);
+    }
+}

@@ -1,0 +1,248 @@
+//! Streaming downloads: body -> hidden temporary file in the output directory, checked
+//! against Content-Length (and, for zips, every entry's CRC), SHA-256 hashed, synced, then
+//! renamed to its final name. A failed attempt leaves nothing under the final name.
+
+use crate::client::{Client, Retry, expect_success};
+use crate::error::{Error, Result};
+use crate::http::Req;
+use sha2::{Digest, Sha256};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+/// Prefix of in-progress download files in the output directory.
+pub const PARTIAL_PREFIX: &str = ".ledgerline-partial-";
+
+/// A file that arrived intact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Downloaded {
+    /// Final path.
+    pub path: PathBuf,
+    /// Lower-case hex SHA-256 of the bytes.
+    pub sha256: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// Content-Type as served.
+    pub content_type: String,
+}
+
+/// Makes a file-name-safe slug: ASCII letters, digits, `-` and `_`; the rest becomes `_`.
+///
+/// ```
+/// assert_eq!(ledgerline_fetch::download::slug("Standard Accounting Extract"), "standard-accounting-extract");
+/// assert_eq!(ledgerline_fetch::download::slug("nYoPK$pZm/x"), "nYoPK_pZm_x");
+/// ```
+pub fn slug(s: &str) -> String {
+    let lowercase_words = s.contains(' ');
+    let out: String = s
+        .trim()
+        .chars()
+        .map(|c| match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '-' | '_' => {
+                if lowercase_words {
+                    c.to_ascii_lowercase()
+                } else {
+                    c
+                }
+            }
+            ' ' => '-',
+            _ => '_',
+        })
+        .collect();
+    let out: String = out.chars().take(80).collect();
+    if out.is_empty() { "_".into() } else { out }
+}
+
+/// Removes `.ledgerline-partial-*` files left in `dir` by runs that were killed (their
+/// process is gone). Returns how many were removed.
+pub fn clean_stale_partials(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some(rest) = name.strip_prefix(PARTIAL_PREFIX) else {
+            continue;
+        };
+        let pid = rest.split('-').next().unwrap_or("");
+        let alive = pid != std::process::id().to_string()
+            && Path::new("/proc").exists()
+            && Path::new("/proc").join(pid).exists();
+        if !alive && std::fs::remove_file(e.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+fn is_zip(content_type: &str, head: &[u8]) -> bool {
+    content_type.to_ascii_lowercase().contains("zip") || head.starts_with(b"PK\x03\x04")
+}
+
+/// Reads every entry of a zip to the end, which checks each CRC.
+fn check_zip(file: &mut std::fs::File) -> std::result::Result<usize, String> {
+    file.rewind().map_err(|e| e.to_string())?;
+    let mut archive = zip::ZipArchive::new(&mut *file).map_err(|e| format!("not a valid zip: {e}"))?;
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).map_err(|e| format!("zip entry {i}: {e}"))?;
+        std::io::copy(&mut entry, &mut std::io::sink())
+            .map_err(|e| format!("zip entry {}: {e}", entry.name()))?;
+    }
+    Ok(archive.len())
+}
+
+impl Client {
+    /// Downloads `url` into `out_dir` as `{stem}.csv` or `{stem}.zip` (by content), retrying
+    /// a broken or short body from scratch with backoff.
+    pub fn download(&mut self, url: &str, out_dir: &Path, stem: &str) -> Result<Downloaded> {
+        std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
+        let max = self.max_attempts();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let resp = self.send(
+                &Req::get(url, "text/csv, application/zip, application/octet-stream, */*"),
+                Retry::Safe,
+            )?;
+            let resp = expect_success(resp, "GET", url)?;
+            match self.receive(resp, out_dir, stem) {
+                Ok(d) => return Ok(d),
+                Err(Received::Fatal(e)) => return Err(e),
+                Err(Received::Retry(message)) => {
+                    if attempt >= max {
+                        return Err(Error::Download {
+                            url: url.into(),
+                            message,
+                            attempts: attempt,
+                        });
+                    }
+                    self.log(|| format!("   download incomplete ({message}); starting over"));
+                    self.sleep(self.delay(attempt), "incomplete download");
+                }
+            }
+        }
+    }
+
+    fn receive(
+        &self,
+        resp: ureq::Response,
+        out_dir: &Path,
+        stem: &str,
+    ) -> std::result::Result<Downloaded, Received> {
+        let content_type = resp.content_type().to_owned();
+        let expected: Option<u64> = resp
+            .header("Content-Length")
+            .and_then(|v| v.trim().parse().ok());
+        let mut builder = tempfile::Builder::new();
+        let prefix = format!("{PARTIAL_PREFIX}{}-", std::process::id());
+        builder.prefix(&prefix).suffix(".part");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o644));
+        }
+        let io_fatal = |e: std::io::Error| Received::Fatal(Error::io(out_dir, e));
+        let mut tmp = builder.tempfile_in(out_dir).map_err(io_fatal)?;
+        let mut reader = resp.into_reader();
+        let mut hasher = Sha256::new();
+        let mut got: u64 = 0;
+        let mut head = Vec::with_capacity(4);
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    let of = expected.map(|x| format!(" of {x}")).unwrap_or_default();
+                    return Err(Received::Retry(format!(
+                        "connection lost after {got}{of} bytes: {e}"
+                    )));
+                }
+            };
+            let chunk = &buf[..n];
+            if head.len() < 4 {
+                head.extend(chunk.iter().take(4 - head.len()));
+            }
+            hasher.update(chunk);
+            tmp.write_all(chunk).map_err(io_fatal)?;
+            got += n as u64;
+        }
+        if let Some(x) = expected
+            && x != got
+        {
+            return Err(Received::Retry(format!(
+                "body has {got} bytes, Content-Length said {x}"
+            )));
+        }
+        let zip = is_zip(&content_type, &head);
+        if zip {
+            check_zip(tmp.as_file_mut()).map_err(Received::Retry)?;
+        }
+        tmp.as_file().sync_all().map_err(io_fatal)?;
+        let path = out_dir.join(format!("{stem}.{}", if zip { "zip" } else { "csv" }));
+        tmp.persist(&path)
+            .map_err(|e| Received::Fatal(Error::io(&path, e.error)))?;
+        if let Ok(d) = std::fs::File::open(out_dir) {
+            // Make the rename durable too (best effort; not every platform allows it).
+            let _ = d.sync_all();
+        }
+        let sha256 = hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        self.log(|| format!("   saved {} ({got} bytes)", path.display()));
+        Ok(Downloaded {
+            path,
+            sha256,
+            bytes: got,
+            content_type,
+        })
+    }
+}
+
+enum Received {
+    /// Worth downloading again.
+    Retry(String),
+    /// Local problem; stop.
+    Fatal(Error),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_partials_are_removed_but_not_other_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let stale = dir.path().join(format!("{PARTIAL_PREFIX}999999999-abc.part"));
+        std::fs::write(&stale, b"half").unwrap();
+        std::fs::write(dir.path().join("keep.csv"), b"x").unwrap();
+        assert_eq!(clean_stale_partials(dir.path()), 1);
+        assert!(!stale.exists());
+        assert!(dir.path().join("keep.csv").exists());
+    }
+
+    #[test]
+    fn zip_check_catches_corruption() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.zip");
+        {
+            let f = std::fs::File::create(&path).unwrap();
+            let mut z = zip::ZipWriter::new(f);
+            z.start_file("a.txt", zip::write::SimpleFileOptions::default())
+                .unwrap();
+            z.write_all(&b"hello world ".repeat(100)).unwrap();
+            z.finish().unwrap();
+        }
+        let mut f = std::fs::OpenOptions::new().read(true).write(true).open(&path).unwrap();
+        assert_eq!(check_zip(&mut f), Ok(1));
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.truncate(bytes.len() / 2);
+        std::fs::write(&path, &bytes).unwrap();
+        let mut f = std::fs::File::open(&path).unwrap();
+        assert!(check_zip(&mut f).is_err());
+    }
+}

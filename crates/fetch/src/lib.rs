@@ -1,0 +1,65 @@
+//! # ledgerline-fetch
+//!
+//! A blocking SAP Concur client for accounting files:
+//!
+//! * OAuth2 company tokens ([`connect`]: `password` grant with `credtype=authtoken`),
+//!   refresh with rotating refresh tokens, revocation, and a private [`store::TokenStore`]
+//!   that keeps the geolocation every later call goes to;
+//! * the edition from the company profile ([`edition`]);
+//! * Extract API v1.0 for Professional ([`extract`]): definitions, jobs, 409 handling,
+//!   status polling, the job file;
+//! * Payment Batch API v1.1 for Standard ([`batch`]): list, close (re-reading the state
+//!   before any second try), the batch file;
+//! * streaming downloads checked against Content-Length and zip CRCs, SHA-256 hashed and
+//!   renamed into place ([`download`]);
+//! * a SQLite run [`ledger`] so reruns fetch only what is new.
+//!
+//! Every call retries connection errors, 5xx and 429 with exponential backoff and jitter
+//! (honouring `Retry-After`), bounded; a 401 refreshes the token once and retries. Tokens
+//! and secrets never reach `Debug` output or the request log.
+//!
+//! ```no_run
+//! use ledgerline_fetch::{Client, ClientCredentials, ClientOptions, FetchPlan, Ledger, TokenStore};
+//!
+//! # fn main() -> Result<(), ledgerline_fetch::Error> {
+//! let credentials = ClientCredentials {
+//!     client_id: "my-app".into(),
+//!     client_secret: std::env::var("LEDGERLINE_CLIENT_SECRET").unwrap_or_default(),
+//! };
+//! let store = TokenStore::new("/home/me/.config/ledgerline/tokens.json");
+//! let mut client = Client::open(store, credentials, ClientOptions::default(), None)?;
+//! let mut ledger = Ledger::open("/home/me/.local/share/ledgerline/ledger.sqlite".as_ref())?;
+//! let plan = FetchPlan { out_dir: "incoming".into(), run: true, ..FetchPlan::default() };
+//! let report = client.fetch(&plan, &mut ledger, &mut |event| eprintln!("{event:?}"))?;
+//! for file in &report.fetched {
+//!     println!("{} sha256:{}", file.path.display(), file.sha256);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod batch;
+pub mod client;
+pub mod config;
+pub mod download;
+pub mod edition;
+pub mod error;
+pub mod extract;
+pub(crate) mod http;
+pub mod ledger;
+pub mod run;
+pub mod store;
+pub mod time;
+
+pub use auth::{AuthScheme, ClientCredentials, ConnectRequest, Secret};
+pub use client::{Client, ClientOptions, connect};
+pub use edition::Edition;
+pub use error::{Error, Result};
+pub use http::{HttpOptions, Logger};
+pub use ledger::Ledger;
+pub use run::{EditionChoice, Event, FetchPlan, FetchReport};
+pub use store::TokenStore;

@@ -23,9 +23,13 @@ pub fn bench_data(mb: u64) -> Vec<u8> {
         let reports = mb * 1_000_000 / 5_000;
         let tmp = path.with_extension("tmp");
         let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp).expect("create"));
-        Generator::new(Options { reports, seed: 2024, ..Options::default() })
-            .write(&mut w)
-            .expect("generate");
+        Generator::new(Options {
+            reports,
+            seed: 2024,
+            ..Options::default()
+        })
+        .write(&mut w)
+        .expect("generate");
         drop(w);
         std::fs::rename(&tmp, &path).expect("rename");
     }
@@ -33,7 +37,10 @@ pub fn bench_data(mb: u64) -> Vec<u8> {
 }
 
 fn size_mb() -> u64 {
-    std::env::var("LEDGERLINE_BENCH_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(200)
+    std::env::var("LEDGERLINE_BENCH_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200)
 }
 
 /// Splits every record and reads the journal columns (19, 163, 165, 167, 168, 169, 185).
@@ -73,10 +80,18 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("extract");
     g.sample_size(10);
     g.throughput(Throughput::Bytes(data.len() as u64));
-    g.bench_function("split+journal-columns", |b| b.iter(|| black_box(split_typed(&data))));
+    g.bench_function("split+journal-columns", |b| {
+        b.iter(|| black_box(split_typed(&data)))
+    });
     g.bench_function("validate", |b| {
         b.iter(|| {
-            let r = validate_reader("bench", data.as_slice(), &ValidateOptions::default(), &mut NoObserver, &mut |_| {});
+            let r = validate_reader(
+                "bench",
+                data.as_slice(),
+                &ValidateOptions::default(),
+                &mut NoObserver,
+                &mut |_| {},
+            );
             assert_eq!(r.findings.errors(), 0);
             black_box(r.rows)
         })

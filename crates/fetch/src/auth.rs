@@ -75,7 +75,8 @@ fn parse_token_response(body: &str, url: &str) -> Result<TokenResponse> {
     let v: serde_json::Value =
         serde_json::from_str(body).map_err(|_| bad("the token response is not JSON"))?;
     let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
-    let access_token = s("access_token").ok_or_else(|| bad("no access_token in the token response"))?;
+    let access_token =
+        s("access_token").ok_or_else(|| bad("no access_token in the token response"))?;
     if let Some(t) = s("token_type")
         && !t.eq_ignore_ascii_case("bearer")
     {
@@ -207,7 +208,11 @@ impl std::fmt::Debug for Secret {
 }
 
 /// Exchanges a company request token for access and refresh tokens and saves them.
-pub(crate) fn connect(http: &Http, req: &ConnectRequest, store: &TokenStore) -> Result<StoredTokens> {
+pub(crate) fn connect(
+    http: &Http,
+    req: &ConnectRequest,
+    store: &TokenStore,
+) -> Result<StoredTokens> {
     let form = [
         ("grant_type", "password"),
         ("client_id", req.client.client_id.as_str()),

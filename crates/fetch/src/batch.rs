@@ -113,14 +113,20 @@ impl Client {
             BatchState::Open => "OPEN",
             BatchState::Closed => "CLOSED",
         };
-        let url = self.url(&format!("/api/expense/paymentbatch/v1.1/batchlist/{suffix}"));
+        let url = self.url(&format!(
+            "/api/expense/paymentbatch/v1.1/batchlist/{suffix}"
+        ));
         let body = self.get_text(&url, "application/xml")?;
         parse_batch_list(&body).map_err(|message| Error::Parse { url, message })
     }
 
     /// Closes a batch with the synchronous v1.1 call. `empty_marker`: text in Concur's 500
     /// answer that means "this batch holds no report" (compared case-insensitively).
-    pub fn close_batch(&mut self, batch: &BatchSummary, empty_marker: &str) -> Result<CloseOutcome> {
+    pub fn close_batch(
+        &mut self,
+        batch: &BatchSummary,
+        empty_marker: &str,
+    ) -> Result<CloseOutcome> {
         let url = format!("{}/close", batch.batch_url.trim_end_matches('/'));
         let max = self.max_attempts();
         let mut attempt = 0;
@@ -140,7 +146,9 @@ impl Client {
                     let message = error_message(&read_small(resp, &url).unwrap_or_default());
                     if status == 500
                         && !empty_marker.is_empty()
-                        && message.to_lowercase().contains(&empty_marker.to_lowercase())
+                        && message
+                            .to_lowercase()
+                            .contains(&empty_marker.to_lowercase())
                     {
                         return Ok(CloseOutcome::Empty { message });
                     }
@@ -171,7 +179,10 @@ impl Client {
             if !open.iter().any(|b| b.batch_id == batch.batch_id) {
                 return Err(Error::Parse {
                     url: url.clone(),
-                    message: format!("batch {} is neither open nor closed after a failed close", batch.batch_id),
+                    message: format!(
+                        "batch {} is neither open nor closed after a failed close",
+                        batch.batch_id
+                    ),
                 });
             }
             if attempt >= max {
@@ -195,13 +206,19 @@ mod tests {
         let b = parse_batch_list(xml).unwrap();
         assert_eq!(b.len(), 1);
         assert_eq!(b[0].count, 10);
-        assert_eq!(b[0].file_url(), "https://h/api/expense/paymentbatch/v1.1/batch/n$s4/file");
+        assert_eq!(
+            b[0].file_url(),
+            "https://h/api/expense/paymentbatch/v1.1/batch/n$s4/file"
+        );
     }
 
     #[test]
     fn close_response_file_url() {
         let xml = r#"<BatchStatus xmlns="http://www.concursolutions.com/api/expense/paymentbatch/2011/11"><BatchStatus>CLOSED</BatchStatus><File-Url>https://h/x/file</File-Url><Status>SUCCESS</Status></BatchStatus>"#;
-        assert_eq!(parse_close_response(xml).as_deref(), Some("https://h/x/file"));
+        assert_eq!(
+            parse_close_response(xml).as_deref(),
+            Some("https://h/x/file")
+        );
         assert_eq!(parse_close_response("<BatchStatus/>"), None);
     }
 }

@@ -146,7 +146,11 @@ impl Client {
                 ..req.clone()
             };
             let header = if send_auth {
-                Some(self.opts.auth_scheme.header(&self.session.access_token(&self.http)?))
+                Some(
+                    self.opts
+                        .auth_scheme
+                        .header(&self.session.access_token(&self.http)?),
+                )
             } else {
                 None
             };
@@ -251,7 +255,13 @@ fn same_site(from: &str, to: &str) -> bool {
     }
     let host = |u: &str| {
         let o = origin(u);
-        let h = o.split("://").nth(1).unwrap_or("").split(':').next().unwrap_or("");
+        let h = o
+            .split("://")
+            .nth(1)
+            .unwrap_or("")
+            .split(':')
+            .next()
+            .unwrap_or("");
         h.rsplitn(3, '.').take(2).collect::<Vec<_>>().join(".")
     };
     from.starts_with("https://") && to.starts_with("https://") && host(from) == host(to)

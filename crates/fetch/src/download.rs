@@ -83,9 +83,12 @@ fn is_zip(content_type: &str, head: &[u8]) -> bool {
 /// Reads every entry of a zip to the end, which checks each CRC.
 fn check_zip(file: &mut std::fs::File) -> std::result::Result<usize, String> {
     file.rewind().map_err(|e| e.to_string())?;
-    let mut archive = zip::ZipArchive::new(&mut *file).map_err(|e| format!("not a valid zip: {e}"))?;
+    let mut archive =
+        zip::ZipArchive::new(&mut *file).map_err(|e| format!("not a valid zip: {e}"))?;
     for i in 0..archive.len() {
-        let mut entry = archive.by_index(i).map_err(|e| format!("zip entry {i}: {e}"))?;
+        let mut entry = archive
+            .by_index(i)
+            .map_err(|e| format!("zip entry {i}: {e}"))?;
         std::io::copy(&mut entry, &mut std::io::sink())
             .map_err(|e| format!("zip entry {}: {e}", entry.name()))?;
     }
@@ -102,7 +105,10 @@ impl Client {
         loop {
             attempt += 1;
             let resp = self.send(
-                &Req::get(url, "text/csv, application/zip, application/octet-stream, */*"),
+                &Req::get(
+                    url,
+                    "text/csv, application/zip, application/octet-stream, */*",
+                ),
                 Retry::Safe,
             )?;
             let resp = expect_success(resp, "GET", url)?;
@@ -217,7 +223,9 @@ mod tests {
     #[test]
     fn stale_partials_are_removed_but_not_other_files() {
         let dir = tempfile::tempdir().unwrap();
-        let stale = dir.path().join(format!("{PARTIAL_PREFIX}999999999-abc.part"));
+        let stale = dir
+            .path()
+            .join(format!("{PARTIAL_PREFIX}999999999-abc.part"));
         std::fs::write(&stale, b"half").unwrap();
         std::fs::write(dir.path().join("keep.csv"), b"x").unwrap();
         assert_eq!(clean_stale_partials(dir.path()), 1);
@@ -237,7 +245,11 @@ mod tests {
             z.write_all(&b"hello world ".repeat(100)).unwrap();
             z.finish().unwrap();
         }
-        let mut f = std::fs::OpenOptions::new().read(true).write(true).open(&path).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .unwrap();
         assert_eq!(check_zip(&mut f), Ok(1));
         let mut bytes = std::fs::read(&path).unwrap();
         bytes.truncate(bytes.len() / 2);

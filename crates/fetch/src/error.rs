@@ -8,7 +8,9 @@ use std::path::PathBuf;
 pub enum Error {
     /// The stored connection can no longer be used (refresh token expired or revoked, or no
     /// connection yet): a person has to run `ledgerline connect` with a new company request token.
-    #[error("the Concur connection is no longer valid ({reason}); run `ledgerline connect` again with a new company request token")]
+    #[error(
+        "the Concur connection is no longer valid ({reason}); run `ledgerline connect` again with a new company request token"
+    )]
     ReconnectNeeded {
         /// Why, in words (never a secret).
         reason: String,
@@ -76,7 +78,9 @@ pub enum Error {
         message: String,
     },
     /// The company profile gave an edition this tool does not know.
-    #[error("cannot tell the Concur edition from the company profile (marketing name {0:?}); pass --edition professional or --edition standard")]
+    #[error(
+        "cannot tell the Concur edition from the company profile (marketing name {0:?}); pass --edition professional or --edition standard"
+    )]
     UnknownEdition(String),
     /// A configuration value is invalid.
     #[error("configuration: {0}")]

@@ -139,10 +139,7 @@ impl Job {
 }
 
 fn last_segment(url: &str) -> &str {
-    url.trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or(url)
+    url.trim_end_matches('/').rsplit('/').next().unwrap_or(url)
 }
 
 fn parse_err(what: &str, e: impl std::fmt::Display) -> String {
@@ -177,7 +174,11 @@ fn json_items<'v>(v: &'v serde_json::Value, wrapper: &str) -> Vec<&'v serde_json
     }
 }
 
-fn definition_from(id: Option<String>, name: Option<String>, job_link: Option<String>) -> Option<Definition> {
+fn definition_from(
+    id: Option<String>,
+    name: Option<String>,
+    job_link: Option<String>,
+) -> Option<Definition> {
     let id = id?;
     // One documented example drops `/job` from job-link; the job list is always `{id}/job`.
     let job_link = match job_link {
@@ -199,7 +200,11 @@ pub fn parse_definitions(body: &str) -> Result<Vec<Definition>, String> {
         return Ok(json_items(&v, "definitions")
             .into_iter()
             .filter_map(|d| {
-                definition_from(json_text(d, "id"), json_text(d, "name"), json_text(d, "job-link"))
+                definition_from(
+                    json_text(d, "id"),
+                    json_text(d, "name"),
+                    json_text(d, "job-link"),
+                )
             })
             .collect());
     }
@@ -208,7 +213,11 @@ pub fn parse_definitions(body: &str) -> Result<Vec<Definition>, String> {
         .descendants()
         .filter(|n| n.is_element() && n.tag_name().name().eq_ignore_ascii_case("definition"))
         .filter_map(|d| {
-            definition_from(child_text(d, "id"), child_text(d, "name"), child_text(d, "job-link"))
+            definition_from(
+                child_text(d, "id"),
+                child_text(d, "name"),
+                child_text(d, "job-link"),
+            )
         })
         .collect())
 }
@@ -292,7 +301,9 @@ impl Client {
             None => {
                 let location = location.ok_or_else(|| Error::Parse {
                     url: url.clone(),
-                    message: "the job was created but neither a job document nor a Location came back".into(),
+                    message:
+                        "the job was created but neither a job document nor a Location came back"
+                            .into(),
                 })?;
                 self.job(&location, format).map(StartOutcome::Started)
             }

@@ -324,7 +324,8 @@ mod tests {
         );
         for attempt in 1..=8u32 {
             let d = http.delay(attempt, None);
-            let full = Duration::from_millis(100 * (1 << (attempt - 1))).min(Duration::from_millis(1000));
+            let full =
+                Duration::from_millis(100 * (1 << (attempt - 1))).min(Duration::from_millis(1000));
             assert!(d >= full / 2 && d <= full, "{attempt}: {d:?}");
         }
         assert_eq!(

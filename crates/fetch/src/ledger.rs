@@ -359,8 +359,16 @@ mod tests {
     fn newer_schema_is_refused() {
         let mut l = Ledger::open_in_memory().unwrap();
         const V2: &[Migration] = &[
-            Migration { version: 1, description: "a", sql: "CREATE TABLE a (x);" },
-            Migration { version: 2, description: "b", sql: "CREATE TABLE b (x);" },
+            Migration {
+                version: 1,
+                description: "a",
+                sql: "CREATE TABLE a (x);",
+            },
+            Migration {
+                version: 2,
+                description: "b",
+                sql: "CREATE TABLE b (x);",
+            },
         ];
         assert_eq!(l.migrate("other", V2).unwrap(), 2);
         assert_eq!(l.migrate("other", V2).unwrap(), 2);

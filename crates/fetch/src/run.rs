@@ -193,7 +193,9 @@ enum Waited {
 impl Client {
     fn source_id(&self) -> String {
         let t = self.session().tokens();
-        t.company_id.clone().unwrap_or_else(|| t.geolocation.clone())
+        t.company_id
+            .clone()
+            .unwrap_or_else(|| t.geolocation.clone())
     }
 
     /// Runs a fetch. `on_event` sees progress as it happens.
@@ -221,7 +223,9 @@ impl Client {
             notes: Vec::new(),
         };
         match edition {
-            Edition::Professional => self.fetch_professional(plan, ledger, &mut report, on_event)?,
+            Edition::Professional => {
+                self.fetch_professional(plan, ledger, &mut report, on_event)?
+            }
             Edition::Standard => self.fetch_standard(plan, ledger, &mut report, on_event)?,
         }
         Ok(report)
@@ -411,7 +415,12 @@ impl Client {
         }
     }
 
-    fn wait_for(&mut self, mut job: Job, plan: &FetchPlan, on: &mut dyn FnMut(&Event)) -> Result<Waited> {
+    fn wait_for(
+        &mut self,
+        mut job: Job,
+        plan: &FetchPlan,
+        on: &mut dyn FnMut(&Event),
+    ) -> Result<Waited> {
         let deadline = Instant::now() + plan.timeout;
         loop {
             match job.status {
@@ -423,7 +432,10 @@ impl Client {
             if now >= deadline {
                 return Ok(Waited::TimedOut(job));
             }
-            self.sleep(plan.poll_interval.min(deadline - now), "polling the job status");
+            self.sleep(
+                plan.poll_interval.min(deadline - now),
+                "polling the job status",
+            );
             job = self.job_status(&job, plan.format)?;
             on(&Event::JobStatus {
                 job: job.key().into(),

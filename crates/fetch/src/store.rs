@@ -118,7 +118,9 @@ impl TokenStore {
         check_private(&file).map_err(|m| self.err(m))?;
         let tokens: StoredTokens =
             serde_json::from_reader(std::io::BufReader::new(file)).map_err(|e| {
-                self.err(format!("not a ledgerline token store ({e}); run `ledgerline connect` again"))
+                self.err(format!(
+                    "not a ledgerline token store ({e}); run `ledgerline connect` again"
+                ))
             })?;
         if tokens.version != STORE_VERSION {
             return Err(self.err(format!(
@@ -227,7 +229,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(store.path()).unwrap().permissions().mode();
+            let mode = std::fs::metadata(store.path())
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         let shown = format!("{:?}", sample());

@@ -135,7 +135,11 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
             "m" | "min" => Duration::from_secs(n * 60),
             "h" => Duration::from_secs(n * 3600),
             "d" => Duration::from_secs(n * 86_400),
-            _ => return Err(format!("invalid duration {s:?} (use e.g. 500ms, 30s, 5m, 1h)")),
+            _ => {
+                return Err(format!(
+                    "invalid duration {s:?} (use e.g. 500ms, 30s, 5m, 1h)"
+                ));
+            }
         };
     }
     Ok(total)
@@ -160,10 +164,7 @@ mod tests {
 
     #[test]
     fn concur_shapes() {
-        assert_eq!(
-            parse_timestamp("2010-01-13T18:30:02Z"),
-            Some(1_263_407_402)
-        );
+        assert_eq!(parse_timestamp("2010-01-13T18:30:02Z"), Some(1_263_407_402));
         assert_eq!(parse_timestamp("2010-01-13T18:30:02"), Some(1_263_407_402));
         assert_eq!(parse_timestamp("2010-13-13T18:30:02"), None);
         assert_eq!(parse_timestamp(""), None);

@@ -30,6 +30,7 @@ use ledgerline_extract::split::{Dialect, write_record};
 use ledgerline_extract::value::Date;
 use rust_decimal::Decimal;
 use std::io::{self, Write};
+pub mod entries;
 
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ledgerline_extract::sae::SaeRow;
 use ledgerline_extract::schema::SaeCol;
 use ledgerline_extract::split::{Dialect, Splitter};
-use ledgerline_extract::validate::{NoObserver, ValidateOptions, validate_reader};
+use ledgerline_extract::validate::{ValidateOptions, validate_reader};
 use ledgerline_generate::{Generator, Options};
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -89,7 +89,6 @@ fn benches(c: &mut Criterion) {
                 "bench",
                 data.as_slice(),
                 &ValidateOptions::default(),
-                &mut NoObserver,
                 &mut |_| {},
             );
             assert_eq!(r.findings.errors(), 0);

@@ -8,9 +8,7 @@ use ledgerline_extract::reader::ReaderOptions;
 use ledgerline_extract::source::{
     InputSpec, Opened, SourceError, ZipLimitError, ZipLimits, for_each_stream,
 };
-use ledgerline_extract::validate::{
-    FileReport, NoObserver, ValidateOptions, totals, validate_reader,
-};
+use ledgerline_extract::validate::{FileReport, ValidateOptions, totals, validate_reader};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -79,9 +77,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         match opened {
             Opened::Stream(s) => {
                 let bar = progress(s.size_hint, &s.name);
-                let r = validate_reader(&s.name, s.reader, &opts, &mut NoObserver, &mut |b| {
-                    bar.set_position(b)
-                });
+                let r = validate_reader(&s.name, s.reader, &opts, &mut |b| bar.set_position(b));
                 bar.finish_and_clear();
                 if r.findings
                     .items()

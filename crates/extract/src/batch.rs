@@ -95,6 +95,10 @@ pub struct BatchMapping {
     pub header: Option<bool>,
     /// Decimal separator of amounts: `.` (default) or `,`.
     pub decimal: Option<char>,
+    /// Posting date (`yyyy-MM-dd`) for files without a date column.
+    pub date: Option<String>,
+    /// Currency for files without a currency column (`USD` when absent).
+    pub currency: Option<String>,
     /// Role -> column, overriding or extending the default header names.
     #[serde(default)]
     pub columns: BTreeMap<BatchField, ColumnSpec>,

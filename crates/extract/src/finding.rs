@@ -181,6 +181,8 @@ checks! {
     Unbalanced = 203, Error, "journal does not balance";
     /// Rules problem (journal crate).
     Rules = 204, Error, "rules file cannot be applied";
+    /// A line deliberately not posted (journal crate).
+    NotPosted = 205, Info, "line deliberately not posted";
 }
 
 /// A stable finding code such as `SAE110`.
@@ -292,6 +294,7 @@ pub struct Findings {
     errors: usize,
     warnings: usize,
     infos: usize,
+    last_row_error: Option<String>,
 }
 
 impl Findings {
@@ -306,7 +309,12 @@ impl Findings {
     /// Records a finding.
     pub fn push(&mut self, f: Finding) {
         match f.severity {
-            Severity::Error => self.errors += 1,
+            Severity::Error => {
+                self.errors += 1;
+                if f.code.check != Check::HeaderMissing {
+                    self.last_row_error = Some(format!("{} {}", f.code, f.message));
+                }
+            }
             Severity::Warning => self.warnings += 1,
             Severity::Info => self.infos += 1,
         }
@@ -330,6 +338,11 @@ impl Findings {
     /// Findings counted but not kept.
     pub fn dropped(&self) -> usize {
         self.dropped
+    }
+
+    /// The code and message of the latest error about a row (file-level checks excluded).
+    pub fn last_row_error(&self) -> Option<&str> {
+        self.last_row_error.as_deref()
     }
 
     /// Number of errors (kept or not).

@@ -57,114 +57,159 @@ pub struct FileReport {
     pub findings: Findings,
 }
 
-/// Something that looks at every detail row during validation (the journal crate adds its
-/// accounting checks this way, so a file is read once).
-pub trait RowObserver {
-    /// Called for each SAE detail row that has the expected field count.
-    fn sae_row(&mut self, _file: &str, _row: &crate::sae::SaeRow<'_>, _findings: &mut Findings) {}
-    /// Called once at the end of the file.
-    fn finish(&mut self, _file: &str, _findings: &mut Findings) {}
+/// What validation made of one record.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RowVerdict {
+    /// The record is a detail row (a posting line).
+    pub detail: bool,
+    /// The row has the field count its layout expects (its columns can be trusted).
+    pub well_formed: bool,
+    /// The first error-level finding about this row itself, if any.
+    pub error: Option<String>,
 }
 
-/// A [`RowObserver`] that does nothing.
-#[derive(Debug, Default)]
-pub struct NoObserver;
-impl RowObserver for NoObserver {}
+enum Inner {
+    Sae(Structured),
+    Prae(Structured),
+    Batch(BatchValidator),
+    Attendee,
+    Empty,
+}
+
+/// Validates one input record by record, so a converter can validate and convert in the
+/// same pass. [`validate_reader`] is the whole-file convenience.
+pub struct FileValidator {
+    inner: Inner,
+    report: FileReport,
+}
+
+impl FileValidator {
+    /// A validator for an input of `kind`.
+    pub fn new(name: &str, kind: &ExtractKind, max_findings: usize) -> Self {
+        let mut report = FileReport {
+            file: name.to_owned(),
+            kind: Some(kind.label()),
+            rows: 0,
+            reports: 0,
+            bytes: 0,
+            findings: Findings::with_limit(max_findings),
+        };
+        let inner = match kind {
+            ExtractKind::Empty => {
+                report.findings.push(Finding::new(
+                    Family::Io,
+                    Check::EmptyFile,
+                    name,
+                    "the file is empty: a Concur extract always has at least its EXTRACT header line",
+                ));
+                Inner::Empty
+            }
+            ExtractKind::Sae { .. } => Inner::Sae(Structured::new(name, &SAE_PROFILE)),
+            ExtractKind::Prae => Inner::Prae(Structured::new(name, &PRAE_PROFILE)),
+            ExtractKind::Attendee => {
+                report.findings.push(Finding::new(
+                    Family::Attendee,
+                    Check::AttendeeExtract,
+                    name,
+                    "this is a Standard Attendee Detail extract; it lists attendees and carries no postings, so nothing in it is converted",
+                ));
+                Inner::Attendee
+            }
+            ExtractKind::PaymentBatch(layout) => Inner::Batch(BatchValidator::new(name, layout)),
+        };
+        FileValidator { inner, report }
+    }
+
+    /// Checks one record.
+    pub fn record(&mut self, rec: &Record<'_>) -> RowVerdict {
+        let before = self.report.findings.errors();
+        let report = &mut self.report;
+        let (detail, well_formed) = match &mut self.inner {
+            Inner::Sae(v) | Inner::Prae(v) => v.record(*rec, report),
+            Inner::Batch(v) => v.record(*rec, report),
+            Inner::Attendee => {
+                line_checks(&report.file.clone(), rec, None, report);
+                let d = rec.field(0).is_some_and(|f| f.raw() == b"DETAIL");
+                if d {
+                    report.rows += 1;
+                }
+                (d, false)
+            }
+            Inner::Empty => (false, false),
+        };
+        let error = (self.report.findings.errors() > before)
+            .then(|| self.report.findings.last_row_error().map(str::to_owned))
+            .flatten();
+        RowVerdict {
+            detail,
+            well_formed,
+            error,
+        }
+    }
+
+    /// The findings so far.
+    pub fn findings(&mut self) -> &mut Findings {
+        &mut self.report.findings
+    }
+
+    /// The header of an SAE or PRAE file, once read.
+    pub fn header(&self) -> Option<&Header> {
+        match &self.inner {
+            Inner::Sae(v) | Inner::Prae(v) => v.header.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Records a read error (I/O, zip limit) met at `byte`.
+    pub fn read_error(&mut self, e: &ReadError, byte: u64) {
+        let f = read_error_finding(&self.report.file, e, Some(Position { line: 0, byte }));
+        self.report.findings.push(f);
+    }
+
+    /// End-of-file checks (record count, journal total); returns the report.
+    pub fn finish(mut self, bytes: u64) -> FileReport {
+        match &mut self.inner {
+            Inner::Sae(v) | Inner::Prae(v) => v.finish(&mut self.report),
+            Inner::Batch(_) | Inner::Attendee | Inner::Empty => {}
+        }
+        self.report.bytes = bytes;
+        self.report
+    }
+}
 
 /// Validates one input stream.
 pub fn validate_reader<R: Read>(
     name: &str,
     input: R,
     opts: &ValidateOptions,
-    observer: &mut dyn RowObserver,
     progress: &mut dyn FnMut(u64),
 ) -> FileReport {
-    let mut report = FileReport {
-        file: name.to_owned(),
-        kind: None,
-        rows: 0,
-        reports: 0,
-        bytes: 0,
-        findings: Findings::with_limit(opts.max_findings),
-    };
     let mut reader = match ExtractReader::with_options(name, input, &opts.reader) {
         Ok(r) => r,
         Err(e) => {
-            report.findings.push(read_error_finding(name, &e, None));
-            return report;
+            let mut findings = Findings::with_limit(opts.max_findings);
+            findings.push(read_error_finding(name, &e, None));
+            return FileReport {
+                file: name.to_owned(),
+                kind: None,
+                rows: 0,
+                reports: 0,
+                bytes: 0,
+                findings,
+            };
         }
     };
-    report.kind = Some(reader.kind().label());
-    let kind = reader.kind().clone();
-    match &kind {
-        ExtractKind::Empty => {
-            report.findings.push(Finding::new(
-                Family::Io,
-                Check::EmptyFile,
-                name,
-                "the file is empty: a Concur extract always has at least its EXTRACT header line",
-            ));
-        }
-        ExtractKind::Sae { .. } => {
-            let mut v = Structured::new(name, &SAE_PROFILE);
-            run(&mut reader, &mut report, progress, |rec, report| {
-                v.record(rec, report, observer)
-            });
-            v.finish(&mut report);
-            observer.finish(name, &mut report.findings);
-        }
-        ExtractKind::Prae => {
-            let mut v = Structured::new(name, &PRAE_PROFILE);
-            run(&mut reader, &mut report, progress, |rec, report| {
-                v.record(rec, report, observer)
-            });
-            v.finish(&mut report);
-        }
-        ExtractKind::Attendee => {
-            report.findings.push(Finding::new(
-                Family::Attendee,
-                Check::AttendeeExtract,
-                name,
-                "this is a Standard Attendee Detail extract; it lists attendees and carries no postings, so nothing in it is converted",
-            ));
-            run(&mut reader, &mut report, progress, |rec, report| {
-                line_checks(name, &rec, None, report);
-                if rec.field(0).is_some_and(|f| f.raw() == b"DETAIL") {
-                    report.rows += 1;
-                }
-            });
-        }
-        ExtractKind::PaymentBatch(layout) => {
-            let mut v = BatchValidator::new(name, layout);
-            run(&mut reader, &mut report, progress, |rec, report| {
-                v.record(rec, report)
-            });
-            v.finish(&mut report);
-        }
-    }
-    report
-}
-
-fn run<R: Read>(
-    reader: &mut ExtractReader<R>,
-    report: &mut FileReport,
-    progress: &mut dyn FnMut(u64),
-    mut each: impl FnMut(Record<'_>, &mut FileReport),
-) {
-    let name = reader.name().to_owned();
+    let mut v = FileValidator::new(name, reader.kind(), opts.max_findings);
     let mut n = 0u64;
     loop {
-        let pos = Position {
-            line: 0,
-            byte: reader.offset(),
-        };
+        let at = reader.offset();
         match reader.next_record() {
-            Ok(Some(rec)) => each(rec, report),
+            Ok(Some(rec)) => {
+                v.record(&rec);
+            }
             Ok(None) => break,
             Err(e) => {
-                report
-                    .findings
-                    .push(read_error_finding(&name, &e, Some(pos)));
+                v.read_error(&e, at);
                 break;
             }
         }
@@ -173,8 +218,8 @@ fn run<R: Read>(
             progress(reader.offset());
         }
     }
-    report.bytes = reader.offset();
-    progress(report.bytes);
+    progress(reader.offset());
+    v.finish(reader.offset())
 }
 
 /// The finding for an input that could not be read (I/O, zip limits, unknown kind).
@@ -400,8 +445,8 @@ static PRAE_PROFILE: Profile = Profile {
 };
 
 /// Validation state of an SAE or PRAE file.
-struct Structured<'n> {
-    name: &'n str,
+struct Structured {
+    name: String,
     p: &'static Profile,
     header: Option<Header>,
     header_line: Option<u64>,
@@ -412,6 +457,7 @@ struct Structured<'n> {
     layout_cols: usize,
     layout_decided: bool,
     first_bad_amount: Option<u64>,
+    verdict: (bool, bool),
     seq: SeqSet,
     current: Option<CurrentGroup>,
     finished: HashMap<u64, u64>,
@@ -431,10 +477,10 @@ fn hash_of(parts: &[&[u8]]) -> u64 {
     h.finish()
 }
 
-impl<'n> Structured<'n> {
-    fn new(name: &'n str, p: &'static Profile) -> Self {
+impl Structured {
+    fn new(name: &str, p: &'static Profile) -> Self {
         Structured {
-            name,
+            name: name.to_owned(),
             p,
             header: None,
             header_line: None,
@@ -445,6 +491,7 @@ impl<'n> Structured<'n> {
             layout_cols: p.detail.len(),
             layout_decided: false,
             first_bad_amount: None,
+            verdict: (false, false),
             seq: SeqSet::default(),
             current: None,
             finished: HashMap::new(),
@@ -452,7 +499,7 @@ impl<'n> Structured<'n> {
     }
 
     fn find(&self, check: Check, pos: Position, msg: impl Into<String>) -> Finding {
-        Finding::new(self.p.family, check, self.name, msg).at(pos)
+        Finding::new(self.p.family, check, &self.name, msg).at(pos)
     }
 
     fn col_finding(
@@ -467,16 +514,23 @@ impl<'n> Structured<'n> {
             .column(def.number as u32, def.name)
     }
 
-    fn record(&mut self, rec: Record<'_>, report: &mut FileReport, observer: &mut dyn RowObserver) {
+    /// Checks a record; returns (is a detail row, has the expected shape).
+    fn record(&mut self, rec: Record<'_>, report: &mut FileReport) -> (bool, bool) {
+        self.verdict = (false, false);
+        self.record_inner(rec, report);
+        self.verdict
+    }
+
+    fn record_inner(&mut self, rec: Record<'_>, report: &mut FileReport) {
         let pos = rec.position();
         let first = std::mem::replace(&mut self.first_record, false);
         if rec.is_blank() {
-            line_checks(self.name, &rec, None, report);
+            line_checks(&self.name, &rec, None, report);
             report.findings.push(
                 Finding::new(
                     Family::Spl,
                     Check::BlankLine,
-                    self.name,
+                    &self.name,
                     "blank line; it is skipped",
                 )
                 .at(pos),
@@ -489,7 +543,7 @@ impl<'n> Structured<'n> {
             .unwrap_or_default();
         match tag.as_slice() {
             b"EXTRACT" => {
-                line_checks(self.name, &rec, None, report);
+                line_checks(&self.name, &rec, None, report);
                 if let Some(l) = self.header_line {
                     report.findings.push(self.find(
                         Check::HeaderRepeated,
@@ -556,10 +610,11 @@ impl<'n> Structured<'n> {
                         "the file does not start with an EXTRACT header line; record count and total cannot be checked",
                     ));
                 }
-                self.detail(rec, report, observer);
+                let shape = self.detail(rec, report);
+                self.verdict = (true, shape);
             }
             _ => {
-                line_checks(self.name, &rec, None, report);
+                line_checks(&self.name, &rec, None, report);
                 report.findings.push(self.find(
                     Check::UnknownRecord,
                     pos,
@@ -572,12 +627,12 @@ impl<'n> Structured<'n> {
         }
     }
 
-    fn detail(&mut self, rec: Record<'_>, report: &mut FileReport, observer: &mut dyn RowObserver) {
+    fn detail(&mut self, rec: Record<'_>, report: &mut FileReport) -> bool {
         let p = self.p;
         let pos = rec.position();
         self.details += 1;
         report.rows += 1;
-        line_checks(self.name, &rec, Some(p.detail), report);
+        line_checks(&self.name, &rec, Some(p.detail), report);
         let n = rec.len();
         let full = p.detail.len();
         if !self.layout_decided {
@@ -629,7 +684,7 @@ impl<'n> Structured<'n> {
             self.alt_sum = signed.and_then(|a| s.checked_add(a));
         }
         if !shape_ok {
-            return;
+            return false;
         }
         for (i, def) in p.detail.iter().enumerate().take(n) {
             let Some(f) = rec.field(i) else { break };
@@ -712,13 +767,7 @@ impl<'n> Structured<'n> {
             ));
         }
         self.group(&rec, report);
-        if p.family == Family::Sae {
-            observer.sae_row(
-                self.name,
-                &crate::sae::SaeRow::new(rec),
-                &mut report.findings,
-            );
-        }
+        true
     }
 
     fn check_value(
@@ -980,28 +1029,36 @@ impl SeqSet {
 }
 
 /// Validation state of a payment-batch file.
-struct BatchValidator<'n, 'l> {
-    name: &'n str,
-    layout: &'l BatchLayout,
+struct BatchValidator {
+    name: String,
+    layout: BatchLayout,
     first: bool,
+    verdict: (bool, bool),
     width: Option<usize>,
     claims: std::collections::HashSet<u64>,
 }
 
-impl<'n, 'l> BatchValidator<'n, 'l> {
-    fn new(name: &'n str, layout: &'l BatchLayout) -> Self {
+impl BatchValidator {
+    fn new(name: &str, layout: &BatchLayout) -> Self {
         BatchValidator {
-            name,
-            layout,
+            name: name.to_owned(),
+            layout: layout.clone(),
             first: true,
+            verdict: (false, false),
             width: layout.header.then_some(layout.labels.len()),
             claims: Default::default(),
         }
     }
 
-    fn record(&mut self, rec: Record<'_>, report: &mut FileReport) {
+    fn record(&mut self, rec: Record<'_>, report: &mut FileReport) -> (bool, bool) {
+        self.verdict = (false, false);
+        self.record_inner(rec, report);
+        self.verdict
+    }
+
+    fn record_inner(&mut self, rec: Record<'_>, report: &mut FileReport) {
         let pos = rec.position();
-        line_checks(self.name, &rec, None, report);
+        line_checks(&self.name, &rec, None, report);
         if std::mem::replace(&mut self.first, false) && self.layout.header {
             return;
         }
@@ -1010,7 +1067,7 @@ impl<'n, 'l> BatchValidator<'n, 'l> {
                 Finding::new(
                     Family::Spl,
                     Check::BlankLine,
-                    self.name,
+                    &self.name,
                     "blank line; it is skipped",
                 )
                 .at(pos),
@@ -1018,13 +1075,14 @@ impl<'n, 'l> BatchValidator<'n, 'l> {
             return;
         }
         report.rows += 1;
+        self.verdict = (true, false);
         let width = *self.width.get_or_insert(rec.len());
         if rec.len() != width {
             report.findings.push(
                 Finding::new(
                     Family::Batch,
                     Check::FieldCount,
-                    self.name,
+                    &self.name,
                     format!(
                         "the row has {} fields, the file's rows have {width}",
                         rec.len()
@@ -1034,12 +1092,13 @@ impl<'n, 'l> BatchValidator<'n, 'l> {
             );
             return;
         }
-        let layout = self.layout;
+        self.verdict = (true, true);
+        let layout = &self.layout;
         let mut new_claims = 0;
         let mut found = Vec::new();
         let mut push = |check: Check, i: usize, msg: String| {
             found.push(
-                Finding::new(Family::Batch, check, self.name, msg)
+                Finding::new(Family::Batch, check, &self.name, msg)
                     .at(pos)
                     .column(i as u32 + 1, layout.label(i)),
             );
@@ -1105,8 +1164,6 @@ impl<'n, 'l> BatchValidator<'n, 'l> {
         }
         report.reports += new_claims;
     }
-
-    fn finish(&mut self, _report: &mut FileReport) {}
 }
 
 /// Severity counts over several reports.

@@ -3,7 +3,7 @@
 //! that folder is absent (a user's fresh clone).
 
 use ledgerline_extract::finding::Severity;
-use ledgerline_extract::validate::{FileReport, NoObserver, ValidateOptions, validate_reader};
+use ledgerline_extract::validate::{FileReport, ValidateOptions, validate_reader};
 use std::path::PathBuf;
 
 fn samples() -> Option<PathBuf> {
@@ -21,13 +21,7 @@ fn samples() -> Option<PathBuf> {
 
 fn validate(dir: &std::path::Path, name: &str) -> FileReport {
     let file = std::fs::File::open(dir.join(name)).expect("sample");
-    validate_reader(
-        name,
-        file,
-        &ValidateOptions::default(),
-        &mut NoObserver,
-        &mut |_| {},
-    )
+    validate_reader(name, file, &ValidateOptions::default(), &mut |_| {})
 }
 
 fn error_lines(r: &FileReport) -> Vec<u64> {

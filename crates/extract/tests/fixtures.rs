@@ -4,7 +4,7 @@
 use ledgerline_extract::batch::BatchMapping;
 use ledgerline_extract::finding::Severity;
 use ledgerline_extract::reader::ReaderOptions;
-use ledgerline_extract::validate::{FileReport, NoObserver, ValidateOptions, validate_reader};
+use ledgerline_extract::validate::{FileReport, ValidateOptions, validate_reader};
 use std::path::PathBuf;
 
 fn fixture(name: &str) -> PathBuf {
@@ -20,7 +20,7 @@ fn run_with(name: &str, reader: ReaderOptions) -> FileReport {
         reader,
         ..ValidateOptions::default()
     };
-    validate_reader(name, file, &opts, &mut NoObserver, &mut |_| {})
+    validate_reader(name, file, &opts, &mut |_| {})
 }
 
 fn run(name: &str) -> FileReport {

@@ -229,7 +229,7 @@ pub fn append_entries<W: Write>(sae: &[u8], entries: &[PostedEntry], out: &mut W
 mod tests {
     use super::*;
     use crate::{Generator, Options};
-    use ledgerline_extract::validate::{NoObserver, ValidateOptions, validate_reader};
+    use ledgerline_extract::validate::{ValidateOptions, validate_reader};
 
     fn entry(report: &str, id: &str, cents: i64, company_paid: bool) -> PostedEntry {
         PostedEntry {
@@ -272,7 +272,6 @@ mod tests {
             "appended.txt",
             &out[..],
             &ValidateOptions::default(),
-            &mut NoObserver,
             &mut |_| {},
         );
         assert_eq!(report.findings.errors(), 0, "{:#?}", report.findings.items());

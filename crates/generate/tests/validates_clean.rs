@@ -1,6 +1,6 @@
 //! Generated files always validate clean, whatever the seed.
 
-use ledgerline_extract::validate::{NoObserver, ValidateOptions, validate_reader};
+use ledgerline_extract::validate::{ValidateOptions, validate_reader};
 use ledgerline_generate::{Generator, Options};
 use proptest::prelude::*;
 
@@ -12,7 +12,7 @@ proptest! {
         let summary = Generator::new(Options { reports, seed, ..Options::default() })
             .write(&mut file)
             .unwrap();
-        let r = validate_reader("gen", file.as_slice(), &ValidateOptions::default(), &mut NoObserver, &mut |_| {});
+        let r = validate_reader("gen", file.as_slice(), &ValidateOptions::default(), &mut |_| {});
         let shown: Vec<String> = r.findings.items().iter().map(|f| f.to_string()).collect();
         prop_assert!(shown.is_empty(), "seed {seed}: {shown:#?}");
         prop_assert_eq!(r.rows, summary.rows);

@@ -15,7 +15,8 @@ use std::path::Path;
 
 fn batch_date(number: u64) -> Date {
     // 2024-03-28 plus one day per job: distinct, stable dates.
-    Date::from_days(19_810 + number as i64)
+    let base = Date::new(2024, 3, 28).map(Date::days).unwrap_or(0);
+    Date::from_days(base + number as i64)
 }
 
 fn zip_of(files: &[(String, Vec<u8>)]) -> io::Result<FileBody> {
@@ -207,10 +208,10 @@ pub(crate) fn batch_file(cfg: &SimConfig, number: u64, generation: u32, b: &Batc
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ledgerline_extract::validate::{NoObserver, ValidateOptions, validate_reader};
+    use ledgerline_extract::validate::{ValidateOptions, validate_reader};
 
     fn check(name: &str, bytes: &[u8]) -> ledgerline_extract::validate::FileReport {
-        validate_reader(name, bytes, &ValidateOptions::default(), &mut NoObserver, &mut |_| {})
+        validate_reader(name, bytes, &ValidateOptions::default(), &mut |_| {})
     }
 
     #[test]

@@ -1,0 +1,456 @@
+//! Classification: one SAE line -> one posting (or a documented skip), never a guess.
+//!
+//! Each `DETAIL` line is one side of a posting: its account (column 167) is debited or
+//! credited (168) by the amount (169). The other side is implied by who pays (163) and who
+//! is paid (165): for a debit the payee, for a credit the payer. See the README's accounting
+//! section for the table this module implements.
+
+use crate::model::{Counterparty, Kind, Posting, Side};
+use crate::rules::{CardBilling, IbcpPersonal, Role, Rules, TaxDirection, role_from_code};
+use crate::template::{Values, Var};
+use ledgerline_extract::sae::{ColumnError, SaeRow};
+use ledgerline_extract::schema::SaeCol as C;
+use ledgerline_extract::value::DebitCredit;
+use rust_decimal::Decimal;
+use std::borrow::Cow;
+use std::sync::Arc;
+
+/// Extra facts about a posting that the journal builder needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tag {
+    /// Nothing special.
+    None,
+    /// A personal charge on a company card (company pays the issuer).
+    PersonalCardCharge(CardBilling),
+    /// The employee's repayment of a personal card charge.
+    PersonalRepayment,
+}
+
+/// The outcome of classifying one line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Classified {
+    /// A posting.
+    Posting(Box<Posting>, Tag),
+    /// A line deliberately not posted, with the reason (reported as a finding).
+    Skipped(String),
+}
+
+/// Why a line fits no kind.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClassifyError {
+    /// A value could not be read.
+    #[error(transparent)]
+    Value(#[from] ColumnError),
+    /// A payment-type name the rules do not know.
+    #[error(
+        "column {column} ({which}) names payment type `{name}`, which is neither Company, Employee, a card program (IBCP/CBCP/IBIP), company paid (COPD) nor a tax authority; map it in [payment_types] of the rules file"
+    )]
+    UnknownPaymentType {
+        /// 163 or 165.
+        column: u16,
+        /// "payer" or "payee".
+        which: &'static str,
+        /// The name.
+        name: String,
+    },
+    /// A payer/payee/direction combination that has no posting rule.
+    #[error("a {side} from `{payer}` to `{payee}`{personal} fits no posting kind")]
+    Shape {
+        /// Payer name.
+        payer: String,
+        /// Payee name.
+        payee: String,
+        /// DR or CR.
+        side: &'static str,
+        /// " marked personal" or "".
+        personal: &'static str,
+    },
+}
+
+/// Template values of one SAE row.
+pub struct RowValues<'r, 'a> {
+    /// The row.
+    pub row: &'r SaeRow<'a>,
+    /// The natural account after the account map.
+    pub account: String,
+    /// Card program of the line, if any.
+    pub program: String,
+    /// Classification.
+    pub kind: Kind,
+}
+
+impl Values for RowValues<'_, '_> {
+    fn column(&self, col: C) -> Cow<'_, str> {
+        self.row.text(col)
+    }
+    fn var(&self, var: Var) -> Cow<'_, str> {
+        let r = self.row;
+        match var {
+            Var::Account => Cow::Borrowed(&self.account),
+            Var::EmployeeId => r.text(C::EmployeeID),
+            Var::EmployeeName => Cow::Owned(employee_name(r)),
+            Var::ReportId => r.text(C::ReportID),
+            Var::ReportKey => r.text(C::ReportKey),
+            Var::ReportName => r.text(C::ReportName),
+            Var::ExpenseType => r.text(C::ReportEntryExpenseTypeName),
+            Var::Vendor => r.text(C::ReportEntryVendorName),
+            Var::Description => r.text(C::ReportEntryDescription),
+            Var::Program => Cow::Borrowed(&self.program),
+            Var::VendorCode => Cow::Borrowed(""),
+            Var::BatchId => r.text(C::BatchID),
+            Var::Kind => Cow::Borrowed(self.kind.as_str()),
+        }
+    }
+}
+
+/// "Last, First" (or whichever is present).
+pub fn employee_name(r: &SaeRow<'_>) -> String {
+    let last = r.text(C::EmployeeLastName);
+    let first = r.text(C::EmployeeFirstName);
+    match (last.trim(), first.trim()) {
+        ("", f) => f.to_owned(),
+        (l, "") => l.to_owned(),
+        (l, f) => format!("{l}, {f}"),
+    }
+}
+
+fn resolve(rules: &Rules, row: &SaeRow<'_>, name_col: C, code_col: C) -> Option<Role> {
+    let name = row.text(name_col);
+    let name = name.trim();
+    if let Some(r) = rules.role(name) {
+        return Some(r);
+    }
+    let label = row.text(C::TaxAuthorityLabel);
+    if !name.is_empty() && name == label.trim() {
+        return Some(Role::Tax);
+    }
+    role_from_code(&row.text(code_col).to_lowercase())
+}
+
+/// Classifies one SAE detail row.
+pub fn classify(row: &SaeRow<'_>, rules: &Rules) -> Result<Classified, ClassifyError> {
+    let side = match row.dr_cr(C::JournalDebitOrCredit)? {
+        DebitCredit::Debit => Side::Debit,
+        DebitCredit::Credit => Side::Credit,
+    };
+    let amount = row.amount(C::JournalAmount)?.abs();
+    let personal = row.flag(C::ReportEntryIsPersonalFlag).ok().flatten() == Some(true);
+    let ca = row.text(C::CashAdvanceTransactionType);
+    let ca = ca.trim();
+    let payer_name = row.text(C::JournalPayerPaymentTypeName).trim().to_owned();
+    let payee_name = row.text(C::JournalPayeePaymentTypeName).trim().to_owned();
+    let payer = resolve(
+        rules,
+        row,
+        C::JournalPayerPaymentTypeName,
+        C::JournalPayerPaymentCodeName,
+    );
+    let payee = resolve(
+        rules,
+        row,
+        C::JournalPayeePaymentTypeName,
+        C::JournalPayeePaymentCodeName,
+    )
+    .or_else(|| {
+        // A card or company-paid type renamed beyond recognition: the entry's payment
+        // type code (column 126) still says what it is.
+        (payer == Some(Role::Company) && side == Side::Debit)
+            .then(|| role_from_code(&row.text(C::PaymentTypeCode).to_lowercase()))
+            .flatten()
+    });
+    let unknown =
+        |column: u16, which: &'static str, name: &str| ClassifyError::UnknownPaymentType {
+            column,
+            which,
+            name: name.to_owned(),
+        };
+    let payer = payer.ok_or_else(|| unknown(163, "payer", &payer_name))?;
+    let payee = payee.ok_or_else(|| unknown(165, "payee", &payee_name))?;
+    let shape_err = || ClassifyError::Shape {
+        payer: payer_name.clone(),
+        payee: payee_name.clone(),
+        side: if side == Side::Debit {
+            "debit"
+        } else {
+            "credit"
+        },
+        personal: if personal { " marked personal" } else { "" },
+    };
+    use Role::*;
+    use Side::*;
+    let raw_account = row.text(C::JournalAccountCode);
+    let raw_account = raw_account.trim();
+    let ca_account = || -> Option<String> {
+        (!raw_account.is_empty()).then(|| rules.map_account(raw_account).to_owned())
+    };
+    // (kind, counterparty, tag, explicit line account)
+    let (kind, cp, tag, account): (Kind, Counterparty, Tag, Option<String>) = match ca {
+        "1" => match (payer, payee, side) {
+            (Company, Employee, Debit) => {
+                let cp = if rules.cash_advance_issue_to_bank {
+                    Counterparty::CashAdvance
+                } else {
+                    Counterparty::Employee
+                };
+                (
+                    Kind::CashAdvanceIssued,
+                    cp,
+                    Tag::None,
+                    Some(ca_line_account(rules, row, ca_account())),
+                )
+            }
+            (Employee, Company, Credit) => (
+                Kind::CashAdvanceReturned,
+                Counterparty::CashAdvance,
+                Tag::None,
+                Some(ca_line_account(rules, row, ca_account())),
+            ),
+            _ => return Err(shape_err()),
+        },
+        "2" if (payer, payee, side) == (Employee, Company, Credit) => {
+            let expense = row
+                .text(C::ReportEntryExpenseTypeName)
+                .trim()
+                .to_lowercase();
+            let kind = if rules.return_expense_types.contains(&expense) {
+                Kind::CashAdvanceReturned
+            } else {
+                Kind::CashAdvanceApplied
+            };
+            let cp = if kind == Kind::CashAdvanceReturned {
+                Counterparty::CashAdvance
+            } else {
+                Counterparty::Employee
+            };
+            (
+                kind,
+                cp,
+                Tag::None,
+                Some(ca_line_account(rules, row, ca_account())),
+            )
+        }
+        "3" => {
+            let cp = if (payer, payee, side) == (Employee, Company, Credit)
+                || (payer, payee, side) == (Company, Employee, Debit)
+            {
+                Counterparty::Employee
+            } else {
+                Counterparty::CashAdvance
+            };
+            (
+                Kind::CashAdvanceCarryForward,
+                cp,
+                Tag::None,
+                Some(ca_line_account(rules, row, ca_account())),
+            )
+        }
+        _ if payer == Tax || payee == Tax => return tax_posting(row, rules, side, amount),
+        _ if personal => match (payer, payee, side) {
+            (Company, Card(b), Debit) => (
+                Kind::PersonalOnCompanyCard,
+                Counterparty::Card(Arc::from(payee_name.as_str())),
+                Tag::PersonalCardCharge(b),
+                None,
+            ),
+            (Card(_), Company, Credit) => (
+                Kind::PersonalOnCompanyCard,
+                Counterparty::Card(Arc::from(payer_name.as_str())),
+                Tag::None,
+                None,
+            ),
+            (Employee, Company, Credit) => (
+                Kind::PersonalOnCompanyCard,
+                Counterparty::Employee,
+                Tag::PersonalRepayment,
+                None,
+            ),
+            (Company, Employee, Debit) => (
+                Kind::PersonalOnCompanyCard,
+                Counterparty::Employee,
+                Tag::None,
+                None,
+            ),
+            (Employee, Company, Debit) => match rules.ibcp_personal {
+                IbcpPersonal::Skip => {
+                    return Ok(Classified::Skipped(
+                        "a personal charge on an individually billed card: the employee settles it with the card issuer, so it is not posted ([personal] ibcp = \"post\" posts it)".into(),
+                    ));
+                }
+                IbcpPersonal::Post => (
+                    Kind::PersonalOnCompanyCard,
+                    Counterparty::Employee,
+                    Tag::None,
+                    None,
+                ),
+            },
+            _ => return Err(shape_err()),
+        },
+        _ => match (payer, payee, side) {
+            (Company, Employee, Debit) => {
+                (Kind::OutOfPocket, Counterparty::Employee, Tag::None, None)
+            }
+            (Employee, Company, Credit) => (
+                Kind::OutOfPocketCredit,
+                Counterparty::Employee,
+                Tag::None,
+                None,
+            ),
+            (Company, Card(_), Debit) => (
+                Kind::CompanyCard,
+                Counterparty::Card(Arc::from(payee_name.as_str())),
+                Tag::None,
+                None,
+            ),
+            (Card(_), Company, Credit) => (
+                Kind::CompanyCardCredit,
+                Counterparty::Card(Arc::from(payer_name.as_str())),
+                Tag::None,
+                None,
+            ),
+            (Company, CompanyPaid, Debit) | (CompanyPaid, Company, Credit) => (
+                Kind::CompanyPaid,
+                Counterparty::CompanyPaid,
+                Tag::None,
+                None,
+            ),
+            _ => return Err(shape_err()),
+        },
+    };
+    let program = match &cp {
+        Counterparty::Card(p) => p.to_string(),
+        _ => String::new(),
+    };
+    let mut vals = RowValues {
+        row,
+        account: rules.map_account(raw_account).to_owned(),
+        program,
+        kind,
+    };
+    let account = match account {
+        Some(a) => a,
+        None => rules.account.render(&vals),
+    };
+    vals.account = account.clone();
+    let offset_account = offset_account(rules, &cp, &vals);
+    Ok(Classified::Posting(
+        Box::new(Posting {
+            kind,
+            account,
+            side,
+            amount,
+            counterparty: Some(cp),
+            offset_account,
+            memo: rules.memo.render(&vals),
+            dimensions: dimensions(rules, &vals),
+            source_line: row.line(),
+        }),
+        tag,
+    ))
+}
+
+fn ca_line_account(rules: &Rules, row: &SaeRow<'_>, mapped: Option<String>) -> String {
+    match mapped {
+        Some(a) => a,
+        None => rules.cash_advance_receivable.render(&RowValues {
+            row,
+            account: String::new(),
+            program: String::new(),
+            kind: Kind::CashAdvanceIssued,
+        }),
+    }
+}
+
+/// The offset account for `cp`, composed with the row's values.
+pub fn offset_account(rules: &Rules, cp: &Counterparty, vals: &dyn Values) -> String {
+    match cp {
+        Counterparty::Employee => rules.employee.render(vals),
+        Counterparty::Card(program) => match rules.cards.get(&program.to_lowercase()) {
+            Some(t) => t.render(vals),
+            None => rules.card.render(vals),
+        },
+        Counterparty::CompanyPaid => rules.company_paid.render(vals),
+        Counterparty::CashAdvance => match vals.var(Var::Kind).as_ref() {
+            "cash_advance_carry_forward" => rules.cash_advance_carry_forward.render(vals),
+            _ => rules.bank.render(vals),
+        },
+        Counterparty::Tax => rules.tax_authority.render(vals),
+        Counterparty::Vendor(_) => rules.vendor.render(vals),
+    }
+}
+
+/// The rules' dimensions rendered for a row (empty values left out).
+pub fn dimensions(rules: &Rules, vals: &dyn Values) -> Vec<(String, String)> {
+    rules
+        .dimensions
+        .iter()
+        .filter_map(|(name, t)| {
+            let v = t.render(vals);
+            (!v.is_empty()).then(|| (name.clone(), v))
+        })
+        .collect()
+}
+
+fn tax_posting(
+    row: &SaeRow<'_>,
+    rules: &Rules,
+    marked: Side,
+    amount: Decimal,
+) -> Result<Classified, ClassifyError> {
+    let code = row.text(C::JournalAccountCode).trim().to_owned();
+    let account = rules
+        .tax_accounts
+        .get(&code)
+        .cloned()
+        .unwrap_or_else(|| rules.map_account(&code).to_owned());
+    let (side, cp) = match rules.tax_direction {
+        TaxDirection::AsMarked => (marked, Counterparty::Tax),
+        TaxDirection::Reclaim => {
+            // Reclaimable tax is an asset; it reverses on a refund entry.
+            let refund = row
+                .opt_amount(C::ReportEntryPostedAmount)
+                .ok()
+                .flatten()
+                .is_some_and(|a| a.is_sign_negative() && !a.is_zero());
+            let side = if refund { Side::Credit } else { Side::Debit };
+            // The tax was paid together with its entry, by whoever paid the entry.
+            let code = row.text(C::PaymentTypeCode).to_lowercase();
+            let cp = match role_from_code(&code) {
+                Some(Role::Card(_)) => {
+                    let program = row.text(C::ReportEntryPaymentTypeName).trim().to_owned();
+                    Counterparty::Card(Arc::from(if program.is_empty() {
+                        code.as_str()
+                    } else {
+                        program.as_str()
+                    }))
+                }
+                Some(Role::CompanyPaid) => Counterparty::CompanyPaid,
+                _ => Counterparty::Employee,
+            };
+            (side, cp)
+        }
+    };
+    let program = match &cp {
+        Counterparty::Card(p) => p.to_string(),
+        _ => String::new(),
+    };
+    let vals = RowValues {
+        row,
+        account: account.clone(),
+        program,
+        kind: Kind::Tax,
+    };
+    Ok(Classified::Posting(
+        Box::new(Posting {
+            kind: Kind::Tax,
+            offset_account: offset_account(rules, &cp, &vals),
+            account,
+            side,
+            amount,
+            counterparty: Some(cp),
+            memo: rules.memo.render(&vals),
+            dimensions: dimensions(rules, &vals),
+            source_line: row.line(),
+        }),
+        Tag::None,
+    ))
+}

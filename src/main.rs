@@ -3,7 +3,10 @@
 //! The binary is glue: it parses flags, wires the library crates together and prints.
 
 mod cli_io;
+mod connect;
+mod fetch;
 mod generate;
+mod simulate;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -29,6 +32,9 @@ struct Cli {
 enum Command {
     Validate(validate::Args),
     Generate(generate::Args),
+    Fetch(fetch::Args),
+    Connect(connect::Args),
+    Simulate(simulate::Args),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +42,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(a) => validate::run(a),
         Command::Generate(a) => generate::run(a),
+        Command::Fetch(a) => fetch::run(a),
+        Command::Connect(a) => connect::run(a),
+        Command::Simulate(a) => simulate::run(a),
     };
     match result {
         Ok(code) => code,

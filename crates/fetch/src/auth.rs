@@ -151,6 +151,7 @@ fn token_call(http: &Http, token_url: &str, form: &[(&str, &str)]) -> Result<Tok
                 });
             }
             Attempt::Response(resp) => {
+                let resp = *resp;
                 let status = resp.status();
                 if (status == 429 || status == 503) && attempt < max {
                     let wait = http.delay(attempt, retry_after(&resp));
@@ -268,6 +269,9 @@ pub struct Session {
     tokens: StoredTokens,
     client: ClientCredentials,
     skew: Duration,
+    /// Refreshed during this session already: the skew no longer applies (a token whose
+    /// whole lifetime is shorter than the skew would otherwise be refreshed on every call).
+    refreshed: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -297,6 +301,7 @@ impl Session {
             tokens,
             client,
             skew,
+            refreshed: false,
         })
     }
 
@@ -312,7 +317,13 @@ impl Session {
 
     /// A usable access token, refreshed first when it expires within the skew.
     pub(crate) fn access_token(&mut self, http: &Http) -> Result<String> {
-        if self.tokens.access_expires_at - now_unix() <= self.skew.as_secs() as i64 {
+        let left = self.tokens.access_expires_at - now_unix();
+        let margin = if self.refreshed {
+            5
+        } else {
+            self.skew.as_secs() as i64
+        };
+        if left <= margin {
             http.log(|| "   access token expires soon; refreshing".into());
             self.refresh(http)?;
         }
@@ -373,6 +384,7 @@ impl Session {
         }
         t.refreshed_at = now;
         self.store.save(&self.tokens)?;
+        self.refreshed = true;
         http.log(|| "   tokens refreshed and saved".into());
         Ok(())
     }
@@ -395,7 +407,7 @@ impl Session {
             Attempt::Response(r) if r.status() < 300 => {}
             Attempt::Response(r) => {
                 let status = r.status();
-                let message = crate::http::error_message(&read_small(r, &url)?);
+                let message = crate::http::error_message(&read_small(*r, &url)?);
                 return Err(Error::Http {
                     method: "DELETE".into(),
                     url,

@@ -172,6 +172,7 @@ impl Client {
                     });
                 }
                 Attempt::Response(resp) => {
+                    let resp = *resp;
                     let status = resp.status();
                     let auth_failed = status == 401 || (status == 403 && self.opts.refresh_on_403);
                     if auth_failed && send_auth && !refreshed {

@@ -70,7 +70,7 @@ impl<'a> Req<'a> {
 /// What one attempt gave.
 pub(crate) enum Attempt {
     /// An HTTP response, any status.
-    Response(ureq::Response),
+    Response(Box<ureq::Response>),
     /// No response: connection refused or reset, timeout, DNS ...
     Transport {
         message: String,
@@ -166,7 +166,7 @@ impl Http {
                 started.elapsed().as_millis()
             )
         });
-        Attempt::Response(response)
+        Attempt::Response(Box::new(response))
     }
 
     fn next_random(&self) -> u64 {

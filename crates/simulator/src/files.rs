@@ -127,9 +127,17 @@ fn prae(seed: u64, batch: u64, date: Date) -> Vec<u8> {
     let mut total = rust_decimal::Decimal::ZERO;
     let mut seq = 0u64;
     let mut fields = vec![String::new(); PRAE_DETAIL.len()];
-    let vendors = [("V1001", "Office Depot"), ("V2002", "Acme Consulting"), ("V3003", "CloudHost Ltd")];
+    let vendors = [
+        ("V1001", "Office Depot"),
+        ("V2002", "Acme Consulting"),
+        ("V3003", "CloudHost Ltd"),
+    ];
     for (i, (code, name)) in vendors.iter().enumerate() {
-        let cents = 10_000 + ((seed.wrapping_mul(2_654_435_761).wrapping_add(i as u64 * 7919)) % 90_000) as i64;
+        let cents = 10_000
+            + ((seed
+                .wrapping_mul(2_654_435_761)
+                .wrapping_add(i as u64 * 7919))
+                % 90_000) as i64;
         let amount = rust_decimal::Decimal::new(cents, 2);
         for (dr, account) in [(true, "62000"), (false, "20100")] {
             seq += 1;
@@ -156,10 +164,7 @@ fn prae(seed: u64, batch: u64, date: Date) -> Vec<u8> {
             rows.push(b'\n');
         }
     }
-    let mut out = format!(
-        "EXTRACT|{batch}|{date}|{seq}|{total:.4}\n"
-    )
-    .into_bytes();
+    let mut out = format!("EXTRACT|{batch}|{date}|{seq}|{total:.4}\n").into_bytes();
     out.extend(rows);
     out
 }
@@ -180,7 +185,12 @@ fn attendee_file(batch: u64, date: Date, n: u64) -> Vec<u8> {
 
 /// The file of a closed payment batch (CSV with a header row; regenerated files differ
 /// only in their generation stamp).
-pub(crate) fn batch_file(cfg: &SimConfig, number: u64, generation: u32, b: &BatchConfig) -> io::Result<FileBody> {
+pub(crate) fn batch_file(
+    cfg: &SimConfig,
+    number: u64,
+    generation: u32,
+    b: &BatchConfig,
+) -> io::Result<FileBody> {
     if let Some(dir) = &cfg.files_dir
         && let Some(f) = from_dir(&dir.join("batches"))?
     {

@@ -46,8 +46,7 @@ mod server;
 mod state;
 
 pub use config::{
-    BatchConfig, DefinitionConfig, DefinitionKind, Fault, FaultKind, JobClock, Scenario,
-    SimConfig,
+    BatchConfig, DefinitionConfig, DefinitionKind, Fault, FaultKind, JobClock, Scenario, SimConfig,
 };
 
 use state::{Shared, SharedRef};

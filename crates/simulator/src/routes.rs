@@ -29,8 +29,14 @@ pub(crate) fn router(state: SharedRef) -> Router {
         .route(&format!("{EXTRACT}/{{def}}"), get(definition))
         .route(&format!("{EXTRACT}/{{def}}/job"), get(jobs).post(post_job))
         .route(&format!("{EXTRACT}/{{def}}/job/{{job}}"), get(job))
-        .route(&format!("{EXTRACT}/{{def}}/job/{{job}}/status"), get(job_status))
-        .route(&format!("{EXTRACT}/{{def}}/job/{{job}}/file"), get(job_file))
+        .route(
+            &format!("{EXTRACT}/{{def}}/job/{{job}}/status"),
+            get(job_status),
+        )
+        .route(
+            &format!("{EXTRACT}/{{def}}/job/{{job}}/file"),
+            get(job_file),
+        )
         .route(&format!("{BATCH}/batchlist"), get(batchlist_all))
         .route(&format!("{BATCH}/batchlist/"), get(batchlist_all))
         .route(&format!("{BATCH}/batchlist/{{status}}"), get(batchlist))
@@ -50,7 +56,9 @@ pub(crate) fn router(state: SharedRef) -> Router {
         )
         .route(
             "/_admin/faults",
-            get(admin_faults).post(admin_add_faults).delete(admin_clear_faults),
+            get(admin_faults)
+                .post(admin_add_faults)
+                .delete(admin_clear_faults),
         )
         .route("/_admin/stats", get(admin_stats))
         .route("/_admin/revoke", post(admin_revoke))
@@ -127,7 +135,10 @@ fn authorize(s: &SharedRef, h: &HeaderMap) -> Result<(), Response> {
             403,
             "This API needs a company token; an application-only token was presented.",
         )),
-        Access::Missing => Err(xml_error(401, "Authorization header missing or not Bearer/OAuth.")),
+        Access::Missing => Err(xml_error(
+            401,
+            "Authorization header missing or not Bearer/OAuth.",
+        )),
         Access::Invalid => Err(xml_error(
             s.cfg.bad_token_status,
             "The OAuth token is invalid, has expired or has been revoked.",
@@ -148,7 +159,12 @@ async fn token(State(s): State<SharedRef>, headers: HeaderMap, body: Bytes) -> R
         .unwrap_or("")
         .to_ascii_lowercase();
     if !ctype.starts_with("application/x-www-form-urlencoded") {
-        return oauth_error(400, 135, "invalid_request", "Unsupported request format; send a form.");
+        return oauth_error(
+            400,
+            135,
+            "invalid_request",
+            "Unsupported request format; send a form.",
+        );
     }
     if ctype.contains("charset") {
         return oauth_error(
@@ -171,7 +187,12 @@ async fn token(State(s): State<SharedRef>, headers: HeaderMap, body: Bytes) -> R
         return oauth_error(401, 61, "invalid_client", "Client not found.");
     }
     if secret != s.cfg.client_secret {
-        return oauth_error(401, 64, "invalid_client", "Incorrect Credentials. Please Retry");
+        return oauth_error(
+            401,
+            64,
+            "invalid_client",
+            "Incorrect Credentials. Please Retry",
+        );
     }
     let Some(grant) = f("grant_type") else {
         return oauth_error(400, 65, "invalid_request", "grant_type is missing.");
@@ -186,7 +207,12 @@ async fn token(State(s): State<SharedRef>, headers: HeaderMap, body: Bytes) -> R
                 && f("username") == Some(s.cfg.company_id.as_str())
                 && f("password").is_some_and(|p| s.request_token_valid(p));
             if !ok {
-                return oauth_error(400, 5, "invalid_grant", "Incorrect Credentials. Please Retry");
+                return oauth_error(
+                    400,
+                    5,
+                    "invalid_grant",
+                    "Incorrect Credentials. Please Retry",
+                );
             }
             let c = s.new_connection();
             let (a, r) = s.issue(Some(c));
@@ -213,7 +239,14 @@ async fn token(State(s): State<SharedRef>, headers: HeaderMap, body: Bytes) -> R
             let (a, _) = s.issue(None);
             (a, None, None)
         }
-        _ => return oauth_error(400, 65, "unsupported_grant_type", "grant_type is not supported."),
+        _ => {
+            return oauth_error(
+                400,
+                65,
+                "unsupported_grant_type",
+                "grant_type is not supported.",
+            );
+        }
     };
     let ttl = s.cfg.access_ttl_ms / 1000;
     let expires_in = if s.cfg.expires_in_as_string {
@@ -332,7 +365,11 @@ async fn definition(
     }
     xml(
         StatusCode::OK,
-        x.replacen("<definition>", &format!("<definition xmlns=\"{EXTRACT_NS}\">"), 1),
+        x.replacen(
+            "<definition>",
+            &format!("<definition xmlns=\"{EXTRACT_NS}\">"),
+            1,
+        ),
     )
 }
 
@@ -469,7 +506,9 @@ async fn post_job(
             "A job for the specified definition is already queued or running.",
         ),
         Ok(id) => {
-            let (st, start, stop) = s.job(i, &id, false).unwrap_or((Status::Queued, now_unix(), None));
+            let (st, start, stop) =
+                s.job(i, &id, false)
+                    .unwrap_or((Status::Queued, now_unix(), None));
             let (x, j) = job_doc(&s, &def, &id, st, start, stop, wants_json(&headers));
             let location = format!("{}/job/{id}", def_url(&s, &def));
             let mut r = if wants_json(&headers) {
@@ -515,7 +554,11 @@ async fn job_file(
 fn batch_list(s: &SharedRef, want: Option<bool>) -> Response {
     let g = s.lock();
     let mut inner = String::new();
-    for b in g.batches.iter().filter(|b| want.is_none_or(|c| c == b.closed)) {
+    for b in g
+        .batches
+        .iter()
+        .filter(|b| want.is_none_or(|c| c == b.closed))
+    {
         let total = Decimal::new(11_107 * i64::from(b.cfg.count), 2);
         inner.push_str(&format!(
             "<BatchSummary><BatchName>{}</BatchName><BatchID>{}</BatchID><BatchTotal>{total}</BatchTotal><Currency>{}</Currency><Count>{}</Count><Type>{}</Type><PaymentMethod>{}</PaymentMethod><Batch-URL>{}{BATCH}/batch/{}</Batch-URL></BatchSummary>",
@@ -630,7 +673,11 @@ fn text_of(node: roxmltree::Node<'_, '_>, name: &str) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
-fn parse_expense(s: &SharedRef, report: &str, node: roxmltree::Node<'_, '_>) -> Result<EntryRec, String> {
+fn parse_expense(
+    s: &SharedRef,
+    report: &str,
+    node: roxmltree::Node<'_, '_>,
+) -> Result<EntryRec, String> {
     let need = |k: &str| text_of(node, k).ok_or_else(|| format!("{k} is required."));
     let currency = need("CrnCode")?;
     if currency.len() != 3 {
@@ -647,7 +694,9 @@ fn parse_expense(s: &SharedRef, report: &str, node: roxmltree::Node<'_, '_>) -> 
         return Err("TransactionAmount must be positive with at most three decimals.".into());
     }
     if text_of(node, "IsPersonal").is_some_and(|p| p.eq_ignore_ascii_case("Y")) {
-        return Err("Personal expenses are not reimbursed and are not accepted by this simulator.".into());
+        return Err(
+            "Personal expenses are not reimbursed and are not accepted by this simulator.".into(),
+        );
     }
     let payment_type = text_of(node, "PaymentTypeID").unwrap_or_else(|| "CASH".into());
     let (name, account) = expense_type(&key);
@@ -828,6 +877,9 @@ async fn admin_post_job(State(s): State<SharedRef>, Path(def): Path<String>) -> 
     };
     match s.post_job(i) {
         Ok(id) => json(StatusCode::CREATED, serde_json::json!({ "job": id })),
-        Err(()) => xml_error(409, "A job for the specified definition is already queued or running."),
+        Err(()) => xml_error(
+            409,
+            "A job for the specified definition is already queued or running.",
+        ),
     }
 }

@@ -155,7 +155,10 @@ pub(crate) async fn handle(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
     if chunked {
-        return Ok(xml_error(400, "Chunked transfer-encoding is not supported."));
+        return Ok(xml_error(
+            400,
+            "Chunked transfer-encoding is not supported.",
+        ));
     }
     let fault: Option<Fault> = if route == "admin" {
         None
@@ -244,11 +247,17 @@ mod tests {
         assert_eq!(classify("GET", &format!("{e}/a$b/job")), "jobs");
         assert_eq!(classify("POST", &format!("{e}/a$b/job")), "job_post");
         assert_eq!(classify("GET", &format!("{e}/a/job/j")), "job");
-        assert_eq!(classify("GET", &format!("{e}/a/job/j/status")), "job_status");
+        assert_eq!(
+            classify("GET", &format!("{e}/a/job/j/status")),
+            "job_status"
+        );
         assert_eq!(classify("GET", &format!("{e}/a/job/j/file")), "job_file");
         let b = "/api/expense/paymentbatch/v1.1";
         assert_eq!(classify("GET", &format!("{b}/batchlist/OPEN")), "batchlist");
-        assert_eq!(classify("POST", &format!("{b}/batch/x/close")), "batch_close");
+        assert_eq!(
+            classify("POST", &format!("{b}/batch/x/close")),
+            "batch_close"
+        );
         assert_eq!(classify("GET", &format!("{b}/batch/x/file")), "batch_file");
         assert_eq!(classify("POST", "/oauth2/v0/token"), "token");
         assert_eq!(classify("GET", "/_admin/stats"), "admin");

@@ -150,7 +150,9 @@ pub(crate) fn now_unix() -> i64 {
 
 /// `YYYY-MM-DDTHH:MM:SS` (UTC, no zone: one of the shapes Concur writes).
 pub(crate) fn format_time(secs: i64) -> String {
-    let day = ledgerline_extract::value::Date::from_days(secs.div_euclid(86_400));
+    use ledgerline_extract::value::Date;
+    let epoch = Date::new(1970, 1, 1).map(Date::days).unwrap_or(0);
+    let day = Date::from_days(epoch + secs.div_euclid(86_400));
     let rem = secs.rem_euclid(86_400);
     format!(
         "{day}T{:02}:{:02}:{:02}",
@@ -193,7 +195,9 @@ impl Inner {
             if i == 9 || i == 19 {
                 s.push('$');
             }
-            s.push(char::from(ALPHABET[(self.next() % ALPHABET.len() as u64) as usize]));
+            s.push(char::from(
+                ALPHABET[(self.next() % ALPHABET.len() as u64) as usize],
+            ));
         }
         s
     }
@@ -527,7 +531,12 @@ impl Shared {
     }
 
     /// One job's status, counting the read for the poll clock.
-    pub fn job(&self, def: usize, id: &str, count_read: bool) -> Option<(Status, i64, Option<i64>)> {
+    pub fn job(
+        &self,
+        def: usize,
+        id: &str,
+        count_read: bool,
+    ) -> Option<(Status, i64, Option<i64>)> {
         let mut g = self.lock();
         let mut jobs = std::mem::take(&mut g.jobs);
         let out = jobs
@@ -584,10 +593,13 @@ impl Shared {
         let (number, entries) = {
             let mut g = self.lock();
             let mut jobs = std::mem::take(&mut g.jobs);
-            let found = jobs.iter_mut().find(|j| j.def == def && j.id == id).map(|j| {
-                let s = self.status_of(j, false);
-                (s, j.file.clone(), j.number, j.entries.clone())
-            });
+            let found = jobs
+                .iter_mut()
+                .find(|j| j.def == def && j.id == id)
+                .map(|j| {
+                    let s = self.status_of(j, false);
+                    (s, j.file.clone(), j.number, j.entries.clone())
+                });
             g.jobs = jobs;
             match found {
                 None => return Err("The Job ID in the URI is invalid."),
@@ -628,8 +640,10 @@ impl Shared {
     pub fn add_entry(&self, rec: EntryRec) {
         let mut g = self.lock();
         g.pending_entries.push(rec.entry.clone());
-        g.entries
-            .insert((rec.entry.report_id.clone(), rec.entry.entry_id.clone()), rec);
+        g.entries.insert(
+            (rec.entry.report_id.clone(), rec.entry.entry_id.clone()),
+            rec,
+        );
     }
 
     pub fn pending_entries(&self) -> usize {

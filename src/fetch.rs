@@ -1,0 +1,373 @@
+//! `ledgerline fetch`: download new accounting files from Concur (Professional: Extract
+//! API jobs; Standard: payment batches) into a directory, recorded in the run ledger.
+
+use anyhow::Context;
+use ledgerline_fetch::config::{Config, duration};
+use ledgerline_fetch::extract::Format;
+use ledgerline_fetch::{
+    AuthScheme, Client, ClientCredentials, ClientOptions, Edition, EditionChoice, Error, Event,
+    FetchPlan, HttpOptions, Ledger, Logger, TokenStore,
+};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Exit code when the stored connection is gone (expired or revoked refresh token, or no
+/// `connect` yet): a person must run `ledgerline connect` again.
+pub const EXIT_RECONNECT: u8 = 3;
+/// Exit code when the run finished but some job or file could not be fetched.
+pub const EXIT_PARTIAL: u8 = 4;
+
+/// Settings shared by `connect` and `fetch`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Common {
+    /// Configuration file (TOML). Default: $LEDGERLINE_CONFIG, else
+    /// ~/.config/ledgerline/concur.toml when it exists.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// OAuth client id of your Concur app (overrides the config file). The secret is read
+    /// from $LEDGERLINE_CLIENT_SECRET or the config file, never from the command line.
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// Token store file (default: $LEDGERLINE_TOKEN_STORE, else
+    /// ~/.config/ledgerline/tokens.json).
+    #[arg(long, value_name = "FILE")]
+    pub token_store: Option<PathBuf>,
+    /// Log every HTTP request and response on stderr (Authorization redacted).
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// The configuration file, the credentials and the token store, resolved.
+pub struct Resolved {
+    pub config: Config,
+    pub credentials: ClientCredentials,
+    pub store: TokenStore,
+    pub log: Option<Logger>,
+}
+
+impl Common {
+    fn config_path(&self) -> Option<PathBuf> {
+        if let Some(p) = &self.config {
+            return Some(p.clone());
+        }
+        if let Some(p) = std::env::var_os("LEDGERLINE_CONFIG").filter(|p| !p.is_empty()) {
+            return Some(PathBuf::from(p));
+        }
+        let base = std::env::var_os("XDG_CONFIG_HOME")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+        let p = base.join("ledgerline").join("concur.toml");
+        p.exists().then_some(p)
+    }
+
+    pub fn resolve(&self) -> anyhow::Result<Resolved> {
+        let config: Config = match self.config_path() {
+            Some(p) => {
+                let text = std::fs::read_to_string(&p)
+                    .with_context(|| format!("reading the config file {}", p.display()))?;
+                toml::from_str(&text)
+                    .map_err(|e| anyhow::anyhow!("config file {}: {e}", p.display()))?
+            }
+            None => Config::default(),
+        };
+        let client_id = self
+            .client_id
+            .clone()
+            .or_else(|| config.client_id.clone())
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no OAuth client id: pass --client-id or set client_id in the config file"
+                )
+            })?;
+        let client_secret = std::env::var("LEDGERLINE_CLIENT_SECRET")
+            .ok()
+            .filter(|s| !s.is_empty())
+            .or_else(|| config.client_secret.clone())
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no OAuth client secret: set LEDGERLINE_CLIENT_SECRET or client_secret in the config file"
+                )
+            })?;
+        let store_path = self
+            .token_store
+            .clone()
+            .or_else(|| config.token_store.clone())
+            .or_else(TokenStore::default_path)
+            .ok_or_else(|| anyhow::anyhow!("no token store location: pass --token-store"))?;
+        let log: Option<Logger> = self.verbose.then(|| {
+            Arc::new(|line: &str| {
+                let _ = writeln!(std::io::stderr(), "{line}");
+            }) as Logger
+        });
+        Ok(Resolved {
+            config,
+            credentials: ClientCredentials {
+                client_id,
+                client_secret,
+            },
+            store: TokenStore::new(store_path),
+            log,
+        })
+    }
+}
+
+/// HTTP and client options from the config file.
+pub fn client_options(c: &Config) -> anyhow::Result<ClientOptions> {
+    let d = HttpOptions::default();
+    let dur = |k: &str, v: &Option<String>| duration(k, v.as_deref());
+    Ok(ClientOptions {
+        http: HttpOptions {
+            max_attempts: c.max_attempts.unwrap_or(d.max_attempts).max(1),
+            backoff_base: dur("backoff_base", &c.backoff_base)?.unwrap_or(d.backoff_base),
+            backoff_max: dur("backoff_max", &c.backoff_max)?.unwrap_or(d.backoff_max),
+            connect_timeout: dur("connect_timeout", &c.connect_timeout)?
+                .unwrap_or(d.connect_timeout),
+            read_timeout: dur("read_timeout", &c.read_timeout)?.unwrap_or(d.read_timeout),
+        },
+        auth_scheme: c.auth_scheme.unwrap_or(AuthScheme::Bearer),
+        refresh_on_403: c.refresh_on_403.unwrap_or(false),
+        refresh_skew: dur("refresh_skew", &c.refresh_skew)?
+            .unwrap_or(std::time::Duration::from_secs(300)),
+    })
+}
+
+/// Prints the "run connect again" message and gives its exit code.
+pub fn reconnect_exit(e: &Error) -> ExitCode {
+    eprintln!("ledgerline: {e}");
+    ExitCode::from(EXIT_RECONNECT)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum EditionArg {
+    Auto,
+    Professional,
+    Standard,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum FormatArg {
+    Xml,
+    Json,
+}
+
+/// Download new accounting files from SAP Concur.
+///
+/// Professional Edition (Extract API): lists the extract definitions (by default the
+/// Standard Accounting Extract and the Payment Request Accounting Extract), and downloads
+/// every completed job not fetched before; with --run it first starts a job (unless one
+/// started within the last hour), joins a job already in flight, and waits for it.
+/// Standard Edition (Payment Batch API): lists open batches, closes them with --close,
+/// and downloads the file of every closed batch not fetched before.
+///
+/// Files are written to --out under names derived from the definition and job (or the
+/// batch); the paths of new files are printed on stdout, one per line. A SQLite run ledger
+/// records each file with its SHA-256 so that a rerun fetches only what is new.
+///
+/// Exit codes: 0 done (possibly nothing new), 2 could not run, 3 the connection is gone
+/// (run `ledgerline connect` again), 4 some job failed or some file could not be fetched.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    common: Common,
+    /// Edition: detected from the company profile by default.
+    #[arg(long, value_enum)]
+    edition: Option<EditionArg>,
+    /// Directory for the downloaded files (default: the config file's `out`, else `.`).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Run ledger (SQLite; default: the config file's `ledger`, else
+    /// ~/.local/share/ledgerline/ledger.sqlite).
+    #[arg(long, value_name = "FILE")]
+    ledger: Option<PathBuf>,
+    /// Extract definition to fetch, by name or id (repeatable; Professional).
+    #[arg(long = "definition", value_name = "NAME|ID")]
+    definitions: Vec<String>,
+    /// Start an extract job per definition and wait for it (Professional).
+    #[arg(long)]
+    run: bool,
+    /// With --run: start a job even if one started within --min-run-interval.
+    #[arg(long, requires = "run")]
+    force_run: bool,
+    /// Time between job status polls (e.g. 30s, 500ms).
+    #[arg(long, value_name = "DURATION")]
+    poll_interval: Option<String>,
+    /// Longest wait for a job (e.g. 2h).
+    #[arg(long, value_name = "DURATION")]
+    timeout: Option<String>,
+    /// With --run: no new job when one started less than this ago (default 1h).
+    #[arg(long, value_name = "DURATION")]
+    min_run_interval: Option<String>,
+    /// Close the open payment batches before downloading (Standard).
+    #[arg(long)]
+    close: bool,
+    /// Extract API representation (XML is the documented one).
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+    /// Convert each new file into journals with the journal pipeline (needs --to).
+    #[arg(long, requires = "to")]
+    convert: bool,
+    /// Output format for --convert.
+    #[arg(long, value_name = "FORMAT", requires = "convert")]
+    to: Option<String>,
+    /// Print the run report as JSON on stdout instead of the file paths.
+    #[arg(long)]
+    json: bool,
+}
+
+/// TODO(journal pipeline): `fetch --convert --to FORMAT` hands each new file to the journal
+/// pipeline here once `ledgerline-journal` / `ledgerline-erp` and `convert` exist. Until
+/// then it refuses, before anything is fetched, rather than pretend.
+fn convert_fetched_files(_files: &[PathBuf], format: &str) -> anyhow::Result<()> {
+    anyhow::bail!(
+        "convert is not available yet: the journal pipeline (`ledgerline convert`, format {format:?}) \
+         has not been built; run `ledgerline fetch` without --convert and convert the files later"
+    )
+}
+
+pub fn run(a: Args) -> anyhow::Result<ExitCode> {
+    if a.convert {
+        // Fails fast today; see convert_fetched_files.
+        convert_fetched_files(&[], a.to.as_deref().unwrap_or(""))?;
+    }
+    let r = a.common.resolve()?;
+    let c = &r.config;
+    let opts = client_options(c)?;
+    let dur = |k: &str, flag: &Option<String>, file: &Option<String>| {
+        duration(k, flag.as_deref().or(file.as_deref()))
+    };
+    let edition = match a.edition {
+        Some(EditionArg::Professional) => EditionChoice::Fixed(Edition::Professional),
+        Some(EditionArg::Standard) => EditionChoice::Fixed(Edition::Standard),
+        Some(EditionArg::Auto) => EditionChoice::Auto,
+        None => match c.edition.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("auto") => EditionChoice::Auto,
+            Some("professional") => EditionChoice::Fixed(Edition::Professional),
+            Some("standard") => EditionChoice::Fixed(Edition::Standard),
+            Some(other) => anyhow::bail!(
+                "config file: edition {other:?} is not auto, professional or standard"
+            ),
+        },
+    };
+    let defaults = FetchPlan::default();
+    let plan = FetchPlan {
+        edition,
+        out_dir: a
+            .out
+            .clone()
+            .or_else(|| c.out.clone())
+            .unwrap_or_else(|| PathBuf::from(".")),
+        definitions: if a.definitions.is_empty() {
+            c.definitions.clone().unwrap_or_default()
+        } else {
+            a.definitions.clone()
+        },
+        run: a.run,
+        force_run: a.force_run,
+        poll_interval: dur("poll_interval", &a.poll_interval, &c.poll_interval)?
+            .unwrap_or(defaults.poll_interval),
+        timeout: dur("timeout", &a.timeout, &c.timeout)?.unwrap_or(defaults.timeout),
+        min_run_interval: dur("min_run_interval", &a.min_run_interval, &c.min_run_interval)?
+            .unwrap_or(defaults.min_run_interval),
+        close: a.close,
+        format: match a.format {
+            Some(FormatArg::Json) => Format::Json,
+            Some(FormatArg::Xml) => Format::Xml,
+            None => c.extract_format.unwrap_or_default(),
+        },
+        empty_batch_marker: c
+            .empty_batch_marker
+            .clone()
+            .unwrap_or(defaults.empty_batch_marker),
+    };
+    let ledger_path = a
+        .ledger
+        .clone()
+        .or_else(|| c.ledger.clone())
+        .or_else(Ledger::default_path)
+        .ok_or_else(|| anyhow::anyhow!("no run ledger location: pass --ledger"))?;
+    let mut client = match Client::open(r.store, r.credentials, opts, r.log) {
+        Ok(c) => c,
+        Err(e @ Error::ReconnectNeeded { .. }) => return Ok(reconnect_exit(&e)),
+        Err(e) => return Err(e.into()),
+    };
+    let mut ledger = Ledger::open(&ledger_path)?;
+    let mut on_event = |e: &Event| print_event(e);
+    let report = match client.fetch(&plan, &mut ledger, &mut on_event) {
+        Ok(r) => r,
+        Err(e @ Error::ReconnectNeeded { .. }) => return Ok(reconnect_exit(&e)),
+        Err(e) => return Err(e.into()),
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        for f in &report.fetched {
+            writeln!(out, "{}", f.path.display())?;
+        }
+    }
+    eprintln!(
+        "{} new file(s), {} already fetched, {} problem(s) ({} edition)",
+        report.fetched.len(),
+        report.already_fetched,
+        report.failures.len(),
+        report.edition
+    );
+    for n in &report.notes {
+        eprintln!("note: {n}");
+    }
+    if a.convert {
+        let files: Vec<PathBuf> = report.fetched.iter().map(|f| f.path.clone()).collect();
+        convert_fetched_files(&files, a.to.as_deref().unwrap_or(""))?;
+    }
+    Ok(if report.failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_PARTIAL)
+    })
+}
+
+fn print_event(e: &Event) {
+    let line = match e {
+        Event::Edition { edition, detected } => format!(
+            "edition: {edition}{}",
+            if *detected {
+                " (from the company profile)"
+            } else {
+                ""
+            }
+        ),
+        Event::CleanedPartials(n) => {
+            format!("removed {n} partial download(s) left by an interrupted run")
+        }
+        Event::Definition { name } => format!("definition: {name}"),
+        Event::JobStarted { job } => format!("  started job {job}"),
+        Event::JobConflict { definition } => {
+            format!("  a job of {definition} is already queued or running (409); joining it")
+        }
+        Event::JobJoined { job } => format!("  waiting for job {job}"),
+        Event::RunSkipped { job, age } => format!(
+            "  not starting a job: job {job} started {} min ago (--force-run to override)",
+            age.as_secs() / 60
+        ),
+        Event::JobStatus { job, status } => format!("  job {job}: {status}"),
+        Event::BatchOpen { name, count } => format!("open batch: {name} ({count} reports)"),
+        Event::BatchClosed { name } => format!("  closed batch {name}"),
+        Event::BatchEmpty { name, message } => {
+            format!("  batch {name} is empty and stays open: {message}")
+        }
+        Event::Fetched(r) => format!(
+            "  fetched {} ({} bytes, sha256 {}) <- {}",
+            r.path.display(),
+            r.bytes,
+            r.sha256,
+            r.label
+        ),
+        Event::Failed(f) => format!("  FAILED {}: {}", f.what, f.message),
+        _ => return,
+    };
+    eprintln!("{line}");
+}

@@ -1,0 +1,709 @@
+//! End to end: the `ledgerline` binary (connect, fetch) against the in-process Concur
+//! simulator on loopback, one flow or fault per test.
+
+use ledgerline_fetch::Ledger;
+use ledgerline_simulator::{Fault, FaultKind, JobClock, RunningSimulator, SimConfig, Simulator};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const SAE: &str = "Standard Accounting Extract";
+const ZIPPED: &str = "Standard Accounting Extract with Attendees";
+
+struct Env {
+    sim: RunningSimulator,
+    dir: tempfile::TempDir,
+}
+
+fn test_config() -> SimConfig {
+    SimConfig {
+        job_clock: JobClock::Polls {
+            queued: 1,
+            running: 1,
+        },
+        reports_per_file: 3,
+        ..SimConfig::default()
+    }
+}
+
+fn env_with(cfg: SimConfig) -> Env {
+    let sim = Simulator::start(cfg, Vec::new()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let c = sim.config();
+    let d = dir.path().display();
+    let toml = format!(
+        "base_url = '{}'\nclient_id = '{}'\nclient_secret = '{}'\ncompany_id = '{}'\n\
+         token_store = '{d}/tokens.json'\nledger = '{d}/ledger.sqlite'\nout = '{d}/out'\n\
+         poll_interval = '10ms'\nbackoff_base = '1ms'\nbackoff_max = '20ms'\nmax_attempts = 5\n\
+         read_timeout = '5s'\n",
+        sim.base_url(),
+        c.client_id,
+        c.client_secret,
+        c.company_id
+    );
+    std::fs::write(dir.path().join("concur.toml"), toml).unwrap();
+    Env { sim, dir }
+}
+
+fn env() -> Env {
+    env_with(test_config())
+}
+
+impl Env {
+    fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ledgerline"));
+        cmd.args(args)
+            .arg("--config")
+            .arg(self.path("concur.toml"))
+            .env("HOME", self.dir.path())
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("XDG_DATA_HOME")
+            .env_remove("LEDGERLINE_CONFIG")
+            .env_remove("LEDGERLINE_TOKEN_STORE")
+            .env_remove("LEDGERLINE_CLIENT_SECRET")
+            .env_remove("LEDGERLINE_REQUEST_TOKEN");
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    fn connect(&self) -> Output {
+        let out = self
+            .command(&["connect"])
+            .env("LEDGERLINE_REQUEST_TOKEN", self.sim.request_token())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        out
+    }
+
+    fn fetch(&self, extra: &[&str]) -> Output {
+        let mut args = vec!["fetch"];
+        args.extend_from_slice(extra);
+        self.run(&args)
+    }
+
+    /// Visible files in the output directory, sorted.
+    fn files(&self) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(self.path("out"))
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+
+    fn partials(&self) -> Vec<String> {
+        self.files()
+            .into_iter()
+            .filter(|f| f.starts_with(".ledgerline-partial-"))
+            .collect()
+    }
+
+    fn visible(&self) -> Vec<String> {
+        self.files()
+            .into_iter()
+            .filter(|f| !f.starts_with('.'))
+            .collect()
+    }
+
+    fn ledger_count(&self) -> usize {
+        Ledger::open(&self.path("ledger.sqlite"))
+            .unwrap()
+            .records()
+            .unwrap()
+            .len()
+    }
+
+    fn fault(&self, route: &str, kind: FaultKind, times: u32) {
+        self.sim.add_fault(Fault {
+            route: route.into(),
+            kind,
+            times,
+            skip: 0,
+            after: false,
+        });
+    }
+
+    fn store_json(&self) -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(self.path("tokens.json")).unwrap()).unwrap()
+    }
+
+    fn sae_key(&self) -> String {
+        self.sim.config().definitions[0].key.clone()
+    }
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn code(o: &Output) -> Option<i32> {
+    o.status.code()
+}
+
+fn validate_ok(path: &Path) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ledgerline"))
+        .arg("validate")
+        .arg(path)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), Some(0), "{}\n{}", stdout(&out), stderr(&out));
+}
+
+#[test]
+fn connect_stores_private_tokens_with_geolocation_and_prints_no_secret() {
+    let e = env();
+    let token = e.sim.request_token();
+    let out = e
+        .command(&["connect"])
+        .env("LEDGERLINE_REQUEST_TOKEN", &token)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let store = e.store_json();
+    assert_eq!(store["geolocation"], e.sim.base_url());
+    assert_eq!(store["company_id"], e.sim.config().company_id.as_str());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(e.path("tokens.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let printed = format!("{}{}", stdout(&out), stderr(&out));
+    for secret in [
+        token.as_str(),
+        store["access_token"].as_str().unwrap(),
+        store["refresh_token"].as_str().unwrap(),
+        e.sim.config().client_secret.as_str(),
+    ] {
+        assert!(!printed.contains(secret), "secret printed: {printed}");
+    }
+    // A group-readable store is refused.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            e.path("tokens.json"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
+        let out = e.fetch(&[]);
+        assert_eq!(code(&out), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains("refusing"), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn connect_with_a_wrong_request_token_fails_with_concurs_error() {
+    let e = env();
+    let out = e
+        .command(&["connect"])
+        .env("LEDGERLINE_REQUEST_TOKEN", "not-a-token")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), Some(2));
+    assert!(stderr(&out).contains("invalid_grant"), "{}", stderr(&out));
+    assert!(!e.path("tokens.json").exists());
+}
+
+#[test]
+fn refresh_rotates_the_refresh_token_and_the_old_one_is_dead() {
+    let e = env();
+    e.connect();
+    let before = e.store_json();
+    // Access tokens with less than 2 h left are refreshed first: always, here (1 h).
+    let cfg = std::fs::read_to_string(e.path("concur.toml")).unwrap();
+    std::fs::write(e.path("concur.toml"), format!("{cfg}refresh_skew = '2h'\n")).unwrap();
+    let out = e.fetch(&[]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let after = e.store_json();
+    assert_ne!(before["refresh_token"], after["refresh_token"]);
+    assert_ne!(before["access_token"], after["access_token"]);
+    assert_eq!(after["geolocation"], e.sim.base_url());
+    assert_eq!(e.sim.requests("token"), 2);
+    // Put the old refresh token back: Concur refuses it (108) and fetch says to reconnect.
+    std::fs::write(e.path("tokens.json"), before.to_string()).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            e.path("tokens.json"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
+    }
+    let out = e.fetch(&[]);
+    assert_eq!(code(&out), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("ledgerline connect"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn token_expiring_mid_run_is_refreshed_once_and_the_run_completes() {
+    let e = env();
+    e.connect();
+    e.fault("job_file", FaultKind::ExpireToken, 1);
+    let out = e.fetch(&["--definition", SAE]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert_eq!(e.visible().len(), 1);
+    assert_eq!(e.sim.requests("token"), 2, "connect + one refresh");
+    assert_eq!(e.sim.requests("job_file"), 2, "401 then the retry");
+}
+
+#[test]
+fn revoked_connection_ends_with_its_own_exit_code() {
+    let e = env();
+    e.connect();
+    e.fault("definitions", FaultKind::RevokeToken, 1);
+    let out = e.fetch(&[]);
+    assert_eq!(code(&out), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("run `ledgerline connect` again"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(e.visible().is_empty());
+    // Same after an admin disconnect with an expired access token.
+    let e = env();
+    e.connect();
+    e.sim.revoke_all();
+    e.sim.expire_access_tokens();
+    let out = e.fetch(&[]);
+    assert_eq!(code(&out), Some(3), "{}", stderr(&out));
+}
+
+#[test]
+fn fetch_without_connect_asks_for_connect() {
+    let e = env();
+    let out = e.fetch(&[]);
+    assert_eq!(code(&out), Some(3), "{}", stderr(&out));
+}
+
+#[test]
+fn professional_without_run_downloads_completed_jobs_then_nothing_new() {
+    let e = env();
+    e.connect();
+    let out = e.fetch(&[]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("edition: professional"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(e.sim.requests("job_post"), 0);
+    let files = e.visible();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(
+        files[0].starts_with("standard-accounting-extract_"),
+        "{files:?}"
+    );
+    assert!(files[0].ends_with(".csv"));
+    assert_eq!(
+        stdout(&out).trim(),
+        e.path("out").join(&files[0]).display().to_string()
+    );
+    validate_ok(&e.path("out").join(&files[0]));
+    assert_eq!(e.ledger_count(), 1);
+    // Rerun: nothing new, nothing downloaded again.
+    let before = e.sim.requests("job_file");
+    let out = e.fetch(&[]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(e.sim.requests("job_file"), before);
+    assert_eq!(e.ledger_count(), 1);
+}
+
+#[test]
+fn professional_with_run_starts_waits_downloads_and_respects_the_hourly_rule() {
+    let e = env();
+    e.connect();
+    let out = e.fetch(&["--run", "--definition", SAE]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("started job"), "{err}");
+    assert!(err.contains(": Running"), "{err}");
+    assert!(err.contains(": Completed"), "{err}");
+    assert_eq!(e.sim.requests("job_post"), 1);
+    assert_eq!(e.visible().len(), 2, "the old job and the new one");
+    for f in e.visible() {
+        validate_ok(&e.path("out").join(f));
+    }
+    // Within the hour: no new job, nothing new.
+    let out = e.fetch(&["--run", "--definition", SAE]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not starting a job"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(e.sim.requests("job_post"), 1);
+    assert_eq!(stdout(&out), "");
+    // --force-run starts one anyway.
+    let out = e.fetch(&["--run", "--force-run", "--definition", SAE]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert_eq!(e.sim.requests("job_post"), 2);
+    assert_eq!(e.visible().len(), 3);
+}
+
+#[test]
+fn conflict_409_joins_the_job_already_in_flight() {
+    let e = env();
+    e.connect();
+    let job = e.sim.start_job(&e.sae_key()).unwrap();
+    let out = e.fetch(&["--run", "--force-run", "--definition", SAE]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("(409)"), "{err}");
+    assert!(err.contains(&format!("waiting for job {job}")), "{err}");
+    let slug = job.replace('$', "_");
+    assert!(
+        e.visible().iter().any(|f| f.contains(&slug)),
+        "{:?}",
+        e.visible()
+    );
+    assert_eq!(e.sim.requests("job_post"), 1);
+}
+
+#[test]
+fn a_failed_job_is_reported_with_its_id() {
+    let e = env();
+    e.connect();
+    e.fault("job_post", FaultKind::FailJob, 1);
+    let out = e.fetch(&["--run", "--definition", SAE]);
+    assert_eq!(code(&out), Some(4), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("FAILED"), "{err}");
+    assert!(
+        err.contains("the extract job failed at Concur (job id "),
+        "{err}"
+    );
+    // The older completed job still arrived.
+    assert_eq!(e.visible().len(), 1);
+}
+
+#[test]
+fn csv_and_zip_files_are_named_by_content_and_valid() {
+    let e = env();
+    e.connect();
+    let out = e.fetch(&["--run", "--definition", SAE, "--definition", ZIPPED]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let files = e.visible();
+    let zips: Vec<_> = files.iter().filter(|f| f.ends_with(".zip")).collect();
+    let csvs: Vec<_> = files.iter().filter(|f| f.ends_with(".csv")).collect();
+    assert_eq!(zips.len(), 1, "{files:?}");
+    assert_eq!(csvs.len(), 2, "{files:?}");
+    assert!(zips[0].starts_with("standard-accounting-extract-with-attendees_"));
+    for f in files {
+        validate_ok(&e.path("out").join(f));
+    }
+}
+
+#[test]
+fn json_representation_works_too() {
+    let e = env();
+    e.connect();
+    let out = e.fetch(&["--run", "--format", "json", "--definition", SAE, "--json"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["fetched"].as_array().unwrap().len(), 2);
+    assert_eq!(report["edition"], "professional");
+}
+
+fn standard() -> Env {
+    env_with(SimConfig {
+        marketing_name: "Standard Edition".into(),
+        ..test_config()
+    })
+}
+
+#[test]
+fn standard_lists_closes_downloads_and_leaves_the_empty_batch_open() {
+    let e = standard();
+    e.connect();
+    // Without --close: the open batches are listed, the already-closed one is fetched.
+    let out = e.fetch(&[]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("edition: standard"), "{err}");
+    assert!(
+        err.contains("open batch: USD: Employees Batch Paid by Expense Pay (3 reports)"),
+        "{err}"
+    );
+    assert_eq!(e.sim.requests("batch_close"), 0);
+    assert_eq!(e.visible().len(), 1, "{:?}", e.visible());
+    // With --close: the non-empty batch is closed and fetched; the empty one answers 500.
+    let out = e.fetch(&["--close"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("closed batch USD: Employees Batch Paid by Expense Pay"),
+        "{err}"
+    );
+    assert!(
+        err.contains("EUR: Company Check is empty and stays open"),
+        "{err}"
+    );
+    assert_eq!(
+        e.sim.requests("batch_close"),
+        2,
+        "one close per open batch, no retry"
+    );
+    let files = e.visible();
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(files.iter().all(|f| f.starts_with("payment-batch_")));
+    for f in &files {
+        validate_ok(&e.path("out").join(f));
+    }
+    // Rerun: nothing new.
+    let out = e.fetch(&["--close"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(e.ledger_count(), 2);
+}
+
+#[test]
+fn a_close_whose_answer_is_lost_is_not_blindly_repeated() {
+    let e = standard();
+    e.connect();
+    // The batch is closed, but the client only sees a 500.
+    e.sim.add_fault(Fault {
+        route: "batch_close".into(),
+        kind: FaultKind::Status {
+            status: 500,
+            retry_after: None,
+        },
+        times: 1,
+        skip: 0,
+        after: true,
+    });
+    let out = e.fetch(&["--close", "-v"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("re-reading the batch list"),
+        "{}",
+        stderr(&out)
+    );
+    // One close for the USD batch (its state was re-read, not closed again) + the empty one.
+    assert_eq!(e.sim.requests("batch_close"), 2);
+    assert_eq!(e.visible().len(), 2, "{:?}", e.visible());
+}
+
+#[test]
+fn a_429_storm_is_ridden_out() {
+    let e = env();
+    e.connect();
+    e.fault(
+        "definitions",
+        FaultKind::Status {
+            status: 429,
+            retry_after: Some("0".into()),
+        },
+        2,
+    );
+    e.fault(
+        "definitions",
+        FaultKind::Status {
+            status: 429,
+            retry_after: None,
+        },
+        2,
+    );
+    let out = e.fetch(&["--definition", SAE]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert_eq!(e.sim.requests("definitions"), 5);
+    assert_eq!(e.visible().len(), 1);
+}
+
+#[test]
+fn a_500_then_success() {
+    let e = env();
+    e.connect();
+    e.fault(
+        "job_file",
+        FaultKind::Status {
+            status: 500,
+            retry_after: None,
+        },
+        2,
+    );
+    let out = e.fetch(&["--definition", SAE]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert_eq!(e.sim.requests("job_file"), 3);
+    assert_eq!(e.visible().len(), 1);
+}
+
+#[test]
+fn retries_are_bounded() {
+    let e = env();
+    e.connect();
+    e.fault(
+        "profile",
+        FaultKind::Status {
+            status: 503,
+            retry_after: None,
+        },
+        0,
+    );
+    let out = e.fetch(&[]);
+    assert_eq!(code(&out), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("gave up after 5 attempts"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(e.sim.requests("profile"), 5);
+}
+
+#[test]
+fn a_truncated_body_is_downloaded_again_and_nothing_partial_stays() {
+    let e = env();
+    e.connect();
+    e.fault("job_file", FaultKind::Truncate { keep_bytes: None }, 1);
+    let out = e.fetch(&["--definition", SAE, "-v"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("download incomplete"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(e.sim.requests("job_file"), 2);
+    assert_eq!(e.visible().len(), 1);
+    assert!(e.partials().is_empty());
+    validate_ok(&e.path("out").join(&e.visible()[0]));
+}
+
+#[test]
+fn a_truncated_zip_is_caught_too() {
+    let e = env();
+    e.connect();
+    e.fault("job_file", FaultKind::Truncate { keep_bytes: None }, 1);
+    let out = e.fetch(&["--run", "--definition", ZIPPED]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert_eq!(e.sim.requests("job_file"), 2);
+    validate_ok(&e.path("out").join(&e.visible()[0]));
+}
+
+#[test]
+fn a_dropped_connection_is_retried() {
+    let e = env();
+    e.connect();
+    e.fault("definitions", FaultKind::Drop, 1);
+    e.fault("job_file", FaultKind::Drop, 1);
+    let out = e.fetch(&["--definition", SAE]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert_eq!(e.sim.requests("definitions"), 2);
+    assert_eq!(e.sim.requests("job_file"), 2);
+    assert_eq!(e.visible().len(), 1);
+}
+
+#[test]
+fn a_download_killed_midway_is_completed_exactly_once() {
+    let e = env();
+    e.connect();
+    e.fault(
+        "job_file",
+        FaultKind::Stall {
+            after_bytes: Some(1000),
+            ms: 60_000,
+        },
+        1,
+    );
+    let mut child = e.command(&["fetch", "--definition", SAE]).spawn().unwrap();
+    // Wait until the partial file exists, then kill the run.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while e.partials().is_empty() {
+        assert!(Instant::now() < deadline, "the download never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(e.visible().is_empty(), "{:?}", e.visible());
+    assert_eq!(e.ledger_count(), 0);
+    // The next run removes the leftover and completes the download.
+    let out = e.fetch(&["--definition", SAE]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("removed 1 partial download"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(e.visible().len(), 1);
+    assert!(e.partials().is_empty());
+    assert_eq!(e.ledger_count(), 1);
+    validate_ok(&e.path("out").join(&e.visible()[0]));
+    // And never again.
+    let out = e.fetch(&["--definition", SAE]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(e.ledger_count(), 1);
+    assert_eq!(e.sim.requests("job_file"), 2);
+}
+
+#[test]
+fn verbose_logs_requests_with_the_authorization_redacted() {
+    let e = env();
+    e.connect();
+    let out = e.fetch(&["-v", "--definition", SAE]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("-> GET "), "{err}");
+    assert!(err.contains("(Authorization: Bearer <redacted>)"), "{err}");
+    assert!(err.contains("concur-correlationid"), "{err}");
+    let store = e.store_json();
+    for secret in [
+        store["access_token"].as_str().unwrap(),
+        store["refresh_token"].as_str().unwrap(),
+        e.sim.config().client_secret.as_str(),
+    ] {
+        assert!(!err.contains(secret), "secret in the log");
+    }
+}
+
+#[test]
+fn edition_override_and_unknown_edition() {
+    let e = env_with(SimConfig {
+        marketing_name: "Breeze".into(),
+        ..test_config()
+    });
+    e.connect();
+    let out = e.fetch(&[]);
+    assert_eq!(code(&out), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--edition"), "{}", stderr(&out));
+    let out = e.fetch(&["--edition", "professional", "--definition", SAE]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert_eq!(e.sim.requests("profile"), 1);
+}
+
+#[test]
+fn convert_is_refused_until_the_journal_pipeline_exists() {
+    let e = env();
+    e.connect();
+    let out = e.fetch(&["--convert", "--to", "jsonl"]);
+    assert_eq!(code(&out), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("convert is not available yet"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(e.visible().is_empty());
+}

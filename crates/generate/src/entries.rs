@@ -81,7 +81,11 @@ fn bad(msg: &str) -> io::Error {
 
 /// Copies the SAE file `sae` to `out` with one DETAIL row per entry appended (entries of a
 /// report kept together) and the header's count and total updated. Returns the rows added.
-pub fn append_entries<W: Write>(sae: &[u8], entries: &[PostedEntry], out: &mut W) -> io::Result<u64> {
+pub fn append_entries<W: Write>(
+    sae: &[u8],
+    entries: &[PostedEntry],
+    out: &mut W,
+) -> io::Result<u64> {
     let nl = sae
         .iter()
         .position(|&b| b == b'\n')
@@ -158,16 +162,28 @@ pub fn append_entries<W: Write>(sae: &[u8], entries: &[PostedEntry], out: &mut W
                 (C::JournalAmount, journal.clone()),
                 (C::JournalDebitOrCredit, "DR".into()),
                 (C::JournalPayerPaymentTypeName, "Company".into()),
-                (C::JournalPayerPaymentCodeName, pseudo_code("Company").into()),
+                (
+                    C::JournalPayerPaymentCodeName,
+                    pseudo_code("Company").into(),
+                ),
                 (C::JournalPayeePaymentTypeName, pay.payee().into()),
-                (C::JournalPayeePaymentCodeName, pseudo_code(pay.payee()).into()),
+                (
+                    C::JournalPayeePaymentCodeName,
+                    pseudo_code(pay.payee()).into(),
+                ),
                 (C::JournalAccountCode, e.account.clone()),
-                (C::EmployeeLoginID, format!("{}@example.com", e.employee_id.to_lowercase())),
+                (
+                    C::EmployeeLoginID,
+                    format!("{}@example.com", e.employee_id.to_lowercase()),
+                ),
                 (C::ReportID, e.report_id.clone()),
                 (C::ReportKey, e.report_key.to_string()),
                 (C::Ledger, "DEFAULT".into()),
                 (C::EmployeeDefaultCurrencyAlphaCode, e.currency.clone()),
-                (C::ReportSubmitDate, Date::from_days(date.days() - 1).to_string()),
+                (
+                    C::ReportSubmitDate,
+                    Date::from_days(date.days() - 1).to_string(),
+                ),
                 (C::ReportPaymentProcessingDate, date.to_string()),
                 (C::ReportName, e.report_name.clone()),
                 (C::ReportImageRequired, "N".into()),
@@ -178,7 +194,10 @@ pub fn append_entries<W: Write>(sae: &[u8], entries: &[PostedEntry], out: &mut W
                 (C::ReportEntryId, e.entry_id.clone()),
                 (C::ReportEntryTransactionType, "REG".into()),
                 (C::ReportEntryExpenseTypeName, e.expense_type.clone()),
-                (C::ReportEntryTransactionDate, e.transaction_date.to_string()),
+                (
+                    C::ReportEntryTransactionDate,
+                    e.transaction_date.to_string(),
+                ),
                 (C::ReportEntryCurrencyAlphaCode, e.currency.clone()),
                 (C::ReportEntryExchangeRate, "1.00000000".into()),
                 (C::ReportEntryExchangeRateDirection, "M".into()),
@@ -274,8 +293,18 @@ mod tests {
             &ValidateOptions::default(),
             &mut |_| {},
         );
-        assert_eq!(report.findings.errors(), 0, "{:#?}", report.findings.items());
-        assert_eq!(report.findings.warnings(), 0, "{:#?}", report.findings.items());
+        assert_eq!(
+            report.findings.errors(),
+            0,
+            "{:#?}",
+            report.findings.items()
+        );
+        assert_eq!(
+            report.findings.warnings(),
+            0,
+            "{:#?}",
+            report.findings.items()
+        );
         let text = String::from_utf8(out).unwrap();
         // R1's two entries are adjacent.
         let r1: Vec<usize> = text

@@ -1,0 +1,198 @@
+//! The library API in process, against the simulator: what the CLI builds on.
+
+use ledgerline_fetch::ledger::FetchKind;
+use ledgerline_fetch::{
+    Client, ClientCredentials, ClientOptions, ConnectRequest, Edition, EditionChoice, Error, Event,
+    FetchPlan, HttpOptions, Ledger, Secret, TokenStore,
+};
+use ledgerline_simulator::{Fault, FaultKind, JobClock, RunningSimulator, SimConfig, Simulator};
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+
+fn fast() -> HttpOptions {
+    HttpOptions {
+        max_attempts: 4,
+        backoff_base: Duration::from_millis(1),
+        backoff_max: Duration::from_millis(10),
+        ..HttpOptions::default()
+    }
+}
+
+fn setup(cfg: SimConfig) -> (RunningSimulator, tempfile::TempDir, Client) {
+    let sim = Simulator::start(cfg, Vec::new()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let c = sim.config().clone();
+    let creds = ClientCredentials {
+        client_id: c.client_id.clone(),
+        client_secret: c.client_secret.clone(),
+    };
+    let store = TokenStore::new(dir.path().join("tokens.json"));
+    ledgerline_fetch::connect(
+        &ConnectRequest {
+            base_url: sim.base_url().into(),
+            client: creds.clone(),
+            company_id: c.company_id.clone(),
+            request_token: Secret(sim.request_token()),
+        },
+        &store,
+        fast(),
+        None,
+    )
+    .unwrap();
+    let client = Client::open(
+        store,
+        creds,
+        ClientOptions {
+            http: fast(),
+            ..ClientOptions::default()
+        },
+        None,
+    )
+    .unwrap();
+    (sim, dir, client)
+}
+
+fn cfg() -> SimConfig {
+    SimConfig {
+        job_clock: JobClock::Polls {
+            queued: 0,
+            running: 1,
+        },
+        reports_per_file: 2,
+        ..SimConfig::default()
+    }
+}
+
+#[test]
+fn recorded_hash_and_size_match_the_file_on_disk() {
+    let (_sim, dir, mut client) = setup(cfg());
+    let mut ledger = Ledger::open(&dir.path().join("ledger.sqlite")).unwrap();
+    let mut events = Vec::new();
+    let plan = FetchPlan {
+        out_dir: dir.path().join("out"),
+        run: true,
+        poll_interval: Duration::from_millis(5),
+        ..FetchPlan::default()
+    };
+    let report = client
+        .fetch(&plan, &mut ledger, &mut |e| events.push(e.clone()))
+        .unwrap();
+    assert_eq!(report.edition, Edition::Professional);
+    // SAE: history job + new job; PRAE: new job.
+    assert_eq!(report.fetched.len(), 3, "{events:#?}");
+    for r in &report.fetched {
+        let bytes = std::fs::read(&r.path).unwrap();
+        let hex: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(hex, r.sha256);
+        assert_eq!(bytes.len() as u64, r.bytes);
+        assert_eq!(r.kind, FetchKind::ExtractJob);
+        assert_eq!(r.content_type, "text/csv");
+    }
+    assert_eq!(ledger.records().unwrap(), report.fetched);
+    assert!(events.iter().any(|e| matches!(e, Event::JobStarted { .. })));
+}
+
+#[test]
+fn refresh_on_403_is_a_setting() {
+    let mut c = cfg();
+    c.bad_token_status = 403;
+    let (sim, dir, mut client) = setup(c);
+    sim.expire_access_tokens();
+    // By default a 403 is an answer, not a reason to refresh.
+    let err = client
+        .list_definitions(ledgerline_fetch::extract::Format::Xml)
+        .unwrap_err();
+    assert!(matches!(err, Error::Http { status: 403, .. }), "{err}");
+    let store = TokenStore::new(dir.path().join("tokens.json"));
+    let creds = ClientCredentials {
+        client_id: sim.config().client_id.clone(),
+        client_secret: sim.config().client_secret.clone(),
+    };
+    let mut client = Client::open(
+        store,
+        creds,
+        ClientOptions {
+            http: fast(),
+            refresh_on_403: true,
+            ..ClientOptions::default()
+        },
+        None,
+    )
+    .unwrap();
+    let defs = client
+        .list_definitions(ledgerline_fetch::extract::Format::Xml)
+        .unwrap();
+    assert_eq!(defs.len(), 3);
+}
+
+#[test]
+fn slow_answers_beyond_the_read_timeout_are_retried() {
+    let (sim, _dir, _) = setup(cfg());
+    let dir = tempfile::tempdir().unwrap();
+    let creds = ClientCredentials {
+        client_id: sim.config().client_id.clone(),
+        client_secret: sim.config().client_secret.clone(),
+    };
+    let store = TokenStore::new(dir.path().join("tokens.json"));
+    ledgerline_fetch::connect(
+        &ConnectRequest {
+            base_url: sim.base_url().into(),
+            client: creds.clone(),
+            company_id: sim.config().company_id.clone(),
+            request_token: Secret(sim.request_token()),
+        },
+        &store,
+        fast(),
+        None,
+    )
+    .unwrap();
+    let mut client = Client::open(
+        store,
+        creds,
+        ClientOptions {
+            http: HttpOptions {
+                read_timeout: Duration::from_millis(200),
+                ..fast()
+            },
+            ..ClientOptions::default()
+        },
+        None,
+    )
+    .unwrap();
+    sim.add_fault(Fault {
+        route: "profile".into(),
+        kind: FaultKind::Slow { ms: 2000 },
+        times: 1,
+        skip: 0,
+        after: false,
+    });
+    assert_eq!(client.detect_edition().unwrap(), Edition::Professional);
+    assert_eq!(sim.requests("profile"), 2);
+}
+
+#[test]
+fn standard_edition_by_plan_and_batches_by_kind() {
+    let mut c = cfg();
+    c.marketing_name = "Standard Edition".into();
+    let (_sim, dir, mut client) = setup(c);
+    assert_eq!(client.detect_edition().unwrap(), Edition::Standard);
+    let mut ledger = Ledger::open_in_memory().unwrap();
+    let plan = FetchPlan {
+        edition: EditionChoice::Fixed(Edition::Standard),
+        out_dir: dir.path().join("out"),
+        close: true,
+        ..FetchPlan::default()
+    };
+    let report = client.fetch(&plan, &mut ledger, &mut |_| {}).unwrap();
+    assert_eq!(report.fetched.len(), 2);
+    assert!(
+        report
+            .fetched
+            .iter()
+            .all(|r| r.kind == FetchKind::PaymentBatch)
+    );
+    assert_eq!(report.notes.len(), 1, "{:?}", report.notes);
+}

@@ -3,9 +3,13 @@
 //! The binary is glue: it parses flags, wires the library crates together and prints.
 
 mod cli_io;
+mod common;
 mod connect;
+mod convert;
 mod fetch;
+mod formats;
 mod generate;
+mod rules_cmd;
 mod simulate;
 mod validate;
 
@@ -30,8 +34,11 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Convert(convert::Args),
     Validate(validate::Args),
     Generate(generate::Args),
+    Formats(formats::Args),
+    Rules(rules_cmd::Args),
     Fetch(fetch::Args),
     Connect(connect::Args),
     Simulate(simulate::Args),
@@ -40,8 +47,11 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Convert(a) => convert::run(a),
         Command::Validate(a) => validate::run(a),
         Command::Generate(a) => generate::run(a),
+        Command::Formats(a) => formats::run(a),
+        Command::Rules(a) => rules_cmd::run(a),
         Command::Fetch(a) => fetch::run(a),
         Command::Connect(a) => connect::run(a),
         Command::Simulate(a) => simulate::run(a),

@@ -692,7 +692,9 @@ impl Generator {
                 t.ca_returned = remaining;
             }
             t.ca_utilized = ca - remaining;
-            t.due_employee -= ca - remaining;
+            // Every Employee->Company credit reduces what the employee is paid, the
+            // returned remainder included (the employee owes it back).
+            t.due_employee -= ca;
             lines.extend(applied);
         }
         Report {

@@ -722,9 +722,11 @@ impl ReportNet {
                         Check::Reconciliation,
                         file,
                         format!(
-                            "{}: the journal's net due to {what} is {ours} but Concur's {col} is {t} (difference {})",
+                            "{}: the journal's net due to {what} is {} but Concur's {col} is {} (difference {})",
                             c.report_id,
-                            ours - t
+                            ours.normalize(),
+                            t.normalize(),
+                            (ours - t).normalize()
                         ),
                     )
                     .at(Position { line: c.line, byte: c.byte }),

@@ -53,6 +53,9 @@ pub enum ClassifyError {
         /// The name.
         name: String,
     },
+    /// The line has no account.
+    #[error("the line has no account (column 167 is empty)")]
+    NoAccount,
     /// A payer/payee/direction combination that has no posting rule.
     #[error("a {side} from `{payer}` to `{payee}`{personal} fits no posting kind")]
     Shape {
@@ -201,7 +204,11 @@ pub fn classify(row: &SaeRow<'_>, rules: &Rules) -> Result<Classified, ClassifyE
             }
             (Employee, Company, Credit) => (
                 Kind::CashAdvanceReturned,
-                Counterparty::CashAdvance,
+                if rules.cash_advance_return_to_bank {
+                    Counterparty::CashAdvance
+                } else {
+                    Counterparty::Employee
+                },
                 Tag::None,
                 Some(ca_line_account(rules, row, ca_account())),
             ),
@@ -217,7 +224,7 @@ pub fn classify(row: &SaeRow<'_>, rules: &Rules) -> Result<Classified, ClassifyE
             } else {
                 Kind::CashAdvanceApplied
             };
-            let cp = if kind == Kind::CashAdvanceReturned {
+            let cp = if kind == Kind::CashAdvanceReturned && rules.cash_advance_return_to_bank {
                 Counterparty::CashAdvance
             } else {
                 Counterparty::Employee
@@ -319,6 +326,18 @@ pub fn classify(row: &SaeRow<'_>, rules: &Rules) -> Result<Classified, ClassifyE
     let program = match &cp {
         Counterparty::Card(p) => p.to_string(),
         _ => String::new(),
+    };
+    let account = match account {
+        None if raw_account.is_empty() && kind == Kind::PersonalOnCompanyCard => {
+            Some(rules.card_clearing.render(&RowValues {
+                row,
+                account: String::new(),
+                program: program.clone(),
+                kind,
+            }))
+        }
+        None if raw_account.is_empty() => return Err(ClassifyError::NoAccount),
+        other => other,
     };
     let mut vals = RowValues {
         row,

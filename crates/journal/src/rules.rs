@@ -132,6 +132,7 @@ struct RawOffsets {
     cash_advance_issue: Option<String>,
     bank: Option<String>,
     cash_advance_carry_forward: Option<String>,
+    card_clearing: Option<String>,
     tax_authority: Option<String>,
     vendor: Option<String>,
 }
@@ -140,6 +141,7 @@ struct RawOffsets {
 #[serde(deny_unknown_fields)]
 struct RawCashAdvance {
     return_expense_types: Option<Vec<String>>,
+    return_offset: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -250,6 +252,11 @@ pub struct Rules {
     pub vendor: Template,
     /// Expense type names that mark a cash-advance return line.
     pub return_expense_types: Vec<String>,
+    /// A returned advance is debited to the bank (true) or to the employee (false, Concur's
+    /// own posting example: the employee vendor account, cleared when the cash arrives).
+    pub cash_advance_return_to_bank: bool,
+    /// Card clearing account for personal card lines whose column 167 is blank.
+    pub card_clearing: Template,
     /// Individually-billed card personal charges.
     pub ibcp_personal: IbcpPersonal,
     /// Add the employee recovery of a CBCP personal charge that has no repayment line.
@@ -351,6 +358,16 @@ impl Rules {
                 ));
             }
         }
+        let ca = raw.cash_advance.unwrap_or_default();
+        let cash_advance_return_to_bank = match ca.return_offset.as_deref().unwrap_or("employee") {
+            "employee" => false,
+            "bank" => true,
+            other => {
+                return Err(format!(
+                    "cash_advance.return_offset: `{other}` is not allowed; expected employee or bank"
+                ));
+            }
+        };
         let prae = raw.prae.unwrap_or_default();
         let tax = raw.tax.unwrap_or_default();
         let personal = raw.personal.unwrap_or_default();
@@ -398,9 +415,14 @@ impl Rules {
                 "TAX_RECEIVABLE",
             )?,
             vendor: tpl("offsets.vendor", o.vendor.as_deref(), "ACCOUNTS_PAYABLE")?,
-            return_expense_types: raw
-                .cash_advance
-                .and_then(|c| c.return_expense_types)
+            cash_advance_return_to_bank,
+            card_clearing: tpl(
+                "offsets.card_clearing",
+                o.card_clearing.as_deref(),
+                "CARD_CLEARING",
+            )?,
+            return_expense_types: ca
+                .return_expense_types
                 .unwrap_or_else(|| vec!["Cash Advance Return".into()])
                 .into_iter()
                 .map(|s| s.trim().to_lowercase())

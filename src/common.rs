@@ -1,0 +1,302 @@
+//! What `validate`, `convert` and `inspect` share: input flags, rules loading, the
+//! streaming pipeline over every input, and how findings are printed.
+
+use crate::cli_io::{Paint, progress};
+use anyhow::Context;
+use ledgerline_extract::batch::BatchMapping;
+use ledgerline_extract::finding::{Check, Family, Finding, Findings, Severity};
+use ledgerline_extract::source::{
+    InputSpec, Opened, SourceError, ZipLimitError, ZipLimits, for_each_stream,
+};
+use ledgerline_extract::validate::{FileReport, totals};
+use ledgerline_journal::Rules;
+use ledgerline_journal::pipeline::{ConvertOptions, Sink, convert_reader};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Flags every command that reads extracts takes.
+#[derive(Debug, clap::Args)]
+pub struct InputArgs {
+    /// Files, directories, .zip archives, or `-` for standard input.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// Rules file (ledgerline.toml); built-in defaults without one (`ledgerline rules init` writes a starter).
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Journal grouping, overriding the rules file: report, batch or employee-day.
+    #[arg(long, value_name = "GROUP", value_parser = ["report", "batch", "employee-day"])]
+    pub group: Option<String>,
+    /// Column mapping for Standard Edition payment-batch files (TOML; overrides [batch] of the rules).
+    #[arg(long, value_name = "FILE")]
+    pub batch_map: Option<PathBuf>,
+    /// Findings listed per file; the rest are counted.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub max_findings: usize,
+    /// Largest total size a zip archive may inflate to, in bytes.
+    #[arg(long, default_value_t = ZipLimits::default().max_total, value_name = "BYTES")]
+    pub max_inflated: u64,
+    /// Highest compression ratio accepted for a zip entry.
+    #[arg(long, default_value_t = ZipLimits::default().max_ratio, value_name = "N")]
+    pub max_ratio: u64,
+}
+
+impl InputArgs {
+    /// The rules: the file (or defaults), with `--group` and `--batch-map` applied.
+    pub fn load_rules(&self) -> anyhow::Result<Arc<Rules>> {
+        let mut text = match &self.rules {
+            Some(p) => {
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?
+            }
+            None => String::new(),
+        };
+        if let Some(g) = &self.group {
+            // The flag wins over the file: append it as the last word on [journal].group.
+            let mut table: toml::Table = text.parse().map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: {e}",
+                    self.rules
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default()
+                )
+            })?;
+            let journal = table
+                .entry("journal")
+                .or_insert_with(|| toml::Value::Table(Default::default()));
+            if let toml::Value::Table(t) = journal {
+                t.insert("group".into(), toml::Value::String(g.clone()));
+            }
+            text = toml::to_string(&table)?;
+        }
+        let mut rules = Rules::parse(&text).map_err(|e| match &self.rules {
+            Some(p) => anyhow::anyhow!("{}: {e}", p.display()),
+            None => anyhow::anyhow!("{e}"),
+        })?;
+        if let Some(path) = &self.batch_map {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            rules.batch = toml::from_str::<BatchMapping>(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        }
+        Ok(Arc::new(rules))
+    }
+
+    fn limits(&self) -> ZipLimits {
+        ZipLimits {
+            max_total: self.max_inflated,
+            max_ratio: self.max_ratio,
+            ..ZipLimits::default()
+        }
+    }
+}
+
+/// The outcome of running the pipeline over every input.
+#[derive(Debug, Default)]
+pub struct Run {
+    /// One report per logical input.
+    pub reports: Vec<FileReport>,
+    /// Journals written.
+    pub journals: u64,
+    /// Journal lines written.
+    pub lines: u64,
+    /// Lines sent to the rejection report.
+    pub rejected: u64,
+    /// An input could not be opened at all.
+    pub could_not_run: bool,
+}
+
+impl Run {
+    /// Error-level findings over every input.
+    pub fn errors(&self) -> usize {
+        totals(&self.reports).0
+    }
+}
+
+/// Validates and converts every input into `sink`.
+pub fn drive(args: &InputArgs, rules: Arc<Rules>, sink: &mut dyn Sink) -> anyhow::Result<Run> {
+    let opts = ConvertOptions {
+        rules,
+        max_findings: args.max_findings,
+    };
+    let specs: Vec<InputSpec> = args.inputs.iter().map(|s| InputSpec::parse(s)).collect();
+    let mut run = Run::default();
+    for_each_stream(&specs, &args.limits(), |opened| -> anyhow::Result<()> {
+        match opened {
+            Opened::Stream(s) => {
+                let bar = progress(s.size_hint, &s.name);
+                let r =
+                    convert_reader(&s.name, s.reader, &opts, sink, &mut |b| bar.set_position(b))
+                        .context("writing the output")?;
+                bar.finish_and_clear();
+                if r.validation
+                    .findings
+                    .items()
+                    .iter()
+                    .any(|f| f.code.check == Check::Unreadable)
+                {
+                    run.could_not_run = true;
+                }
+                run.journals += r.journals;
+                run.lines += r.lines;
+                run.rejected += r.rejected;
+                run.reports.push(r.validation);
+            }
+            Opened::Failed { name, error } => {
+                let (family, check) = match &error {
+                    SourceError::Io(_) => {
+                        run.could_not_run = true;
+                        (Family::Io, Check::Unreadable)
+                    }
+                    SourceError::Archive(_) => (Family::Zip, Check::BadArchive),
+                    SourceError::Limit(ZipLimitError::Ratio { .. }) => {
+                        (Family::Zip, Check::ArchiveRatio)
+                    }
+                    SourceError::Limit(_) => (Family::Zip, Check::ArchiveTooLarge),
+                };
+                let mut findings = Findings::with_limit(args.max_findings);
+                findings.push(Finding::new(
+                    family,
+                    check,
+                    &name,
+                    format!("cannot read {name}: {error}"),
+                ));
+                run.reports.push(FileReport {
+                    file: name,
+                    kind: None,
+                    rows: 0,
+                    reports: 0,
+                    bytes: 0,
+                    findings,
+                });
+            }
+        }
+        Ok(())
+    })?;
+    Ok(run)
+}
+
+/// The JSON document of a run.
+pub fn json_doc(reports: &[FileReport]) -> serde_json::Value {
+    let (errors, warnings, infos) = totals(reports);
+    let files: Vec<serde_json::Value> = reports
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "file": r.file,
+                "kind": r.kind,
+                "rows": r.rows,
+                "reports": r.reports,
+                "bytes": r.bytes,
+                "errors": r.findings.errors(),
+                "warnings": r.findings.warnings(),
+                "infos": r.findings.infos(),
+                "not_listed": r.findings.dropped(),
+                "findings": r.findings.items(),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "files": files,
+        "summary": {
+            "files": reports.len(),
+            "rows": reports.iter().map(|r| r.rows).sum::<u64>(),
+            "reports": reports.iter().map(|r| r.reports).sum::<u64>(),
+            "errors": errors,
+            "warnings": warnings,
+            "infos": infos,
+        }
+    })
+}
+
+/// "3 rows", "1 row".
+pub fn plural(n: impl Into<u64>, word: &str) -> String {
+    let n = n.into();
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// Human-readable findings grouped by file, with a summary line.
+pub fn print_text(
+    out: &mut dyn Write,
+    reports: &[FileReport],
+    min: Severity,
+    p: Paint,
+    clean_files: bool,
+) -> std::io::Result<()> {
+    for r in reports {
+        let kind = r.kind.unwrap_or("unreadable");
+        let head = format!(
+            "{} ({kind}, {}, {})",
+            r.file,
+            plural(r.rows, "row"),
+            plural(r.reports, "report")
+        );
+        let shown: Vec<&Finding> = r
+            .findings
+            .items()
+            .iter()
+            .filter(|f| f.severity >= min)
+            .collect();
+        if shown.is_empty() {
+            if clean_files && r.findings.errors() + r.findings.warnings() == 0 {
+                writeln!(out, "{}: {}", p.bold(&head), p.green("clean"))?;
+            }
+            continue;
+        }
+        writeln!(out, "{}", p.bold(&head))?;
+        for f in shown {
+            let sev = match f.severity {
+                Severity::Error => p.red("error  "),
+                Severity::Warning => p.yellow("warning"),
+                Severity::Info => p.dim("info   "),
+            };
+            let mut at = String::new();
+            if let Some(l) = f.line {
+                at.push_str(&format!("line {l}"));
+            }
+            if let Some(c) = &f.column {
+                if !at.is_empty() {
+                    at.push_str(", ");
+                }
+                at.push_str(&format!("col {} {}", c.number, c.name));
+            }
+            if !at.is_empty() {
+                at.push_str(": ");
+            }
+            writeln!(
+                out,
+                "  {sev} {} {}{}",
+                p.bold(&f.code.to_string()),
+                p.dim(&at),
+                f.message
+            )?;
+        }
+        if r.findings.dropped() > 0 {
+            writeln!(
+                out,
+                "  … {} more not listed (raise --max-findings to see them)",
+                r.findings.dropped()
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The summary line of a run.
+pub fn summary_line(reports: &[FileReport]) -> (String, bool) {
+    let (errors, warnings, infos) = totals(reports);
+    let rows: u64 = reports.iter().map(|r| r.rows).sum();
+    let reps: u64 = reports.iter().map(|r| r.reports).sum();
+    (
+        format!(
+            "{}, {}, {}: {}, {}, {}",
+            plural(reports.len() as u64, "file"),
+            plural(rows, "row"),
+            plural(reps, "report"),
+            plural(errors as u64, "error"),
+            plural(warnings as u64, "warning"),
+            plural(infos as u64, "info"),
+        ),
+        errors > 0,
+    )
+}

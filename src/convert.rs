@@ -1,0 +1,205 @@
+//! `ledgerline convert`: extracts in, balanced journals out, in the format of your ERP.
+
+use crate::cli_io::{AtomicFile, Paint};
+use crate::common::{InputArgs, drive, json_doc, plural, print_text, summary_line};
+use anyhow::Context;
+use ledgerline_erp::{FORMATS, Format};
+use ledgerline_extract::finding::Severity;
+use ledgerline_journal::Journal;
+use ledgerline_journal::build::Rejection;
+use ledgerline_journal::pipeline::Sink;
+use std::io::{BufWriter, IsTerminal, Seek, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Convert extracts into balanced double-entry journals.
+///
+/// Every line is classified (out-of-pocket, company card, personal on a company card,
+/// company paid, cash advance issued / applied / returned, tax ...), the implied other side
+/// is added as one offset line per counterparty, each journal is reconciled with Concur's
+/// report totals and rounded once to the currency's minor units so it still balances.
+///
+/// The input is validated in the same pass. An extract with error-level findings is refused
+/// (nothing is written, the findings are printed) unless --force is given: then every report
+/// with an error goes to the rejection report (--rejects FILE) and everything else converts.
+/// Output is written to a temporary file and moved into place at the end, so a failed run
+/// leaves no partial file; without -o it goes to standard output, also only once complete.
+///
+/// Exit status: 0 written, 1 refused because of errors (or written with --force while lines
+/// were rejected), 2 could not run.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output format (see `ledgerline formats`).
+    #[arg(long = "to", value_name = "FORMAT")]
+    to: String,
+    /// Output file; standard output when absent.
+    #[arg(short, long, value_name = "PATH")]
+    output: Option<PathBuf>,
+    /// Convert despite error-level findings, rejecting the reports they affect.
+    #[arg(long)]
+    force: bool,
+    /// Write rejected and skipped lines here (JSON lines: file, line, journal_id, status, reason).
+    #[arg(long, value_name = "FILE")]
+    rejects: Option<PathBuf>,
+    /// Print the run report (findings, counts) as JSON on standard error.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Journals to the format writer, rejections into a list.
+struct Tee<'w> {
+    writer: Box<dyn Sink + 'w>,
+    rejections: Vec<Rejection>,
+}
+
+impl Sink for Tee<'_> {
+    fn write_journal(&mut self, j: &Journal) -> std::io::Result<()> {
+        self.writer.write_journal(j)
+    }
+    fn reject(&mut self, r: &Rejection) -> std::io::Result<()> {
+        self.rejections.push(r.clone());
+        Ok(())
+    }
+    fn finish(&mut self) -> std::io::Result<()> {
+        self.writer.finish()
+    }
+}
+
+pub fn run(a: Args) -> anyhow::Result<ExitCode> {
+    let format = Format::parse(&a.to).ok_or_else(|| {
+        anyhow::anyhow!(
+            "--to {}: unknown format; choose one of {}",
+            a.to,
+            FORMATS
+                .iter()
+                .map(|f| f.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })?;
+    let rules = a.input.load_rules()?;
+    // Output goes to a temporary file first: moved into place (or copied to stdout) only
+    // once the whole run succeeded.
+    let mut target = match &a.output {
+        Some(path) => Target::File(AtomicFile::create(path)?),
+        None => Target::Spool(tempfile::tempfile().context("creating a temporary file")?),
+    };
+    let (run, rejections) = {
+        let file = target.file();
+        let writer = BufWriter::with_capacity(1 << 20, file);
+        let mut tee = Tee {
+            writer: ledgerline_erp::create(format, writer, &rules)?,
+            rejections: Vec::new(),
+        };
+        let run = drive(&a.input, rules.clone(), &mut tee)?;
+        tee.finish().context("writing the output")?;
+        (run, tee.rejections)
+    };
+    let errors = run.errors();
+    let stderr = std::io::stderr();
+    let p = Paint(std::env::var_os("NO_COLOR").is_none() && stderr.is_terminal());
+    let mut err = stderr.lock();
+    let report = |err: &mut dyn Write, min: Severity| -> anyhow::Result<()> {
+        if a.json {
+            writeln!(
+                err,
+                "{}",
+                serde_json::to_string_pretty(&json_doc(&run.reports))?
+            )?;
+        } else {
+            print_text(err, &run.reports, min, p, false)?;
+        }
+        Ok(())
+    };
+    if run.could_not_run {
+        report(&mut err, Severity::Warning)?;
+        return Ok(ExitCode::from(2));
+    }
+    if errors > 0 && !a.force {
+        report(&mut err, Severity::Warning)?;
+        let (line, _) = summary_line(&run.reports);
+        writeln!(err, "\n{}", p.red(&line))?;
+        writeln!(
+            err,
+            "nothing written: fix the errors above, or convert everything else with --force (rejected reports go to --rejects FILE)"
+        )?;
+        return Ok(ExitCode::from(1));
+    }
+    if let Some(path) = &a.rejects {
+        let mut f = AtomicFile::create(path)?;
+        {
+            let mut w = BufWriter::new(f.writer());
+            for r in &rejections {
+                serde_json::to_writer(&mut w, r)?;
+                w.write_all(b"\n")?;
+            }
+            w.flush()?;
+        }
+        f.commit()?;
+    }
+    target.commit()?;
+    let rejected = rejections.iter().filter(|r| r.status == "rejected").count();
+    if a.json || errors > 0 || run.reports.iter().any(|r| r.findings.warnings() > 0) {
+        report(&mut err, Severity::Warning)?;
+    }
+    if !a.json && (err_is_terminal() || errors > 0) {
+        writeln!(
+            err,
+            "{}, {}{}",
+            plural(run.journals, "journal"),
+            plural(run.lines, "line"),
+            if rejections.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; {} rejected, {} skipped{}",
+                    rejected,
+                    rejections.len() - rejected,
+                    match &a.rejects {
+                        Some(p) => format!(" (listed in {})", p.display()),
+                        None => " (give --rejects FILE to list them)".into(),
+                    }
+                )
+            }
+        )?;
+    }
+    Ok(if errors > 0 || rejected > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn err_is_terminal() -> bool {
+    std::io::stderr().is_terminal()
+}
+
+enum Target {
+    File(AtomicFile),
+    Spool(std::fs::File),
+}
+
+impl Target {
+    fn file(&mut self) -> &mut std::fs::File {
+        match self {
+            Target::File(f) => f.writer(),
+            Target::Spool(f) => f,
+        }
+    }
+
+    fn commit(self) -> anyhow::Result<()> {
+        match self {
+            Target::File(f) => f.commit(),
+            Target::Spool(mut f) => {
+                f.rewind()?;
+                let stdout = std::io::stdout();
+                let mut out = stdout.lock();
+                std::io::copy(&mut f, &mut out).context("writing to standard output")?;
+                out.flush()?;
+                Ok(())
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! `ledgerline formats`: the output formats and their settings.
+
+use std::process::ExitCode;
+
+/// List the output formats of `convert --to`, with their settings (the `[formats.<name>]`
+/// section of the rules file).
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_a: Args) -> anyhow::Result<ExitCode> {
+    let width = ledgerline_erp::FORMATS
+        .iter()
+        .map(|f| f.name.len())
+        .max()
+        .unwrap_or(0);
+    for f in ledgerline_erp::FORMATS {
+        println!("{:width$}  {}", f.name, f.description);
+        for (k, v) in f.settings {
+            println!("{:width$}    [formats.{}] {k}: {v}", "", f.name);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,315 @@
+//! End-to-end tests of `ledgerline convert`, `formats` and `rules` as a user runs them.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ledgerline"))
+        .args(args)
+        .current_dir(root())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(d) = stdin {
+        child.stdin.take().unwrap().write_all(d).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn jsonl(b: &[u8]) -> Vec<serde_json::Value> {
+    b.split(|c| *c == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_readme_example_converts_to_balanced_canonical_lines() {
+    let out = run(
+        &[
+            "convert",
+            "fixtures/example/expense-sae.txt",
+            "--to",
+            "jsonl",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lines = jsonl(&out.stdout);
+    assert!(!lines.is_empty());
+    let mut per_journal: std::collections::BTreeMap<
+        String,
+        (rust_decimal::Decimal, rust_decimal::Decimal),
+    > = Default::default();
+    for l in &lines {
+        for key in [
+            "journal_id",
+            "date",
+            "line",
+            "account",
+            "debit",
+            "credit",
+            "currency",
+            "kind",
+            "counterparty",
+            "employee_id",
+            "report_id",
+            "report_key",
+            "memo",
+            "dimensions",
+            "source",
+        ] {
+            assert!(l.get(key).is_some(), "missing {key} in {l}");
+        }
+        let d: rust_decimal::Decimal = l["debit"].as_str().unwrap().parse().unwrap();
+        let c: rust_decimal::Decimal = l["credit"].as_str().unwrap().parse().unwrap();
+        assert!(d.is_zero() != c.is_zero(), "debit xor credit: {l}");
+        let e = per_journal
+            .entry(l["journal_id"].as_str().unwrap().to_owned())
+            .or_default();
+        e.0 += d;
+        e.1 += c;
+    }
+    for (id, (d, c)) in per_journal {
+        assert_eq!(d, c, "{id} does not balance");
+    }
+}
+
+#[test]
+fn errors_refuse_the_conversion_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("out.jsonl");
+    let out = run(
+        &[
+            "convert",
+            "fixtures/validate/bad_total.txt",
+            "--to",
+            "jsonl",
+            "-o",
+            target.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!target.exists(), "no partial output");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("SAE111") && err.contains("nothing written"),
+        "{err}"
+    );
+    // Nothing on standard output either.
+    let out = run(
+        &[
+            "convert",
+            "fixtures/validate/bad_total.txt",
+            "--to",
+            "jsonl",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn force_converts_the_rest_and_every_line_lands_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("out.jsonl");
+    let rejects = dir.path().join("rejects.jsonl");
+    // Line 3 (report R1, with line 2) has an invalid date; report R2 (line 4) is fine.
+    let out = run(
+        &[
+            "convert",
+            "fixtures/validate/bad_date.txt",
+            "--to",
+            "jsonl",
+            "-o",
+            target.to_str().unwrap(),
+            "--force",
+            "--rejects",
+            rejects.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "lines were rejected: {}",
+        text(&out.stderr)
+    );
+    let journals = jsonl(&std::fs::read(&target).unwrap());
+    let rejected = jsonl(&std::fs::read(&rejects).unwrap());
+    let mut in_journals = BTreeSet::new();
+    for l in &journals {
+        if l["kind"] != "offset" {
+            for n in l["source"]["lines"].as_array().unwrap() {
+                assert!(in_journals.insert(n.as_u64().unwrap()), "line {n} twice");
+            }
+        }
+    }
+    let in_rejects: BTreeSet<u64> = rejected
+        .iter()
+        .map(|r| r["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(in_journals, BTreeSet::from([4]));
+    assert_eq!(
+        in_rejects,
+        BTreeSet::from([2, 3]),
+        "the whole report R1 is held back"
+    );
+    assert!(in_journals.is_disjoint(&in_rejects));
+    let own = rejected.iter().find(|r| r["line"] == 3).unwrap();
+    assert!(own["reason"].as_str().unwrap().contains("SAE130"), "{own}");
+    let other = rejected.iter().find(|r| r["line"] == 2).unwrap();
+    assert!(
+        other["reason"]
+            .as_str()
+            .unwrap()
+            .contains("whole report is held back"),
+        "{other}"
+    );
+}
+
+#[test]
+fn every_format_writes_and_unknown_formats_are_named() {
+    for f in ["jsonl", "csv", "hledger", "beancount"] {
+        let out = run(&["convert", "fixtures/cases/oop_cash.txt", "--to", f], None);
+        assert_eq!(out.status.code(), Some(0), "{f}: {}", text(&out.stderr));
+        assert!(!out.stdout.is_empty(), "{f}");
+    }
+    let out = run(
+        &["convert", "fixtures/cases/oop_cash.txt", "--to", "sap-r2"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("choose one of jsonl, csv"),
+        "{}",
+        text(&out.stderr)
+    );
+    let formats = text(&run(&["formats"], None).stdout);
+    for f in ["jsonl", "csv", "hledger", "beancount"] {
+        assert!(formats.lines().any(|l| l.starts_with(f)), "{formats}");
+    }
+}
+
+#[test]
+fn csv_output_has_the_canonical_columns() {
+    let out = run(
+        &[
+            "convert",
+            "fixtures/cases/allocation.txt",
+            "--to",
+            "csv",
+            "--rules",
+            "fixtures/cases/allocation.toml",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    let mut lines = t.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "journal_id,date,line,account,debit,credit,currency,kind,counterparty,employee_id,report_id,report_key,memo,dimensions,source_file,source_lines"
+    );
+    let first = lines.next().unwrap();
+    assert!(
+        first.contains(r#""{""cost_center"":""CC100""}""#),
+        "{first}"
+    );
+}
+
+#[test]
+fn rules_init_writes_a_starter_that_check_accepts_and_bad_rules_name_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledgerline.toml");
+    let p = path.to_str().unwrap();
+    assert_eq!(run(&["rules", "init", p], None).status.code(), Some(0));
+    assert_eq!(
+        run(&["rules", "init", p], None).status.code(),
+        Some(2),
+        "refuses to overwrite"
+    );
+    assert_eq!(run(&["rules", "check", p], None).status.code(), Some(0));
+    let out = run(
+        &[
+            "convert",
+            "fixtures/cases/oop_cash.txt",
+            "--to",
+            "jsonl",
+            "--rules",
+            p,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[offsets]\nemployee = \"{employe_id}\"\n").unwrap();
+    let out = run(&["rules", "check", bad.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("offsets.employee") && err.contains("{employe_id}"),
+        "{err}"
+    );
+}
+
+#[test]
+fn group_flag_overrides_the_rules_and_stdin_works() {
+    let data = std::fs::read(root().join("fixtures/example/expense-sae.txt")).unwrap();
+    let out = run(
+        &["convert", "-", "--to", "jsonl", "--group", "batch"],
+        Some(&data),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let ids: BTreeSet<String> = jsonl(&out.stdout)
+        .iter()
+        .map(|l| l["journal_id"].as_str().unwrap().to_owned())
+        .collect();
+    let currencies: BTreeSet<String> = jsonl(&out.stdout)
+        .iter()
+        .map(|l| l["currency"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        ids.len(),
+        currencies.len(),
+        "one journal per batch and currency: {ids:?}"
+    );
+}
+
+#[test]
+fn validate_reports_journal_findings_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("x.txt");
+    // A payment type nobody knows: classification must fail, naming line and name.
+    let t = std::fs::read_to_string(root().join("fixtures/cases/oop_cash.txt")).unwrap();
+    std::fs::write(&file, t.replace("|Employee|", "|Contractor|")).unwrap();
+    let out = run(&["validate", "--json", file.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = &v["files"][0]["findings"][0];
+    assert_eq!(f["code"], "JNL201");
+    assert_eq!(f["line"], 2);
+    assert!(
+        f["message"].as_str().unwrap().contains("`Contractor`"),
+        "{f}"
+    );
+    let _ = PathBuf::new();
+}

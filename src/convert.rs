@@ -172,6 +172,37 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Converts `input` into `output` (atomically, and only when the input has no error-level
+/// finding). Used by `fetch --convert` for each new file. Returns the run for reporting.
+pub fn convert_file(
+    input: &std::path::Path,
+    format: Format,
+    rules: std::sync::Arc<ledgerline_journal::Rules>,
+    output: &std::path::Path,
+) -> anyhow::Result<crate::common::Run> {
+    let args = InputArgs {
+        inputs: vec![input.display().to_string()],
+        rules: None,
+        group: None,
+        batch_map: None,
+        max_findings: 100,
+        max_inflated: ledgerline_extract::source::ZipLimits::default().max_total,
+        max_ratio: ledgerline_extract::source::ZipLimits::default().max_ratio,
+    };
+    let mut file = AtomicFile::create(output)?;
+    let run = {
+        let writer = BufWriter::with_capacity(1 << 20, file.writer());
+        let mut sink = ledgerline_erp::create(format, writer, &rules)?;
+        let run = drive(&args, rules.clone(), sink.as_mut())?;
+        sink.finish().context("writing the output")?;
+        run
+    };
+    if run.errors() == 0 && !run.could_not_run {
+        file.commit()?;
+    }
+    Ok(run)
+}
+
 fn err_is_terminal() -> bool {
     std::io::stderr().is_terminal()
 }

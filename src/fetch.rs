@@ -212,26 +212,79 @@ pub struct Args {
     /// Output format for --convert.
     #[arg(long, value_name = "FORMAT", requires = "convert")]
     to: Option<String>,
+    /// Rules file for --convert (built-in defaults without one).
+    #[arg(long, value_name = "FILE", requires = "convert")]
+    rules: Option<PathBuf>,
     /// Print the run report as JSON on stdout instead of the file paths.
     #[arg(long)]
     json: bool,
 }
 
-/// TODO(journal pipeline): `fetch --convert --to FORMAT` hands each new file to the journal
-/// pipeline here once `ledgerline-journal` / `ledgerline-erp` and `convert` exist. Until
-/// then it refuses, before anything is fetched, rather than pretend.
-fn convert_fetched_files(_files: &[PathBuf], format: &str) -> anyhow::Result<()> {
-    anyhow::bail!(
-        "convert is not available yet: the journal pipeline (`ledgerline convert`, format {format:?}) \
-         has not been built; run `ledgerline fetch` without --convert and convert the files later"
-    )
+/// The format and rules of `--convert`, checked before anything is fetched.
+fn convert_setup(
+    a: &Args,
+) -> anyhow::Result<
+    Option<(
+        ledgerline_erp::Format,
+        std::sync::Arc<ledgerline_journal::Rules>,
+    )>,
+> {
+    if !a.convert {
+        return Ok(None);
+    }
+    let name = a.to.as_deref().unwrap_or("");
+    let format = ledgerline_erp::Format::parse(name).ok_or_else(|| {
+        anyhow::anyhow!(
+            "--to {name}: unknown format; choose one of {}",
+            ledgerline_erp::FORMATS
+                .iter()
+                .map(|f| f.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })?;
+    let rules = match &a.rules {
+        Some(p) => ledgerline_journal::Rules::load(p)?,
+        None => ledgerline_journal::Rules::default(),
+    };
+    Ok(Some((format, std::sync::Arc::new(rules))))
+}
+
+/// `fetch --convert`: each new file is converted next to itself (`<file>.<format>`), and only
+/// when it has no error-level finding; returns how many files could not be converted.
+fn convert_fetched_files(
+    files: &[PathBuf],
+    format: ledgerline_erp::Format,
+    rules: &std::sync::Arc<ledgerline_journal::Rules>,
+) -> anyhow::Result<usize> {
+    let mut failed = 0;
+    for f in files {
+        let mut name = f.file_name().unwrap_or_default().to_os_string();
+        name.push(format!(".{}", format.name()));
+        let out = f.with_file_name(name);
+        let run = crate::convert::convert_file(f, format, rules.clone(), &out)?;
+        if run.errors() > 0 || run.could_not_run {
+            failed += 1;
+            eprintln!(
+                "{}: not converted ({} error-level finding(s)); see `ledgerline validate {}`",
+                f.display(),
+                run.errors(),
+                f.display()
+            );
+        } else {
+            eprintln!(
+                "{} -> {} ({} journals)",
+                f.display(),
+                out.display(),
+                run.journals
+            );
+        }
+    }
+    Ok(failed)
 }
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    if a.convert {
-        // Fails fast today; see convert_fetched_files.
-        convert_fetched_files(&[], a.to.as_deref().unwrap_or(""))?;
-    }
+    let convert = convert_setup(&a)?;
     let r = a.common.resolve()?;
     let c = &r.config;
     let opts = client_options(c)?;
@@ -319,11 +372,12 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     for n in &report.notes {
         eprintln!("note: {n}");
     }
-    if a.convert {
+    let mut not_converted = 0;
+    if let Some((format, rules)) = &convert {
         let files: Vec<PathBuf> = report.fetched.iter().map(|f| f.path.clone()).collect();
-        convert_fetched_files(&files, a.to.as_deref().unwrap_or(""))?;
+        not_converted = convert_fetched_files(&files, *format, rules)?;
     }
-    Ok(if report.failures.is_empty() {
+    Ok(if report.failures.is_empty() && not_converted == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_PARTIAL)

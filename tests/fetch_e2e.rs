@@ -695,15 +695,39 @@ fn edition_override_and_unknown_edition() {
 }
 
 #[test]
-fn convert_is_refused_until_the_journal_pipeline_exists() {
+fn fetch_convert_writes_balanced_journals_next_to_each_new_file() {
     let e = env();
     e.connect();
-    let out = e.fetch(&["--convert", "--to", "jsonl"]);
+    // An unknown format is refused before anything is fetched.
+    let out = e.fetch(&["--convert", "--to", "sap-r2"]);
     assert_eq!(code(&out), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("convert is not available yet"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("unknown format"), "{}", stderr(&out));
     assert!(e.visible().is_empty());
+
+    let out = e.fetch(&["--definition", SAE, "--run", "--convert", "--to", "jsonl"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let files = e.visible();
+    let fetched: Vec<&String> = files.iter().filter(|f| !f.ends_with(".jsonl")).collect();
+    let converted: Vec<&String> = files.iter().filter(|f| f.ends_with(".jsonl")).collect();
+    assert!(!fetched.is_empty());
+    assert_eq!(
+        converted.len(),
+        fetched.len(),
+        "one conversion per fetched file: {files:?}"
+    );
+    let mut text = String::new();
+    for c in &converted {
+        text.push_str(&std::fs::read_to_string(e.path("out").join(c)).unwrap());
+    }
+    let mut balance = std::collections::BTreeMap::<String, rust_decimal::Decimal>::new();
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let d: rust_decimal::Decimal = v["debit"].as_str().unwrap().parse().unwrap();
+        let c: rust_decimal::Decimal = v["credit"].as_str().unwrap().parse().unwrap();
+        *balance
+            .entry(v["journal_id"].as_str().unwrap().to_owned())
+            .or_default() += d - c;
+    }
+    assert!(!balance.is_empty());
+    assert!(balance.values().all(|b| b.is_zero()), "{balance:?}");
 }

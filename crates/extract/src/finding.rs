@@ -183,6 +183,14 @@ checks! {
     Rules = 204, Error, "rules file cannot be applied";
     /// A line deliberately not posted (journal crate).
     NotPosted = 205, Info, "line deliberately not posted";
+    /// An account the target ERP does not know (`--accounts`).
+    UnknownAccount = 206, Error, "account is not in the accounts file";
+    /// A dimension value the target ERP does not accept on that account (`--accounts`).
+    UnknownDimensionValue = 207, Error, "dimension value is not accepted for the account";
+    /// A journal the run ledger records as posted already (`convert --ledger`).
+    AlreadyPosted = 208, Warning, "journal already posted: skipped";
+    /// A posted report re-extracted with different lines or amounts (`convert --ledger`).
+    PostedDifferently = 209, Error, "report already posted with different amounts";
 }
 
 /// A stable finding code such as `SAE110`.

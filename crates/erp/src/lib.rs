@@ -4,6 +4,14 @@
 //! [`ledgerline_journal::pipeline::Sink`] trait. The canonical journal line (`jsonl`, `csv`)
 //! is the contract every other format derives from.
 //!
+//! The ERP writers (NetSuite, SAP, Oracle FBDI, Dynamics 365, QuickBooks Online and IIF,
+//! Xero, Sage Intacct, Parquet) share one path before their own layout ([`common`]): the
+//! journal is re-checked at the target's precision ([`check`]), split into balanced parts
+//! when it is longer than the target allows ([`split`]), and given deterministic ids derived
+//! from the batch and the journal ([`ids`]) so that a re-import is seen as a duplicate. Each
+//! reads its settings from the `[formats.<name>]` section of the rules file ([`settings`]);
+//! the specs are in `schemas/erp/`.
+//!
 //! ```
 //! use ledgerline_erp::{Format, create};
 //! use ledgerline_journal::pipeline::{convert_reader, ConvertOptions};
@@ -29,8 +37,26 @@
 #![forbid(unsafe_code)]
 
 pub mod canonical;
+pub mod check;
+pub mod common;
+pub mod d365;
+pub mod ids;
+pub mod iif;
+pub mod intacct;
 pub mod names;
+pub mod netsuite;
+pub mod oracle;
+pub mod parquet;
 pub mod plaintext;
+pub mod qbo;
+pub mod sap;
+pub mod settings;
+pub mod split;
+pub mod text;
+pub mod xero;
+pub mod zipstream;
+
+pub use text::{Warning, Warnings};
 
 use ledgerline_journal::Rules;
 use ledgerline_journal::pipeline::Sink;
@@ -47,6 +73,26 @@ pub enum Format {
     Hledger,
     /// Beancount ledger.
     Beancount,
+    /// NetSuite journal entry CSV import.
+    NetSuite,
+    /// SAP S/4HANA "Upload General Journal Entries" CSV.
+    Sap,
+    /// SAP ACC_DOCUMENT03 IDoc (XML), the BAPI_ACC_DOCUMENT_POST shape.
+    SapIdoc,
+    /// Oracle Fusion GL_INTERFACE FBDI zip.
+    OracleFbdi,
+    /// Dynamics 365 Finance general journal entity CSV.
+    D365,
+    /// QuickBooks Online journal entry import CSV.
+    Qbo,
+    /// QuickBooks Desktop IIF.
+    Iif,
+    /// Xero manual journal CSV files.
+    Xero,
+    /// Sage Intacct journal entry CSV.
+    Intacct,
+    /// Canonical journal lines as Parquet.
+    Parquet,
 }
 
 /// A format's name, description and settings, for `ledgerline formats`.
@@ -61,6 +107,16 @@ pub struct FormatInfo {
     /// `[formats.<name>]` settings: (key, meaning).
     pub settings: &'static [(&'static str, &'static str)],
 }
+
+const ID_PREFIX: (&str, &str) = (
+    "id_prefix",
+    "text before the batch and journal in every external id / document number (letters, digits, - _; at most 12)",
+);
+const BOM: (&str, &str) = (
+    "bom",
+    "start the file with a UTF-8 byte-order mark (default false)",
+);
+const DIM_SOURCES: &str = "a dimension name from [dimensions], or employee_id, employee_name, report_id, report_key, journal_id, batch_id, =TEXT, \"\" for none";
 
 /// Every format, in the order `ledgerline formats` lists them.
 pub const FORMATS: &[FormatInfo] = &[
@@ -88,7 +144,333 @@ pub const FORMATS: &[FormatInfo] = &[
         description: "Beancount ledger: open directives, one transaction per journal, metadata per posting",
         settings: &[],
     },
+    FormatInfo {
+        name: "netsuite",
+        format: Format::NetSuite,
+        description: "NetSuite journal entry CSV (Import CSV Records): one row per line, External ID groups an entry",
+        settings: &[
+            (
+                "subsidiary",
+                "Subsidiary column value (OneWorld accounts need it; default empty)",
+            ),
+            (
+                "date_format",
+                "Date, as your NetSuite user's date preference (default \"MM/DD/YYYY\"; tokens YYYY YY MM M MMM DD D)",
+            ),
+            (
+                "department",
+                "where Department comes from (default \"department\"): a dimension name, or employee_id, employee_name, report_id, report_key, journal_id, batch_id, =TEXT, \"\" for none",
+            ),
+            ("class", "where Class comes from (default \"class\")"),
+            (
+                "location",
+                "where Location comes from (default \"location\")",
+            ),
+            (
+                "name",
+                "where Name (the employee/vendor entity) comes from (default \"\": none)",
+            ),
+            (
+                "custom_columns",
+                "table: extra column header (e.g. a custom segment's label) -> value source",
+            ),
+            ID_PREFIX,
+            (
+                "max_lines",
+                "lines per entry before it is split into balanced parts (default 1000, at most NetSuite's 10000)",
+            ),
+            ("delimiter", "\",\" (default), \";\" or \"\\t\""),
+            ("line_ending", "\"crlf\" (default) or \"lf\""),
+            BOM,
+        ],
+    },
+    FormatInfo {
+        name: "sap",
+        format: Format::Sap,
+        description: "SAP S/4HANA \"Upload General Journal Entries\" (F2548) CSV: Header and Line Items blocks per document",
+        settings: &[
+            ("company_code", "BUKRS (default \"1000\")"),
+            ("document_type", "BLART (default \"SA\")"),
+            (
+                "date_format",
+                "BLDAT/BUDAT, as your SAP user's date format (default \"DD.MM.YYYY\")",
+            ),
+            (
+                "decimal_separator",
+                "\".\" (default) or \",\", as your SAP user's number format",
+            ),
+            (
+                "fields",
+                "table: line technical field (KOSTL, PRCTR, AUFNR, PS_POSID, SEGMENT, ZUONR, ...) -> value source; default KOSTL=cost_center, PRCTR=profit_center, AUFNR=order, PS_POSID=wbs, SEGMENT=segment, ZUONR=report_key",
+            ),
+            ID_PREFIX,
+            (
+                "max_lines",
+                "line items per document before it is split (default and most 999, SAP's limit)",
+            ),
+            (
+                "delimiter",
+                "\",\" (default, the CSVC template) or \";\" (CSVS)",
+            ),
+            ("line_ending", "\"crlf\" (default) or \"lf\""),
+            BOM,
+        ],
+    },
+    FormatInfo {
+        name: "sap-idoc",
+        format: Format::SapIdoc,
+        description: "SAP ACC_DOCUMENT03 IDoc as XML (BAPI_ACC_DOCUMENT_POST shape): signed AMT_DOCCUR, one IDoc per document",
+        settings: &[
+            ("company_code", "COMP_CODE (default \"1000\")"),
+            ("document_type", "DOC_TYPE (default \"SA\")"),
+            ("username", "USERNAME in the header (default \"CONCUR\")"),
+            ("sender_port", "EDI_DC40 SNDPOR (default \"CONCUR\")"),
+            (
+                "sender_partner",
+                "EDI_DC40 SNDPRN, the sender's logical system (default \"CONCUR\")",
+            ),
+            ("receiver_port", "EDI_DC40 RCVPOR (default \"SAPS4H\")"),
+            (
+                "receiver_partner",
+                "EDI_DC40 RCVPRN, SAP's logical system (default \"S4HCLNT100\")",
+            ),
+            (
+                "fields",
+                "table: E1BPACGL09 field (COSTCENTER, PROFIT_CTR, ORDERID, WBS_ELEMENT, SEGMENT, ALLOC_NMBR, ...) -> value source; default COSTCENTER=cost_center, PROFIT_CTR=profit_center, ORDERID=order, WBS_ELEMENT=wbs, ALLOC_NMBR=report_key",
+            ),
+            ID_PREFIX,
+            (
+                "max_lines",
+                "items per document before it is split (default and most 999)",
+            ),
+        ],
+    },
+    FormatInfo {
+        name: "oracle-fbdi",
+        format: Format::OracleFbdi,
+        description: "Oracle Fusion GL journal import (FBDI): headerless GL_INTERFACE rows in GlInterface.csv, zipped",
+        settings: &[
+            (
+                "ledger_id",
+                "LEDGER_ID, your ledger's numeric id (this or ledger_name is required)",
+            ),
+            ("ledger_name", "LEDGER_NAME (column 92)"),
+            (
+                "source",
+                "USER_JE_SOURCE_NAME, at most 25 characters (default \"Spreadsheet\")",
+            ),
+            (
+                "category",
+                "USER_JE_CATEGORY_NAME, at most 25 characters (default \"Adjustment\")",
+            ),
+            (
+                "group_id",
+                "GROUP_ID, the number you give Import Journals (default: the batch id when it is a number, else a number derived from it)",
+            ),
+            (
+                "segments",
+                "list: SEGMENT1.. values in chart-of-accounts order, each a template of {account}, {account:N} (Nth piece of the account split by segment_separator), {DIMENSION} and text (default [\"{account}\"])",
+            ),
+            (
+                "segment_separator",
+                "separator for {account:N} (default \"-\")",
+            ),
+            (
+                "ledger_currency",
+                "the ledger's currency: journals in another currency get conversion type and date",
+            ),
+            (
+                "conversion_type",
+                "USER_CURRENCY_CONVERSION_TYPE for those journals (default \"Corporate\")",
+            ),
+            (
+                "columns",
+                "row width of your template version (default 150)",
+            ),
+            ("end_marker", "put END in the last column (default true)"),
+            ID_PREFIX,
+            (
+                "max_lines",
+                "lines per journal before it is split (default 0: no limit)",
+            ),
+            ("line_ending", "\"lf\" (default) or \"crlf\""),
+        ],
+    },
+    FormatInfo {
+        name: "d365",
+        format: Format::D365,
+        description: "Dynamics 365 Finance general journal entity (DMF) CSV: batch number, voucher, line number, account display value",
+        settings: &[
+            ("journal_name", "JOURNALNAME (default \"GenJrn\")"),
+            (
+                "date_format",
+                "TRANSDATE (default \"DD-MMM-YYYY\", Microsoft's example)",
+            ),
+            (
+                "dimensions",
+                "list: value sources appended to the main account in ACCOUNTDISPLAYVALUE, in your integration format's order (default [])",
+            ),
+            (
+                "dimension_separator",
+                "separator in ACCOUNTDISPLAYVALUE (default \"-\")",
+            ),
+            (
+                "fintags",
+                "list: value sources for FINTAGDISPLAYVALUE (default []: no column)",
+            ),
+            ("account_type", "ACCOUNTTYPE (default \"Ledger\")"),
+            ID_PREFIX,
+            (
+                "max_lines",
+                "lines per voucher before it is split (default 1000)",
+            ),
+            (
+                "batch_lines",
+                "lines per JOURNALBATCHNUMBER; vouchers are never cut between batches (default 10000)",
+            ),
+            ("delimiter", "\",\" (default), \";\" or \"\\t\""),
+            ("line_ending", "\"crlf\" (default) or \"lf\""),
+            BOM,
+        ],
+    },
+    FormatInfo {
+        name: "qbo",
+        format: Format::Qbo,
+        description: "QuickBooks Online journal entry import CSV: Journal No. groups an entry, Debits and Credits columns",
+        settings: &[
+            (
+                "date_format",
+                "Journal Date, as your company's region (default \"MM/DD/YYYY\")",
+            ),
+            (
+                "name",
+                "where Name (customer/supplier/employee) comes from (default \"\")",
+            ),
+            (
+                "location",
+                "where Location comes from (default \"location\")",
+            ),
+            ("class", "where Class comes from (default \"class\")"),
+            (
+                "currency",
+                "add a Currency column (multicurrency companies; default false)",
+            ),
+            ID_PREFIX,
+            (
+                "max_lines",
+                "lines per entry before it is split (default 0: no limit)",
+            ),
+            ("delimiter", "\",\" (default) or \";\""),
+            ("line_ending", "\"crlf\" (default) or \"lf\""),
+            BOM,
+        ],
+    },
+    FormatInfo {
+        name: "iif",
+        format: Format::Iif,
+        description: "QuickBooks Desktop IIF: TRNS/SPL/ENDTRNS GENERAL JOURNAL blocks, signed amounts, tab-delimited",
+        settings: &[
+            ("date_format", "DATE (default \"MM/DD/YYYY\")"),
+            ("name", "where NAME comes from (default \"\")"),
+            ("class", "where CLASS comes from (default \"class\")"),
+            (
+                "encoding",
+                "\"utf-8\" (default) or \"windows-1252\" (characters it lacks become ? with a warning)",
+            ),
+            ID_PREFIX,
+            (
+                "max_lines",
+                "lines per transaction before it is split (default 0: no limit)",
+            ),
+            ("line_ending", "\"crlf\" (default) or \"lf\""),
+        ],
+    },
+    FormatInfo {
+        name: "xero",
+        format: Format::Xero,
+        description: "Xero manual journal import: a zip of CSV files of at most 300 lines, signed Amount, Narration+Date group a journal",
+        settings: &[
+            (
+                "date_format",
+                "*Date (default \"DD/MM/YYYY\"; US organisations \"MM/DD/YYYY\")",
+            ),
+            (
+                "tax_rate",
+                "*TaxRate, the name of your no-tax rate (default \"Tax Exempt\"; UK \"No VAT\", AU \"BAS Excluded\")",
+            ),
+            (
+                "tracking",
+                "table: Xero tracking category name -> value source, at most two",
+            ),
+            (
+                "base_currency",
+                "your organisation's currency: a journal in another is refused (manual journals are base currency only)",
+            ),
+            (
+                "package",
+                "\"zip\" (default: one CSV per 300 lines) or \"csv\" (one file; refused past 300 lines)",
+            ),
+            ID_PREFIX,
+            (
+                "max_lines",
+                "lines per file (default and most 300, Xero's limit)",
+            ),
+            ("line_ending", "\"crlf\" (default) or \"lf\""),
+            BOM,
+        ],
+    },
+    FormatInfo {
+        name: "intacct",
+        format: Format::Intacct,
+        description: "Sage Intacct GL journal entry CSV: entry fields on its first line, LINE_NO 1..n",
+        settings: &[
+            ("journal", "JOURNAL symbol (default \"GJ\")"),
+            (
+                "date_format",
+                "DATE, as chosen on the import page (default \"MM/DD/YYYY\")",
+            ),
+            (
+                "dimensions",
+                "table: dimension column (LOCATION_ID, DEPT_ID, CLASS_ID, PROJECT_ID, EMPLOYEE_ID, ...) -> value source; default LOCATION_ID=location, DEPT_ID=department",
+            ),
+            (
+                "currency",
+                "add a CURRENCY column (multi-currency companies; default false)",
+            ),
+            ID_PREFIX,
+            (
+                "max_lines",
+                "lines per entry before it is split (default 1000)",
+            ),
+            ("line_ending", "\"crlf\" (default) or \"lf\""),
+            BOM,
+        ],
+    },
+    FormatInfo {
+        name: "parquet",
+        format: Format::Parquet,
+        description: "canonical journal lines as Parquet (through polars): exact decimal amounts, a column per dimension",
+        settings: &[
+            (
+                "compression",
+                "\"zstd\" (default), \"snappy\" or \"uncompressed\"",
+            ),
+            ("row_group_lines", "lines per row group (default 65536)"),
+        ],
+    },
 ];
+
+/// The settings of the format named `name`.
+pub fn settings_of(name: &str) -> &'static [(&'static str, &'static str)] {
+    FORMATS
+        .iter()
+        .find(|f| f.name == name)
+        .map(|f| f.settings)
+        .unwrap_or(&[])
+}
+
+/// The dimension-source help shared by the settings that take one.
+pub const VALUE_SOURCES: &str = DIM_SOURCES;
 
 impl Format {
     /// The format named `name` (a `--to` value).
@@ -122,15 +504,37 @@ pub enum SettingsError {
 }
 
 /// A writer of `format` into `out`, configured from the rules' `[formats.<name>]` section.
-pub fn create<'w, W: Write + 'w>(
+/// Warnings (a truncated field, a re-rounded amount, a split journal) go to standard error;
+/// [`create_with`] takes them instead.
+pub fn create<'w, W: Write + Send + 'w>(
     format: Format,
     out: W,
-    _rules: &Rules,
-) -> Result<Box<dyn Sink + 'w>, SettingsError> {
+    rules: &Rules,
+) -> Result<Box<dyn Sink + Send + 'w>, SettingsError> {
+    create_with(format, out, rules, Warnings::stderr())
+}
+
+/// [`create`], with the warnings going to `warnings`.
+pub fn create_with<'w, W: Write + Send + 'w>(
+    format: Format,
+    out: W,
+    rules: &Rules,
+    warnings: Warnings<'w>,
+) -> Result<Box<dyn Sink + Send + 'w>, SettingsError> {
     Ok(match format {
         Format::Jsonl => Box::new(canonical::JsonlWriter::new(out)),
         Format::Csv => Box::new(canonical::CsvWriter::new(out)),
         Format::Hledger => Box::new(plaintext::HledgerWriter::new(out)),
         Format::Beancount => Box::new(plaintext::BeancountWriter::new(out)),
+        Format::NetSuite => Box::new(netsuite::NetSuiteWriter::new(out, rules, warnings)?),
+        Format::Sap => Box::new(sap::SapUploadWriter::new(out, rules, warnings)?),
+        Format::SapIdoc => Box::new(sap::SapIdocWriter::new(out, rules, warnings)?),
+        Format::OracleFbdi => Box::new(oracle::FbdiWriter::new(out, rules, warnings)?),
+        Format::D365 => Box::new(d365::D365Writer::new(out, rules, warnings)?),
+        Format::Qbo => Box::new(qbo::QboWriter::new(out, rules, warnings)?),
+        Format::Iif => Box::new(iif::IifWriter::new(out, rules, warnings)?),
+        Format::Xero => Box::new(xero::XeroWriter::new(out, rules, warnings)?),
+        Format::Intacct => Box::new(intacct::IntacctWriter::new(out, rules, warnings)?),
+        Format::Parquet => Box::new(parquet::ParquetSink::new(out, rules)?),
     })
 }

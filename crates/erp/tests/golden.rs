@@ -3,6 +3,13 @@
 //! change, and review the diff. The hledger and Beancount outputs are also checked by the
 //! tools themselves (`hledger check`, `bean-check`) where they are installed; CI installs
 //! them and sets LEDGERLINE_REQUIRE_TOOLS=1 so a missing tool fails instead of skipping.
+//!
+//! The ERP formats are rendered with the settings of [`common::golden_rules`] (the one
+//! required setting, Oracle's ledger id, plus a few dimension mappings); the zip formats are
+//! compared through their contents and Parquet through the table read back by polars (their
+//! bytes depend on compressor versions). A generated extract (`generated.*`) is covered too.
+
+mod common;
 
 use ledgerline_erp::{FORMATS, Format, create};
 use ledgerline_journal::Rules;
@@ -31,7 +38,11 @@ fn render(case: &str, format: Format) -> Vec<u8> {
         Ok(t) => Rules::parse(&t).unwrap(),
         Err(_) => Rules::default(),
     };
-    let rules = Arc::new(rules);
+    let rules = Arc::new(if common::is_erp(format) {
+        common::erp_rules(rules)
+    } else {
+        rules
+    });
     let data = std::fs::read(dir.join(format!("{case}.txt"))).unwrap();
     let mut out = Vec::new();
     {
@@ -51,12 +62,7 @@ fn render(case: &str, format: Format) -> Vec<u8> {
 }
 
 fn ext(format: Format) -> &'static str {
-    match format {
-        Format::Jsonl => "jsonl",
-        Format::Csv => "csv",
-        Format::Hledger => "journal",
-        Format::Beancount => "beancount",
-    }
+    common::golden_ext(format)
 }
 
 #[test]
@@ -65,7 +71,7 @@ fn every_case_in_every_format_matches_its_golden_file() {
     let mut stale = Vec::new();
     for case in cases() {
         for f in FORMATS {
-            let got = render(&case, f.format);
+            let got = common::readable(f.format, &render(&case, f.format));
             let path = root()
                 .join("fixtures/golden")
                 .join(format!("{case}.{}", ext(f.format)));
@@ -120,6 +126,33 @@ fn check_all(tool_name: &str, format: Format, args: &dyn Fn(&Path) -> Vec<String
         failures.is_empty(),
         "{tool_name} rejects:\n{}",
         failures.join("\n")
+    );
+}
+
+#[test]
+fn a_generated_extract_in_every_erp_format_matches_its_golden_file() {
+    let bless = std::env::var_os("LEDGERLINE_BLESS").is_some();
+    let extract = common::generated(12, 42);
+    let mut stale = Vec::new();
+    for f in FORMATS.iter().filter(|f| common::is_erp(f.format)) {
+        let rules = Arc::new(common::erp_rules(Rules::default()));
+        let got = common::readable(f.format, &common::convert(&extract, f.format, &rules));
+        let path = root()
+            .join("fixtures/golden")
+            .join(format!("generated.{}", ext(f.format)));
+        if bless {
+            std::fs::write(&path, &got).unwrap();
+            continue;
+        }
+        match std::fs::read(&path) {
+            Ok(want) if want == got => {}
+            _ => stale.push(path.display().to_string()),
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "golden files differ (LEDGERLINE_BLESS=1 rewrites them):\n{}",
+        stale.join("\n")
     );
 }
 

@@ -1,0 +1,369 @@
+//! `--to oracle-fbdi`: Oracle Fusion Cloud General Ledger journal import through FBDI
+//! (spec: `schemas/erp/oracle-fbdi.md`). The output is the zip that "Load Interface File for
+//! Import" takes: one entry, `GlInterface.csv`, headerless, one GL_INTERFACE row per line,
+//! every row padded to the template's width.
+
+use crate::check::{Precision, amount};
+use crate::common::{Common, title};
+use crate::ids;
+use crate::settings::{Section, ValueSource};
+use crate::text::{Dialect, Row, Warnings, fit};
+use crate::zipstream::ZipStream;
+use crate::{SettingsError, settings_of};
+use ledgerline_journal::pipeline::Sink;
+use ledgerline_journal::{Journal, JournalLine, Rules};
+use std::borrow::Cow;
+use std::io::{self, Write};
+
+/// Format name.
+pub const NAME: &str = "oracle-fbdi";
+/// The CSV's name inside the zip, as the template's macro names it.
+pub const ENTRY: &str = "GlInterface.csv";
+/// Fewest columns a row may have: the known positions end at 95 (PERIOD_NAME).
+pub const MIN_COLUMNS: usize = 95;
+/// Most chart-of-accounts segments.
+pub const MAX_SEGMENTS: usize = 30;
+
+/// 1-based positions used.
+pub mod pos {
+    /// STATUS.
+    pub const STATUS: usize = 1;
+    /// LEDGER_ID.
+    pub const LEDGER_ID: usize = 2;
+    /// ACCOUNTING_DATE.
+    pub const ACCOUNTING_DATE: usize = 3;
+    /// USER_JE_SOURCE_NAME.
+    pub const SOURCE: usize = 4;
+    /// USER_JE_CATEGORY_NAME.
+    pub const CATEGORY: usize = 5;
+    /// CURRENCY_CODE.
+    pub const CURRENCY: usize = 6;
+    /// DATE_CREATED.
+    pub const DATE_CREATED: usize = 7;
+    /// ACTUAL_FLAG.
+    pub const ACTUAL_FLAG: usize = 8;
+    /// SEGMENT1 (SEGMENT30 is 38).
+    pub const SEGMENT1: usize = 9;
+    /// ENTERED_DR.
+    pub const ENTERED_DR: usize = 39;
+    /// ENTERED_CR.
+    pub const ENTERED_CR: usize = 40;
+    /// REFERENCE1, batch name.
+    pub const REFERENCE1: usize = 43;
+    /// REFERENCE2, batch description.
+    pub const REFERENCE2: usize = 44;
+    /// REFERENCE4, journal name.
+    pub const REFERENCE4: usize = 46;
+    /// REFERENCE5, journal description.
+    pub const REFERENCE5: usize = 47;
+    /// REFERENCE6, journal reference.
+    pub const REFERENCE6: usize = 48;
+    /// REFERENCE10, line description.
+    pub const REFERENCE10: usize = 52;
+    /// Currency conversion type.
+    pub const CONVERSION_TYPE: usize = 64;
+    /// Currency conversion date.
+    pub const CONVERSION_DATE: usize = 65;
+    /// GROUP_ID.
+    pub const GROUP_ID: usize = 67;
+    /// LEDGER_NAME.
+    pub const LEDGER_NAME: usize = 92;
+}
+
+/// Lengths of the text columns written.
+pub const SOURCE_MAX: usize = 25;
+/// REFERENCE1 / REFERENCE4 length.
+pub const NAME_MAX: usize = 100;
+/// REFERENCE2 / REFERENCE5 / REFERENCE10 length.
+pub const DESCRIPTION_MAX: usize = 240;
+/// Segment value length.
+pub const SEGMENT_MAX: usize = 25;
+
+#[derive(Debug, Clone)]
+enum Piece {
+    Text(String),
+    Account,
+    AccountPart(usize),
+    Value(ValueSource),
+}
+
+fn parse_segment(t: &str) -> Result<Vec<Piece>, String> {
+    let mut out = Vec::new();
+    let mut rest = t;
+    while let Some(open) = rest.find('{') {
+        if open > 0 {
+            out.push(Piece::Text(rest[..open].to_owned()));
+        }
+        let Some(close) = rest[open..].find('}') else {
+            return Err(format!("\"{t}\": a {{ is not closed"));
+        };
+        let name = &rest[open + 1..open + close];
+        out.push(match name {
+            "account" => Piece::Account,
+            n => match n.strip_prefix("account:") {
+                Some(k) => match k.parse::<usize>() {
+                    Ok(k) if k >= 1 => Piece::AccountPart(k),
+                    _ => return Err(format!("\"{t}\": {{account:N}} needs N from 1")),
+                },
+                None if n.is_empty() => return Err(format!("\"{t}\": empty {{}}")),
+                None => Piece::Value(ValueSource::parse(n)),
+            },
+        });
+        rest = &rest[open + close + 1..];
+    }
+    if rest.contains('}') {
+        return Err(format!("\"{t}\": a }} without {{"));
+    }
+    if !rest.is_empty() {
+        out.push(Piece::Text(rest.to_owned()));
+    }
+    Ok(out)
+}
+
+struct Settings {
+    common: Common,
+    ledger_id: String,
+    ledger_name: String,
+    source: String,
+    category: String,
+    group_id: Option<String>,
+    segments: Vec<Vec<Piece>>,
+    separator: String,
+    ledger_currency: Option<String>,
+    conversion_type: String,
+    columns: usize,
+    end_marker: bool,
+    dialect: Dialect,
+}
+
+fn settings(rules: &Rules) -> Result<Settings, SettingsError> {
+    let s = Section::new(NAME, rules, settings_of(NAME))?;
+    let ledger_id = s.opt_str_or_int("ledger_id")?.unwrap_or_default();
+    let ledger_name = s.str_or("ledger_name", "")?;
+    if ledger_id.is_empty() && ledger_name.is_empty() {
+        return Err(s.err(
+            "ledger_id",
+            "required: your ledger's numeric id (or set ledger_name); no default can name your ledger",
+        ));
+    }
+    if !ledger_id.chars().all(|c| c.is_ascii_digit()) {
+        return Err(s.err("ledger_id", "expected digits (the ledger's numeric id)"));
+    }
+    let group_id = s.opt_str_or_int("group_id")?;
+    if let Some(g) = &group_id
+        && (g.is_empty() || g.len() > 15 || !g.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Err(s.err("group_id", "expected a number of at most 15 digits"));
+    }
+    let seg_list = s.list("segments", &["{account}"])?;
+    if seg_list.is_empty() || seg_list.len() > MAX_SEGMENTS {
+        return Err(s.err(
+            "segments",
+            format!("expected 1 to {MAX_SEGMENTS} segment templates"),
+        ));
+    }
+    let segments = seg_list
+        .iter()
+        .map(|t| parse_segment(t))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|m| s.err("segments", m))?;
+    let columns = s.int_or("columns", 150, MIN_COLUMNS, 1000)?;
+    Ok(Settings {
+        common: Common::read(&s, NAME, "CONCUR", 0, usize::MAX, Precision::ANY)?,
+        ledger_id,
+        ledger_name,
+        source: s.code("source", "Spreadsheet", SOURCE_MAX)?,
+        category: s.code("category", "Adjustment", SOURCE_MAX)?,
+        group_id,
+        segments,
+        separator: s.str_or("segment_separator", "-")?,
+        ledger_currency: s.opt_str("ledger_currency")?,
+        conversion_type: s.code("conversion_type", "Corporate", 30)?,
+        columns,
+        end_marker: s.bool_or("end_marker", true)?,
+        dialect: Dialect {
+            delimiter: b',',
+            eol: s.line_ending("line_ending", "lf")?,
+            quoting: true,
+        },
+    })
+}
+
+/// The GROUP_ID of journals of batch `batch`: the batch id when it is a number of at most
+/// 15 digits, otherwise a 9-digit number derived from it.
+///
+/// ```
+/// use ledgerline_erp::oracle::group_id;
+/// assert_eq!(group_id("42"), "42");
+/// assert_eq!(group_id("B-7").len(), 9);
+/// assert_eq!(group_id("B-7"), group_id("B-7"));
+/// ```
+pub fn group_id(batch: &str) -> String {
+    let b = batch.trim_start_matches('0');
+    if !b.is_empty() && b.len() <= 15 && b.chars().all(|c| c.is_ascii_digit()) {
+        b.to_owned()
+    } else {
+        (100_000_000 + ids::hash(&[batch.as_bytes()]) % 900_000_000).to_string()
+    }
+}
+
+fn segment_value(p: &[Piece], l: &JournalLine, j: &Journal, sep: &str) -> String {
+    let mut v = String::new();
+    for piece in p {
+        match piece {
+            Piece::Text(t) => v.push_str(t),
+            Piece::Account => v.push_str(&l.account),
+            Piece::AccountPart(k) => {
+                if sep.is_empty() {
+                    if *k == 1 {
+                        v.push_str(&l.account);
+                    }
+                } else if let Some(part) = l.account.split(sep).nth(k - 1) {
+                    v.push_str(part);
+                }
+            }
+            Piece::Value(src) => v.push_str(&src.get(j, &l.dimensions)),
+        }
+    }
+    v
+}
+
+/// `--to oracle-fbdi`.
+pub struct FbdiWriter<'w, W: Write> {
+    zip: ZipStream<W>,
+    s: Settings,
+    warnings: Warnings<'w>,
+    buf: Vec<u8>,
+    started: bool,
+}
+
+impl<'w, W: Write> FbdiWriter<'w, W> {
+    /// A writer into `out` with the `[formats.oracle-fbdi]` settings of `rules`.
+    pub fn new(out: W, rules: &Rules, warnings: Warnings<'w>) -> Result<Self, SettingsError> {
+        Ok(FbdiWriter {
+            zip: ZipStream::new(out),
+            s: settings(rules)?,
+            warnings,
+            buf: Vec::with_capacity(1 << 16),
+            started: false,
+        })
+    }
+
+    fn start(&mut self) -> io::Result<()> {
+        if !self.started {
+            self.started = true;
+            self.zip.start(ENTRY)?;
+        }
+        Ok(())
+    }
+}
+
+fn ymd(d: ledgerline_extract::value::Date) -> String {
+    format!("{:04}/{:02}/{:02}", d.year, d.month, d.day)
+}
+
+impl<W: Write> Sink for FbdiWriter<'_, W> {
+    fn write_journal(&mut self, j: &Journal) -> io::Result<()> {
+        self.start()?;
+        let s = &self.s;
+        let buf = &mut self.buf;
+        s.common.each_part(j, &mut self.warnings, |j, part, w| {
+            let date = ymd(j.date);
+            let scale = s.common.precision.scale(j);
+            let batch_name = fit(
+                Cow::Owned(format!(
+                    "{}{}{}",
+                    s.common.id_prefix,
+                    if s.common.id_prefix.is_empty() {
+                        ""
+                    } else {
+                        "-"
+                    },
+                    ids::sanitize(&j.batch_id)
+                )),
+                NAME_MAX,
+                NAME,
+                &j.id,
+                "REFERENCE1",
+                w,
+            );
+            let batch_desc = format!("Concur batch {}", j.batch_id);
+            let ext = s.common.external_id(j, part);
+            let journal_name = fit(Cow::Borrowed(&ext), NAME_MAX, NAME, &j.id, "REFERENCE4", w);
+            let desc = fit(
+                Cow::Owned(title(j, part)),
+                DESCRIPTION_MAX,
+                NAME,
+                &j.id,
+                "REFERENCE5",
+                w,
+            );
+            let group = s.group_id.clone().unwrap_or_else(|| group_id(&j.batch_id));
+            let foreign = s
+                .ledger_currency
+                .as_deref()
+                .is_some_and(|c| c != j.currency);
+            let mut cells: Vec<String> = vec![String::new(); s.columns];
+            for l in &j.lines {
+                cells.iter_mut().for_each(String::clear);
+                let mut set = |p: usize, v: &str| cells[p - 1].push_str(v);
+                set(pos::STATUS, "NEW");
+                set(pos::LEDGER_ID, &s.ledger_id);
+                set(pos::ACCOUNTING_DATE, &date);
+                set(pos::SOURCE, &s.source);
+                set(pos::CATEGORY, &s.category);
+                set(pos::CURRENCY, &j.currency);
+                set(pos::DATE_CREATED, &date);
+                set(pos::ACTUAL_FLAG, "A");
+                for (k, seg) in s.segments.iter().enumerate() {
+                    let v = segment_value(seg, l, j, &s.separator);
+                    let v = fit(Cow::Owned(v), SEGMENT_MAX, NAME, &j.id, "SEGMENT", w);
+                    set(pos::SEGMENT1 + k, &v);
+                }
+                if l.debit.is_zero() && !l.credit.is_zero() {
+                    set(pos::ENTERED_CR, &amount(l.credit, scale));
+                } else {
+                    set(pos::ENTERED_DR, &amount(l.debit, scale));
+                }
+                set(pos::REFERENCE1, &batch_name);
+                set(pos::REFERENCE2, &batch_desc);
+                set(pos::REFERENCE4, &journal_name);
+                set(pos::REFERENCE5, &desc);
+                set(pos::REFERENCE6, &journal_name);
+                let line_desc = fit(
+                    Cow::Borrowed(&l.memo),
+                    DESCRIPTION_MAX,
+                    NAME,
+                    &j.id,
+                    "REFERENCE10",
+                    w,
+                );
+                set(pos::REFERENCE10, &line_desc);
+                if foreign {
+                    set(pos::CONVERSION_TYPE, &s.conversion_type);
+                    set(pos::CONVERSION_DATE, &date);
+                }
+                set(pos::GROUP_ID, &group);
+                set(pos::LEDGER_NAME, &s.ledger_name);
+                if s.end_marker {
+                    set(s.columns, "END");
+                }
+                let mut r = Row::new(buf, s.dialect);
+                for c in &cells {
+                    r.text(c);
+                }
+                r.end();
+            }
+            Ok(())
+        })?;
+        self.zip.write_all(&self.buf)?;
+        self.buf.clear();
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.start()?;
+        self.warnings.finish();
+        self.zip.finish()
+    }
+}

@@ -1,0 +1,540 @@
+//! SAP S/4HANA: `--to sap`, the CSV of the Fiori app "Upload General Journal Entries"
+//! (F2548), and `--to sap-idoc`, an ACC_DOCUMENT03 IDoc in XML, the shape of
+//! BAPI_ACC_DOCUMENT_POST (specs: `schemas/erp/sap.md`, `schemas/erp/sap-idoc.md`).
+//!
+//! An FI document holds at most 999 line items (error F5 727), so longer journals are split
+//! into balanced documents.
+
+use crate::check::{Precision, amount};
+use crate::common::{Common, title};
+use crate::settings::{DateFormat, Section, ValueSource};
+use crate::text::{self, Dialect, Row, Warnings, fit};
+use crate::{SettingsError, settings_of};
+use ledgerline_journal::pipeline::Sink;
+use ledgerline_journal::{Journal, Rules};
+use std::borrow::Cow;
+use std::io::{self, Write};
+
+/// Format name of the upload file.
+pub const NAME: &str = "sap";
+/// Format name of the IDoc.
+pub const IDOC_NAME: &str = "sap-idoc";
+/// SAP's limit of line items per FI document.
+pub const MAX_ITEMS: usize = 999;
+
+/// Header block fields of the upload template: (technical name, description).
+pub const HEADER_FIELDS: &[(&str, &str)] = &[
+    ("BUKRS", "Company Code"),
+    ("BLART", "Document Type"),
+    ("BLDAT", "Document Date"),
+    ("BUDAT", "Posting Date"),
+    ("MONAT", "Posting Period"),
+    ("BKTXT", "Document Header Text"),
+    ("WAERS", "Currency"),
+    ("KURSF_EXT", "Exchange Rate"),
+    ("XBLNR", "Reference"),
+];
+
+/// Line fields that are always written: (technical name, description).
+pub const LINE_FIELDS: &[(&str, &str)] = &[
+    ("BUKRS", "Company Code"),
+    ("HKONT", "G/L Account"),
+    ("SGTXT", "Item Text"),
+    ("WRSOL", "Debit"),
+    ("WRHAB", "Credit"),
+];
+
+/// Line fields a setting can fill, in template order: (technical name, length).
+pub const OPTIONAL_LINE_FIELDS: &[(&str, usize)] = &[
+    ("KOSTL", 10),
+    ("PRCTR", 10),
+    ("AUFNR", 12),
+    ("PS_POSID", 24),
+    ("ZUONR", 18),
+    ("VBUND", 6),
+    ("SEGMENT", 10),
+    ("PROF_KNDNR", 10),
+    ("PROF_ARTNR", 40),
+    ("RMVCT", 3),
+];
+
+/// The description row's text for an optional line field.
+pub fn line_field_description(field: &str) -> &str {
+    match field {
+        "KOSTL" => "Cost Center",
+        "PRCTR" => "Profit Center",
+        "AUFNR" => "Order",
+        "PS_POSID" => "WBS Element",
+        "ZUONR" => "Assignment",
+        "VBUND" => "Trading Partner",
+        "SEGMENT" => "Segment",
+        "PROF_KNDNR" => "Customer",
+        "PROF_ARTNR" => "Product",
+        "RMVCT" => "Transaction Type",
+        f => f,
+    }
+}
+
+/// E1BPACGL09 fields a setting can fill, in segment order: (field, length).
+pub const IDOC_GL_FIELDS: &[(&str, usize)] = &[
+    ("ALLOC_NMBR", 18),
+    ("FUNC_AREA", 16),
+    ("COSTCENTER", 10),
+    ("PROFIT_CTR", 10),
+    ("WBS_ELEMENT", 24),
+    ("ORDERID", 12),
+    ("SEGMENT", 10),
+];
+
+/// Length of the G/L account field (HKONT, GL_ACCOUNT).
+pub const ACCOUNT_MAX: usize = 10;
+/// Header text length (BKTXT, HEADER_TXT).
+pub const HEADER_TEXT_MAX: usize = 25;
+/// Item text length (SGTXT, ITEM_TEXT).
+pub const ITEM_TEXT_MAX: usize = 50;
+/// Reference length (XBLNR, REF_DOC_NO): the document number written there.
+pub const REFERENCE_LEN: usize = 16;
+
+fn fields(
+    s: &Section<'_>,
+    allowed: &'static [(&'static str, usize)],
+    default: &[(&str, &str)],
+) -> Result<Vec<(&'static str, usize, ValueSource)>, SettingsError> {
+    let map = s.map("fields", default)?;
+    for (k, _) in &map {
+        if !allowed.iter().any(|(f, _)| f == k) {
+            let names: Vec<&str> = allowed.iter().map(|(f, _)| *f).collect();
+            return Err(s.err(
+                &format!("fields.{k}"),
+                format!(
+                    "not a field this file carries; choose from {}",
+                    names.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(allowed
+        .iter()
+        .filter_map(|(f, len)| {
+            map.iter()
+                .find(|(k, _)| k == f)
+                .map(|(_, v)| (*f, *len, ValueSource::parse(v)))
+        })
+        .collect())
+}
+
+fn account_ok(
+    format: &'static str,
+    j: &Journal,
+    account: &str,
+) -> Result<(), crate::check::CheckError> {
+    if account.is_empty() || account.chars().count() > ACCOUNT_MAX {
+        return Err(crate::check::CheckError {
+            format,
+            journal: j.id.clone(),
+            reason: format!(
+                "account \"{account}\" does not fit SAP's {ACCOUNT_MAX}-character G/L account (map it in [accounts.map])"
+            ),
+        });
+    }
+    Ok(())
+}
+
+struct UploadSettings {
+    common: Common,
+    company: String,
+    doc_type: String,
+    date: DateFormat,
+    decimal_comma: bool,
+    fields: Vec<(&'static str, usize, ValueSource)>,
+    dialect: Dialect,
+    bom: bool,
+}
+
+/// `--to sap`.
+pub struct SapUploadWriter<'w, W: Write> {
+    out: W,
+    s: UploadSettings,
+    warnings: Warnings<'w>,
+    buf: Vec<u8>,
+    started: bool,
+    documents: u64,
+}
+
+impl<'w, W: Write> SapUploadWriter<'w, W> {
+    /// A writer into `out` with the `[formats.sap]` settings of `rules`.
+    pub fn new(out: W, rules: &Rules, warnings: Warnings<'w>) -> Result<Self, SettingsError> {
+        let s = Section::new(NAME, rules, settings_of(NAME))?;
+        let delimiter = s.delimiter("delimiter", b',', b",;")?;
+        let decimal_comma = s.choice("decimal_separator", ".", &[".", ","])? == ",";
+        if decimal_comma && delimiter == b',' {
+            return Err(s.err(
+                "decimal_separator",
+                "a decimal comma needs delimiter = \";\" (the CSVS template)",
+            ));
+        }
+        let settings = UploadSettings {
+            common: {
+                let c = Common::read(&s, NAME, "CC", MAX_ITEMS, MAX_ITEMS, Precision::ANY)?;
+                c.check_short(&s, REFERENCE_LEN)?;
+                c
+            },
+            company: s.code("company_code", "1000", 4)?,
+            doc_type: s.code("document_type", "SA", 2)?,
+            date: s.date_format("date_format", "DD.MM.YYYY")?,
+            decimal_comma,
+            fields: fields(
+                &s,
+                OPTIONAL_LINE_FIELDS,
+                &[
+                    ("KOSTL", "cost_center"),
+                    ("PRCTR", "profit_center"),
+                    ("AUFNR", "order"),
+                    ("PS_POSID", "wbs"),
+                    ("SEGMENT", "segment"),
+                    ("ZUONR", "report_key"),
+                ],
+            )?,
+            dialect: Dialect {
+                delimiter,
+                eol: s.line_ending("line_ending", "crlf")?,
+                quoting: true,
+            },
+            bom: s.bool_or("bom", false)?,
+        };
+        Ok(SapUploadWriter {
+            out,
+            s: settings,
+            warnings,
+            buf: Vec::with_capacity(1 << 16),
+            started: false,
+            documents: 0,
+        })
+    }
+}
+
+impl<W: Write> Sink for SapUploadWriter<'_, W> {
+    fn write_journal(&mut self, j: &Journal) -> io::Result<()> {
+        if !self.started {
+            self.started = true;
+            text::bom(&mut self.out, self.s.bom)?;
+        }
+        let s = &self.s;
+        let buf = &mut self.buf;
+        let docs = &mut self.documents;
+        s.common.each_part(j, &mut self.warnings, |j, part, w| {
+            for l in &j.lines {
+                account_ok(NAME, j, &l.account)?;
+            }
+            *docs += 1;
+            let n = docs.to_string();
+            let date = s.date.format(j.date);
+            let scale = s.common.precision.scale(j);
+            let num = |d| {
+                let a = amount(d, scale);
+                if s.decimal_comma {
+                    a.replace('.', ",")
+                } else {
+                    a
+                }
+            };
+            let d = s.dialect;
+            // Header block: marker, technical names, descriptions, values.
+            Row::new(buf, d).text("Header").end();
+            let mut r = Row::new(buf, d);
+            r.empty(1);
+            for (f, _) in HEADER_FIELDS {
+                r.raw(f);
+            }
+            r.end();
+            let mut r = Row::new(buf, d);
+            r.empty(1);
+            for (_, desc) in HEADER_FIELDS {
+                r.text(desc);
+            }
+            r.end();
+            let bktxt = fit(
+                Cow::Owned(title(j, part)),
+                HEADER_TEXT_MAX,
+                NAME,
+                &j.id,
+                "BKTXT",
+                w,
+            );
+            Row::new(buf, d)
+                .raw(&n)
+                .text(&s.company)
+                .text(&s.doc_type)
+                .raw(&date)
+                .raw(&date)
+                .empty(1)
+                .text(&bktxt)
+                .raw(&j.currency)
+                .empty(1)
+                .raw(&s.common.short_id(j, part, REFERENCE_LEN))
+                .end();
+            // Line Items block.
+            Row::new(buf, d).text("Line Items").end();
+            let mut r = Row::new(buf, d);
+            r.empty(4)
+                .text("Transaction Currency")
+                .text("Transaction Currency");
+            r.end();
+            let mut r = Row::new(buf, d);
+            r.empty(1);
+            for (f, _) in LINE_FIELDS {
+                r.raw(f);
+            }
+            for (f, _, _) in &s.fields {
+                r.raw(f);
+            }
+            r.end();
+            let mut r = Row::new(buf, d);
+            r.empty(1);
+            for (_, desc) in LINE_FIELDS {
+                r.text(desc);
+            }
+            for (f, _, _) in &s.fields {
+                r.text(line_field_description(f));
+            }
+            r.end();
+            for l in &j.lines {
+                let sgtxt = fit(
+                    Cow::Borrowed(&l.memo),
+                    ITEM_TEXT_MAX,
+                    NAME,
+                    &j.id,
+                    "SGTXT",
+                    w,
+                );
+                let mut r = Row::new(buf, d);
+                r.raw(&n).text(&s.company).text(&l.account).text(&sgtxt);
+                if l.debit.is_zero() && !l.credit.is_zero() {
+                    r.empty(1).text(&num(l.credit));
+                } else {
+                    r.text(&num(l.debit)).empty(1);
+                }
+                for (f, len, src) in &s.fields {
+                    let v = fit(src.get(j, &l.dimensions), *len, NAME, &j.id, f, w);
+                    r.text(&v);
+                }
+                r.end();
+            }
+            Ok(())
+        })?;
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        if !self.started {
+            self.started = true;
+            text::bom(&mut self.out, self.s.bom)?;
+        }
+        self.warnings.finish();
+        self.out.flush()
+    }
+}
+
+struct IdocSettings {
+    common: Common,
+    company: String,
+    doc_type: String,
+    username: String,
+    sndpor: String,
+    sndprn: String,
+    rcvpor: String,
+    rcvprn: String,
+    fields: Vec<(&'static str, usize, ValueSource)>,
+}
+
+/// `--to sap-idoc`.
+pub struct SapIdocWriter<'w, W: Write> {
+    out: W,
+    s: IdocSettings,
+    warnings: Warnings<'w>,
+    buf: String,
+    started: bool,
+}
+
+/// XML text: `&`, `<`, `>`, quotes escaped; control characters become spaces.
+pub fn xml_escape(s: &str, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+}
+
+fn el(out: &mut String, indent: &str, name: &str, value: &str) {
+    if value.is_empty() {
+        return;
+    }
+    out.push_str(indent);
+    out.push('<');
+    out.push_str(name);
+    out.push('>');
+    xml_escape(value, out);
+    out.push_str("</");
+    out.push_str(name);
+    out.push_str(">\n");
+}
+
+impl<'w, W: Write> SapIdocWriter<'w, W> {
+    /// A writer into `out` with the `[formats.sap-idoc]` settings of `rules`.
+    pub fn new(out: W, rules: &Rules, warnings: Warnings<'w>) -> Result<Self, SettingsError> {
+        let s = Section::new(IDOC_NAME, rules, settings_of(IDOC_NAME))?;
+        let settings = IdocSettings {
+            common: {
+                let c = Common::read(
+                    &s,
+                    IDOC_NAME,
+                    "CC",
+                    MAX_ITEMS,
+                    MAX_ITEMS,
+                    Precision {
+                        max_decimals: Some(4),
+                        max_integer_digits: Some(19),
+                    },
+                )?;
+                c.check_short(&s, REFERENCE_LEN)?;
+                c
+            },
+            company: s.code("company_code", "1000", 4)?,
+            doc_type: s.code("document_type", "SA", 2)?,
+            username: s.code("username", "CONCUR", 12)?,
+            sndpor: s.code("sender_port", "CONCUR", 10)?,
+            sndprn: s.code("sender_partner", "CONCUR", 10)?,
+            rcvpor: s.code("receiver_port", "SAPS4H", 10)?,
+            rcvprn: s.code("receiver_partner", "S4HCLNT100", 10)?,
+            fields: fields(
+                &s,
+                IDOC_GL_FIELDS,
+                &[
+                    ("COSTCENTER", "cost_center"),
+                    ("PROFIT_CTR", "profit_center"),
+                    ("ORDERID", "order"),
+                    ("WBS_ELEMENT", "wbs"),
+                    ("ALLOC_NMBR", "report_key"),
+                ],
+            )?,
+        };
+        Ok(SapIdocWriter {
+            out,
+            s: settings,
+            warnings,
+            buf: String::with_capacity(1 << 16),
+            started: false,
+        })
+    }
+
+    fn start(&mut self) -> io::Result<()> {
+        if !self.started {
+            self.started = true;
+            self.out
+                .write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ACC_DOCUMENT03>\n")?;
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write> Sink for SapIdocWriter<'_, W> {
+    fn write_journal(&mut self, j: &Journal) -> io::Result<()> {
+        self.start()?;
+        let s = &self.s;
+        let out = &mut self.buf;
+        s.common.each_part(j, &mut self.warnings, |j, part, w| {
+            for l in &j.lines {
+                account_ok(IDOC_NAME, j, &l.account)?;
+            }
+            let date = format!("{:04}{:02}{:02}", j.date.year, j.date.month, j.date.day);
+            let scale = s.common.precision.scale(j);
+            out.push_str("  <IDOC BEGIN=\"1\">\n    <EDI_DC40 SEGMENT=\"1\">\n");
+            let i = "      ";
+            el(out, i, "TABNAM", "EDI_DC40");
+            el(out, i, "DIRECT", "2");
+            el(out, i, "IDOCTYP", "ACC_DOCUMENT03");
+            el(out, i, "MESTYP", "ACC_DOCUMENT");
+            el(out, i, "SNDPOR", &s.sndpor);
+            el(out, i, "SNDPRT", "LS");
+            el(out, i, "SNDPRN", &s.sndprn);
+            el(out, i, "RCVPOR", &s.rcvpor);
+            el(out, i, "RCVPRT", "LS");
+            el(out, i, "RCVPRN", &s.rcvprn);
+            out.push_str("    </EDI_DC40>\n    <E1BPACHE09 SEGMENT=\"1\">\n");
+            let header = fit(
+                Cow::Owned(title(j, part)),
+                HEADER_TEXT_MAX,
+                IDOC_NAME,
+                &j.id,
+                "HEADER_TXT",
+                w,
+            );
+            el(out, i, "BUS_ACT", "RFBU");
+            el(out, i, "USERNAME", &s.username);
+            el(out, i, "HEADER_TXT", &header);
+            el(out, i, "COMP_CODE", &s.company);
+            el(out, i, "DOC_DATE", &date);
+            el(out, i, "PSTNG_DATE", &date);
+            el(out, i, "DOC_TYPE", &s.doc_type);
+            el(
+                out,
+                i,
+                "REF_DOC_NO",
+                &s.common.short_id(j, part, REFERENCE_LEN),
+            );
+            out.push_str("    </E1BPACHE09>\n");
+            for l in &j.lines {
+                out.push_str("    <E1BPACGL09 SEGMENT=\"1\">\n");
+                el(out, i, "ITEMNO_ACC", &format!("{:010}", l.line));
+                el(out, i, "GL_ACCOUNT", &l.account);
+                let t = fit(
+                    Cow::Borrowed(&l.memo),
+                    ITEM_TEXT_MAX,
+                    IDOC_NAME,
+                    &j.id,
+                    "ITEM_TEXT",
+                    w,
+                );
+                el(out, i, "ITEM_TEXT", &t);
+                for (f, len, src) in &s.fields {
+                    let v = fit(src.get(j, &l.dimensions), *len, IDOC_NAME, &j.id, f, w);
+                    el(out, i, f, &v);
+                }
+                out.push_str("    </E1BPACGL09>\n");
+            }
+            for l in &j.lines {
+                out.push_str("    <E1BPACCR09 SEGMENT=\"1\">\n");
+                el(out, i, "ITEMNO_ACC", &format!("{:010}", l.line));
+                el(out, i, "CURR_TYPE", "00");
+                el(out, i, "CURRENCY_ISO", &j.currency);
+                let a = if l.debit.is_zero() && !l.credit.is_zero() {
+                    amount(-l.credit, scale)
+                } else {
+                    amount(l.debit, scale)
+                };
+                el(out, i, "AMT_DOCCUR", &a);
+                out.push_str("    </E1BPACCR09>\n");
+            }
+            out.push_str("  </IDOC>\n");
+            Ok(())
+        })?;
+        self.out.write_all(self.buf.as_bytes())?;
+        self.buf.clear();
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.start()?;
+        self.out.write_all(b"</ACC_DOCUMENT03>\n")?;
+        self.warnings.finish();
+        self.out.flush()
+    }
+}

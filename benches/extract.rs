@@ -17,7 +17,10 @@ use std::path::PathBuf;
 pub fn bench_data(mb: u64) -> Vec<u8> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     std::fs::create_dir_all(&dir).expect("bench dir");
-    let path = dir.join(format!("sae-{mb}mb.txt"));
+    let path = dir.join(format!(
+        "sae-{mb}mb-v{}.txt",
+        ledgerline_generate::CONTENT_VERSION
+    ));
     if !path.exists() {
         // About 5 KB per generated report.
         let reports = mb * 1_000_000 / 5_000;

@@ -105,14 +105,130 @@ impl<W: Write> JsonlWriter<W> {
 
 impl<W: Write> Sink for JsonlWriter<W> {
     fn write_journal(&mut self, j: &Journal) -> io::Result<()> {
+        // Hand-written JSON, byte-identical to serialising [`CanonicalLine`] with serde_json
+        // (a test holds them together): the journal-level parts are escaped once per journal.
+        let mut head = Vec::with_capacity(128);
+        head.extend_from_slice(b"{\"journal_id\":");
+        json_str(&mut head, &j.id);
+        head.extend_from_slice(b",\"date\":\"");
+        write!(head, "{}", j.date)?;
+        head.extend_from_slice(b"\",\"line\":");
+        let mut tail = Vec::with_capacity(128);
+        tail.extend_from_slice(b",\"employee_id\":");
+        json_opt(&mut tail, j.employee_id.as_deref());
+        tail.extend_from_slice(b",\"report_id\":");
+        json_opt(&mut tail, j.report_id.as_deref());
+        tail.extend_from_slice(b",\"report_key\":");
+        json_opt(&mut tail, j.report_key.as_deref());
+        tail.extend_from_slice(b",\"memo\":");
+        let mut file = Vec::with_capacity(64);
+        json_str(&mut file, &j.source_file);
+        let mut currency = Vec::with_capacity(8);
+        json_str(&mut currency, &j.currency);
+        let mut buf = Vec::with_capacity(512 * j.lines.len());
         for l in &j.lines {
-            serde_json::to_writer(&mut self.out, &CanonicalLine::new(j, l))?;
-            self.out.write_all(b"\n")?;
+            buf.extend_from_slice(&head);
+            write!(buf, "{}", l.line)?;
+            buf.extend_from_slice(b",\"account\":");
+            json_str(&mut buf, &l.account);
+            write!(
+                buf,
+                ",\"debit\":\"{}\",\"credit\":\"{}\",\"currency\":",
+                l.debit, l.credit
+            )?;
+            buf.extend_from_slice(&currency);
+            buf.extend_from_slice(b",\"kind\":\"");
+            buf.extend_from_slice(l.kind.as_str().as_bytes());
+            buf.extend_from_slice(b"\",\"counterparty\":");
+            match &l.counterparty {
+                Some(c) => json_str(&mut buf, &c.to_string()),
+                None => buf.extend_from_slice(b"null"),
+            }
+            buf.extend_from_slice(&tail);
+            json_str(&mut buf, &l.memo);
+            buf.extend_from_slice(b",\"dimensions\":{");
+            for (i, (k, v)) in l.dimensions.iter().enumerate() {
+                if i > 0 {
+                    buf.push(b',');
+                }
+                json_str(&mut buf, k);
+                buf.push(b':');
+                json_str(&mut buf, v);
+            }
+            buf.extend_from_slice(b"},\"source\":{\"file\":");
+            buf.extend_from_slice(&file);
+            buf.extend_from_slice(b",\"lines\":[");
+            for (i, n) in l.source_lines.iter().enumerate() {
+                if i > 0 {
+                    buf.push(b',');
+                }
+                write!(buf, "{n}")?;
+            }
+            buf.extend_from_slice(b"]}}\n");
         }
-        Ok(())
+        self.out.write_all(&buf)
     }
     fn finish(&mut self) -> io::Result<()> {
         self.out.flush()
+    }
+}
+
+fn json_opt(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => json_str(out, s),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+/// Appends `s` as a JSON string literal, escaped exactly as serde_json does.
+pub fn json_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    if !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.extend_from_slice(bytes);
+    } else {
+        for &b in bytes {
+            match b {
+                b'"' => out.extend_from_slice(b"\\\""),
+                b'\\' => out.extend_from_slice(b"\\\\"),
+                b'\n' => out.extend_from_slice(b"\\n"),
+                b'\r' => out.extend_from_slice(b"\\r"),
+                b'\t' => out.extend_from_slice(b"\\t"),
+                0x08 => out.extend_from_slice(b"\\b"),
+                0x0C => out.extend_from_slice(b"\\f"),
+                b if b < 0x20 => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    out.extend_from_slice(b"\\u00");
+                    out.push(HEX[(b >> 4) as usize]);
+                    out.push(HEX[(b & 0xF) as usize]);
+                }
+                b => out.push(b),
+            }
+        }
+    }
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_written_json_escapes_like_serde() {
+        for s in [
+            "plain",
+            "quote \" and \\ back",
+            "tab\tnew\nline\r",
+            "\u{1}\u{1f}\u{8}\u{c}",
+            "Café €",
+        ] {
+            let mut mine = Vec::new();
+            json_str(&mut mine, s);
+            assert_eq!(
+                String::from_utf8(mine).unwrap(),
+                serde_json::to_string(s).unwrap()
+            );
+        }
     }
 }
 

@@ -333,6 +333,25 @@ impl Findings {
         }
     }
 
+    /// Takes over every finding of `other` (kept ones up to this collector's limit, and all
+    /// counts).
+    pub fn absorb(&mut self, other: Findings) {
+        self.dropped += other.dropped;
+        self.errors += other.errors;
+        self.warnings += other.warnings;
+        self.infos += other.infos;
+        if other.last_row_error.is_some() {
+            self.last_row_error = other.last_row_error;
+        }
+        for f in other.items {
+            if self.items.len() < self.limit {
+                self.items.push(f);
+            } else {
+                self.dropped += 1;
+            }
+        }
+    }
+
     /// The findings kept, in the order found.
     pub fn items(&self) -> &[Finding] {
         &self.items

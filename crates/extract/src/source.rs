@@ -107,7 +107,7 @@ pub struct Stream<'a> {
     /// Display name: the path, `archive.zip!entry`, or `-`.
     pub name: String,
     /// The bytes.
-    pub reader: &'a mut dyn Read,
+    pub reader: &'a mut (dyn Read + Send),
     /// Expected size in bytes, when known (for progress bars).
     pub size_hint: Option<u64>,
 }
@@ -208,7 +208,8 @@ pub fn for_each_stream<E>(
             }
             InputSpec::Stdin => {
                 let stdin = io::stdin();
-                let mut lock = BufReader::with_capacity(1 << 16, stdin.lock());
+                // The handle, not a lock: the reading stage may run on another thread.
+                let mut lock = BufReader::with_capacity(1 << 16, stdin);
                 if is_zip(&mut lock).unwrap_or(false) {
                     // A zip needs seeking: spool standard input to a temporary file first.
                     let spooled = tempfile::tempfile().and_then(|mut t| {
@@ -242,7 +243,7 @@ fn is_zip<R: io::BufRead>(r: &mut R) -> io::Result<bool> {
     Ok(buf.starts_with(b"PK\x03\x04") || buf.starts_with(b"PK\x05\x06"))
 }
 
-fn visit_zip<R: Read + Seek, E>(
+fn visit_zip<R: Read + Seek + Send, E>(
     name: &str,
     reader: R,
     limits: &ZipLimits,

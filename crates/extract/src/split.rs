@@ -11,7 +11,7 @@
 //! can never swallow the rest of a file; an unterminated quoted field is reported instead.
 
 use crate::Position;
-use memchr::{memchr, memchr2};
+use memchr::memchr;
 
 /// Minimal bitflags without a dependency.
 macro_rules! bitflags_lite {
@@ -139,6 +139,8 @@ pub struct Splitter {
     buf: Vec<u8>,
     /// Start of the unconsumed data in `buf`.
     start: usize,
+    /// End of the data in `buf` (the rest is spare room, never re-zeroed).
+    end: usize,
     /// Bytes after `start` already known to hold no line terminator.
     scanned: usize,
     fields: Vec<FieldSpan>,
@@ -157,8 +159,9 @@ impl Splitter {
     pub fn new(dialect: Dialect) -> Self {
         Splitter {
             dialect,
-            buf: Vec::with_capacity(1 << 16),
+            buf: Vec::new(),
             start: 0,
+            end: 0,
             scanned: 0,
             fields: Vec::with_capacity(512),
             line: 1,
@@ -193,15 +196,25 @@ impl Splitter {
 
     fn compact(&mut self) {
         if self.start > 0 {
-            self.buf.drain(..self.start);
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
             self.start = 0;
+        }
+    }
+
+    /// Makes room for `n` more bytes after `end` (zeroing only newly allocated memory).
+    fn reserve(&mut self, n: usize) {
+        if self.buf.len() < self.end + n {
+            self.buf.resize((self.end + n).max(self.buf.len() * 2), 0);
         }
     }
 
     /// Appends a chunk of input.
     pub fn feed(&mut self, chunk: &[u8]) {
         self.compact();
-        self.buf.extend_from_slice(chunk);
+        self.reserve(chunk.len());
+        self.buf[self.end..self.end + chunk.len()].copy_from_slice(chunk);
+        self.end += chunk.len();
     }
 
     /// Reads one chunk from `reader` straight into the buffer; returns the bytes read
@@ -212,19 +225,16 @@ impl Splitter {
         chunk: usize,
     ) -> std::io::Result<usize> {
         self.compact();
-        let old = self.buf.len();
-        self.buf.resize(old + chunk, 0);
+        self.reserve(chunk);
+        let old = self.end;
         let n = loop {
-            match reader.read(&mut self.buf[old..]) {
+            match reader.read(&mut self.buf[old..old + chunk]) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.buf.truncate(old);
-                    return Err(e);
-                }
+                Err(e) => return Err(e),
             }
         };
-        self.buf.truncate(old + n);
+        self.end = old + n;
         if n == 0 {
             self.finish();
         }
@@ -238,12 +248,12 @@ impl Splitter {
 
     /// Whether the input has ended and every record was returned.
     pub fn is_done(&self) -> bool {
-        self.eof && self.start >= self.buf.len()
+        self.eof && self.start >= self.end
     }
 
     /// Bytes buffered but not yet returned as records.
     pub fn pending(&self) -> &[u8] {
-        &self.buf[self.start..]
+        &self.buf[self.start..self.end]
     }
 
     /// Stream offset of the next unreturned byte.
@@ -256,7 +266,7 @@ impl Splitter {
         if self.bom_checked {
             return true;
         }
-        let avail = &self.buf[self.start..];
+        let avail = &self.buf[self.start..self.end];
         if avail.len() < 3 && !self.eof && b"\xEF\xBB\xBF".starts_with(avail) {
             return false;
         }
@@ -275,7 +285,7 @@ impl Splitter {
         if !self.check_bom() {
             return Ok(false);
         }
-        let avail = &self.buf[self.start..];
+        let avail = &self.buf[self.start..self.end];
         if avail.is_empty() {
             return Ok(false);
         }
@@ -299,7 +309,7 @@ impl Splitter {
         if !self.check_bom() {
             return Ok(None);
         }
-        let avail = &self.buf[self.start..];
+        let avail = &self.buf[self.start..self.end];
         let (line_end, next_start, mut flags) = match memchr(b'\n', &avail[self.scanned..]) {
             Some(i) => {
                 let nl = self.scanned + i;
@@ -370,9 +380,17 @@ pub fn split_line(line: &[u8], dialect: Dialect, fields: &mut Vec<FieldSpan>) ->
 /// are dense; finding them eight bytes at a time with a SWAR mask beats a search per field.
 #[inline]
 fn split_plain(line: &[u8], d: u8, fields: &mut Vec<FieldSpan>) {
+    split_plain_at(line, 0, d, fields)
+}
+
+/// Splits `seg` (which starts at `offset` in its line) into fields, the last one running to
+/// the end of `seg`; spans are relative to the line.
+#[inline]
+fn split_plain_at(seg: &[u8], offset: u32, d: u8, fields: &mut Vec<FieldSpan>) {
     const LO7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let line = seg;
     let pattern = u64::from_ne_bytes([d; 8]);
-    let mut start = 0u32;
+    let mut start = offset;
     let mut push = |end: u32, fields: &mut Vec<FieldSpan>| {
         fields.push(FieldSpan {
             start,
@@ -389,19 +407,19 @@ fn split_plain(line: &[u8], d: u8, fields: &mut Vec<FieldSpan>) {
         let mut m = !(((w & LO7).wrapping_add(LO7)) | w | LO7);
         while m != 0 {
             let i = m.trailing_zeros() / 8;
-            push(base + i, fields);
+            push(offset + base + i, fields);
             m &= m - 1;
         }
         base += 8;
     }
     for (i, &b) in chunks.remainder().iter().enumerate() {
         if b == d {
-            push(base + i as u32, fields);
+            push(offset + base + i as u32, fields);
         }
     }
     fields.push(FieldSpan {
         start,
-        end: line.len() as u32,
+        end: offset + line.len() as u32,
         quoting: Quoting::Plain,
     });
 }
@@ -411,7 +429,17 @@ fn split_quoted(line: &[u8], d: u8, q: u8, fields: &mut Vec<FieldSpan>) -> LineF
     let n = line.len();
     let mut i = 0usize;
     loop {
-        if i < n && line[i] == q {
+        // The fields before the next quote have no quotes: split them the fast way.
+        let Some(qp) = memchr(q, &line[i..]).map(|k| i + k) else {
+            split_plain_at(&line[i..], i as u32, d, fields);
+            return flags;
+        };
+        let fs = memchr::memrchr(d, &line[i..qp]).map_or(i, |k| i + k + 1);
+        if fs > i {
+            split_plain_at(&line[i..fs - 1], i as u32, d, fields);
+        }
+        i = fs;
+        if line[i] == q {
             // Quoted field: runs to a quote followed by a delimiter or the end of the line.
             let start = i;
             let mut escaped = false;
@@ -461,13 +489,10 @@ fn split_quoted(line: &[u8], d: u8, q: u8, fields: &mut Vec<FieldSpan>) -> LineF
                 }
             }
         } else {
-            let end = match memchr2(d, q, &line[i..]) {
-                None => None,
-                Some(k) if line[i + k] == d => Some(i + k),
-                Some(_) => memchr(d, &line[i..]).map(|k| i + k),
-            };
+            // An unquoted value with quotes inside: literal text up to the next delimiter.
+            let end = memchr(d, &line[qp..]).map(|k| qp + k);
             let stop = end.unwrap_or(n);
-            if stop > i && line[stop - 1] == q {
+            if line[stop - 1] == q {
                 flags.insert(LineFlags::QUOTE_AT_FIELD_END);
             }
             fields.push(FieldSpan {
@@ -548,9 +573,47 @@ impl<'a> Record<'a> {
         })
     }
 
+    /// Where each field lies in [`raw`](Self::raw) (to rebuild the record elsewhere with
+    /// [`Record::new`]).
+    pub fn spans(&self) -> &'a [FieldSpan] {
+        self.fields
+    }
+
     /// Iterates over the fields.
     pub fn fields(&self) -> impl ExactSizeIterator<Item = Field<'a>> + '_ {
-        (0..self.fields.len()).map(|i| self.field(i).expect("index in range"))
+        let raw = self.raw;
+        self.fields.iter().map(move |s| Field {
+            raw: &raw[s.start as usize..s.end as usize],
+            quoting: s.quoting,
+            offset: s.start,
+        })
+    }
+
+    /// Iterates over the non-empty fields with their 0-based index. Extract rows are mostly
+    /// empty fields; this skips them without building a [`Field`] for each.
+    pub fn non_empty_fields(&self) -> impl Iterator<Item = (usize, Field<'a>)> + '_ {
+        let raw = self.raw;
+        self.fields
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                let len = s.end - s.start;
+                if s.quoting == Quoting::Plain {
+                    len > 0
+                } else {
+                    len > 2
+                }
+            })
+            .map(move |(i, s)| {
+                (
+                    i,
+                    Field {
+                        raw: &raw[s.start as usize..s.end as usize],
+                        quoting: s.quoting,
+                        offset: s.start,
+                    },
+                )
+            })
     }
 }
 

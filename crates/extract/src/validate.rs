@@ -263,6 +263,19 @@ pub fn read_error_finding(name: &str, e: &ReadError, at: Option<Position>) -> Fi
     }
 }
 
+/// Whether `raw` holds a byte below 0x20 or 0x7F, scanned in blocks the compiler vectorises.
+fn has_control(raw: &[u8]) -> bool {
+    let mut chunks = raw.chunks_exact(32);
+    for c in &mut chunks {
+        if c.iter()
+            .fold(false, |acc, &b| acc | (b < 0x20) | (b == 0x7F))
+        {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| b < 0x20 || b == 0x7F)
+}
+
 /// Encoding, control-character and quoting checks common to every line.
 fn line_checks(
     name: &str,
@@ -303,7 +316,7 @@ fn line_checks(
         .at(pos);
         report.findings.push(with_col(f, at));
     }
-    if raw.iter().any(|&b| b < 0x20 || b == 0x7F) {
+    if has_control(raw) {
         if let Some((at, b)) = crate::text::find_control(raw) {
             let f = Finding::new(
                 Family::Enc,
@@ -377,6 +390,8 @@ struct Profile {
     group: usize,
     group_word: &'static str,
     consistency: &'static [usize],
+    /// 0-based indexes of the columns every detail row must fill.
+    required: &'static [usize],
     /// Fewest columns a row may have and still be posted.
     min_columns: usize,
 }
@@ -399,6 +414,24 @@ const SAE_CONSISTENT: &[usize] = &[
     SaeCol::AmountDueCompanyCardActual.index(),
 ];
 
+/// Required columns, from the schema (checked against it by a test).
+const SAE_REQUIRED: &[usize] = &[
+    SaeCol::Constant.index(),
+    SaeCol::BatchID.index(),
+    SaeCol::BatchDate.index(),
+    SaeCol::SequenceNumber.index(),
+    SaeCol::EmployeeID.index(),
+    SaeCol::JournalDebitOrCredit.index(),
+    SaeCol::JournalAmount.index(),
+];
+
+const PRAE_REQUIRED: &[usize] = &[
+    PraeCol::Detail.index(),
+    PraeCol::RequestKey.index(),
+    PraeCol::DebitOrCredit.index(),
+    PraeCol::RequestedAlphaCurrencyCode.index(),
+];
+
 static SAE_PROFILE: Profile = Profile {
     family: Family::Sae,
     detail: &SAE_DETAIL,
@@ -414,6 +447,7 @@ static SAE_PROFILE: Profile = Profile {
     group: SaeCol::ReportID.index(),
     group_word: "report",
     consistency: SAE_CONSISTENT,
+    required: SAE_REQUIRED,
     min_columns: SaeCol::CashAdvanceTransactionType.number() as usize,
 };
 
@@ -441,6 +475,7 @@ static PRAE_PROFILE: Profile = Profile {
     group: PraeCol::RequestKey.index(),
     group_word: "invoice",
     consistency: PRAE_CONSISTENT,
+    required: PRAE_REQUIRED,
     min_columns: PraeCol::VendorCode.number() as usize,
 };
 
@@ -458,6 +493,8 @@ struct Structured {
     layout_decided: bool,
     first_bad_amount: Option<u64>,
     verdict: (bool, bool),
+    /// Per column, the last value found valid.
+    last_ok: Vec<Vec<u8>>,
     seq: SeqSet,
     current: Option<CurrentGroup>,
     finished: HashMap<u64, u64>,
@@ -492,6 +529,7 @@ impl Structured {
             layout_decided: false,
             first_bad_amount: None,
             verdict: (false, false),
+            last_ok: vec![Vec::new(); p.detail.len()],
             seq: SeqSet::default(),
             current: None,
             finished: HashMap::new(),
@@ -686,21 +724,41 @@ impl Structured {
         if !shape_ok {
             return false;
         }
-        for (i, def) in p.detail.iter().enumerate().take(n) {
-            let Some(f) = rec.field(i) else { break };
-            let v = f.bytes();
-            if v.is_empty() {
-                if def.required {
-                    report.findings.push(self.col_finding(
-                        Check::RequiredEmpty,
-                        pos,
-                        i,
-                        format!("{} is required on every detail row", def.name),
-                    ));
-                }
+        for &i in p.required {
+            if rec.field(i).is_none_or(|f| f.is_empty()) {
+                let def = &p.detail[i];
+                report.findings.push(self.col_finding(
+                    Check::RequiredEmpty,
+                    pos,
+                    i,
+                    format!("{} is required on every detail row", def.name),
+                ));
+            }
+        }
+        // Most of a row's fields are empty: only the others are looked at.
+        for (i, f) in rec.non_empty_fields() {
+            let Some(def) = p.detail.get(i) else { break };
+            if matches!(def.ty, ColumnType::Text | ColumnType::Custom)
+                && def.max_len.is_none_or(|m| f.raw().len() <= m as usize)
+            {
+                continue; // free text within its length: nothing to check
+            }
+            // Report-level values repeat on every line: a value already found valid in this
+            // column needs no second look.
+            if self.last_ok.get(i).is_some_and(|v| v.as_slice() == f.raw()) {
                 continue;
             }
-            self.check_value(def, i, &v, pos, report);
+            let before =
+                report.findings.errors() + report.findings.warnings() + report.findings.infos();
+            self.check_value(def, i, &f.bytes(), pos, report);
+            let after =
+                report.findings.errors() + report.findings.warnings() + report.findings.infos();
+            if after == before
+                && let Some(slot) = self.last_ok.get_mut(i)
+            {
+                slot.clear();
+                slot.extend_from_slice(f.raw());
+            }
         }
         if p.sign_check
             && let (Some(Ok(a)), Some(dc)) = (&amount, rec.field(p.dr_cr))
@@ -868,16 +926,15 @@ impl Structured {
         if id.is_empty() {
             return; // cash-advance issuance rows belong to no report
         }
-        let values: Vec<std::borrow::Cow<'_, [u8]>> = p
-            .consistency
-            .iter()
-            .map(|&i| rec.field(i).map(|f| f.bytes()).unwrap_or_default())
-            .collect();
+        let value = |i: usize| rec.field(i).map(|f| f.bytes()).unwrap_or_default();
         if let Some(cur) = &self.current
             && cur.id == id.as_ref()
         {
+            // The usual case, a further line of the same report: compare in place.
             for (k, &i) in p.consistency.iter().enumerate() {
-                if cur.values[k] != values[k].as_ref() {
+                let v = value(i);
+                if cur.values[k] != v.as_ref() {
+                    let values_k = v;
                     let name = p.detail[i].name;
                     report.findings.push(self.col_finding(
                         Check::ReportInconsistent,
@@ -885,7 +942,7 @@ impl Structured {
                         i,
                         format!(
                             "{name} is `{}` here but `{}` on line {} of the same {} ({})",
-                            crate::text::decode(&values[k]),
+                            crate::text::decode(&values_k),
                             crate::text::decode(&cur.values[k]),
                             cur.first_line,
                             p.group_word,
@@ -896,6 +953,8 @@ impl Structured {
             }
             return;
         }
+        let values: Vec<std::borrow::Cow<'_, [u8]>> =
+            p.consistency.iter().map(|&i| value(i)).collect();
         if let Some(done) = self.current.take() {
             let parts: Vec<&[u8]> = done.values.iter().map(|v| v.as_slice()).collect();
             self.finished.insert(hash_of(&[&done.id]), hash_of(&parts));
@@ -987,6 +1046,27 @@ impl Structured {
                 self.find(Check::JournalTotal, at, msg)
                     .column(self.p.header_total as u32 + 1, "Journal Amount Total"),
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod profile_tests {
+    use super::*;
+
+    #[test]
+    fn required_lists_match_the_schemas() {
+        for (p, table) in [
+            (&SAE_PROFILE, &SAE_DETAIL[..]),
+            (&PRAE_PROFILE, &PRAE_DETAIL[..]),
+        ] {
+            let want: Vec<usize> = table
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| d.required)
+                .map(|(i, _)| i)
+                .collect();
+            assert_eq!(p.required, want.as_slice());
         }
     }
 }

@@ -68,6 +68,35 @@ pub fn parse_amount(b: &[u8]) -> Result<Decimal, ValueError> {
         b'+' => (false, &b[1..]),
         _ => (false, b),
     };
+    // Fast path: up to 18 digits fit a u64; longer values take the general loop below.
+    if digits.len() <= 19 {
+        let mut m: u64 = 0;
+        let mut scale = 0u32;
+        let mut dot = false;
+        let mut any = false;
+        let mut ok = true;
+        let mut n = 0u32;
+        for &c in digits {
+            if c.is_ascii_digit() {
+                m = m * 10 + (c - b'0') as u64;
+                any = true;
+                n += 1;
+                scale += dot as u32;
+            } else if c == b'.' && !dot {
+                dot = true;
+            } else {
+                ok = false;
+                break;
+            }
+        }
+        if ok && any && n <= 18 && scale <= MAX_DECIMALS {
+            let v = m as i128;
+            return Ok(Decimal::from_i128_with_scale(
+                if neg { -v } else { v },
+                scale,
+            ));
+        }
+    }
     let mut mantissa: u128 = 0;
     let mut count = 0u32;
     let mut scale = 0u32;

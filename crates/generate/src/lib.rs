@@ -32,6 +32,10 @@ use rust_decimal::Decimal;
 use std::io::{self, Write};
 pub mod entries;
 
+/// Version of the generated content: bumped whenever the same options would give different
+/// bytes, so cached benchmark data can be told apart.
+pub const CONTENT_VERSION: u32 = 2;
+
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Options {

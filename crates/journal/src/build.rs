@@ -20,31 +20,33 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
-/// What the builder needs to know about one extract row, whatever its file kind.
+/// What the builder needs to know about one extract row, whatever its file kind. Text
+/// borrows from the row where it can: a row costs no allocation unless it starts a journal.
 #[derive(Debug, Clone, Default)]
-pub struct RowFacts {
+pub struct RowFacts<'a> {
     /// 1-based line.
     pub line: u64,
     /// Byte offset of the line.
     pub byte: u64,
     /// Report (SAE), invoice (PRAE) or claim (batch) id; empty for rows outside any.
-    pub group_id: String,
-    /// Journal id to use for rows outside any report (e.g. `CA-<key>`).
-    pub standalone_id: String,
+    pub group_id: Cow<'a, str>,
+    /// Key of a row outside any report (the cash-advance key); its journal is
+    /// `CA-<key>`, or `LINE-<n>` without one.
+    pub standalone_key: Cow<'a, str>,
     /// Concur report id.
-    pub report_id: Option<String>,
+    pub report_id: Option<Cow<'a, str>>,
     /// Report key or number.
-    pub report_key: Option<String>,
+    pub report_key: Option<Cow<'a, str>>,
     /// Employee id.
-    pub employee_id: Option<String>,
+    pub employee_id: Option<Cow<'a, str>>,
     /// Employee name.
-    pub employee_name: Option<String>,
+    pub employee_name: Option<Cow<'a, str>>,
     /// Currency.
-    pub currency: String,
+    pub currency: Cow<'a, str>,
     /// Report name / invoice title.
-    pub title: String,
+    pub title: Cow<'a, str>,
     /// Batch id.
-    pub batch_id: String,
+    pub batch_id: Cow<'a, str>,
     /// Batch date.
     pub batch_date: Option<Date>,
     /// Submit date.
@@ -59,6 +61,44 @@ pub struct RowFacts {
     pub due_card: Option<Decimal>,
     /// The invoice total due to the vendor (PRAE column 10).
     pub due_vendor: Option<Decimal>,
+}
+
+fn own(c: &Cow<'_, str>) -> Cow<'static, str> {
+    Cow::Owned(c.as_ref().to_owned())
+}
+
+impl RowFacts<'_> {
+    /// A copy that owns its text.
+    pub fn into_owned(&self) -> RowFacts<'static> {
+        RowFacts {
+            line: self.line,
+            byte: self.byte,
+            group_id: own(&self.group_id),
+            standalone_key: own(&self.standalone_key),
+            report_id: self.report_id.as_ref().map(own),
+            report_key: self.report_key.as_ref().map(own),
+            employee_id: self.employee_id.as_ref().map(own),
+            employee_name: self.employee_name.as_ref().map(own),
+            currency: own(&self.currency),
+            title: own(&self.title),
+            batch_id: own(&self.batch_id),
+            batch_date: self.batch_date,
+            submit_date: self.submit_date,
+            processing_date: self.processing_date,
+            entry_date: self.entry_date,
+            due_employee: self.due_employee,
+            due_card: self.due_card,
+            due_vendor: self.due_vendor,
+        }
+    }
+
+    fn standalone_id(&self) -> String {
+        if self.standalone_key.is_empty() {
+            format!("LINE-{}", self.line)
+        } else {
+            format!("CA-{}", self.standalone_key)
+        }
+    }
 }
 
 /// What classification made of a row.
@@ -111,7 +151,7 @@ struct ReportCheck {
 struct Group {
     id: String,
     facts_key: String,
-    facts: RowFacts,
+    facts: RowFacts<'static>,
     latest_entry: Option<Date>,
     postings: Vec<(Posting, Tag, usize)>,
     checks: Vec<ReportCheck>,
@@ -159,10 +199,12 @@ impl Builder {
         self.ready.pop_front()
     }
 
-    fn journal_key(&self, f: &RowFacts) -> String {
-        match self.rules.group {
-            Grouping::Report if !f.group_id.is_empty() => f.group_id.clone(),
-            Grouping::Report => f.standalone_id.clone(),
+    fn journal_key<'f>(&self, f: &'f RowFacts<'_>) -> Cow<'f, str> {
+        Cow::Owned(match self.rules.group {
+            Grouping::Report if !f.group_id.is_empty() => {
+                return Cow::Borrowed(f.group_id.as_ref());
+            }
+            Grouping::Report => f.standalone_id(),
             Grouping::Batch => format!("{}-{}", f.batch_id, f.currency),
             Grouping::EmployeeDay => format!(
                 "{}-{}-{}",
@@ -173,7 +215,7 @@ impl Builder {
                     .unwrap_or_default(),
                 f.currency
             ),
-        }
+        })
     }
 
     /// Adds one row: its facts, what classification made of it, and the reason it must be
@@ -193,6 +235,7 @@ impl Builder {
                 self.flush(g, findings);
             }
             if self.current.is_none() {
+                let key = key.into_owned();
                 let mut id = key.clone();
                 let mut split_part = false;
                 if !self.finished.insert(key_hash(&key)) {
@@ -212,16 +255,18 @@ impl Builder {
                         .at(Position { line: facts.line, byte: facts.byte }),
                     );
                 }
-                self.current = Some(Group::new(id, key, facts.clone(), split_part));
+                self.current = Some(Group::new(id, key, facts.into_owned(), split_part));
             }
-            let g = self.current.as_mut().expect("just set");
-            g.add(facts, outcome, rejected);
+            if let Some(g) = self.current.as_mut() {
+                g.add(&facts, outcome, rejected);
+            }
         } else {
+            let key = key.into_owned();
             let g = self
                 .open
                 .entry(key.clone())
-                .or_insert_with(|| Group::new(key.clone(), key.clone(), facts.clone(), false));
-            g.add(facts, outcome, rejected);
+                .or_insert_with(|| Group::new(key.clone(), key, facts.into_owned(), false));
+            g.add(&facts, outcome, rejected);
         }
     }
 
@@ -261,7 +306,7 @@ impl Builder {
 }
 
 impl Group {
-    fn new(id: String, key: String, facts: RowFacts, split_part: bool) -> Group {
+    fn new(id: String, key: String, facts: RowFacts<'static>, split_part: bool) -> Group {
         Group {
             id,
             facts_key: key,
@@ -275,17 +320,17 @@ impl Group {
         }
     }
 
-    fn add(&mut self, facts: RowFacts, outcome: Outcome, rejected: Option<String>) {
+    fn add(&mut self, facts: &RowFacts<'_>, outcome: Outcome, rejected: Option<String>) {
         self.latest_entry = self.latest_entry.max(facts.entry_date);
         let idx = match self
             .checks
             .iter()
-            .position(|c| Some(&c.report_id) == facts.report_id.as_ref())
+            .position(|c| facts.report_id.as_deref() == Some(c.report_id.as_str()))
         {
             Some(i) => i,
             None if facts.report_id.is_some() => {
                 self.checks.push(ReportCheck {
-                    report_id: facts.report_id.clone().unwrap_or_default(),
+                    report_id: facts.report_id.as_deref().unwrap_or_default().to_owned(),
                     line: facts.line,
                     byte: facts.byte,
                     due_employee: facts.due_employee,
@@ -376,7 +421,7 @@ impl Group {
                 Vec::new(),
             );
         }
-        let currency = facts.currency.clone();
+        let currency = facts.currency.to_string();
         let minor = rules.minor_units(&currency);
         let gv = GroupValues { facts: &facts };
 
@@ -659,12 +704,12 @@ impl Group {
             date,
             currency,
             minor_units: minor,
-            employee_id: facts.employee_id.clone(),
-            employee_name: facts.employee_name.clone(),
-            report_id: facts.report_id.clone(),
-            report_key: facts.report_key.clone(),
-            title: facts.title.clone(),
-            batch_id: facts.batch_id.clone(),
+            employee_id: facts.employee_id.as_deref().map(str::to_owned),
+            employee_name: facts.employee_name.as_deref().map(str::to_owned),
+            report_id: facts.report_id.as_deref().map(str::to_owned),
+            report_key: facts.report_key.as_deref().map(str::to_owned),
+            title: facts.title.to_string(),
+            batch_id: facts.batch_id.to_string(),
             source_file: file.clone(),
             lines,
         };
@@ -756,7 +801,7 @@ impl ReportNet {
 
 /// Template values available to offset lines (variables only, no columns).
 struct GroupValues<'a> {
-    facts: &'a RowFacts,
+    facts: &'a RowFacts<'static>,
 }
 
 impl Values for GroupValues<'_> {
@@ -765,14 +810,15 @@ impl Values for GroupValues<'_> {
     }
     fn var(&self, var: Var) -> Cow<'_, str> {
         let f = self.facts;
-        let s = |o: &Option<String>| Cow::Owned(o.clone().unwrap_or_default());
+        let s =
+            |o: &Option<Cow<'static, str>>| Cow::Owned(o.as_deref().unwrap_or_default().to_owned());
         match var {
             Var::EmployeeId => s(&f.employee_id),
             Var::EmployeeName => s(&f.employee_name),
             Var::ReportId => s(&f.report_id),
             Var::ReportKey => s(&f.report_key),
-            Var::ReportName => Cow::Borrowed(&f.title),
-            Var::BatchId => Cow::Borrowed(&f.batch_id),
+            Var::ReportName => Cow::Borrowed(f.title.as_ref()),
+            Var::BatchId => Cow::Borrowed(f.batch_id.as_ref()),
             Var::Kind => Cow::Borrowed("offset"),
             _ => Cow::Borrowed(""),
         }

@@ -5,15 +5,16 @@
 //! list instead (a partial report is never posted). Whether a run with errors may write its
 //! output at all is the caller's decision (`convert` refuses unless `--force`).
 
-use crate::build::{Builder, Outcome, Rejection, RowFacts};
+use crate::build::{Builder, Outcome, Rejection};
 use crate::model::Journal;
 use crate::rules::Rules;
 use crate::sources;
 use ledgerline_extract::batch::BatchRow;
-use ledgerline_extract::finding::{Check, Family, Finding};
+use ledgerline_extract::finding::{Check, Family, Finding, Findings};
 use ledgerline_extract::reader::{ExtractKind, ExtractReader, ReaderOptions};
-use ledgerline_extract::sae::{PraeRow, SaeRow};
-use ledgerline_extract::validate::{FileReport, FileValidator, read_error_finding};
+use ledgerline_extract::sae::{Header, PraeRow, SaeRow};
+use ledgerline_extract::split::{FieldSpan, LineFlags, Record};
+use ledgerline_extract::validate::{FileReport, FileValidator, RowVerdict, read_error_finding};
 use std::io::Read;
 use std::sync::Arc;
 
@@ -99,16 +100,72 @@ pub struct StreamReport {
     pub rejected: u64,
 }
 
+/// Rows handed from the reading stage to the building stage, in bulk.
+struct Batch {
+    data: Vec<u8>,
+    spans: Vec<FieldSpan>,
+    rows: Vec<Meta>,
+    header: Option<Header>,
+    /// Input bytes consumed when the batch was sent (for progress).
+    offset: u64,
+}
+
+struct Meta {
+    data: (usize, usize),
+    spans: (usize, usize),
+    pos: ledgerline_extract::Position,
+    flags: LineFlags,
+    verdict: RowVerdict,
+}
+
+const BATCH_ROWS: usize = 1024;
+
+impl Batch {
+    fn new() -> Self {
+        Batch {
+            data: Vec::with_capacity(BATCH_ROWS * 1024),
+            spans: Vec::with_capacity(BATCH_ROWS * 400),
+            rows: Vec::with_capacity(BATCH_ROWS),
+            header: None,
+            offset: 0,
+        }
+    }
+
+    fn push(&mut self, rec: &Record<'_>, verdict: RowVerdict) {
+        let d0 = self.data.len();
+        self.data.extend_from_slice(rec.raw());
+        let s0 = self.spans.len();
+        self.spans.extend_from_slice(rec.spans());
+        self.rows.push(Meta {
+            data: (d0, self.data.len()),
+            spans: (s0, self.spans.len()),
+            pos: rec.position(),
+            flags: rec.flags(),
+            verdict,
+        });
+    }
+
+    fn clear(&mut self) {
+        self.data.clear();
+        self.spans.clear();
+        self.rows.clear();
+        self.header = None;
+    }
+}
+
 /// Converts one input. I/O errors of the sink end the run (`Err`); everything wrong with
 /// the input is a finding in the report.
-pub fn convert_reader<R: Read>(
+///
+/// Two stages run on two threads: this thread reads, splits and validates; a second one
+/// classifies, builds journals and writes them. Rows travel between them in bounded
+/// batches, so memory stays bounded and the order of rows is kept.
+pub fn convert_reader<R: Read + Send>(
     name: &str,
     input: R,
     opts: &ConvertOptions,
     sink: &mut dyn Sink,
     progress: &mut dyn FnMut(u64),
 ) -> std::io::Result<StreamReport> {
-    let rules = &opts.rules;
     let mut report = StreamReport {
         validation: FileReport {
             file: name.to_owned(),
@@ -116,13 +173,13 @@ pub fn convert_reader<R: Read>(
             rows: 0,
             reports: 0,
             bytes: 0,
-            findings: ledgerline_extract::finding::Findings::with_limit(opts.max_findings),
+            findings: Findings::with_limit(opts.max_findings),
         },
         journals: 0,
         lines: 0,
         rejected: 0,
     };
-    let mut reader = match ExtractReader::with_options(name, input, &opts.reader()) {
+    let reader = match ExtractReader::with_options(name, input, &opts.reader()) {
         Ok(r) => r,
         Err(e) => {
             report
@@ -133,13 +190,44 @@ pub fn convert_reader<R: Read>(
         }
     };
     let kind = reader.kind().clone();
-    let mut validator = FileValidator::new(name, &kind, opts.max_findings);
-    let mut builder = Builder::new(rules.clone(), name);
-    let layout = match &kind {
-        ExtractKind::PaymentBatch(l) => Some(l.as_ref().clone()),
-        _ => None,
-    };
-    let mut n = 0u64;
+    let (to_build, from_read) = std::sync::mpsc::sync_channel::<Batch>(4);
+    let (recycle, recycled) = std::sync::mpsc::channel::<Batch>();
+    let max_findings = opts.max_findings;
+    let (validation, built) = std::thread::scope(|scope| {
+        let kind = &kind;
+        let read =
+            scope.spawn(move || read_stage(name, reader, kind, max_findings, to_build, recycled));
+        let built = build_stage(name, kind, opts, from_read, recycle, sink, progress);
+        // The reading stage ends on its own: at the end of input, or when the building
+        // stage has stopped taking batches.
+        let validation = read.join();
+        (validation, built)
+    });
+    let validation =
+        validation.map_err(|_| std::io::Error::other("the reading stage failed unexpectedly"))?;
+    let built = built?;
+    progress(validation.bytes);
+    report.journals = built.journals;
+    report.lines = built.lines;
+    report.rejected = built.rejected;
+    let mut validation = validation;
+    validation.findings.absorb(built.findings);
+    report.validation = validation;
+    Ok(report)
+}
+
+/// Reads, splits and validates; hands detail rows to the building stage in batches.
+fn read_stage<R: Read>(
+    name: &str,
+    mut reader: ExtractReader<R>,
+    kind: &ExtractKind,
+    max_findings: usize,
+    to_build: std::sync::mpsc::SyncSender<Batch>,
+    recycled: std::sync::mpsc::Receiver<Batch>,
+) -> FileReport {
+    let mut validator = FileValidator::new(name, kind, max_findings);
+    let mut batch = Batch::new();
+    let mut stopped = false;
     loop {
         let at = reader.offset();
         let rec = match reader.next_record() {
@@ -150,115 +238,147 @@ pub fn convert_reader<R: Read>(
                 break;
             }
         };
-        n += 1;
-        if n.is_multiple_of(4096) {
-            progress(at);
-        }
         let verdict = validator.record(&rec);
         if !verdict.detail {
             continue;
         }
-        let pos = rec.position();
-        let (facts, outcome) = match &kind {
-            ExtractKind::Sae { .. } => {
-                let row = SaeRow::new(rec);
-                let facts = sources::sae_facts(&row);
-                let outcome = if verdict.well_formed {
-                    sources::sae_outcome(&row, rules)
-                } else {
-                    Err(verdict
-                        .error
-                        .clone()
-                        .unwrap_or_else(|| "the row is malformed".into()))
-                };
-                (facts, outcome)
+        batch.push(&rec, verdict);
+        if batch.rows.len() >= BATCH_ROWS {
+            batch.header = validator.header().cloned();
+            batch.offset = reader.offset();
+            let next = recycled.try_recv().unwrap_or_else(|_| Batch::new());
+            if to_build.send(std::mem::replace(&mut batch, next)).is_err() {
+                stopped = true; // the building stage stopped (its error is reported)
+                break;
             }
-            ExtractKind::Prae => {
-                let row = PraeRow::new(rec);
-                let facts = sources::prae_facts(&row, validator.header());
-                let outcome = if verdict.well_formed {
-                    sources::prae_outcome(&row, rules)
-                } else {
-                    Err(verdict
-                        .error
-                        .clone()
-                        .unwrap_or_else(|| "the row is malformed".into()))
-                };
-                (facts, outcome)
-            }
-            ExtractKind::PaymentBatch(_) => {
-                let Some(layout) = &layout else { continue };
-                let row = BatchRow::new(rec, layout);
-                let facts = sources::batch_facts(&row, rules);
-                let outcome = if verdict.well_formed {
-                    sources::batch_outcome(&row, rules)
-                } else {
-                    Err(verdict
-                        .error
-                        .clone()
-                        .unwrap_or_else(|| "the row is malformed".into()))
-                };
-                (facts, outcome)
-            }
-            ExtractKind::Attendee | ExtractKind::Empty => continue,
-        };
-        let outcome = match outcome {
-            Ok(o) => o,
-            Err(why) => {
-                if verdict.error.is_none() {
-                    validator.findings().push(
-                        Finding::new(Family::Journal, Check::Unclassified, name, why.clone())
-                            .at(pos),
-                    );
-                }
-                Outcome::Failed(why)
-            }
-        };
-        if let Outcome::Skipped(why) = &outcome {
-            validator.findings().push(
-                Finding::new(
-                    Family::Journal,
-                    Check::NotPosted,
-                    name,
-                    format!("not posted: {why}"),
-                )
-                .at(pos),
-            );
         }
-        add(
-            &mut builder,
-            facts,
-            outcome,
-            verdict.error,
-            &mut validator,
-            sink,
-            &mut report,
-        )?;
     }
-    builder.finish(validator.findings());
-    drain(&mut builder, sink, &mut report)?;
-    progress(reader.offset());
-    report.validation = validator.finish(reader.offset());
-    Ok(report)
+    if !stopped && !batch.rows.is_empty() {
+        batch.header = validator.header().cloned();
+        batch.offset = reader.offset();
+        let _ = to_build.send(batch);
+    }
+    validator.finish(reader.offset())
 }
 
-fn add(
-    builder: &mut Builder,
-    facts: RowFacts,
-    outcome: Outcome,
-    rejected: Option<String>,
-    validator: &mut FileValidator,
+struct BuiltStage {
+    findings: Findings,
+    journals: u64,
+    lines: u64,
+    rejected: u64,
+}
+
+fn build_stage(
+    name: &str,
+    kind: &ExtractKind,
+    opts: &ConvertOptions,
+    batches: std::sync::mpsc::Receiver<Batch>,
+    recycle: std::sync::mpsc::Sender<Batch>,
     sink: &mut dyn Sink,
-    report: &mut StreamReport,
-) -> std::io::Result<()> {
-    builder.add(facts, outcome, rejected, validator.findings());
-    drain(builder, sink, report)
+    progress: &mut dyn FnMut(u64),
+) -> std::io::Result<BuiltStage> {
+    let rules = &opts.rules;
+    let mut findings = Findings::with_limit(opts.max_findings);
+    let mut builder = Builder::new(rules.clone(), name);
+    let mut out = BuiltStage {
+        findings: Findings::with_limit(0),
+        journals: 0,
+        lines: 0,
+        rejected: 0,
+    };
+    let layout = match kind {
+        ExtractKind::PaymentBatch(l) => Some(l.as_ref().clone()),
+        _ => None,
+    };
+    for mut batch in batches {
+        progress(batch.offset);
+        for m in &batch.rows {
+            let rec = Record::new(
+                &batch.data[m.data.0..m.data.1],
+                &batch.spans[m.spans.0..m.spans.1],
+                m.pos,
+                m.flags,
+            );
+            let verdict = &m.verdict;
+            let malformed = || {
+                verdict
+                    .error
+                    .clone()
+                    .unwrap_or_else(|| "the row is malformed".into())
+            };
+            let (facts, outcome) = match kind {
+                ExtractKind::Sae { .. } => {
+                    let row = SaeRow::new(rec);
+                    let facts = sources::sae_facts(&row);
+                    let outcome = if verdict.well_formed {
+                        sources::sae_outcome(&row, rules)
+                    } else {
+                        Err(malformed())
+                    };
+                    (facts, outcome)
+                }
+                ExtractKind::Prae => {
+                    let row = PraeRow::new(rec);
+                    let facts = sources::prae_facts(&row, batch.header.as_ref());
+                    let outcome = if verdict.well_formed {
+                        sources::prae_outcome(&row, rules)
+                    } else {
+                        Err(malformed())
+                    };
+                    (facts, outcome)
+                }
+                ExtractKind::PaymentBatch(_) => {
+                    let Some(layout) = &layout else { continue };
+                    let row = BatchRow::new(rec, layout);
+                    let facts = sources::batch_facts(&row, rules);
+                    let outcome = if verdict.well_formed {
+                        sources::batch_outcome(&row, rules)
+                    } else {
+                        Err(malformed())
+                    };
+                    (facts, outcome)
+                }
+                ExtractKind::Attendee | ExtractKind::Empty => continue,
+            };
+            let outcome = match outcome {
+                Ok(o) => o,
+                Err(why) => {
+                    if verdict.error.is_none() {
+                        findings.push(
+                            Finding::new(Family::Journal, Check::Unclassified, name, why.clone())
+                                .at(m.pos),
+                        );
+                    }
+                    Outcome::Failed(why)
+                }
+            };
+            if let Outcome::Skipped(why) = &outcome {
+                findings.push(
+                    Finding::new(
+                        Family::Journal,
+                        Check::NotPosted,
+                        name,
+                        format!("not posted: {why}"),
+                    )
+                    .at(m.pos),
+                );
+            }
+            builder.add(facts, outcome, verdict.error.clone(), &mut findings);
+            drain(&mut builder, sink, &mut out)?;
+        }
+        batch.clear();
+        let _ = recycle.send(batch);
+    }
+    builder.finish(&mut findings);
+    drain(&mut builder, sink, &mut out)?;
+    out.findings = findings;
+    Ok(out)
 }
 
 fn drain(
     builder: &mut Builder,
     sink: &mut dyn Sink,
-    report: &mut StreamReport,
+    report: &mut BuiltStage,
 ) -> std::io::Result<()> {
     while let Some(b) = builder.pop() {
         if let Some(j) = b.journal {

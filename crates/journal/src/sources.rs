@@ -13,9 +13,18 @@ use rust_decimal::Decimal;
 use std::borrow::Cow;
 use std::sync::Arc;
 
-fn opt(s: Cow<'_, str>) -> Option<String> {
-    let t = s.trim();
-    (!t.is_empty()).then(|| t.to_owned())
+/// The trimmed text, `None` when empty; borrowed unless the field needed decoding.
+fn opt(s: Cow<'_, str>) -> Option<Cow<'_, str>> {
+    let t = trim(s);
+    (!t.is_empty()).then_some(t)
+}
+
+fn trim(s: Cow<'_, str>) -> Cow<'_, str> {
+    match s {
+        Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
+        Cow::Owned(o) if o.trim().len() == o.len() => Cow::Owned(o),
+        Cow::Owned(o) => Cow::Owned(o.trim().to_owned()),
+    }
 }
 
 fn date(r: Result<Option<Date>, impl std::fmt::Debug>) -> Option<Date> {
@@ -23,39 +32,35 @@ fn date(r: Result<Option<Date>, impl std::fmt::Debug>) -> Option<Date> {
 }
 
 /// Facts of an SAE row.
-pub fn sae_facts(row: &SaeRow<'_>) -> RowFacts {
+pub fn sae_facts<'a>(row: &SaeRow<'a>) -> RowFacts<'a> {
     let rec = row.record();
     let report_id = opt(row.text(C::ReportID));
-    let ca_key = row.text(C::CashAdvanceKey).trim().to_owned();
     let currency = [
         C::EmployeeDefaultCurrencyAlphaCode,
         C::CashAdvanceCurrencyAlphaCode,
         C::ReportEntryCurrencyAlphaCode,
     ]
     .iter()
-    .map(|c| row.text(*c).trim().to_owned())
+    .map(|c| trim(row.text(*c)))
     .find(|c| !c.is_empty())
     .unwrap_or_default();
     let title = match opt(row.text(C::ReportName)) {
         Some(t) => t,
-        None => opt(row.text(C::CashAdvanceName)).unwrap_or_else(|| "Cash advance".into()),
+        None => opt(row.text(C::CashAdvanceName)).unwrap_or(Cow::Borrowed("Cash advance")),
     };
+    let name = classify::employee_name(row);
     RowFacts {
         line: rec.position().line,
         byte: rec.position().byte,
         group_id: report_id.clone().unwrap_or_default(),
-        standalone_id: if ca_key.is_empty() {
-            format!("LINE-{}", rec.position().line)
-        } else {
-            format!("CA-{ca_key}")
-        },
+        standalone_key: trim(row.text(C::CashAdvanceKey)),
         report_id,
         report_key: opt(row.text(C::ReportKey)),
         employee_id: opt(row.text(C::EmployeeID)),
-        employee_name: Some(classify::employee_name(row)).filter(|s| !s.is_empty()),
+        employee_name: (!name.is_empty()).then_some(Cow::Owned(name)),
         currency,
         title,
-        batch_id: row.text(C::BatchID).trim().to_owned(),
+        batch_id: trim(row.text(C::BatchID)),
         batch_date: date(row.date(C::BatchDate)),
         submit_date: date(row.date(C::ReportSubmitDate)),
         processing_date: date(row.date(C::ReportPaymentProcessingDate)),
@@ -107,28 +112,26 @@ impl Values for PraeValues<'_, '_> {
 }
 
 /// Facts of a PRAE row (`header` gives the batch id and date).
-pub fn prae_facts(row: &PraeRow<'_>, header: Option<&Header>) -> RowFacts {
+pub fn prae_facts<'a>(row: &PraeRow<'a>, header: Option<&Header>) -> RowFacts<'a> {
     let rec = row.record();
-    let key = row.text(P::RequestKey).trim().to_owned();
+    let key = trim(row.text(P::RequestKey));
     let first = opt(row.text(P::EmployeeFirstName)).unwrap_or_default();
     let last = opt(row.text(P::EmployeeLastName)).unwrap_or_default();
+    let name = format!("{last}, {first}")
+        .trim_matches([',', ' '])
+        .to_owned();
     RowFacts {
         line: rec.position().line,
         byte: rec.position().byte,
         group_id: key.clone(),
-        standalone_id: format!("LINE-{}", rec.position().line),
+        standalone_key: Cow::Borrowed(""),
         report_id: Some(opt(row.text(P::RequestID)).unwrap_or_else(|| key.clone())),
         report_key: Some(key).filter(|k| !k.is_empty()),
         employee_id: opt(row.text(P::EmployeeID)),
-        employee_name: Some(
-            format!("{last}, {first}")
-                .trim_matches([',', ' '])
-                .to_owned(),
-        )
-        .filter(|s| !s.is_empty()),
-        currency: row.text(P::RequestedAlphaCurrencyCode).trim().to_owned(),
+        employee_name: (!name.is_empty()).then_some(Cow::Owned(name)),
+        currency: trim(row.text(P::RequestedAlphaCurrencyCode)),
         title: opt(row.text(P::Title)).unwrap_or_default(),
-        batch_id: header.map(|h| h.batch_id.clone()).unwrap_or_default(),
+        batch_id: Cow::Owned(header.map(|h| h.batch_id.clone()).unwrap_or_default()),
         batch_date: header.map(|h| h.batch_date),
         submit_date: date(row.date(P::SubmitDate)),
         processing_date: header.map(|h| h.batch_date),
@@ -236,9 +239,9 @@ pub fn prae_outcome(row: &PraeRow<'_>, rules: &Rules) -> Result<Outcome, String>
 }
 
 /// Facts of a payment-batch row.
-pub fn batch_facts(row: &BatchRow<'_, '_>, rules: &Rules) -> RowFacts {
+pub fn batch_facts<'a>(row: &BatchRow<'a, '_>, rules: &Rules) -> RowFacts<'a> {
     let rec = row.record();
-    let t = |f: BatchField| Some(row.text(f)).filter(|s| !s.is_empty());
+    let t = |f: BatchField| Some(row.text(f)).filter(|s| !s.is_empty()).map(Cow::Owned);
     let claim = row.text(BatchField::ClaimId);
     let fixed = rules
         .batch
@@ -252,24 +255,25 @@ pub fn batch_facts(row: &BatchRow<'_, '_>, rules: &Rules) -> RowFacts {
         t(BatchField::EmployeeLastName),
         t(BatchField::EmployeeFirstName),
     ) {
-        (Some(l), Some(f)) => Some(format!("{l}, {f}")),
+        (Some(l), Some(f)) => Some(Cow::Owned(format!("{l}, {f}"))),
         (l, f) => l.or(f),
     };
     RowFacts {
         line: rec.position().line,
         byte: rec.position().byte,
-        group_id: if claim.is_empty() {
+        group_id: Cow::Owned(if claim.is_empty() {
             "BATCH".into()
         } else {
             claim.clone()
-        },
-        standalone_id: format!("LINE-{}", rec.position().line),
-        report_id: Some(claim).filter(|c| !c.is_empty()),
+        }),
+        standalone_key: Cow::Borrowed(""),
+        report_id: Some(Cow::<str>::Owned(claim)).filter(|c| !c.is_empty()),
         report_key: None,
         employee_id: t(BatchField::EmployeeId),
         employee_name: name,
-        currency: t(BatchField::Currency)
-            .unwrap_or_else(|| rules.batch.currency.clone().unwrap_or_else(|| "USD".into())),
+        currency: t(BatchField::Currency).unwrap_or_else(|| {
+            Cow::Owned(rules.batch.currency.clone().unwrap_or_else(|| "USD".into()))
+        }),
         title: t(BatchField::Description).unwrap_or_default(),
         batch_id: t(BatchField::BatchId).unwrap_or_default(),
         batch_date: d,

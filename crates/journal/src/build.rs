@@ -63,8 +63,8 @@ pub struct RowFacts<'a> {
     pub due_vendor: Option<Decimal>,
 }
 
-fn own(c: &Cow<'_, str>) -> Cow<'static, str> {
-    Cow::Owned(c.as_ref().to_owned())
+fn own(c: &str) -> Cow<'static, str> {
+    Cow::Owned(c.to_owned())
 }
 
 impl RowFacts<'_> {
@@ -75,10 +75,10 @@ impl RowFacts<'_> {
             byte: self.byte,
             group_id: own(&self.group_id),
             standalone_key: own(&self.standalone_key),
-            report_id: self.report_id.as_ref().map(own),
-            report_key: self.report_key.as_ref().map(own),
-            employee_id: self.employee_id.as_ref().map(own),
-            employee_name: self.employee_name.as_ref().map(own),
+            report_id: self.report_id.as_deref().map(own),
+            report_key: self.report_key.as_deref().map(own),
+            employee_id: self.employee_id.as_deref().map(own),
+            employee_name: self.employee_name.as_deref().map(own),
             currency: own(&self.currency),
             title: own(&self.title),
             batch_id: own(&self.batch_id),

@@ -209,29 +209,6 @@ pub fn json_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hand_written_json_escapes_like_serde() {
-        for s in [
-            "plain",
-            "quote \" and \\ back",
-            "tab\tnew\nline\r",
-            "\u{1}\u{1f}\u{8}\u{c}",
-            "Café €",
-        ] {
-            let mut mine = Vec::new();
-            json_str(&mut mine, s);
-            assert_eq!(
-                String::from_utf8(mine).unwrap(),
-                serde_json::to_string(s).unwrap()
-            );
-        }
-    }
-}
-
 /// Column order of `--to csv`.
 pub const CSV_COLUMNS: &[&str] = &[
     "journal_id",
@@ -329,5 +306,28 @@ impl<W: Write> Sink for CsvWriter<W> {
             self.out.write_all(b"\r\n")?;
         }
         self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_written_json_escapes_like_serde() {
+        for s in [
+            "plain",
+            "quote \" and \\ back",
+            "tab\tnew\nline\r",
+            "\u{1}\u{1f}\u{8}\u{c}",
+            "Café €",
+        ] {
+            let mut mine = Vec::new();
+            json_str(&mut mine, s);
+            assert_eq!(
+                String::from_utf8(mine).unwrap(),
+                serde_json::to_string(s).unwrap()
+            );
+        }
     }
 }

@@ -41,7 +41,7 @@ fn settings(rules: &Rules) -> Result<Settings, SettingsError> {
         NAME,
         "C",
         0,
-        usize::MAX,
+        1_000_000,
         Precision {
             max_decimals: Some(2),
             max_integer_digits: None,

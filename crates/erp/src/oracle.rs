@@ -169,7 +169,7 @@ fn settings(rules: &Rules) -> Result<Settings, SettingsError> {
         .map_err(|m| s.err("segments", m))?;
     let columns = s.int_or("columns", 150, MIN_COLUMNS, 1000)?;
     Ok(Settings {
-        common: Common::read(&s, NAME, "CONCUR", 0, usize::MAX, Precision::ANY)?,
+        common: Common::read(&s, NAME, "CONCUR", 0, 1_000_000, Precision::ANY)?,
         ledger_id,
         ledger_name,
         source: s.code("source", "Spreadsheet", SOURCE_MAX)?,

@@ -52,7 +52,7 @@ fn settings(rules: &Rules) -> Result<Settings, SettingsError> {
         NAME,
         "CC",
         0,
-        usize::MAX,
+        1_000_000,
         Precision {
             max_decimals: Some(2),
             max_integer_digits: None,

@@ -119,7 +119,9 @@ impl<'a> Section<'a> {
     ) -> Result<usize, SettingsError> {
         match self.get(key) {
             None => Ok(default),
-            Some(toml::Value::Integer(i)) if *i >= min as i64 && *i <= max as i64 => {
+            Some(toml::Value::Integer(i))
+                if *i >= 0 && *i as u64 >= min as u64 && *i as u64 <= max as u64 =>
+            {
                 Ok(*i as usize)
             }
             Some(toml::Value::Integer(i)) => Err(self.err(

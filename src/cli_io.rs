@@ -38,20 +38,29 @@ impl Paint {
     }
 }
 
-/// A byte progress bar on stderr, shown only when stderr is a terminal and the work is big.
+/// A progress bar on stderr (bytes read, rate, ETA; the caller's message adds the rows done),
+/// shown only when stderr is a terminal and the work is big (or of unknown size). Hidden in
+/// pipes and with `LEDGERLINE_NO_PROGRESS` set.
 pub fn progress(total: Option<u64>, label: &str) -> indicatif::ProgressBar {
     const WORTH_A_BAR: u64 = 8 << 20;
-    if !std::io::stderr().is_terminal() || total.is_some_and(|t| t < WORTH_A_BAR) {
+    if !std::io::stderr().is_terminal()
+        || std::env::var_os("LEDGERLINE_NO_PROGRESS").is_some()
+        || total.is_some_and(|t| t < WORTH_A_BAR)
+    {
         return indicatif::ProgressBar::hidden();
     }
-    let bar = match total {
-        Some(t) => indicatif::ProgressBar::new(t),
-        None => indicatif::ProgressBar::new_spinner(),
+    let (bar, template) = match total {
+        Some(t) => (
+            indicatif::ProgressBar::new(t),
+            "{msg} {wide_bar} {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
+        ),
+        None => (
+            indicatif::ProgressBar::new_spinner(),
+            "{spinner} {msg} {bytes} {binary_bytes_per_sec}",
+        ),
     };
     bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{msg} {wide_bar} {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
-    ) {
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
         bar.set_style(style);
     }
     bar.set_message(label.to_owned());
@@ -88,6 +97,16 @@ impl AtomicFile {
         })
     }
 
+    /// Where the content is being written until `commit`.
+    pub fn temp_path(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// The final path.
+    pub fn dest(&self) -> &Path {
+        &self.dest
+    }
+
     pub fn writer(&mut self) -> &mut std::fs::File {
         self.tmp.as_file_mut()
     }
@@ -100,4 +119,29 @@ impl AtomicFile {
             .map_err(|e| anyhow::anyhow!("cannot write {}: {}", self.dest.display(), e.error))?;
         Ok(())
     }
+}
+
+/// A test hook: when `LEDGERLINE_FAILPOINT` names this point, the process aborts here, as a
+/// crash or a kill would stop it (no destructors, no cleanup). Used by the tests that check
+/// an interrupted run leaves the ledger consistent with the files written.
+pub fn failpoint(name: &str) {
+    if std::env::var("LEDGERLINE_FAILPOINT").is_ok_and(|v| v == name) {
+        eprintln!("ledgerline: failpoint {name}: aborting");
+        std::process::abort();
+    }
+}
+
+/// Terminal width for tables: `COLUMNS`, else the terminal's, else 100.
+pub fn terminal_width() -> usize {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|n| *n >= 20)
+    {
+        return n;
+    }
+    terminal_size::terminal_size()
+        .map(|(w, _)| usize::from(w.0))
+        .filter(|w| *w >= 20)
+        .unwrap_or(100)
 }

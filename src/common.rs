@@ -9,11 +9,15 @@ use ledgerline_extract::source::{
     InputSpec, Opened, SourceError, ZipLimitError, ZipLimits, for_each_stream,
 };
 use ledgerline_extract::validate::{FileReport, totals};
+use ledgerline_inspect::accounts::Accounts;
+use ledgerline_inspect::gate::Gate;
+use ledgerline_inspect::ledger::DuplicateCheck;
 use ledgerline_journal::Rules;
-use ledgerline_journal::pipeline::{ConvertOptions, Sink, convert_reader};
-use std::io::Write;
+use ledgerline_journal::pipeline::{ConvertOptions, Sink, StreamReport, convert_reader};
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Flags every command that reads extracts takes.
 #[derive(Debug, clap::Args)]
@@ -39,6 +43,11 @@ pub struct InputArgs {
     /// Highest compression ratio accepted for a zip entry.
     #[arg(long, default_value_t = ZipLimits::default().max_ratio, value_name = "N")]
     pub max_ratio: u64,
+    /// The target ERP's chart of accounts (CSV: an `account` column, optionally one column
+    /// per dimension listing the accepted values separated by `|`): every account or
+    /// dimension value it would reject is an error (JNL206, JNL207) naming the extract lines.
+    #[arg(long, value_name = "FILE")]
+    pub accounts: Option<PathBuf>,
 }
 
 impl InputArgs {
@@ -82,7 +91,29 @@ impl InputArgs {
         Ok(Arc::new(rules))
     }
 
-    fn limits(&self) -> ZipLimits {
+    /// The chart of accounts of `--accounts`, if given.
+    pub fn load_accounts(&self) -> anyhow::Result<Option<Accounts>> {
+        self.accounts
+            .as_deref()
+            .map(Accounts::load)
+            .transpose()
+            .map_err(anyhow::Error::from)
+    }
+
+    /// Pipeline options from these flags.
+    pub fn convert_options(&self, rules: Arc<Rules>) -> ConvertOptions {
+        ConvertOptions {
+            rules,
+            max_findings: self.max_findings,
+        }
+    }
+
+    /// The inputs as specs.
+    pub fn specs(&self) -> Vec<InputSpec> {
+        self.inputs.iter().map(|s| InputSpec::parse(s)).collect()
+    }
+
+    pub fn limits(&self) -> ZipLimits {
         ZipLimits {
             max_total: self.max_inflated,
             max_ratio: self.max_ratio,
@@ -113,67 +144,145 @@ impl Run {
     }
 }
 
+/// What stands between the pipeline and the output (see `ledgerline_inspect::gate`).
+#[derive(Default)]
+pub struct Checks<'a> {
+    /// `--accounts`.
+    pub accounts: Option<&'a Accounts>,
+    /// `convert --ledger`.
+    pub ledger: Option<&'a mut DuplicateCheck>,
+}
+
 /// Validates and converts every input into `sink`.
 pub fn drive(args: &InputArgs, rules: Arc<Rules>, sink: &mut dyn Sink) -> anyhow::Result<Run> {
-    let opts = ConvertOptions {
-        rules,
-        max_findings: args.max_findings,
-    };
-    let specs: Vec<InputSpec> = args.inputs.iter().map(|s| InputSpec::parse(s)).collect();
+    drive_checked(args, rules, sink, Checks::default())
+}
+
+/// Validates and converts every input into `sink`, through the accounts and ledger checks.
+pub fn drive_checked(
+    args: &InputArgs,
+    rules: Arc<Rules>,
+    sink: &mut dyn Sink,
+    checks: Checks<'_>,
+) -> anyhow::Result<Run> {
+    let opts = args.convert_options(rules);
+    let specs = args.specs();
     let mut run = Run::default();
+    let mut gate = Gate::new(sink, checks.accounts, checks.ledger);
     for_each_stream(&specs, &args.limits(), |opened| -> anyhow::Result<()> {
         match opened {
             Opened::Stream(s) => {
-                let bar = progress(s.size_hint, &s.name);
-                let r =
-                    convert_reader(&s.name, s.reader, &opts, sink, &mut |b| bar.set_position(b))
-                        .context("writing the output")?;
-                bar.finish_and_clear();
-                if r.validation
-                    .findings
-                    .items()
-                    .iter()
-                    .any(|f| f.code.check == Check::Unreadable)
-                {
-                    run.could_not_run = true;
-                }
-                run.journals += r.journals;
-                run.lines += r.lines;
-                run.rejected += r.rejected;
-                run.reports.push(r.validation);
+                let r = convert_stream(&s.name, s.reader, s.size_hint, &opts, &mut gate)?;
+                run.add(r);
             }
-            Opened::Failed { name, error } => {
-                let (family, check) = match &error {
-                    SourceError::Io(_) => {
-                        run.could_not_run = true;
-                        (Family::Io, Check::Unreadable)
-                    }
-                    SourceError::Archive(_) => (Family::Zip, Check::BadArchive),
-                    SourceError::Limit(ZipLimitError::Ratio { .. }) => {
-                        (Family::Zip, Check::ArchiveRatio)
-                    }
-                    SourceError::Limit(_) => (Family::Zip, Check::ArchiveTooLarge),
-                };
-                let mut findings = Findings::with_limit(args.max_findings);
-                findings.push(Finding::new(
-                    family,
-                    check,
-                    &name,
-                    format!("cannot read {name}: {error}"),
-                ));
-                run.reports.push(FileReport {
-                    file: name,
-                    kind: None,
-                    rows: 0,
-                    reports: 0,
-                    bytes: 0,
-                    findings,
-                });
-            }
+            Opened::Failed { name, error } => run.failed(name, error, args.max_findings),
         }
         Ok(())
     })?;
     Ok(run)
+}
+
+/// Converts one extract stream through `gate`, with a progress bar (bytes, journal lines,
+/// rate and ETA) when stderr is a terminal and the input is large. The gate's findings are
+/// added to the stream's report, and what it held back is not counted as written.
+pub fn convert_stream<R: Read + Send>(
+    name: &str,
+    reader: R,
+    size_hint: Option<u64>,
+    opts: &ConvertOptions,
+    gate: &mut Gate<'_>,
+) -> anyhow::Result<StreamReport> {
+    let bar = progress(size_hint, name);
+    let lines = Arc::new(AtomicU64::new(0));
+    let held = (gate.held_journals, gate.held_lines);
+    let mut r = {
+        let mut counting = Counting {
+            inner: gate,
+            lines: lines.clone(),
+        };
+        let mut tick = |b: u64| {
+            bar.set_position(b);
+            bar.set_message(format!(
+                "{name} · {} journal lines",
+                lines.load(Ordering::Relaxed)
+            ));
+        };
+        convert_reader(name, reader, opts, &mut counting, &mut tick)
+            .context("writing the output")?
+    };
+    bar.finish_and_clear();
+    for f in gate.take_findings() {
+        r.validation.findings.push(f);
+    }
+    r.journals = r.journals.saturating_sub(gate.held_journals - held.0);
+    r.lines = r.lines.saturating_sub(gate.held_lines - held.1);
+    Ok(r)
+}
+
+/// Counts journal lines for the progress bar.
+struct Counting<'g, 'a> {
+    inner: &'g mut Gate<'a>,
+    lines: Arc<AtomicU64>,
+}
+
+impl Sink for Counting<'_, '_> {
+    fn write_journal(&mut self, j: &ledgerline_journal::Journal) -> std::io::Result<()> {
+        self.lines
+            .fetch_add(j.lines.len() as u64, Ordering::Relaxed);
+        self.inner.write_journal(j)
+    }
+    fn reject(&mut self, r: &ledgerline_journal::build::Rejection) -> std::io::Result<()> {
+        self.inner.reject(r)
+    }
+    fn finish(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Run {
+    /// Adds the report of one converted stream.
+    pub fn add(&mut self, r: StreamReport) {
+        if r.validation
+            .findings
+            .items()
+            .iter()
+            .any(|f| f.code.check == Check::Unreadable)
+        {
+            self.could_not_run = true;
+        }
+        self.journals += r.journals;
+        self.lines += r.lines;
+        self.rejected += r.rejected;
+        self.reports.push(r.validation);
+    }
+
+    /// Records an input that could not be opened.
+    pub fn failed(&mut self, name: String, error: SourceError, max_findings: usize) {
+        let (family, check) = match &error {
+            SourceError::Io(_) => {
+                self.could_not_run = true;
+                (Family::Io, Check::Unreadable)
+            }
+            SourceError::Archive(_) => (Family::Zip, Check::BadArchive),
+            SourceError::Limit(ZipLimitError::Ratio { .. }) => (Family::Zip, Check::ArchiveRatio),
+            SourceError::Limit(_) => (Family::Zip, Check::ArchiveTooLarge),
+        };
+        let mut findings = Findings::with_limit(max_findings);
+        findings.push(Finding::new(
+            family,
+            check,
+            &name,
+            format!("cannot read {name}: {error}"),
+        ));
+        self.reports.push(FileReport {
+            file: name,
+            kind: None,
+            rows: 0,
+            reports: 0,
+            bytes: 0,
+            findings,
+        });
+    }
 }
 
 /// The JSON document of a run.

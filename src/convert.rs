@@ -1,10 +1,13 @@
 //! `ledgerline convert`: extracts in, balanced journals out, in the format of your ERP.
 
-use crate::cli_io::{AtomicFile, Paint};
-use crate::common::{InputArgs, drive, json_doc, plural, print_text, summary_line};
+use crate::cli_io::{AtomicFile, Paint, failpoint};
+use crate::common::{
+    Checks, InputArgs, drive, drive_checked, json_doc, plural, print_text, summary_line,
+};
 use anyhow::Context;
 use ledgerline_erp::{FORMATS, Format};
 use ledgerline_extract::finding::Severity;
+use ledgerline_inspect::ledger::{DuplicateCheck, PostingLedger, file_sha256};
 use ledgerline_journal::Journal;
 use ledgerline_journal::build::Rejection;
 use ledgerline_journal::pipeline::Sink;
@@ -24,6 +27,17 @@ use std::process::ExitCode;
 /// with an error goes to the rejection report (--rejects FILE) and everything else converts.
 /// Output is written to a temporary file and moved into place at the end, so a failed run
 /// leaves no partial file; without -o it goes to standard output, also only once complete.
+///
+/// With --accounts FILE every account and dimension value the target ERP would reject is an
+/// error (JNL206, JNL207) naming the extract lines that produce it, found before anything is
+/// written.
+///
+/// With --ledger FILE (the SQLite run ledger `fetch` uses) each journal written is recorded
+/// (journal id, report id, hash of its lines, extract, output file, time) once the output is
+/// in place. A journal recorded already is skipped with a warning (JNL208; refused with
+/// --strict), even when Concur extracts the report again in a later file; the same report
+/// with other amounts is an error (JNL209) naming both extracts. `ledgerline ledger list`
+/// and `ledgerline ledger forget` show and undo.
 ///
 /// Exit status: 0 written, 1 refused because of errors (or written with --force while lines
 /// were rejected), 2 could not run.
@@ -46,6 +60,13 @@ pub struct Args {
     /// Print the run report (findings, counts) as JSON on standard error.
     #[arg(long)]
     json: bool,
+    /// Record the journals written in this SQLite ledger, and skip the ones it records as
+    /// posted already (needs -o).
+    #[arg(long, value_name = "FILE", requires = "output")]
+    ledger: Option<PathBuf>,
+    /// With --ledger: a journal posted already is an error, not a warning.
+    #[arg(long, requires = "ledger")]
+    strict: bool,
 }
 
 /// Journals to the format writer, rejections into a list.
@@ -80,6 +101,28 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         )
     })?;
     let rules = a.input.load_rules()?;
+    let accounts = a.input.load_accounts()?;
+    let mut ledger = match &a.ledger {
+        Some(path) => {
+            let l = PostingLedger::open(path)?;
+            for out in &l.recovery().kept {
+                eprintln!(
+                    "ledgerline: ledger: an interrupted run had written {out}: its journals stay recorded"
+                );
+            }
+            for out in &l.recovery().dropped {
+                eprintln!(
+                    "ledgerline: ledger: an interrupted run never wrote {out}: its journals were not posted"
+                );
+            }
+            Some(l)
+        }
+        None => None,
+    };
+    let mut check = ledger
+        .as_ref()
+        .map(|l| DuplicateCheck::new(l, a.strict))
+        .transpose()?;
     // Output goes to a temporary file first: moved into place (or copied to stdout) only
     // once the whole run succeeded.
     let mut target = match &a.output {
@@ -93,7 +136,11 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             writer: ledgerline_erp::create(format, writer, &rules)?,
             rejections: Vec::new(),
         };
-        let run = drive(&a.input, rules.clone(), &mut tee)?;
+        let checks = Checks {
+            accounts: accounts.as_ref(),
+            ledger: check.as_mut(),
+        };
+        let run = drive_checked(&a.input, rules.clone(), &mut tee, checks)?;
         tee.finish().context("writing the output")?;
         (run, tee.rejections)
     };
@@ -139,7 +186,25 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         }
         f.commit()?;
     }
+    // With a ledger: record the run as pending (with the output's hash), move the output
+    // into place, then mark the run done. A run killed in between is settled the next time
+    // the ledger is opened, by whether the file is there.
+    let pending = match (&mut ledger, check, &target) {
+        (Some(ledger), Some(check), Target::File(file)) if !check.pending().is_empty() => {
+            let sha = file_sha256(file.temp_path())?;
+            let output = absolute(file.dest());
+            let records = check.into_records(&output);
+            let run = ledger.begin(&output, &sha, &records)?;
+            failpoint("ledger-pending");
+            Some(run)
+        }
+        _ => None,
+    };
     target.commit()?;
+    if let (Some(ledger), Some(run)) = (&mut ledger, pending) {
+        failpoint("output-renamed");
+        ledger.finish(run)?;
+    }
     let rejected = rejections.iter().filter(|r| r.status == "rejected").count();
     if a.json || errors > 0 || run.reports.iter().any(|r| r.findings.warnings() > 0) {
         report(&mut err, Severity::Warning)?;
@@ -188,6 +253,7 @@ pub fn convert_file(
         max_findings: 100,
         max_inflated: ledgerline_extract::source::ZipLimits::default().max_total,
         max_ratio: ledgerline_extract::source::ZipLimits::default().max_ratio,
+        accounts: None,
     };
     let mut file = AtomicFile::create(output)?;
     let run = {
@@ -201,6 +267,20 @@ pub fn convert_file(
         file.commit()?;
     }
     Ok(run)
+}
+
+/// `path` made absolute (its directory resolved), for the ledger's records.
+fn absolute(path: &std::path::Path) -> String {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().map(PathBuf::from).unwrap_or_default();
+    std::fs::canonicalize(&dir)
+        .map(|d| d.join(&name))
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
 }
 
 fn err_is_terminal() -> bool {

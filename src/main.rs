@@ -9,6 +9,8 @@ mod convert;
 mod fetch;
 mod formats;
 mod generate;
+mod inspect;
+mod ledger_cmd;
 mod rules_cmd;
 mod simulate;
 mod validate;
@@ -24,7 +26,9 @@ use std::process::ExitCode;
 Inputs are files, directories (read recursively), .zip archives (every entry) or `-` for
 standard input; the kind of each file is detected from its content, not its name.
 
-Exit codes: 0 success / clean, 1 findings at error level, 2 could not run.
+Exit codes (every command): 0 success / clean, 1 error-level findings (nothing written by
+convert unless --force; `ledger forget`: an unknown journal), 2 could not run (bad arguments,
+unreadable input, rules or ledger).
 
 Start with:  ledgerline generate --reports 5 -o demo.txt && ledgerline validate demo.txt")]
 struct Cli {
@@ -36,6 +40,8 @@ struct Cli {
 enum Command {
     Convert(convert::Args),
     Validate(validate::Args),
+    Inspect(inspect::Args),
+    Ledger(ledger_cmd::Args),
     Generate(generate::Args),
     Formats(formats::Args),
     Rules(rules_cmd::Args),
@@ -49,6 +55,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Convert(a) => convert::run(a),
         Command::Validate(a) => validate::run(a),
+        Command::Inspect(a) => inspect::run(a),
+        Command::Ledger(a) => ledger_cmd::run(a),
         Command::Generate(a) => generate::run(a),
         Command::Formats(a) => formats::run(a),
         Command::Rules(a) => rules_cmd::run(a),

@@ -1,7 +1,7 @@
 //! `ledgerline validate`: find everything wrong with an extract before anyone posts it.
 
 use crate::cli_io::{Paint, color_stdout};
-use crate::common::{InputArgs, drive, json_doc, print_text, summary_line};
+use crate::common::{Checks, InputArgs, drive_checked, json_doc, print_text, summary_line};
 use ledgerline_extract::finding::Severity;
 use ledgerline_journal::pipeline::Discard;
 use std::process::ExitCode;
@@ -12,6 +12,9 @@ use std::process::ExitCode;
 /// numbers, reports split across the file) and the journals they give (every line
 /// classified, every journal balanced and reconciled with Concur's report totals). Every
 /// finding has a stable code, a severity, the file, line and column.
+///
+/// With --accounts FILE every journal line is also checked against the target ERP's chart
+/// of accounts and dimension values (JNL206, JNL207).
 ///
 /// Exit status: 0 no errors (warnings allowed), 1 at least one error-level finding,
 /// 2 could not run (an input could not be opened, bad arguments or rules).
@@ -29,7 +32,12 @@ pub struct Args {
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let rules = a.input.load_rules()?;
-    let run = drive(&a.input, rules, &mut Discard)?;
+    let accounts = a.input.load_accounts()?;
+    let checks = Checks {
+        accounts: accounts.as_ref(),
+        ledger: None,
+    };
+    let run = drive_checked(&a.input, rules, &mut Discard, checks)?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&json_doc(&run.reports))?);
     } else {

@@ -1,0 +1,535 @@
+//! Duplicate protection: the journals a `convert --ledger FILE` run wrote, kept in the
+//! SQLite run ledger that `fetch` shares (component `journals`, its own tables).
+//!
+//! Each journal written is recorded with its id, report id, a SHA-256 of its lines (accounts,
+//! amounts, kinds, counterparties and dimensions: not the date, memo, file or line numbers,
+//! which change when Concur extracts the same report again), the extract it came from, the
+//! output file and the time. Before a journal is written, [`DuplicateCheck::judge`] compares
+//! it with the ledger: the same journal again is skipped (a warning, `JNL208`, or an error
+//! with `strict`), the same id with other lines is an error (`JNL209`) naming both extracts.
+//!
+//! Recording happens in two steps around the atomic rename of the output: [`PostingLedger::begin`]
+//! stores the run as *pending* with the SHA-256 of the output file, in one transaction;
+//! [`PostingLedger::finish`] marks it done once the file is in place. Opening the ledger
+//! settles runs left pending by a killed process: the run is kept when its output file exists
+//! with the recorded hash, and dropped otherwise. So the ledger always matches the files that
+//! were actually written.
+//!
+//! ```
+//! use ledgerline_inspect::ledger::{PostingLedger, DuplicateCheck, Verdict};
+//! let dir = tempfile::tempdir().unwrap();
+//! let mut ledger = PostingLedger::open(&dir.path().join("ledger.sqlite")).unwrap();
+//! assert!(ledger.list().unwrap().is_empty());
+//! let check = DuplicateCheck::new(&ledger, false).unwrap();
+//! assert_eq!(check.pending().len(), 0);
+//! ```
+
+use ledgerline_extract::finding::{Check, Family, Finding, Severity};
+use ledgerline_fetch::ledger::{Ledger, Migration};
+use ledgerline_journal::Journal;
+use rusqlite::{OptionalExtension, params};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The `journals` component's schema steps.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    description: "posting runs and the journals they wrote (convert --ledger)",
+    sql: "CREATE TABLE posting_runs (
+            id            INTEGER PRIMARY KEY,
+            output        TEXT NOT NULL,
+            output_sha256 TEXT NOT NULL,
+            state         TEXT NOT NULL CHECK (state IN ('pending', 'done')),
+            started_at    TEXT NOT NULL,
+            finished_at   TEXT
+          );
+          CREATE TABLE posted_journals (
+            journal_id   TEXT PRIMARY KEY,
+            report_id    TEXT,
+            employee_id  TEXT,
+            currency     TEXT NOT NULL,
+            lines        INTEGER NOT NULL,
+            total        TEXT NOT NULL,
+            lines_sha256 TEXT NOT NULL,
+            source_file  TEXT NOT NULL,
+            output       TEXT NOT NULL,
+            posted_at    TEXT NOT NULL,
+            run_id       INTEGER NOT NULL REFERENCES posting_runs(id) ON DELETE CASCADE
+          );
+          CREATE INDEX posted_journals_run ON posted_journals(run_id);",
+}];
+
+/// Why the ledger cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// Opening or migrating the file.
+    #[error(transparent)]
+    Open(#[from] ledgerline_fetch::Error),
+    /// A query failed.
+    #[error("ledger {path}: {source}")]
+    Sql {
+        /// The ledger file.
+        path: PathBuf,
+        /// Why.
+        source: rusqlite::Error,
+    },
+    /// Hashing the output file failed.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// One posted journal.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Posted {
+    /// Journal id.
+    pub journal_id: String,
+    /// Concur report id.
+    pub report_id: Option<String>,
+    /// Employee id.
+    pub employee_id: Option<String>,
+    /// Currency.
+    pub currency: String,
+    /// Number of lines.
+    pub lines: u64,
+    /// Total of the debit column.
+    pub total: String,
+    /// SHA-256 of the lines (see [`lines_hash`]).
+    pub lines_sha256: String,
+    /// The extract it came from.
+    pub source_file: String,
+    /// The output file it was written to.
+    pub output: String,
+    /// When (RFC 3339, UTC).
+    pub posted_at: String,
+}
+
+impl Posted {
+    /// The record of `journal`, to be written into `output`.
+    pub fn of(journal: &Journal, output: &str, posted_at: &str) -> Posted {
+        Posted {
+            journal_id: journal.id.clone(),
+            report_id: journal.report_id.clone(),
+            employee_id: journal.employee_id.clone(),
+            currency: journal.currency.clone(),
+            lines: journal.lines.len() as u64,
+            total: journal.total_debit().to_string(),
+            lines_sha256: lines_hash(journal),
+            source_file: journal.source_file.to_string(),
+            output: output.to_owned(),
+            posted_at: posted_at.to_owned(),
+        }
+    }
+}
+
+/// SHA-256 (lower-case hex) of what a journal posts: currency, then per line account,
+/// debit, credit, kind, counterparty and dimensions. Date, memo, extract file and line
+/// numbers are left out, so a report extracted again unchanged hashes the same.
+pub fn lines_hash(journal: &Journal) -> String {
+    let mut h = Sha256::new();
+    h.update(journal.currency.as_bytes());
+    h.update(b"\n");
+    for l in &journal.lines {
+        let cp = l
+            .counterparty
+            .as_ref()
+            .map(|c| c.to_string())
+            .unwrap_or_default();
+        for part in [
+            l.account.as_str(),
+            &l.debit.normalize().to_string(),
+            &l.credit.normalize().to_string(),
+            l.kind.as_str(),
+            &cp,
+        ] {
+            h.update(part.as_bytes());
+            h.update(b"\t");
+        }
+        for (k, v) in &l.dimensions {
+            h.update(k.as_bytes());
+            h.update(b"=");
+            h.update(v.as_bytes());
+            h.update(b";");
+        }
+        h.update(b"\n");
+    }
+    hex(&h.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SHA-256 (lower-case hex) of a file's content.
+pub fn file_sha256(path: &Path) -> Result<String, LedgerError> {
+    let io = |source| LedgerError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex(&h.finalize()))
+}
+
+/// What opening the ledger did with runs an earlier process left pending.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recovery {
+    /// Runs whose output file was in place: their journals are kept as posted.
+    pub kept: Vec<String>,
+    /// Runs whose output file was never written (or differs): their journals were dropped.
+    pub dropped: Vec<String>,
+}
+
+/// A pending run, between [`PostingLedger::begin`] and [`PostingLedger::finish`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunId(i64);
+
+/// The posting ledger.
+#[derive(Debug)]
+pub struct PostingLedger {
+    ledger: Ledger,
+    recovery: Recovery,
+}
+
+impl PostingLedger {
+    /// Opens (creating if needed) the ledger at `path`, brings its schema up to date and
+    /// settles runs left pending by an interrupted process.
+    pub fn open(path: &Path) -> Result<PostingLedger, LedgerError> {
+        Self::wrap(Ledger::open(path)?)
+    }
+
+    /// The posting tables inside an already open run ledger.
+    pub fn wrap(mut ledger: Ledger) -> Result<PostingLedger, LedgerError> {
+        ledger.migrate("journals", MIGRATIONS)?;
+        let mut me = PostingLedger {
+            ledger,
+            recovery: Recovery::default(),
+        };
+        me.recovery = me.recover()?;
+        Ok(me)
+    }
+
+    /// What opening did with interrupted runs.
+    pub fn recovery(&self) -> &Recovery {
+        &self.recovery
+    }
+
+    /// The ledger file.
+    pub fn path(&self) -> &Path {
+        self.ledger.path()
+    }
+
+    fn err(&self, source: rusqlite::Error) -> LedgerError {
+        LedgerError::Sql {
+            path: self.ledger.path().to_owned(),
+            source,
+        }
+    }
+
+    fn recover(&mut self) -> Result<Recovery, LedgerError> {
+        let pending: Vec<(i64, String, String)> = {
+            let conn = self.ledger.connection();
+            let mut stmt = conn
+                .prepare("SELECT id, output, output_sha256 FROM posting_runs WHERE state = 'pending' ORDER BY id")
+                .map_err(|e| self.err(e))?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .map_err(|e| self.err(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        let mut out = Recovery::default();
+        for (id, output, sha) in pending {
+            let written = file_sha256(Path::new(&output)).is_ok_and(|h| h == sha);
+            let conn = self.ledger.connection();
+            let r = if written {
+                out.kept.push(output);
+                conn.execute(
+                    "UPDATE posting_runs SET state = 'done', finished_at = ?2 WHERE id = ?1",
+                    params![id, now()],
+                )
+            } else {
+                out.dropped.push(output);
+                conn.execute("DELETE FROM posting_runs WHERE id = ?1", params![id])
+            };
+            r.map_err(|e| self.err(e))?;
+        }
+        Ok(out)
+    }
+
+    /// Every posted journal, oldest first.
+    pub fn list(&self) -> Result<Vec<Posted>, LedgerError> {
+        let conn = self.ledger.connection();
+        let mut stmt = conn
+            .prepare(
+                "SELECT j.journal_id, j.report_id, j.employee_id, j.currency, j.lines, j.total,
+                        j.lines_sha256, j.source_file, j.output, j.posted_at
+                 FROM posted_journals j JOIN posting_runs r ON r.id = j.run_id
+                 WHERE r.state = 'done' ORDER BY j.posted_at, j.rowid",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                let lines: i64 = r.get(4)?;
+                Ok(Posted {
+                    journal_id: r.get(0)?,
+                    report_id: r.get(1)?,
+                    employee_id: r.get(2)?,
+                    currency: r.get(3)?,
+                    lines: u64::try_from(lines).unwrap_or(0),
+                    total: r.get(5)?,
+                    lines_sha256: r.get(6)?,
+                    source_file: r.get(7)?,
+                    output: r.get(8)?,
+                    posted_at: r.get(9)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The record of `journal_id`, if posted.
+    pub fn get(&self, journal_id: &str) -> Result<Option<Posted>, LedgerError> {
+        Ok(self
+            .list()?
+            .into_iter()
+            .find(|p| p.journal_id == journal_id))
+    }
+
+    /// Forgets `journal_id` (it will be posted again by the next run). Returns whether it
+    /// was recorded.
+    pub fn forget(&mut self, journal_id: &str) -> Result<bool, LedgerError> {
+        let n = self
+            .ledger
+            .connection()
+            .execute(
+                "DELETE FROM posted_journals WHERE journal_id = ?1",
+                params![journal_id],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(n > 0)
+    }
+
+    /// Step one of recording: stores the run (output file and its SHA-256) as pending with
+    /// its journals, in one transaction. Call before moving the output into place.
+    pub fn begin(
+        &mut self,
+        output: &str,
+        output_sha256: &str,
+        journals: &[Posted],
+    ) -> Result<RunId, LedgerError> {
+        let path = self.ledger.path().to_owned();
+        let err = |source| LedgerError::Sql {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.ledger.connection_mut().transaction().map_err(err)?;
+        tx.execute(
+            "INSERT INTO posting_runs (output, output_sha256, state, started_at) VALUES (?1, ?2, 'pending', ?3)",
+            params![output, output_sha256, now()],
+        )
+        .map_err(err)?;
+        let run = tx.last_insert_rowid();
+        {
+            let mut stmt = tx
+                .prepare(
+                    "INSERT INTO posted_journals (journal_id, report_id, employee_id, currency, lines, total,
+                        lines_sha256, source_file, output, posted_at, run_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                     ON CONFLICT (journal_id) DO UPDATE SET
+                        report_id = excluded.report_id, employee_id = excluded.employee_id,
+                        currency = excluded.currency, lines = excluded.lines, total = excluded.total,
+                        lines_sha256 = excluded.lines_sha256, source_file = excluded.source_file,
+                        output = excluded.output, posted_at = excluded.posted_at, run_id = excluded.run_id",
+                )
+                .map_err(err)?;
+            for p in journals {
+                stmt.execute(params![
+                    p.journal_id,
+                    p.report_id,
+                    p.employee_id,
+                    p.currency,
+                    i64::try_from(p.lines).unwrap_or(i64::MAX),
+                    p.total,
+                    p.lines_sha256,
+                    p.source_file,
+                    p.output,
+                    p.posted_at,
+                    run
+                ])
+                .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)?;
+        Ok(RunId(run))
+    }
+
+    /// Step two: the output file is in place; the run's journals count as posted.
+    pub fn finish(&mut self, run: RunId) -> Result<(), LedgerError> {
+        self.ledger
+            .connection()
+            .execute(
+                "UPDATE posting_runs SET state = 'done', finished_at = ?2 WHERE id = ?1",
+                params![run.0, now()],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Number of runs still pending (0 outside an interrupted run).
+    pub fn pending_runs(&self) -> Result<u64, LedgerError> {
+        let n: i64 = self
+            .ledger
+            .connection()
+            .query_row(
+                "SELECT COUNT(*) FROM posting_runs WHERE state = 'pending'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?
+            .unwrap_or(0);
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+}
+
+/// The current time as RFC 3339 UTC.
+pub fn now() -> String {
+    ledgerline_fetch::time::format_unix(ledgerline_fetch::time::now_unix())
+}
+
+/// What to do with one journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Not posted before: write it.
+    Post,
+    /// Posted before with the same lines: leave it out (the finding says where it went).
+    Skip(Finding),
+    /// Posted before with other lines: an error naming both extracts.
+    Conflict(Finding),
+}
+
+/// Judges journals against the ledger (and against each other within the run), collecting
+/// the ones to record.
+#[derive(Debug)]
+pub struct DuplicateCheck {
+    posted: HashMap<String, Posted>,
+    this_run: HashMap<String, Posted>,
+    pending: Vec<Posted>,
+    strict: bool,
+    started: String,
+}
+
+impl DuplicateCheck {
+    /// A check against what `ledger` records; with `strict`, a journal posted before is an
+    /// error instead of a warning.
+    pub fn new(ledger: &PostingLedger, strict: bool) -> Result<DuplicateCheck, LedgerError> {
+        let posted = ledger
+            .list()?
+            .into_iter()
+            .map(|p| (p.journal_id.clone(), p))
+            .collect();
+        Ok(DuplicateCheck {
+            posted,
+            this_run: HashMap::new(),
+            pending: Vec::new(),
+            strict,
+            started: now(),
+        })
+    }
+
+    /// Whether `journal` may be written; remembers the ones that may.
+    pub fn judge(&mut self, journal: &Journal) -> Verdict {
+        let hash = lines_hash(journal);
+        let file = journal.source_file.to_string();
+        let at = journal.source_lines().first().copied();
+        if let Some(before) = self
+            .posted
+            .get(&journal.id)
+            .or_else(|| self.this_run.get(&journal.id))
+        {
+            let earlier = if self.posted.contains_key(&journal.id) {
+                format!(
+                    "posted from {} into {} at {}",
+                    before.source_file, before.output, before.posted_at
+                )
+            } else {
+                format!("already in this run from {}", before.source_file)
+            };
+            if before.lines_sha256 == hash {
+                let mut f = Finding::new(
+                    Family::Journal,
+                    Check::AlreadyPosted,
+                    &file,
+                    format!("journal {} {earlier}: skipped", journal.id),
+                );
+                if self.strict {
+                    f = f.severity(Severity::Error);
+                    f.message = format!("journal {} {earlier}: refused (--strict)", journal.id);
+                }
+                f.line = at;
+                return Verdict::Skip(f);
+            }
+            let mut f = Finding::new(
+                Family::Journal,
+                Check::PostedDifferently,
+                &file,
+                format!(
+                    "report {} in {file} differs from the one {earlier}: {} lines totalling {} {} then, {} lines totalling {} {} now; `ledgerline ledger forget {}` once the posted one is reversed",
+                    journal.report_id.as_deref().unwrap_or(&journal.id),
+                    before.lines,
+                    before.total,
+                    before.currency,
+                    journal.lines.len(),
+                    journal.total_debit(),
+                    journal.currency,
+                    journal.id,
+                ),
+            );
+            f.line = at;
+            return Verdict::Conflict(f);
+        }
+        let p = Posted {
+            lines_sha256: hash,
+            ..Posted::of(journal, "", &self.started)
+        };
+        self.this_run.insert(journal.id.clone(), p.clone());
+        self.pending.push(p);
+        Verdict::Post
+    }
+
+    /// Forgets a journal judged postable (it was held back after all, e.g. by another check).
+    pub fn withdraw(&mut self, journal_id: &str) {
+        self.this_run.remove(journal_id);
+        self.pending.retain(|p| p.journal_id != journal_id);
+    }
+
+    /// The journals to record, in order.
+    pub fn pending(&self) -> &[Posted] {
+        &self.pending
+    }
+
+    /// The journals to record, with their output file set.
+    pub fn into_records(self, output: &str) -> Vec<Posted> {
+        self.pending
+            .into_iter()
+            .map(|p| Posted {
+                output: output.to_owned(),
+                ..p
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,322 @@
+//! The result tables of an inspection, and how they are printed: terminal text that fits
+//! the width, CSV for spreadsheets, JSON for scripts.
+
+use rust_decimal::Decimal;
+use serde_json::{Map, Value as Json};
+use std::io::{self, Write};
+
+/// What a column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// Free text (shortened with `…` when the terminal is narrow).
+    Text,
+    /// An exact amount (right-aligned; a string in JSON).
+    Amount,
+    /// A count (right-aligned; a number in JSON).
+    Count,
+}
+
+/// A column: its name (also the JSON key and CSV header) and kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    /// Name.
+    pub name: &'static str,
+    /// Kind.
+    pub kind: ColumnKind,
+}
+
+/// One cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    /// No value (JSON null, empty in CSV and text).
+    Null,
+    /// Text.
+    Text(String),
+    /// An amount, already at its display scale.
+    Amount(Decimal),
+    /// A count.
+    Count(u64),
+}
+
+impl Cell {
+    /// Text, or null when empty.
+    pub fn text_or_null(s: Option<&str>) -> Cell {
+        match s {
+            Some(s) if !s.is_empty() => Cell::Text(s.to_owned()),
+            _ => Cell::Null,
+        }
+    }
+
+    /// The cell as printed.
+    pub fn display(&self) -> String {
+        match self {
+            Cell::Null => String::new(),
+            Cell::Text(s) => s.clone(),
+            Cell::Amount(d) => d.to_string(),
+            Cell::Count(n) => n.to_string(),
+        }
+    }
+
+    /// The cell as JSON (amounts as exact decimal strings).
+    pub fn json(&self) -> Json {
+        match self {
+            Cell::Null => Json::Null,
+            Cell::Text(s) => Json::String(s.clone()),
+            Cell::Amount(d) => Json::String(d.to_string()),
+            Cell::Count(n) => Json::from(*n),
+        }
+    }
+
+    /// The amount, if the cell is one.
+    pub fn amount(&self) -> Option<Decimal> {
+        match self {
+            Cell::Amount(d) => Some(*d),
+            _ => None,
+        }
+    }
+}
+
+/// A titled table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    /// Short name (`account`, `employee` ...), the key in JSON.
+    pub name: &'static str,
+    /// Heading printed above the text table.
+    pub title: String,
+    /// Columns.
+    pub columns: Vec<Column>,
+    /// Rows, each with one cell per column.
+    pub rows: Vec<Vec<Cell>>,
+    /// Lines printed under the table (totals, notes).
+    pub notes: Vec<String>,
+}
+
+impl Table {
+    /// An empty table.
+    pub fn new(
+        name: &'static str,
+        title: impl Into<String>,
+        columns: &[(&'static str, ColumnKind)],
+    ) -> Table {
+        Table {
+            name,
+            title: title.into(),
+            columns: columns
+                .iter()
+                .map(|(name, kind)| Column { name, kind: *kind })
+                .collect(),
+            rows: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// Index of the column `name`.
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+
+    /// The cell of `row` in column `name`.
+    pub fn cell(&self, row: usize, name: &str) -> Option<&Cell> {
+        self.rows.get(row)?.get(self.index(name)?)
+    }
+
+    /// Rows as JSON objects keyed by column name.
+    pub fn json_rows(&self) -> Json {
+        Json::Array(
+            self.rows
+                .iter()
+                .map(|r| {
+                    let mut m = Map::new();
+                    for (c, v) in self.columns.iter().zip(r) {
+                        m.insert(c.name.to_owned(), v.json());
+                    }
+                    Json::Object(m)
+                })
+                .collect(),
+        )
+    }
+
+    /// RFC 4180 CSV with a header row (CRLF line ends).
+    pub fn write_csv(&self, out: &mut dyn Write) -> io::Result<()> {
+        let header: Vec<String> = self.columns.iter().map(|c| c.name.to_owned()).collect();
+        csv_row(out, &header)?;
+        for r in &self.rows {
+            let cells: Vec<String> = r.iter().map(Cell::display).collect();
+            csv_row(out, &cells)?;
+        }
+        Ok(())
+    }
+
+    /// A text table no wider than `width` columns: text columns are shortened (with `…`)
+    /// widest first, down to a few characters each, when the whole does not fit.
+    pub fn write_text(
+        &self,
+        out: &mut dyn Write,
+        width: usize,
+        bold: &dyn Fn(&str) -> String,
+    ) -> io::Result<()> {
+        writeln!(out, "{}", bold(&self.title))?;
+        if self.rows.is_empty() {
+            writeln!(out, "  (none)")?;
+        } else {
+            let cells: Vec<Vec<String>> = self
+                .rows
+                .iter()
+                .map(|r| r.iter().map(Cell::display).collect())
+                .collect();
+            let widths = fit_widths(&self.columns, &cells, width);
+            let head: Vec<String> = self
+                .columns
+                .iter()
+                .map(|c| c.name.replace('_', " "))
+                .collect();
+            let line = |vals: &[String]| -> String {
+                let mut s = String::new();
+                for (i, (v, c)) in vals.iter().zip(&self.columns).enumerate() {
+                    if i > 0 {
+                        s.push_str("  ");
+                    }
+                    let w = widths[i];
+                    let v = shorten(v, w);
+                    let pad = w.saturating_sub(v.chars().count());
+                    if c.kind == ColumnKind::Text {
+                        s.push_str(&v);
+                        s.push_str(&" ".repeat(pad));
+                    } else {
+                        s.push_str(&" ".repeat(pad));
+                        s.push_str(&v);
+                    }
+                }
+                s.trim_end().to_owned()
+            };
+            writeln!(out, "{}", bold(&line(&head)))?;
+            for r in &cells {
+                writeln!(out, "{}", line(r))?;
+            }
+        }
+        for n in &self.notes {
+            writeln!(out, "{n}")?;
+        }
+        Ok(())
+    }
+}
+
+fn csv_row(out: &mut dyn Write, fields: &[String]) -> io::Result<()> {
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        if f.contains([',', '"', '\n', '\r']) {
+            write!(out, "\"{}\"", f.replace('"', "\"\""))?;
+        } else {
+            out.write_all(f.as_bytes())?;
+        }
+    }
+    out.write_all(b"\r\n")
+}
+
+/// Column widths fitting `width`: each column as wide as its widest cell (or header), then
+/// text columns shortened, widest first, while the table is too wide (never below 6, or
+/// the header's length if shorter). Numbers are never cut.
+pub fn fit_widths(columns: &[Column], cells: &[Vec<String>], width: usize) -> Vec<usize> {
+    const MIN_TEXT: usize = 6;
+    let mut w: Vec<usize> = columns.iter().map(|c| c.name.chars().count()).collect();
+    for r in cells {
+        for (i, v) in r.iter().enumerate() {
+            if let Some(x) = w.get_mut(i) {
+                *x = (*x).max(v.chars().count());
+            }
+        }
+    }
+    let total = |w: &[usize]| w.iter().sum::<usize>() + 2 * w.len().saturating_sub(1);
+    while total(&w) > width {
+        let widest = columns
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| c.kind == ColumnKind::Text && w[*i] > MIN_TEXT)
+            .max_by_key(|(i, _)| w[*i])
+            .map(|(i, _)| i);
+        let Some(i) = widest else { break };
+        w[i] -= 1;
+    }
+    w
+}
+
+/// `s` cut to `width` characters, ending in `…` when cut.
+pub fn shorten(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_owned();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out: String = s.chars().take(width - 1).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> Table {
+        let mut t = Table::new(
+            "t",
+            "T",
+            &[
+                ("account", ColumnKind::Text),
+                ("memo", ColumnKind::Text),
+                ("debit", ColumnKind::Amount),
+            ],
+        );
+        t.rows.push(vec![
+            Cell::Text("6000-TRAVEL-AND-ENTERTAINMENT".into()),
+            Cell::Text("a rather long description of the line".into()),
+            Cell::Amount(Decimal::new(123456, 2)),
+        ]);
+        t.rows.push(vec![
+            Cell::Text("X, \"y\"".into()),
+            Cell::Null,
+            Cell::Count(3),
+        ]);
+        t
+    }
+
+    #[test]
+    fn text_fits_the_width_and_keeps_numbers_whole() {
+        let t = table();
+        for width in [30usize, 50, 80, 200] {
+            let mut out = Vec::new();
+            t.write_text(&mut out, width, &|s| s.to_owned()).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            for l in text.lines().skip(1) {
+                assert!(
+                    l.chars().count() <= width.max(6 + 2 + 6 + 2 + 7),
+                    "{width}: {l:?}"
+                );
+            }
+            assert!(text.contains("1234.56"), "{text}");
+        }
+    }
+
+    #[test]
+    fn csv_quotes_and_json_types() {
+        let t = table();
+        let mut out = Vec::new();
+        t.write_csv(&mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "account,memo,debit\r\n6000-TRAVEL-AND-ENTERTAINMENT,a rather long description of the line,1234.56\r\n\"X, \"\"y\"\"\",,3\r\n"
+        );
+        let j = t.json_rows();
+        assert_eq!(j[0]["debit"], "1234.56");
+        assert_eq!(j[1]["memo"], Json::Null);
+        assert_eq!(j[1]["debit"], 3);
+    }
+
+    #[test]
+    fn shorten_marks_the_cut() {
+        assert_eq!(shorten("abcdef", 4), "abc…");
+        assert_eq!(shorten("abc", 4), "abc");
+    }
+}

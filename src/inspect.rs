@@ -1,0 +1,247 @@
+//! `ledgerline inspect`: see what is about to be posted: a trial balance, views by employee,
+//! report, kind and currency, the exceptions, and a self-contained HTML report.
+
+use crate::cli_io::{AtomicFile, Paint, color_stdout, terminal_width};
+use crate::common::{InputArgs, Run, convert_stream, plural};
+use anyhow::Context;
+use ledgerline_extract::source::{Opened, for_each_stream};
+use ledgerline_inspect::gate::Gate;
+use ledgerline_inspect::read::{read_canonical, sniff};
+use ledgerline_inspect::{Inspection, Inspector, Options, View};
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Inspect journals before posting them.
+///
+/// INPUT is an extract (SAE, PRAE, payment batch; converted on the fly with the rules, as
+/// `convert` would) or a canonical journal file written by `convert --to jsonl`, `--to csv`
+/// or `--to parquet` (recognised by content). Views (--by, repeatable or comma-separated):
+///
+///   account     trial balance: debit, credit and net per account, dimensions and currency
+///   employee    net due to (positive) or from (negative) each employee, cash advances
+///               outstanding, personal card charges, expenses
+///   report      per journal: total, due to the employee and to card programs
+///   kind        how much was out-of-pocket, company card, personal on card, cash advance ...
+///   currency    totals per currency and whether debits equal credits
+///   exceptions  reconciliation mismatches, personal card charges the employee still owes,
+///               cash advances not applied, lines on suspense accounts, rejected lines,
+///               accounts the ERP would reject (--accounts)
+///
+/// Without --by: account and exceptions. Tables fit the terminal width (COLUMNS overrides);
+/// --json prints one document, --csv one view as CSV. --html FILE writes one self-contained
+/// page (no network) with charts, the trial balance with drill-down to journal lines and
+/// their extract lines, and the exceptions.
+///
+/// Exit status: 0 inspected, 1 the extracts have error-level findings (the views still
+/// show what would be posted), 2 could not run.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Views to show: account, employee, report, kind, currency, exceptions.
+    #[arg(long = "by", value_name = "VIEW", value_delimiter = ',',
+          value_parser = ["account", "employee", "report", "kind", "currency", "exceptions"])]
+    by: Vec<String>,
+    /// Write the HTML report here.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Print one JSON document (summary, views, findings counts) on standard output.
+    #[arg(long, conflicts_with = "csv")]
+    json: bool,
+    /// Print the one view of --by as CSV on standard output.
+    #[arg(long)]
+    csv: bool,
+    /// A suspense account (repeatable); default: any account whose name contains "suspense".
+    #[arg(long, value_name = "ACCOUNT")]
+    suspense: Vec<String>,
+    /// Journal lines per account kept for the HTML drill-down.
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    drill: usize,
+}
+
+pub fn run(a: Args) -> anyhow::Result<ExitCode> {
+    let mut views: Vec<View> = a.by.iter().filter_map(|s| View::parse(s)).collect();
+    views.dedup();
+    if a.csv && views.len() != 1 {
+        anyhow::bail!("--csv prints one view: give exactly one --by VIEW");
+    }
+    let print_views = if views.is_empty() {
+        if a.html.is_some() && !a.json {
+            Vec::new()
+        } else {
+            vec![View::Account, View::Exceptions]
+        }
+    } else {
+        views.clone()
+    };
+    let mut compute = print_views.clone();
+    if a.html.is_some() {
+        for v in [
+            View::Account,
+            View::Kind,
+            View::Employee,
+            View::Currency,
+            View::Exceptions,
+        ] {
+            if !compute.contains(&v) {
+                compute.push(v);
+            }
+        }
+    }
+    let rules = a.input.load_rules()?;
+    let accounts = a.input.load_accounts()?;
+    let opts = a.input.convert_options(rules);
+    let mut inspector = Inspector::new(Options {
+        views: compute,
+        suspense: a.suspense.clone(),
+        drill_limit: if a.html.is_some() { a.drill } else { 0 },
+        ..Options::default()
+    });
+    let mut run = Run::default();
+    let specs = a.input.specs();
+    for_each_stream(&specs, &a.input.limits(), |opened| -> anyhow::Result<()> {
+        match opened {
+            Opened::Stream(s) => {
+                let mut reader = BufReader::with_capacity(1 << 16, s.reader);
+                let prefix = reader
+                    .fill_buf()
+                    .with_context(|| format!("reading {}", s.name))?;
+                if let Some(format) = sniff(prefix) {
+                    read_canonical(&s.name, format, &mut reader, &mut inspector)?;
+                } else {
+                    let r = {
+                        let mut gate = Gate::new(&mut inspector, accounts.as_ref(), None);
+                        convert_stream(&s.name, &mut reader, s.size_hint, &opts, &mut gate)?
+                    };
+                    inspector.push_findings(r.validation.findings.items());
+                    run.add(r);
+                }
+            }
+            Opened::Failed { name, error } => run.failed(name, error, a.input.max_findings),
+        }
+        Ok(())
+    })?;
+    let ins = inspector.finish()?;
+    if let Some(path) = &a.html {
+        let title = format!(
+            "Ledgerline journal report: {}",
+            ins.files
+                .iter()
+                .map(|f| f.rsplit('/').next().unwrap_or(f))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let page = ledgerline_inspect::html::render(&ins, &title);
+        let mut f = AtomicFile::create(path)?;
+        f.writer().write_all(page.as_bytes())?;
+        f.commit()?;
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if a.json {
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&json_doc(&ins, &run, &print_views))?
+        )?;
+    } else if a.csv {
+        if let Some(t) = print_views.first().and_then(|v| ins.table(*v)) {
+            t.write_csv(&mut out)?;
+        }
+    } else if !print_views.is_empty() {
+        let p = Paint(color_stdout());
+        let width = terminal_width();
+        writeln!(out, "{}", p.bold(&summary_line(&ins, &run)))?;
+        for v in &print_views {
+            if let Some(t) = ins.table(*v) {
+                writeln!(out)?;
+                t.write_text(&mut out, width, &|s| p.bold(s))?;
+            }
+        }
+    }
+    out.flush()?;
+    drop(out);
+    if let Some(path) = &a.html
+        && !a.json
+        && !a.csv
+    {
+        eprintln!("wrote {} ({})", path.display(), summary_line(&ins, &run));
+    }
+    let errors = run.errors();
+    if errors > 0 && !a.json {
+        eprintln!(
+            "ledgerline: the extracts have {}: `ledgerline validate` lists them",
+            plural(errors as u64, "error")
+        );
+    }
+    Ok(if run.could_not_run {
+        ExitCode::from(2)
+    } else if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn summary_line(ins: &Inspection, run: &Run) -> String {
+    let mut s = format!(
+        "{}, {}, {}",
+        plural(ins.files.len() as u64, "file"),
+        plural(ins.journals, "journal"),
+        plural(ins.lines, "line")
+    );
+    if ins.rejected + ins.skipped > 0 {
+        s.push_str(&format!(
+            "; {} rejected, {} not posted",
+            plural(ins.rejected, "extract line"),
+            ins.skipped
+        ));
+    }
+    for c in &ins.currencies {
+        s.push_str(&format!(
+            "; {} {}/{}{}",
+            c.currency,
+            c.debit,
+            c.credit,
+            if c.debit == c.credit {
+                ""
+            } else {
+                " NOT BALANCED"
+            }
+        ));
+    }
+    let errors = run.errors();
+    if errors > 0 {
+        s.push_str(&format!(
+            "; {} in the extracts",
+            plural(errors as u64, "error")
+        ));
+    }
+    s
+}
+
+fn json_doc(ins: &Inspection, run: &Run, views: &[View]) -> serde_json::Value {
+    let (errors, warnings, infos) = ledgerline_extract::validate::totals(&run.reports);
+    let mut v = serde_json::Map::new();
+    for view in views {
+        if let Some(t) = ins.table(*view) {
+            v.insert(view.as_str().to_owned(), t.json_rows());
+        }
+    }
+    serde_json::json!({
+        "summary": {
+            "files": ins.files,
+            "journals": ins.journals,
+            "lines": ins.lines,
+            "rejected": ins.rejected,
+            "not_posted": ins.skipped,
+            "employees": ins.employees,
+            "currencies": ins.currencies,
+            "errors": errors,
+            "warnings": warnings,
+            "infos": infos,
+        },
+        "views": v,
+    })
+}

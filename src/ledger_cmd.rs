@@ -1,0 +1,152 @@
+//! `ledgerline ledger`: see and undo what `convert --ledger` recorded as posted.
+
+use crate::cli_io::{Paint, color_stdout, terminal_width};
+use anyhow::Context;
+use ledgerline_inspect::ledger::PostingLedger;
+use ledgerline_inspect::table::{Cell, ColumnKind, Table};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// See and undo the journals `convert --ledger` recorded as posted.
+///
+/// Exit status: 0 done, 1 `forget` named a journal the ledger does not record, 2 could not
+/// run (no ledger file, unreadable ledger).
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    action: Action,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Action {
+    /// List the journals recorded as posted (oldest first).
+    List(Common),
+    /// Forget journals, so that the next `convert --ledger` posts them again (after you
+    /// reversed them in the ERP, or to post a corrected report).
+    Forget {
+        /// Journal ids (as `ledger list` shows them).
+        #[arg(required = true, value_name = "JOURNAL_ID")]
+        journal_ids: Vec<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct Common {
+    /// The ledger file (default: ~/.local/share/ledgerline/ledger.sqlite, the one `fetch` uses).
+    #[arg(long, value_name = "FILE")]
+    ledger: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn open(c: &Common) -> anyhow::Result<PostingLedger> {
+    let path = match &c.ledger {
+        Some(p) => p.clone(),
+        None => ledgerline_fetch::Ledger::default_path()
+            .context("no default ledger location (HOME is not set): give --ledger FILE")?,
+    };
+    if !path.exists() {
+        anyhow::bail!("{}: no such ledger", path.display());
+    }
+    Ok(PostingLedger::open(&path)?)
+}
+
+pub fn run(a: Args) -> anyhow::Result<ExitCode> {
+    match a.action {
+        Action::List(c) => {
+            let ledger = open(&c)?;
+            let posted = ledger.list()?;
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            if c.json {
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "ledger": ledger.path().display().to_string(),
+                        "journals": posted,
+                    }))?
+                )?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let mut t = Table::new(
+                "posted",
+                format!(
+                    "Journals posted ({}, {})",
+                    posted.len(),
+                    ledger.path().display()
+                ),
+                &[
+                    ("journal_id", ColumnKind::Text),
+                    ("report_id", ColumnKind::Text),
+                    ("employee_id", ColumnKind::Text),
+                    ("lines", ColumnKind::Count),
+                    ("total", ColumnKind::Text),
+                    ("currency", ColumnKind::Text),
+                    ("posted_at", ColumnKind::Text),
+                    ("source_file", ColumnKind::Text),
+                    ("output", ColumnKind::Text),
+                ],
+            );
+            for p in &posted {
+                t.rows.push(vec![
+                    Cell::Text(p.journal_id.clone()),
+                    Cell::text_or_null(p.report_id.as_deref()),
+                    Cell::text_or_null(p.employee_id.as_deref()),
+                    Cell::Count(p.lines),
+                    Cell::Text(p.total.clone()),
+                    Cell::Text(p.currency.clone()),
+                    Cell::Text(p.posted_at.clone()),
+                    Cell::Text(p.source_file.clone()),
+                    Cell::Text(p.output.clone()),
+                ]);
+            }
+            let p = Paint(color_stdout());
+            t.write_text(&mut out, terminal_width(), &|s| p.bold(s))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Action::Forget {
+            journal_ids,
+            common,
+        } => {
+            let mut ledger = open(&common)?;
+            let mut forgotten = Vec::new();
+            let mut unknown = Vec::new();
+            for id in &journal_ids {
+                if ledger.forget(id)? {
+                    forgotten.push(id.clone());
+                } else {
+                    unknown.push(id.clone());
+                }
+            }
+            if common.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "forgotten": forgotten,
+                        "unknown": unknown,
+                    }))?
+                );
+            } else {
+                for id in &forgotten {
+                    println!("forgot {id}: the next convert --ledger will post it again");
+                }
+                for id in &unknown {
+                    eprintln!(
+                        "ledgerline: {id}: not recorded in {}",
+                        ledger.path().display()
+                    );
+                }
+            }
+            Ok(if unknown.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+    }
+}

@@ -121,13 +121,14 @@ impl AtomicFile {
     }
 }
 
-/// A test hook: when `LEDGERLINE_FAILPOINT` names this point, the process aborts here, as a
-/// crash or a kill would stop it (no destructors, no cleanup). Used by the tests that check
-/// an interrupted run leaves the ledger consistent with the files written.
+/// A test hook: when `LEDGERLINE_FAILPOINT` names this point, the process stops here at
+/// once, as a kill would stop it (no destructors run, nothing is cleaned up; exit status 134).
+/// Used by the tests that check an interrupted run leaves the ledger consistent with the
+/// files actually written.
 pub fn failpoint(name: &str) {
     if std::env::var("LEDGERLINE_FAILPOINT").is_ok_and(|v| v == name) {
-        eprintln!("ledgerline: failpoint {name}: aborting");
-        std::process::abort();
+        eprintln!("ledgerline: failpoint {name}: stopping");
+        std::process::exit(134);
     }
 }
 

@@ -203,7 +203,7 @@ fn charts(h: &mut String, ins: &Inspection) {
                 .cell(r, "credit")
                 .and_then(Cell::amount)
                 .unwrap_or_default();
-            by_kind.entry(cur).or_default().push((kind, (d - c).abs()));
+            by_kind.entry(cur).or_default().push((kind, d.max(c)));
         }
     }
     let mut by_account: BTreeMap<String, Vec<(String, Decimal)>> = BTreeMap::new();
@@ -218,7 +218,7 @@ fn charts(h: &mut String, ins: &Inspection) {
                 .unwrap_or_default();
             *sums.entry((cur, acc)).or_default() += d;
         }
-        for ((cur, acc), d) in sums {
+        for ((cur, acc), d) in sums.into_iter().filter(|(_, d)| !d.is_zero()) {
             by_account.entry(cur).or_default().push((acc, d));
         }
         for v in by_account.values_mut() {

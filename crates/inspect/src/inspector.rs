@@ -509,8 +509,10 @@ impl Inspector {
         };
         let debit = to_fixed(l.debit).ok_or_else(|| bad("debit"))?;
         let credit = to_fixed(l.credit).ok_or_else(|| bad("credit"))?;
+        // Shown at the currency's minor units, or more when an amount carries more.
+        let minor = ledgerline_extract::currency::minor_units(l.currency);
         for d in [l.debit, l.credit] {
-            let s = d.scale().min(SCALE);
+            let s = d.normalize().scale().clamp(minor, SCALE);
             let e = self.scales.entry(l.currency.to_owned()).or_insert(s);
             *e = (*e).max(s);
         }

@@ -215,28 +215,41 @@ fn csv_row(out: &mut dyn Write, fields: &[String]) -> io::Result<()> {
     out.write_all(b"\r\n")
 }
 
-/// Column widths fitting `width`: each column as wide as its widest cell (or header), then
-/// text columns shortened, widest first, while the table is too wide (never below 6, or
-/// the header's length if shorter). Numbers are never cut.
+/// Column widths fitting `width`: each column as wide as its widest cell or header; while
+/// the table is too wide, the column with the most room to give shrinks by one: text down
+/// to 6 characters (or its widest value), numbers down to their widest value (only their
+/// header is cut). Numbers are never cut. A table that cannot fit stays wider.
 pub fn fit_widths(columns: &[Column], cells: &[Vec<String>], width: usize) -> Vec<usize> {
     const MIN_TEXT: usize = 6;
-    let mut w: Vec<usize> = columns.iter().map(|c| c.name.chars().count()).collect();
+    let mut data: Vec<usize> = vec![1; columns.len()];
     for r in cells {
         for (i, v) in r.iter().enumerate() {
-            if let Some(x) = w.get_mut(i) {
+            if let Some(x) = data.get_mut(i) {
                 *x = (*x).max(v.chars().count());
             }
         }
     }
+    let mut w: Vec<usize> = columns
+        .iter()
+        .zip(&data)
+        .map(|(c, d)| c.name.chars().count().max(*d))
+        .collect();
+    let min: Vec<usize> = columns
+        .iter()
+        .zip(&data)
+        .map(|(c, d)| match c.kind {
+            ColumnKind::Text => MIN_TEXT.min(*d).max(1),
+            _ => *d,
+        })
+        .collect();
     let total = |w: &[usize]| w.iter().sum::<usize>() + 2 * w.len().saturating_sub(1);
     while total(&w) > width {
-        let widest = columns
-            .iter()
-            .enumerate()
-            .filter(|(i, c)| c.kind == ColumnKind::Text && w[*i] > MIN_TEXT)
-            .max_by_key(|(i, _)| w[*i])
-            .map(|(i, _)| i);
-        let Some(i) = widest else { break };
+        let Some(i) = (0..w.len())
+            .filter(|i| w[*i] > min[*i])
+            .max_by_key(|i| (columns[*i].kind == ColumnKind::Text, w[*i] - min[*i]))
+        else {
+            break;
+        };
         w[i] -= 1;
     }
     w

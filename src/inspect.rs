@@ -36,6 +36,7 @@ use std::process::ExitCode;
 /// Exit status: 0 inspected, 1 the extracts have error-level findings (the views still
 /// show what would be posted), 2 could not run.
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     #[command(flatten)]
     input: InputArgs,

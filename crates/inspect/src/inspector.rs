@@ -430,6 +430,11 @@ impl Inspector {
     }
 
     fn file_id(&mut self, name: &str) -> u32 {
+        if let Some((f, _)) = &self.last
+            && self.files.get(*f as usize).is_some_and(|n| n == name)
+        {
+            return *f;
+        }
         if let Some(i) = self.file_index.get(name) {
             return *i;
         }
@@ -441,7 +446,10 @@ impl Inspector {
 
     fn is_suspense(&self, account: &str) -> bool {
         if self.opts.suspense.is_empty() {
-            account.to_ascii_lowercase().contains("suspense")
+            account
+                .as_bytes()
+                .windows(8)
+                .any(|w| w.eq_ignore_ascii_case(b"suspense"))
         } else {
             self.opts.suspense.iter().any(|s| s == account)
         }
@@ -459,8 +467,13 @@ impl Inspector {
         {
             self.employee_names.insert(id.clone(), name.clone());
         }
+        let mut cp = String::new();
         for l in &j.lines {
-            let cp = l.counterparty.as_ref().map(|c| c.to_string());
+            cp.clear();
+            if let Some(c) = &l.counterparty {
+                use std::fmt::Write;
+                let _ = write!(cp, "{c}");
+            }
             self.push_line(&LineRef {
                 journal_id: &j.id,
                 date: &date,
@@ -470,7 +483,7 @@ impl Inspector {
                 credit: l.credit,
                 currency: &j.currency,
                 kind: l.kind.as_str(),
-                counterparty: cp.as_deref(),
+                counterparty: l.counterparty.as_ref().map(|_| cp.as_str()),
                 employee_id: j.employee_id.as_deref(),
                 employee_name: None,
                 report_id: j.report_id.as_deref(),

@@ -735,14 +735,24 @@ impl Inspector {
             });
         }
         out.currencies.sort_by(|a, b| a.currency.cmp(&b.currency));
+        // polars hands groups back in no particular order: sort, so that every output
+        // (exceptions included) is deterministic.
         let employee_rows = frames
             .get(&Agg::Employee)
             .map(|df| rows(df, Agg::Employee))
-            .transpose()?;
+            .transpose()?
+            .map(|mut rs| {
+                rs.sort_by_key(|r| (r.opt("employee_id"), r.text("currency")));
+                rs
+            });
         let report_rows = frames
             .get(&Agg::Report)
             .map(|df| rows(df, Agg::Report))
-            .transpose()?;
+            .transpose()?
+            .map(|mut rs| {
+                rs.sort_by_key(|r| (r.file, r.text("journal_id"), r.text("currency")));
+                rs
+            });
         if let Some(er) = &employee_rows {
             out.employees = er
                 .iter()

@@ -2,13 +2,15 @@
 //! report, kind and currency, the exceptions, and a self-contained HTML report.
 
 use crate::cli_io::{AtomicFile, Paint, color_stdout, terminal_width};
-use crate::common::{InputArgs, Run, convert_stream, plural};
+use crate::common::{InputArgs, Run, convert_stream, plural, print_text};
 use anyhow::Context;
+use ledgerline_extract::finding::{Findings, Severity};
 use ledgerline_extract::source::{Opened, for_each_stream};
+use ledgerline_extract::validate::FileReport;
 use ledgerline_inspect::gate::Gate;
 use ledgerline_inspect::read::{read_canonical, sniff};
 use ledgerline_inspect::{Inspection, Inspector, Options, View};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -33,8 +35,11 @@ use std::process::ExitCode;
 /// page (no network) with charts, the trial balance with drill-down to journal lines and
 /// their extract lines, and the exceptions.
 ///
-/// Exit status: 0 inspected, 1 the extracts have error-level findings (the views still
-/// show what would be posted), 2 could not run.
+/// With --accounts FILE, accounts and dimension values the ERP would reject are errors
+/// (JNL206, JNL207) and exceptions, for extracts and canonical files alike.
+///
+/// Exit status: 0 inspected, 1 error-level findings (the views still show what would be
+/// posted), 2 could not run.
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -109,7 +114,26 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                     .fill_buf()
                     .with_context(|| format!("reading {}", s.name))?;
                 if let Some(format) = sniff(prefix) {
-                    read_canonical(&s.name, format, &mut reader, &mut inspector)?;
+                    let r = read_canonical(
+                        &s.name,
+                        format,
+                        &mut reader,
+                        &mut inspector,
+                        accounts.as_ref(),
+                    )?;
+                    inspector.push_findings(&r.findings);
+                    let mut findings = Findings::with_limit(a.input.max_findings);
+                    for f in r.findings {
+                        findings.push(f);
+                    }
+                    run.reports.push(FileReport {
+                        file: s.name.clone(),
+                        kind: Some("canonical journal lines"),
+                        rows: r.lines,
+                        reports: 0,
+                        bytes: 0,
+                        findings,
+                    });
                 } else {
                     let r = {
                         let mut gate = Gate::new(&mut inspector, accounts.as_ref(), None);
@@ -171,10 +195,15 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     }
     let errors = run.errors();
     if errors > 0 && !a.json {
-        eprintln!(
-            "ledgerline: the extracts have {}: `ledgerline validate` lists them",
+        let stderr = std::io::stderr();
+        let p = Paint(std::env::var_os("NO_COLOR").is_none() && stderr.is_terminal());
+        let mut err = stderr.lock();
+        print_text(&mut err, &run.reports, Severity::Error, p, false)?;
+        writeln!(
+            err,
+            "ledgerline: {} in the inputs (listed above; `ledgerline validate` shows warnings too)",
             plural(errors as u64, "error")
-        );
+        )?;
     }
     Ok(if run.could_not_run {
         ExitCode::from(2)

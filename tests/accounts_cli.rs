@@ -187,3 +187,52 @@ fn a_malformed_chart_stops_the_run() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("chart.csv:1: the header row needs an `account` column"));
 }
+
+#[test]
+fn inspect_checks_canonical_files_against_the_chart_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = dir.path().join("example.jsonl");
+    let out = run(&[
+        "convert",
+        EXAMPLE,
+        "--to",
+        "jsonl",
+        "-o",
+        jsonl.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let expected: BTreeSet<u64> = lines_on("60800")
+        .iter()
+        .map(|l| l["source"]["lines"][0].as_u64().unwrap())
+        .collect();
+    for input in [EXAMPLE, jsonl.to_str().unwrap()] {
+        let out = run(&[
+            "inspect",
+            input,
+            "--by",
+            "exceptions",
+            "--json",
+            "--accounts",
+            "fixtures/accounts/example-chart-no-60800.csv",
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{input}: {}", text(&out.stderr));
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let got: BTreeSet<u64> = doc["views"]["exceptions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "account")
+            .inspect(|e| {
+                assert_eq!(e["file"], EXAMPLE);
+                assert!(
+                    e["detail"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("JNL206 account 60800")
+                );
+            })
+            .map(|e| e["lines"].as_str().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(got, expected, "{input}");
+    }
+}

@@ -1,9 +1,11 @@
 //! Canonical journal files in: `--to jsonl`, `--to csv` and Parquet, recognised by their
 //! content (a JSON object per line, the canonical CSV header, the `PAR1` signature).
 
+use crate::accounts::{Accounts, extract_lines};
 use crate::csv::Reader;
 use crate::error::InspectError;
 use crate::inspector::{Inspector, LineRef};
+use ledgerline_extract::finding::{Check, Family, Finding};
 use polars::prelude::*;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -112,18 +114,38 @@ fn dims_of(map: Option<serde_json::Map<String, serde_json::Value>>) -> Vec<(Stri
         .collect()
 }
 
+type Push<'p> = &'p mut dyn FnMut(&LineRef<'_>) -> Result<(), InspectError>;
+
+/// What reading a canonical file gave.
+#[derive(Debug, Default)]
+pub struct CanonicalReport {
+    /// Journal lines read.
+    pub lines: u64,
+    /// Accounts-file findings (JNL206, JNL207), when a chart was given.
+    pub findings: Vec<Finding>,
+}
+
 /// Reads a canonical journal file of `format` from `input` into `into`; `name` is the
-/// file's display name (used when a line does not name its extract). Returns the number
-/// of journal lines read.
+/// file's display name (used when a line does not name its extract). With `accounts`, every
+/// line is also checked against the ERP's chart (the findings name the extract lines the
+/// canonical line records).
 pub fn read_canonical(
     name: &str,
     format: Canonical,
     input: &mut dyn BufRead,
     into: &mut Inspector,
-) -> Result<u64, InspectError> {
-    match format {
-        Canonical::Jsonl => read_jsonl(name, input, into),
-        Canonical::Csv => read_csv(name, input, into),
+    accounts: Option<&Accounts>,
+) -> Result<CanonicalReport, InspectError> {
+    let mut findings = Vec::new();
+    let mut push = |l: &LineRef<'_>| -> Result<(), InspectError> {
+        if let Some(chart) = accounts {
+            findings.extend(check_line(chart, l));
+        }
+        into.push_line(l)
+    };
+    let lines = match format {
+        Canonical::Jsonl => read_jsonl(name, input, &mut push)?,
+        Canonical::Csv => read_csv(name, input, &mut push)?,
         Canonical::Parquet => {
             let mut bytes = Vec::new();
             input
@@ -132,16 +154,57 @@ pub fn read_canonical(
                     file: name.to_owned(),
                     source,
                 })?;
-            read_parquet(name, bytes, into)
+            read_parquet(name, bytes, &mut push)?
         }
-    }
+    };
+    Ok(CanonicalReport { lines, findings })
 }
 
-fn read_jsonl(
-    name: &str,
-    input: &mut dyn BufRead,
-    into: &mut Inspector,
-) -> Result<u64, InspectError> {
+/// The chart's findings about one canonical line.
+fn check_line(chart: &Accounts, l: &LineRef<'_>) -> Vec<Finding> {
+    let problems: Vec<(Check, String)> = if !chart.knows(l.account) {
+        vec![(
+            Check::UnknownAccount,
+            format!("account {} is not in {}", l.account, chart.name()),
+        )]
+    } else {
+        l.dimensions
+            .iter()
+            .filter(|(d, v)| !chart.accepts(l.account, d, v))
+            .map(|(d, v)| {
+                (
+                    Check::UnknownDimensionValue,
+                    format!(
+                        "{d} {v} is not accepted for account {} in {}",
+                        l.account,
+                        chart.name()
+                    ),
+                )
+            })
+            .collect()
+    };
+    problems
+        .into_iter()
+        .map(|(check, what)| {
+            let mut f = Finding::new(
+                Family::Journal,
+                check,
+                l.source_file,
+                format!(
+                    "{what} (journal {} line {}, {}; {})",
+                    l.journal_id,
+                    l.line,
+                    l.kind,
+                    extract_lines(l.source_lines)
+                ),
+            );
+            f.line = l.source_lines.first().copied();
+            f
+        })
+        .collect()
+}
+
+fn read_jsonl(name: &str, input: &mut dyn BufRead, push: Push<'_>) -> Result<u64, InspectError> {
     let mut buf = Vec::new();
     let mut n = 0u64;
     let mut line_no = 0u64;
@@ -174,7 +237,7 @@ fn read_jsonl(
             Some(s) => (s.file.unwrap_or_else(|| name.to_owned()), s.lines),
             None => (name.to_owned(), Vec::new()),
         };
-        into.push_line(&LineRef {
+        push(&LineRef {
             journal_id: &l.journal_id,
             date: l.date.as_deref().unwrap_or(""),
             line: l.line.unwrap_or(0),
@@ -198,11 +261,7 @@ fn read_jsonl(
     Ok(n)
 }
 
-fn read_csv(
-    name: &str,
-    input: &mut dyn BufRead,
-    into: &mut Inspector,
-) -> Result<u64, InspectError> {
+fn read_csv(name: &str, input: &mut dyn BufRead, push: Push<'_>) -> Result<u64, InspectError> {
     let mut r = Reader::new(input);
     let csv_err = |e: crate::csv::CsvError| InspectError::Canonical {
         file: name.to_owned(),
@@ -292,7 +351,7 @@ fn read_csv(
                 .map_err(|_| bad(format!("line {s:?} is not a number")))?,
             None => 0,
         };
-        into.push_line(&LineRef {
+        push(&LineRef {
             journal_id: get(Some(c_journal)).unwrap_or(""),
             date: get(c_date).unwrap_or(""),
             line,
@@ -357,7 +416,7 @@ fn text_column(
 }
 
 /// Reads canonical journal lines from the Parquet file `bytes`.
-pub fn read_parquet(name: &str, bytes: Vec<u8>, into: &mut Inspector) -> Result<u64, InspectError> {
+fn read_parquet(name: &str, bytes: Vec<u8>, push: Push<'_>) -> Result<u64, InspectError> {
     let df = ParquetReader::new(std::io::Cursor::new(bytes))
         .finish()
         .map_err(InspectError::polars(&format!("{name}: reading Parquet")))?;
@@ -419,7 +478,7 @@ pub fn read_parquet(name: &str, bytes: Vec<u8>, into: &mut Inspector) -> Result<
             s(&memo, i),
             s(&file, i),
         );
-        into.push_line(&LineRef {
+        push(&LineRef {
             journal_id: jid.as_deref().unwrap_or(""),
             date: dt.as_deref().unwrap_or(""),
             line: s(&line, i).and_then(|t| t.parse().ok()).unwrap_or(0),

@@ -53,6 +53,9 @@ details[open]>summary::before{content:'\\25BE'}
 .note{color:var(--mute);font-size:12px}
 svg text{font:12px system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;fill:var(--ink)}
 .charts{display:flex;flex-wrap:wrap;gap:24px}
+table.exc td{overflow-wrap:anywhere}
+table.exc td:first-child{white-space:nowrap}
+table.exc td:last-child{min-width:24em}
 ";
 
 /// The report for `ins`, titled `title`. `ins` should hold the account, kind and exceptions
@@ -92,7 +95,8 @@ pub fn render(ins: &Inspection, title: &str) -> String {
         if t.rows.is_empty() {
             h.push_str("<p class=\"ok\">Nothing to look at.</p>\n");
         } else {
-            plain_table(&mut h, t);
+            h.push_str("<table class=\"exc\">");
+            table_body(&mut h, t);
         }
     }
     h.push_str("</main></body></html>\n");
@@ -269,6 +273,11 @@ fn cells(h: &mut String, t: &Table, row: &[Cell]) {
 
 fn plain_table(h: &mut String, t: &Table) {
     h.push_str("<table>");
+    table_body(h, t);
+}
+
+/// Everything after the opening `<table>` tag.
+fn table_body(h: &mut String, t: &Table) {
     head(h, t);
     h.push_str("<tbody>");
     for r in &t.rows {

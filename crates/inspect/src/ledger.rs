@@ -533,3 +533,83 @@ impl DuplicateCheck {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ledgerline_journal::pipeline::{Collect, ConvertOptions, convert_reader};
+    use std::sync::Arc;
+
+    fn journals() -> Vec<Journal> {
+        let mut extract = Vec::new();
+        ledgerline_generate::Generator::new(ledgerline_generate::Options {
+            reports: 3,
+            ..Default::default()
+        })
+        .write(&mut extract)
+        .unwrap();
+        let mut out = Collect::default();
+        let opts = ConvertOptions::new(Arc::new(ledgerline_journal::Rules::default()));
+        convert_reader("a.txt", extract.as_slice(), &opts, &mut out, &mut |_| {}).unwrap();
+        out.journals
+    }
+
+    #[test]
+    fn the_hash_ignores_where_and_when_but_not_amounts() {
+        let j = journals().remove(0);
+        let mut moved = j.clone();
+        moved.source_file = Arc::from("later-extract.txt");
+        moved.date = ledgerline_extract::value::parse_date(b"2031-01-02").unwrap();
+        for l in &mut moved.lines {
+            l.memo.push_str(" (again)");
+            l.source_lines.iter_mut().for_each(|n| *n += 100);
+        }
+        assert_eq!(lines_hash(&j), lines_hash(&moved));
+        let mut changed = j.clone();
+        let l = changed
+            .lines
+            .iter_mut()
+            .find(|l| !l.debit.is_zero())
+            .unwrap();
+        l.debit += rust_decimal::Decimal::new(1, 2);
+        assert_ne!(lines_hash(&j), lines_hash(&changed));
+    }
+
+    #[test]
+    fn pending_runs_are_settled_by_the_file_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.sqlite");
+        let js = journals();
+        let written = dir.path().join("written.jsonl");
+        std::fs::write(&written, "content").unwrap();
+        {
+            let mut l = PostingLedger::open(&path).unwrap();
+            let a = vec![Posted::of(&js[0], &written.display().to_string(), "t")];
+            l.begin(
+                &written.display().to_string(),
+                &file_sha256(&written).unwrap(),
+                &a,
+            )
+            .unwrap();
+            let missing = dir.path().join("missing.jsonl").display().to_string();
+            let b = vec![Posted::of(&js[1], &missing, "t")];
+            l.begin(&missing, "00", &b).unwrap();
+            assert_eq!(l.pending_runs().unwrap(), 2);
+            assert!(
+                l.list().unwrap().is_empty(),
+                "pending runs are not posted yet"
+            );
+        }
+        let l = PostingLedger::open(&path).unwrap();
+        assert_eq!(l.pending_runs().unwrap(), 0);
+        assert_eq!(l.recovery().kept.len(), 1);
+        assert_eq!(l.recovery().dropped.len(), 1);
+        let ids: Vec<String> = l
+            .list()
+            .unwrap()
+            .into_iter()
+            .map(|p| p.journal_id)
+            .collect();
+        assert_eq!(ids, [js[0].id.clone()]);
+    }
+}

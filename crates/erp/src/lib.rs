@@ -538,3 +538,65 @@ pub fn create_with<'w, W: Write + Send + 'w>(
         Format::Parquet => Box::new(parquet::ParquetSink::new(out, rules)?),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_is_listed_once_with_a_description() {
+        let all = [
+            Format::Jsonl,
+            Format::Csv,
+            Format::Hledger,
+            Format::Beancount,
+            Format::NetSuite,
+            Format::Sap,
+            Format::SapIdoc,
+            Format::OracleFbdi,
+            Format::D365,
+            Format::Qbo,
+            Format::Iif,
+            Format::Xero,
+            Format::Intacct,
+            Format::Parquet,
+        ];
+        assert_eq!(FORMATS.len(), all.len());
+        for f in all {
+            let info: Vec<_> = FORMATS.iter().filter(|i| i.format == f).collect();
+            assert_eq!(info.len(), 1, "{f:?}");
+            assert_eq!(Format::parse(info[0].name), Some(f));
+            assert!(!info[0].description.is_empty() && !info[0].description.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn every_listed_setting_is_read() {
+        // A float is wrong for every setting: each listed key must be read, and refused by
+        // name (a key listed but never read would be silently accepted).
+        for f in FORMATS.iter().filter(|f| !f.settings.is_empty()) {
+            for (key, _) in f.settings {
+                let mut rules = Rules::default();
+                let mut section = toml::Table::new();
+                if f.format == Format::OracleFbdi && *key != "ledger_id" {
+                    section.insert("ledger_id".into(), toml::Value::Integer(1));
+                }
+                section.insert((*key).to_owned(), toml::Value::Float(0.5));
+                rules
+                    .formats
+                    .insert(f.name.to_owned(), toml::Value::Table(section));
+                match create(f.format, Vec::new(), &rules) {
+                    Ok(_) => panic!("{}.{key} = 0.5 was accepted", f.name),
+                    Err(e) => {
+                        let e = e.to_string();
+                        assert!(
+                            e.starts_with(&format!("formats.{}.{key}:", f.name)),
+                            "{}.{key}: {e}",
+                            f.name
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

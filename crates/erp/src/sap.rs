@@ -360,6 +360,13 @@ pub struct SapIdocWriter<'w, W: Write> {
 
 /// XML text: `&`, `<`, `>`, quotes escaped; control characters become spaces.
 pub fn xml_escape(s: &str, out: &mut String) {
+    let clean = !s
+        .bytes()
+        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'' | 0x7F | 0xC2) || b < 0x20);
+    if clean {
+        out.push_str(s);
+        return;
+    }
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),

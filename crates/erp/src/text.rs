@@ -105,7 +105,10 @@ impl<'w> Warnings<'w> {
 
 /// `s` on one line: control characters (tabs and line breaks included) become spaces.
 pub fn one_line(s: &str) -> Cow<'_, str> {
-    if s.chars().any(char::is_control) {
+    // Control characters are C0 (bytes below 0x20), DEL, and C1 (U+0080..U+009F, encoded
+    // 0xC2 0x80..0x9F): a byte scan finds the clean common case without decoding.
+    let suspect = s.bytes().any(|b| b < 0x20 || b == 0x7F || b == 0xC2);
+    if suspect && s.chars().any(char::is_control) {
         Cow::Owned(
             s.chars()
                 .map(|c| if c.is_control() { ' ' } else { c })
@@ -193,9 +196,13 @@ impl<'b> Row<'b> {
     /// such as account names exactly), quoted when it holds the delimiter or a quote.
     pub fn text(&mut self, s: &str) -> &mut Self {
         self.sep();
+        if s.is_empty() {
+            return self;
+        }
         let s = one_line(s);
         let b = s.trim().as_bytes();
-        let needs = b.iter().any(|&c| c == self.d.delimiter || c == b'"');
+        let delim = self.d.delimiter;
+        let needs = b.iter().any(|&c| c == delim || c == b'"');
         if needs && self.d.quoting {
             self.buf.push(b'"');
             for &c in b {
@@ -206,7 +213,6 @@ impl<'b> Row<'b> {
             }
             self.buf.push(b'"');
         } else if needs {
-            let delim = self.d.delimiter;
             self.buf
                 .extend(b.iter().map(|&c| if c == delim { b' ' } else { c }));
         } else {
@@ -251,4 +257,62 @@ pub fn header(buf: &mut Vec<u8>, d: Dialect, cols: &[&str]) {
         r.text(c);
     }
     r.end();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_one_line_trimmed_and_quoted_only_when_needed() {
+        let d = Dialect {
+            delimiter: b',',
+            eol: b"\r\n",
+            quoting: true,
+        };
+        let mut buf = Vec::new();
+        Row::new(&mut buf, d)
+            .text(" Hotel ")
+            .text("a,b")
+            .text("say \"hi\"")
+            .text("tab\there\nnext")
+            .raw("1.00")
+            .empty(1)
+            .end();
+        assert_eq!(
+            buf,
+            b"Hotel,\"a,b\",\"say \"\"hi\"\"\",tab here next,1.00,\r\n"
+        );
+    }
+
+    #[test]
+    fn without_quoting_the_delimiter_never_reaches_a_value() {
+        let d = Dialect {
+            delimiter: b'\t',
+            eol: b"\n",
+            quoting: false,
+        };
+        let mut buf = Vec::new();
+        Row::new(&mut buf, d).text("a\tb\u{7}c").text("\"q\"").end();
+        assert_eq!(buf, b"a b c\t\"q\"\n");
+    }
+
+    #[test]
+    fn cutting_counts_characters_and_warns() {
+        let mut seen = Vec::new();
+        {
+            let mut w = Warnings::callback(|w: &Warning| seen.push(w.to_string()));
+            assert_eq!(
+                fit(Cow::Borrowed("Café crème"), 4, "x", "J1", "MEMO", &mut w),
+                "Café"
+            );
+            assert_eq!(
+                fit(Cow::Borrowed("short"), 5, "x", "J1", "MEMO", &mut w),
+                "short"
+            );
+            assert_eq!(w.count(), 1);
+        }
+        assert_eq!(seen.len(), 1);
+        assert!(seen[0].starts_with("x: journal J1, MEMO: "), "{}", seen[0]);
+    }
 }

@@ -180,3 +180,56 @@ impl<W: Write> ZipStream<W> {
         self.out.flush()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn a_streamed_zip_reads_back_with_the_zip_crate() {
+        let mut out = Vec::new();
+        let big: Vec<u8> = (0..300_000u32).flat_map(|i| i.to_le_bytes()).collect();
+        {
+            let mut z = ZipStream::new(&mut out);
+            z.start("a.csv").unwrap();
+            z.write_all(b"x,y\r\n1,2\r\n").unwrap();
+            z.start("b.bin").unwrap();
+            for c in big.chunks(7000) {
+                z.write_all(c).unwrap();
+            }
+            z.start("empty").unwrap();
+            z.finish().unwrap();
+            z.finish().unwrap();
+        }
+        let mut a = zip::ZipArchive::new(std::io::Cursor::new(&out)).unwrap();
+        assert_eq!(a.len(), 3);
+        let mut read = |name: &str| {
+            let mut v = Vec::new();
+            a.by_name(name).unwrap().read_to_end(&mut v).unwrap();
+            v
+        };
+        assert_eq!(read("a.csv"), b"x,y\r\n1,2\r\n");
+        assert_eq!(read("b.bin"), big);
+        assert!(read("empty").is_empty());
+    }
+
+    #[test]
+    fn the_same_entries_give_the_same_bytes() {
+        let make = || {
+            let mut out = Vec::new();
+            let mut z = ZipStream::new(&mut out);
+            z.start("GlInterface.csv").unwrap();
+            z.write_all(b"NEW,1\n").unwrap();
+            z.finish().unwrap();
+            out
+        };
+        assert_eq!(make(), make());
+    }
+
+    #[test]
+    fn writing_before_an_entry_is_an_error() {
+        let mut z = ZipStream::new(Vec::new());
+        assert!(z.write_all(b"x").is_err());
+    }
+}

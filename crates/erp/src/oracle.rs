@@ -234,6 +234,7 @@ pub struct FbdiWriter<'w, W: Write> {
     s: Settings,
     warnings: Warnings<'w>,
     buf: Vec<u8>,
+    cells: Vec<String>,
     started: bool,
 }
 
@@ -245,6 +246,7 @@ impl<'w, W: Write> FbdiWriter<'w, W> {
             s: settings(rules)?,
             warnings,
             buf: Vec::with_capacity(1 << 16),
+            cells: Vec::new(),
             started: false,
         })
     }
@@ -267,6 +269,7 @@ impl<W: Write> Sink for FbdiWriter<'_, W> {
         self.start()?;
         let s = &self.s;
         let buf = &mut self.buf;
+        let cells = &mut self.cells;
         s.common.each_part(j, &mut self.warnings, |j, part, w| {
             let date = ymd(j.date);
             let scale = s.common.precision.scale(j);
@@ -303,33 +306,66 @@ impl<W: Write> Sink for FbdiWriter<'_, W> {
                 .ledger_currency
                 .as_deref()
                 .is_some_and(|c| c != j.currency);
-            let mut cells: Vec<String> = vec![String::new(); s.columns];
+            // The journal's constant cells are rendered once; each line adds its segments,
+            // amount and description between them.
+            cells.resize(s.columns, String::new());
+            cells.iter_mut().for_each(String::clear);
+            let mut set = |p: usize, v: &str| cells[p - 1].push_str(v);
+            set(pos::STATUS, "NEW");
+            set(pos::LEDGER_ID, &s.ledger_id);
+            set(pos::ACCOUNTING_DATE, &date);
+            set(pos::SOURCE, &s.source);
+            set(pos::CATEGORY, &s.category);
+            set(pos::CURRENCY, &j.currency);
+            set(pos::DATE_CREATED, &date);
+            set(pos::ACTUAL_FLAG, "A");
+            set(pos::REFERENCE1, &batch_name);
+            set(pos::REFERENCE2, &batch_desc);
+            set(pos::REFERENCE4, &journal_name);
+            set(pos::REFERENCE5, &desc);
+            set(pos::REFERENCE6, &journal_name);
+            if foreign {
+                set(pos::CONVERSION_TYPE, &s.conversion_type);
+                set(pos::CONVERSION_DATE, &date);
+            }
+            set(pos::GROUP_ID, &group);
+            set(pos::LEDGER_NAME, &s.ledger_name);
+            if s.end_marker {
+                set(s.columns, "END");
+            }
+            let nseg = s.segments.len();
+            let chunk = |from: usize, to: usize| {
+                let mut v = Vec::new();
+                let mut r = if from == 1 {
+                    Row::new(&mut v, s.dialect)
+                } else {
+                    Row::continued(&mut v, s.dialect)
+                };
+                for c in &cells[from - 1..to] {
+                    r.text(c);
+                }
+                v
+            };
+            let head = chunk(1, pos::SEGMENT1 - 1);
+            let after_segments = chunk(pos::SEGMENT1 + nseg, pos::ENTERED_DR - 1);
+            let after_amounts = chunk(pos::ENTERED_CR + 1, pos::REFERENCE10 - 1);
+            let tail = chunk(pos::REFERENCE10 + 1, s.columns);
             for l in &j.lines {
-                cells.iter_mut().for_each(String::clear);
-                let mut set = |p: usize, v: &str| cells[p - 1].push_str(v);
-                set(pos::STATUS, "NEW");
-                set(pos::LEDGER_ID, &s.ledger_id);
-                set(pos::ACCOUNTING_DATE, &date);
-                set(pos::SOURCE, &s.source);
-                set(pos::CATEGORY, &s.category);
-                set(pos::CURRENCY, &j.currency);
-                set(pos::DATE_CREATED, &date);
-                set(pos::ACTUAL_FLAG, "A");
-                for (k, seg) in s.segments.iter().enumerate() {
+                buf.extend_from_slice(&head);
+                let mut r = Row::continued(buf, s.dialect);
+                for seg in &s.segments {
                     let v = segment_value(seg, l, j, &s.separator);
                     let v = fit(Cow::Owned(v), SEGMENT_MAX, NAME, &j.id, "SEGMENT", w);
-                    set(pos::SEGMENT1 + k, &v);
+                    r.text(&v);
                 }
+                buf.extend_from_slice(&after_segments);
+                let mut r = Row::continued(buf, s.dialect);
                 if l.debit.is_zero() && !l.credit.is_zero() {
-                    set(pos::ENTERED_CR, &amount(l.credit, scale));
+                    r.empty(1).raw(&amount(l.credit, scale));
                 } else {
-                    set(pos::ENTERED_DR, &amount(l.debit, scale));
+                    r.raw(&amount(l.debit, scale)).empty(1);
                 }
-                set(pos::REFERENCE1, &batch_name);
-                set(pos::REFERENCE2, &batch_desc);
-                set(pos::REFERENCE4, &journal_name);
-                set(pos::REFERENCE5, &desc);
-                set(pos::REFERENCE6, &journal_name);
+                buf.extend_from_slice(&after_amounts);
                 let line_desc = fit(
                     Cow::Borrowed(&l.memo),
                     DESCRIPTION_MAX,
@@ -338,21 +374,10 @@ impl<W: Write> Sink for FbdiWriter<'_, W> {
                     "REFERENCE10",
                     w,
                 );
-                set(pos::REFERENCE10, &line_desc);
-                if foreign {
-                    set(pos::CONVERSION_TYPE, &s.conversion_type);
-                    set(pos::CONVERSION_DATE, &date);
-                }
-                set(pos::GROUP_ID, &group);
-                set(pos::LEDGER_NAME, &s.ledger_name);
-                if s.end_marker {
-                    set(s.columns, "END");
-                }
-                let mut r = Row::new(buf, s.dialect);
-                for c in &cells {
-                    r.text(c);
-                }
-                r.end();
+                let mut r = Row::continued(buf, s.dialect);
+                r.text(&line_desc);
+                buf.extend_from_slice(&tail);
+                Row::continued(buf, s.dialect).end();
             }
             Ok(())
         })?;

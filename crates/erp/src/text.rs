@@ -185,6 +185,16 @@ impl<'b> Row<'b> {
         }
     }
 
+    /// A row appended to `buf` after fields already there (the next field starts with a
+    /// delimiter).
+    pub fn continued(buf: &'b mut Vec<u8>, d: Dialect) -> Self {
+        Row {
+            buf,
+            d,
+            first: false,
+        }
+    }
+
     fn sep(&mut self) {
         if !self.first {
             self.buf.push(self.d.delimiter);

@@ -77,14 +77,15 @@ pub fn prepare<'a>(
             .any(|l| !fits_scale(l.debit, scale) || !fits_scale(l.credit, scale))
     {
         let mut owned = j.into_owned();
+        let had = owned.minor_units;
         reround(&mut owned, scale);
         warnings.warn(
             format,
             &owned.id,
             None,
             format!(
-                "{} amounts have {} decimals and this format takes {scale}: re-rounded by largest remainder (the journal still balances)",
-                owned.currency, owned.minor_units
+                "{} amounts have {had} decimals and this format takes {scale}: re-rounded by largest remainder (the journal still balances)",
+                owned.currency
             ),
         );
         j = Cow::Owned(owned);

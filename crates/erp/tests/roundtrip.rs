@@ -408,6 +408,27 @@ max_lines = 8
 }
 
 #[test]
+fn a_three_decimal_currency_is_rerounded_with_a_warning() {
+    // The generated extract has BHD employees (3 decimals); NetSuite takes 2.
+    let extract = common::generated(60, 11);
+    let rules = Arc::new(common::erp_rules(Rules::default()));
+    let journals = common::journals(&extract, &rules);
+    let bhd: Vec<&Journal> = journals.iter().filter(|j| j.minor_units == 3).collect();
+    assert!(!bhd.is_empty(), "the extract has a BHD journal");
+    let (_, warnings) = common::convert_warn(&extract, Format::NetSuite, &rules);
+    for j in bhd {
+        let want = format!(
+            "netsuite: journal {}: BHD amounts have 3 decimals and this format takes 2",
+            j.id
+        );
+        assert!(
+            warnings.iter().any(|w| w.starts_with(&want)),
+            "{want} in {warnings:?}"
+        );
+    }
+}
+
+#[test]
 fn xero_packs_whole_journals_into_files_of_at_most_300_lines() {
     let extract = common::generated(150, 8);
     let rules = Arc::new(common::erp_rules(Rules::default()));

@@ -4,47 +4,15 @@
 //! `ledgerline-generate` and never committed. Run with `cargo bench --bench extract`.
 //! Set `LEDGERLINE_BENCH_MB` to change the size.
 
+mod common;
+
+use common::{bench_data, size_mb};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ledgerline_extract::sae::SaeRow;
 use ledgerline_extract::schema::SaeCol;
 use ledgerline_extract::split::{Dialect, Splitter};
 use ledgerline_extract::validate::{ValidateOptions, validate_reader};
-use ledgerline_generate::{Generator, Options};
 use std::hint::black_box;
-use std::path::PathBuf;
-
-/// Generates (once) and loads a synthetic extract of about `mb` megabytes.
-pub fn bench_data(mb: u64) -> Vec<u8> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
-    std::fs::create_dir_all(&dir).expect("bench dir");
-    let path = dir.join(format!(
-        "sae-{mb}mb-v{}.txt",
-        ledgerline_generate::CONTENT_VERSION
-    ));
-    if !path.exists() {
-        // About 5 KB per generated report.
-        let reports = mb * 1_000_000 / 5_000;
-        let tmp = path.with_extension("tmp");
-        let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp).expect("create"));
-        Generator::new(Options {
-            reports,
-            seed: 2024,
-            ..Options::default()
-        })
-        .write(&mut w)
-        .expect("generate");
-        drop(w);
-        std::fs::rename(&tmp, &path).expect("rename");
-    }
-    std::fs::read(&path).expect("read bench data")
-}
-
-fn size_mb() -> u64 {
-    std::env::var("LEDGERLINE_BENCH_MB")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200)
-}
 
 /// Splits every record and reads the journal columns (19, 163, 165, 167, 168, 169, 185).
 fn split_typed(data: &[u8]) -> (u64, rust_decimal::Decimal) {

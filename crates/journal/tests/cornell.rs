@@ -5,8 +5,8 @@
 //! customer would.
 
 use ledgerline_extract::finding::Severity;
-use ledgerline_journal::pipeline::{Collect, ConvertOptions, convert_reader};
 use ledgerline_journal::Rules;
+use ledgerline_journal::pipeline::{Collect, ConvertOptions, convert_reader};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -15,7 +15,10 @@ fn samples() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("NOTICE: {} is absent; Cornell conformance skipped", dir.display());
+        eprintln!(
+            "NOTICE: {} is absent; Cornell conformance skipped",
+            dir.display()
+        );
         None
     }
 }
@@ -23,7 +26,10 @@ fn samples() -> Option<PathBuf> {
 #[test]
 fn good_files_convert_balance_and_reconcile_or_name_the_report() {
     let Some(dir) = samples() else { return };
-    let rules = Arc::new(Rules::parse("[payment_types]\n\"University\" = \"company\"\n\"User\" = \"employee\"\n").unwrap());
+    let rules = Arc::new(
+        Rules::parse("[payment_types]\n\"University\" = \"company\"\n\"User\" = \"employee\"\n")
+            .unwrap(),
+    );
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
@@ -35,11 +41,24 @@ fn good_files_convert_balance_and_reconcile_or_name_the_report() {
     for name in &names {
         let data = std::fs::read(dir.join(name)).unwrap();
         let mut out = Collect::default();
-        let report = convert_reader(name, data.as_slice(), &ConvertOptions::new(rules.clone()), &mut out, &mut |_| {}).unwrap();
+        let report = convert_reader(
+            name,
+            data.as_slice(),
+            &ConvertOptions::new(rules.clone()),
+            &mut out,
+            &mut |_| {},
+        )
+        .unwrap();
         for j in &out.journals {
             assert!(j.is_balanced(), "{name}: {} does not balance", j.id);
         }
-        let errors: Vec<_> = report.validation.findings.items().iter().filter(|f| f.severity == Severity::Error).collect();
+        let errors: Vec<_> = report
+            .validation
+            .findings
+            .items()
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .collect();
         for f in &errors {
             match f.code.to_string().as_str() {
                 // Reconciliation: the finding names the report it is about.
@@ -63,5 +82,8 @@ fn good_files_convert_balance_and_reconcile_or_name_the_report() {
             assert_eq!(j.total_debit().to_string(), "1230.36", "{name}");
         }
     }
-    assert!(clean >= 2, "testGoodFile and the correctable-quotes file reconcile exactly");
+    assert!(
+        clean >= 2,
+        "testGoodFile and the correctable-quotes file reconcile exactly"
+    );
 }

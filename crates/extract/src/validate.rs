@@ -840,6 +840,7 @@ impl Structured {
             report.findings.push(self.col_finding(check, pos, i, msg));
         };
         match def.ty {
+            ColumnType::Money if value::is_plain_amount(v) => {}
             ColumnType::Money => match value::parse_amount_lenient(v) {
                 Ok((_, false)) => {}
                 Ok((d, true)) => report.findings.push(

@@ -134,6 +134,41 @@ pub fn parse_amount(b: &[u8]) -> Result<Decimal, ValueError> {
     ))
 }
 
+/// Whether `b` is an amount [`parse_amount`] accepts, checked without building the number
+/// (the validator's fast path; anything else goes through the full parser for its message).
+///
+/// ```
+/// use ledgerline_extract::value::is_plain_amount;
+/// assert!(is_plain_amount(b"+600.1100") && is_plain_amount(b"-5") && is_plain_amount(b"0"));
+/// assert!(!is_plain_amount(b"1.123456789") && !is_plain_amount(b"1,5") && !is_plain_amount(b"+"));
+/// ```
+#[inline]
+pub fn is_plain_amount(b: &[u8]) -> bool {
+    let digits = match b.first() {
+        Some(b'+' | b'-') => &b[1..],
+        _ => b,
+    };
+    // At most 19 bytes stays well inside MAX_DIGITS; longer values take the slow path.
+    if digits.is_empty() || digits.len() > 19 {
+        return false;
+    }
+    let mut dot = None;
+    for (i, &c) in digits.iter().enumerate() {
+        if c == b'.' {
+            if dot.is_some() {
+                return false;
+            }
+            dot = Some(i);
+        } else if !c.is_ascii_digit() {
+            return false;
+        }
+    }
+    match dot {
+        None => true,
+        Some(i) => digits.len() > 1 && digits.len() - i - 1 <= MAX_DECIMALS as usize,
+    }
+}
+
 /// Like [`parse_amount`], but tolerates stray bytes that can never be part of a number:
 /// non-ASCII characters (currency signs such as `¤` or `€`), `$` and spaces. The flag tells
 /// whether anything had to be removed, so a validator can warn about it.
@@ -353,6 +388,13 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn plain_amount_check_agrees_with_the_parser(s in "[+-]?[0-9.]{0,12}") {
+            if is_plain_amount(s.as_bytes()) {
+                prop_assert!(parse_amount(s.as_bytes()).is_ok(), "{}", s);
+            }
+        }
+
         #[test]
         fn amount_parse_agrees_with_rust_decimal(int in 0u64..10_000_000_000, frac in 0u32..100_000_000, scale in 0u32..=8, neg in any::<bool>()) {
             let frac = frac % 10u32.pow(scale);

@@ -118,7 +118,7 @@ struct Meta {
     verdict: RowVerdict,
 }
 
-const BATCH_ROWS: usize = 1024;
+const BATCH_ROWS: usize = 256;
 
 impl Batch {
     fn new() -> Self {
@@ -293,12 +293,9 @@ fn build_stage(
     for mut batch in batches {
         progress(batch.offset);
         for m in &batch.rows {
-            let rec = Record::new(
-                &batch.data[m.data.0..m.data.1],
-                &batch.spans[m.spans.0..m.spans.1],
-                m.pos,
-                m.flags,
-            );
+            let spans = &batch.spans[m.spans.0..m.spans.1];
+            warm(spans);
+            let rec = Record::new(&batch.data[m.data.0..m.data.1], spans, m.pos, m.flags);
             let verdict = &m.verdict;
             let malformed = || {
                 verdict
@@ -392,4 +389,19 @@ fn drain(
         }
     }
     Ok(())
+}
+
+/// Reads one span per cache line of a row's spans, in order, before the row is used.
+///
+/// The spans were written by the reading stage on the other core. Classification then reads
+/// a score of columns in no particular order, and each read of a span that is still in the
+/// other core's cache stalled the building stage (13% of a `convert` profile). A sweep in
+/// address order lets the hardware prefetcher stream the lines instead: `convert --to jsonl`
+/// over 1 GB went from 3.0-3.1 s to 2.9 s with this alone.
+#[inline]
+fn warm(spans: &[FieldSpan]) {
+    // 16 packed spans of 4 bytes fill one 64-byte cache line.
+    for s in spans.iter().step_by(16) {
+        std::hint::black_box(*s);
+    }
 }

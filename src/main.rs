@@ -30,7 +30,7 @@ Exit codes (every command): 0 success / clean, 1 error-level findings (nothing w
 convert unless --force; `ledger forget`: an unknown journal), 2 could not run (bad arguments,
 unreadable input, rules or ledger).
 
-Start with:  ledgerline generate --reports 5 -o demo.txt && ledgerline validate demo.txt")]
+Start with:  ledgerline generate --reports 5 -o demo.txt && ledgerline convert demo.txt --to csv")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -66,9 +66,19 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // A reader that stopped early (`ledgerline convert ... | head`) is not an error
+        // worth a message, as with other Unix tools.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("ledgerline: error: {e:#}");
             ExitCode::from(2)
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -313,3 +313,37 @@ fn validate_reports_journal_findings_too() {
     );
     let _ = PathBuf::new();
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_run_quietly() {
+    use std::io::Read;
+    // `ledgerline convert ... | head -1`: the pipe closes after the first bytes. The output
+    // (about 1 MB) is far more than a pipe buffers, so writing it must meet the closed pipe.
+    let dir = tempfile::tempdir().unwrap();
+    let extract = dir.path().join("big.txt");
+    let g = run(
+        &[
+            "generate",
+            "--reports",
+            "400",
+            "-o",
+            extract.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(g.status.code(), Some(0), "{}", text(&g.stderr));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ledgerline"))
+        .args(["convert", extract.to_str().unwrap(), "--to", "jsonl"])
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The read end is dropped here, so the rest of the output hits a closed pipe.
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stderr), "", "no error message for a closed pipe");
+}

@@ -704,12 +704,23 @@ fn fetch_convert_writes_balanced_journals_next_to_each_new_file() {
     assert!(stderr(&out).contains("unknown format"), "{}", stderr(&out));
     assert!(e.visible().is_empty());
 
-    let out = e.fetch(&["--definition", SAE, "--run", "--convert", "--to", "jsonl"]);
+    // Both default definitions: the Expense extract (SAE) and the Invoice one (PRAE).
+    let out = e.fetch(&["--run", "--convert", "--to", "jsonl"]);
     assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("not converted"), "{}", stderr(&out));
     let files = e.visible();
     let fetched: Vec<&String> = files.iter().filter(|f| !f.ends_with(".jsonl")).collect();
     let converted: Vec<&String> = files.iter().filter(|f| f.ends_with(".jsonl")).collect();
-    assert!(!fetched.is_empty());
+    assert!(
+        fetched
+            .iter()
+            .any(|f| f.starts_with("standard-accounting-extract"))
+    );
+    assert!(
+        fetched
+            .iter()
+            .any(|f| f.starts_with("payment-request-accounting-extract"))
+    );
     assert_eq!(
         converted.len(),
         fetched.len(),

@@ -121,10 +121,15 @@ fn sae(cfg: &SimConfig, number: u64, date: Date, entries: &[PostedEntry]) -> io:
     Ok(out)
 }
 
-/// A small Payment Request Accounting Extract: one debit per invoice line and its AP credit.
+/// A small Payment Request Accounting Extract: three invoices of two lines each. As in
+/// Concur's file, every row is one invoice line debited to its account (column 61) with
+/// its net (62) and gross (63) amounts; the vendor payable is implied by the vendor code
+/// (165), and the invoice total (9, 10) is the sum of the gross amounts. The second line
+/// carries tax (gross above net).
 fn prae(seed: u64, batch: u64, date: Date) -> Vec<u8> {
+    use rust_decimal::Decimal;
     let mut rows = Vec::new();
-    let mut total = rust_decimal::Decimal::ZERO;
+    let mut total = Decimal::ZERO;
     let mut seq = 0u64;
     let mut fields = vec![String::new(); PRAE_DETAIL.len()];
     let vendors = [
@@ -133,32 +138,48 @@ fn prae(seed: u64, batch: u64, date: Date) -> Vec<u8> {
         ("V3003", "CloudHost Ltd"),
     ];
     for (i, (code, name)) in vendors.iter().enumerate() {
-        let cents = 10_000
-            + ((seed
-                .wrapping_mul(2_654_435_761)
-                .wrapping_add(i as u64 * 7919))
-                % 90_000) as i64;
-        let amount = rust_decimal::Decimal::new(cents, 2);
-        for (dr, account) in [(true, "62000"), (false, "20100")] {
+        let cents = |k: u64| {
+            10_000
+                + ((seed
+                    .wrapping_mul(2_654_435_761)
+                    .wrapping_add(i as u64 * 7919 + k * 104_729))
+                    % 90_000) as i64
+        };
+        let first = Decimal::new(cents(0), 2);
+        let second = Decimal::new(cents(1), 2);
+        let tax = (second * Decimal::new(8, 2)).round_dp(2);
+        // (account, description, net, gross)
+        let lines = [
+            ("62000", "Services", first, first),
+            ("61000", "Supplies", second, second + tax),
+        ];
+        let invoice_total: Decimal = lines.iter().map(|l| l.3).sum();
+        for (n, (account, what, net, gross)) in lines.iter().enumerate() {
             seq += 1;
             for f in fields.iter_mut() {
                 f.clear();
             }
-            let signed = if dr { amount } else { -amount };
-            total += signed;
+            total += *net;
             let mut set = |c: PraeCol, v: String| fields[c.index()] = v;
             set(PraeCol::Detail, "DETAIL".into());
             set(PraeCol::RequestKey, format!("{}", batch * 1000 + i as u64));
-            set(PraeCol::Description, format!("{name} invoice"));
-            set(PraeCol::RequestID, format!("PR{batch:04}{i:03}"));
+            set(PraeCol::PolicyName, "Standard Invoice".into());
+            set(PraeCol::Title, format!("{name} invoice"));
             set(PraeCol::VendorInvoiceNumber, format!("INV-{batch}-{i}"));
-            set(PraeCol::InvoiceAmount, format!("{amount:.4}"));
-            set(PraeCol::TotalAmount, format!("{amount:.4}"));
+            set(PraeCol::InvoiceDate, date.to_string());
+            set(PraeCol::InvoiceAmount, format!("{invoice_total:.4}"));
+            set(PraeCol::TotalAmount, format!("{invoice_total:.4}"));
+            set(PraeCol::RequestID, format!("PR{batch:04}{i:03}"));
+            set(PraeCol::JournalAccountCode, (*account).into());
+            set(PraeCol::JournalAmount, format!("{net:.4}"));
+            set(PraeCol::JournalGrossAmount, format!("{gross:.4}"));
+            set(PraeCol::DebitOrCredit, "DR".into());
             set(PraeCol::RequestedAlphaCurrencyCode, "USD".into());
+            set(PraeCol::LineItemSequenceOrder, format!("{}", n + 1));
+            set(PraeCol::LineItemDescription, (*what).into());
+            set(PraeCol::LineItemTotal, format!("{gross:.4}"));
+            set(PraeCol::VendorName, (*name).into());
             set(PraeCol::VendorCode, (*code).into());
-            set(PraeCol::JournalAmount, format!("{signed:.4}"));
-            set(PraeCol::DebitOrCredit, if dr { "DR" } else { "CR" }.into());
-            set(PraeCol::JournalAccountCode, account.into());
             let refs: Vec<&[u8]> = fields.iter().map(|s| s.as_bytes()).collect();
             write_record(&mut rows, &refs, Dialect::PIPE);
             rows.push(b'\n');

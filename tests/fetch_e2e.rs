@@ -463,6 +463,8 @@ fn standard_lists_closes_downloads_and_leaves_the_empty_batch_open() {
         err.contains("EUR: Company Check is empty and stays open"),
         "{err}"
     );
+    // The batch closed by this run is listed as closed afterwards; it is new, not a repeat.
+    assert!(err.contains("1 new file(s), 1 already fetched"), "{err}");
     assert_eq!(
         e.sim.requests("batch_close"),
         2,

@@ -453,6 +453,8 @@ impl Client {
     ) -> Result<()> {
         let source = self.source_id();
         let open = self.list_batches(BatchState::Open)?;
+        // Batches closed by this run come back in the CLOSED list below: not "already fetched".
+        let mut closed_now = std::collections::HashSet::new();
         for b in &open {
             on(&Event::BatchOpen {
                 name: b.name.clone(),
@@ -467,6 +469,7 @@ impl Client {
                         on(&Event::BatchClosed {
                             name: b.name.clone(),
                         });
+                        closed_now.insert(b.batch_id.clone());
                         if ledger.contains(&source, FetchKind::PaymentBatch, &b.batch_id)? {
                             report.already_fetched += 1;
                             continue;
@@ -507,6 +510,9 @@ impl Client {
             }
         }
         for b in self.list_batches(BatchState::Closed)? {
+            if closed_now.contains(&b.batch_id) {
+                continue;
+            }
             if ledger.contains(&source, FetchKind::PaymentBatch, &b.batch_id)? {
                 report.already_fetched += 1;
                 continue;

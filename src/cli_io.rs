@@ -132,7 +132,8 @@ pub fn failpoint(name: &str) {
     }
 }
 
-/// Terminal width for tables: `COLUMNS`, else the terminal's, else 100.
+/// Width for text tables: `COLUMNS`, else the terminal's; unlimited when standard output
+/// is a file or a pipe.
 pub fn terminal_width() -> usize {
     if let Some(n) = std::env::var("COLUMNS")
         .ok()
@@ -141,8 +142,8 @@ pub fn terminal_width() -> usize {
     {
         return n;
     }
+    // Standard output is not a terminal (a file, a pipe): nothing to fit, cut nothing.
     terminal_size::terminal_size()
-        .map(|(w, _)| usize::from(w.0))
-        .filter(|w| *w >= 20)
-        .unwrap_or(100)
+        .map(|(w, _)| usize::from(w.0).max(20))
+        .unwrap_or(usize::MAX)
 }

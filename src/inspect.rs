@@ -30,7 +30,8 @@ use std::process::ExitCode;
 ///               cash advances not applied, lines on suspense accounts, rejected lines,
 ///               accounts the ERP would reject (--accounts)
 ///
-/// Without --by: account and exceptions. Tables fit the terminal width (COLUMNS overrides);
+/// Without --by: account and exceptions. Tables fit the terminal width (COLUMNS overrides;
+/// nothing is cut in a file or a pipe);
 /// --json prints one document, --csv one view as CSV. --html FILE writes one self-contained
 /// page (no network) with charts, the trial balance with drill-down to journal lines and
 /// their extract lines, and the exceptions.

@@ -216,9 +216,9 @@ fn csv_row(out: &mut dyn Write, fields: &[String]) -> io::Result<()> {
 }
 
 /// Column widths fitting `width`: each column as wide as its widest cell or header; while
-/// the table is too wide, the column with the most room to give shrinks by one: text down
-/// to 6 characters (or its widest value), numbers down to their widest value (only their
-/// header is cut). Numbers are never cut. A table that cannot fit stays wider.
+/// the table is too wide, headers wider than their values are cut first, then text values
+/// down to 6 characters, the column with the most room to give first. Numbers are never
+/// cut. A table that cannot fit stays wider.
 pub fn fit_widths(columns: &[Column], cells: &[Vec<String>], width: usize) -> Vec<usize> {
     const MIN_TEXT: usize = 6;
     let mut data: Vec<usize> = vec![1; columns.len()];
@@ -243,11 +243,17 @@ pub fn fit_widths(columns: &[Column], cells: &[Vec<String>], width: usize) -> Ve
         })
         .collect();
     let total = |w: &[usize]| w.iter().sum::<usize>() + 2 * w.len().saturating_sub(1);
+    // Headers wider than their values are cut first (the values stay whole), then text
+    // values, the widest first.
     while total(&w) > width {
-        let Some(i) = (0..w.len())
-            .filter(|i| w[*i] > min[*i])
-            .max_by_key(|i| (columns[*i].kind == ColumnKind::Text, w[*i] - min[*i]))
-        else {
+        let header_only = (0..w.len())
+            .filter(|i| w[*i] > data[*i].max(min[*i]))
+            .max_by_key(|i| w[*i] - data[*i]);
+        let Some(i) = header_only.or_else(|| {
+            (0..w.len())
+                .filter(|i| w[*i] > min[*i])
+                .max_by_key(|i| w[*i] - min[*i])
+        }) else {
             break;
         };
         w[i] -= 1;
@@ -310,6 +316,31 @@ mod tests {
             }
             assert!(text.contains("1234.56"), "{text}");
         }
+    }
+
+    #[test]
+    fn long_headers_are_cut_before_any_value() {
+        let mut t = Table::new(
+            "t",
+            "T",
+            &[
+                ("employee name", ColumnKind::Text),
+                ("currency", ColumnKind::Text),
+                ("cash advance outstanding", ColumnKind::Amount),
+            ],
+        );
+        t.rows.push(vec![
+            Cell::Text("Müller-Lüdenscheidt".into()),
+            Cell::Text("BHD".into()),
+            Cell::Amount(Decimal::new(1250, 3)),
+        ]);
+        let mut out = Vec::new();
+        t.write_text(&mut out, 40, &|s| s.to_owned()).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let row = text.lines().last().unwrap();
+        assert!(row.starts_with("Müller-Lüdenscheidt  BHD "), "{text}");
+        assert!(row.ends_with(" 1.250"), "{text}");
+        assert!(text.lines().all(|l| l.chars().count() <= 40), "{text}");
     }
 
     #[test]

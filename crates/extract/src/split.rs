@@ -402,7 +402,11 @@ impl Splitter {
 }
 
 /// Splits one line (without terminator) into `fields`. Allocation-free once `fields` has grown.
+///
+/// Only the first [`MAX_LINE_LIMIT`] bytes of a longer line are split (a [`Splitter`]
+/// refuses such lines before they get here).
 pub fn split_line(line: &[u8], dialect: Dialect, fields: &mut Vec<FieldSpan>) -> LineFlags {
+    let line = &line[..line.len().min(MAX_LINE_LIMIT)];
     fields.clear();
     let d = dialect.delimiter;
     match dialect.quote {

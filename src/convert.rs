@@ -305,8 +305,7 @@ impl Target {
             Target::File(f) => f.commit(),
             Target::Spool(mut f) => {
                 f.rewind()?;
-                let stdout = std::io::stdout();
-                let mut out = stdout.lock();
+                let mut out = crate::cli_io::stdout();
                 std::io::copy(&mut f, &mut out).context("writing to standard output")?;
                 out.flush()?;
                 Ok(())

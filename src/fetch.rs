@@ -353,11 +353,10 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         Err(e @ Error::ReconnectNeeded { .. }) => return Ok(reconnect_exit(&e)),
         Err(e) => return Err(e.into()),
     };
+    let mut out = crate::cli_io::stdout();
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
     } else {
-        let stdout = std::io::stdout();
-        let mut out = stdout.lock();
         for f in &report.fetched {
             writeln!(out, "{}", f.path.display())?;
         }

@@ -1,5 +1,6 @@
 //! `ledgerline formats`: the output formats and their settings.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 /// List the output formats of `convert --to`, with their settings (the `[formats.<name>]`
@@ -13,10 +14,11 @@ pub fn run(_a: Args) -> anyhow::Result<ExitCode> {
         .map(|f| f.name.len())
         .max()
         .unwrap_or(0);
+    let mut out = crate::cli_io::stdout();
     for f in ledgerline_erp::FORMATS {
-        println!("{:width$}  {}", f.name, f.description);
+        writeln!(out, "{:width$}  {}", f.name, f.description)?;
         for (k, v) in f.settings {
-            println!("{:width$}    [formats.{}] {k}: {v}", "", f.name);
+            writeln!(out, "{:width$}    [formats.{}] {k}: {v}", "", f.name)?;
         }
     }
     Ok(ExitCode::SUCCESS)

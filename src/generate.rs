@@ -55,8 +55,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             summary
         }
         None => {
-            let stdout = std::io::stdout();
-            let mut w = BufWriter::with_capacity(1 << 20, stdout.lock());
+            let mut w = BufWriter::with_capacity(1 << 20, crate::cli_io::stdout());
             let s = generator.write(&mut w)?;
             w.flush()?;
             s

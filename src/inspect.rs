@@ -163,8 +163,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         f.writer().write_all(page.as_bytes())?;
         f.commit()?;
     }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = crate::cli_io::stdout();
     if a.json {
         writeln!(
             out,

@@ -60,8 +60,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         Action::List(c) => {
             let ledger = open(&c)?;
             let posted = ledger.list()?;
-            let stdout = std::io::stdout();
-            let mut out = stdout.lock();
+            let mut out = crate::cli_io::stdout();
             if c.json {
                 writeln!(
                     out,

@@ -4,6 +4,7 @@ use crate::cli_io::{Paint, color_stdout};
 use crate::common::{Checks, InputArgs, drive_checked, json_doc, print_text, summary_line};
 use ledgerline_extract::finding::Severity;
 use ledgerline_journal::pipeline::Discard;
+use std::io::Write;
 use std::process::ExitCode;
 
 /// Check extracts before posting: structure (header, record count, journal total, batch id
@@ -38,8 +39,10 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         ledger: None,
     };
     let run = drive_checked(&a.input, rules, &mut Discard, checks)?;
+    let mut out = crate::cli_io::stdout();
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&json_doc(&run.reports))?);
+        let doc = serde_json::to_string_pretty(&json_doc(&run.reports))?;
+        writeln!(out, "{doc}")?;
     } else {
         let p = Paint(color_stdout());
         let min = if a.quiet {
@@ -47,12 +50,10 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         } else {
             Severity::Info
         };
-        let stdout = std::io::stdout();
-        let mut out = stdout.lock();
         print_text(&mut out, &run.reports, min, p, true)?;
         let (line, bad) = summary_line(&run.reports);
-        println!();
-        println!("{}", if bad { p.red(&line) } else { p.green(&line) });
+        writeln!(out)?;
+        writeln!(out, "{}", if bad { p.red(&line) } else { p.green(&line) })?;
     }
     Ok(if run.could_not_run {
         ExitCode::from(2)

@@ -247,7 +247,7 @@ pub fn fit_widths(columns: &[Column], cells: &[Vec<String>], width: usize) -> Ve
     // values, the widest first.
     while total(&w) > width {
         let header_only = (0..w.len())
-            .filter(|i| w[*i] > data[*i].max(min[*i]))
+            .filter(|i| w[*i] > data[*i])
             .max_by_key(|i| w[*i] - data[*i]);
         let Some(i) = header_only.or_else(|| {
             (0..w.len())

@@ -61,6 +61,8 @@ pub struct RowFacts<'a> {
     pub due_card: Option<Decimal>,
     /// The invoice total due to the vendor (PRAE column 10).
     pub due_vendor: Option<Decimal>,
+    /// Concur's total of the report's company-paid entries (SAE column 316).
+    pub company_paid: Option<Decimal>,
 }
 
 fn own(c: &str) -> Cow<'static, str> {
@@ -89,6 +91,7 @@ impl RowFacts<'_> {
             due_employee: self.due_employee,
             due_card: self.due_card,
             due_vendor: self.due_vendor,
+            company_paid: self.company_paid,
         }
     }
 
@@ -145,6 +148,7 @@ struct ReportCheck {
     due_employee: Option<Decimal>,
     due_card: Option<Decimal>,
     due_vendor: Option<Decimal>,
+    company_paid: Option<Decimal>,
 }
 
 #[derive(Debug)]
@@ -158,6 +162,8 @@ struct Group {
     rows: Vec<(u64, Option<String>)>,
     rejected: Option<String>,
     split_part: bool,
+    /// Implied recoveries were added (they must be added once only).
+    recovered: bool,
 }
 
 /// Builds journals from classified rows.
@@ -169,7 +175,6 @@ pub struct Builder {
     finished: HashSet<u64>,
     parts: HashMap<String, u32>,
     ready: VecDeque<Built>,
-    pending: HashMap<String, ReportNet>,
 }
 
 fn key_hash(s: &str) -> u64 {
@@ -190,7 +195,6 @@ impl Builder {
             finished: HashSet::new(),
             parts: HashMap::new(),
             ready: VecDeque::new(),
-            pending: HashMap::new(),
         }
     }
 
@@ -271,37 +275,55 @@ impl Builder {
     }
 
     /// Finishes every open journal (call at the end of the input).
+    ///
+    /// With report grouping only the last report is still open. With batch or employee-day
+    /// grouping a report may span several journals, so every report is reconciled over all
+    /// of them first, and each journal holding a report that does not reconcile is held back
+    /// whole (its lines go to the rejection report).
     pub fn finish(&mut self, findings: &mut Findings) {
         if let Some(g) = self.current.take() {
             self.flush(g, findings);
         }
-        let open = std::mem::take(&mut self.open);
-        for (_, g) in open {
-            self.flush(g, findings);
-        }
-        let mut pending: Vec<ReportNet> = std::mem::take(&mut self.pending).into_values().collect();
-        pending.sort_by_key(|n| n.check.line);
-        for n in pending {
-            n.reconcile(&self.file, findings);
-        }
-    }
-
-    fn flush(&mut self, g: Group, findings: &mut Findings) {
-        let (built, nets) = g.build(&self.rules, &self.file, findings);
-        self.ready.push_back(built);
-        for n in nets {
-            if self.rules.group == Grouping::Report {
-                n.reconcile(&self.file, findings);
-            } else {
-                // A report may span several journals: reconcile once all are built.
-                match self.pending.get_mut(&n.check.report_id) {
+        let mut groups: Vec<Group> = std::mem::take(&mut self.open).into_values().collect();
+        let mut nets: HashMap<String, ReportNet> = HashMap::new();
+        for g in &mut groups {
+            g.add_implied_recoveries(&self.rules);
+            for n in g.nets() {
+                match nets.get_mut(&n.check.report_id) {
                     Some(acc) => acc.merge(n),
                     None => {
-                        self.pending.insert(n.check.report_id.clone(), n);
+                        nets.insert(n.check.report_id.clone(), n);
                     }
                 }
             }
         }
+        let mut nets: Vec<ReportNet> = nets.into_values().collect();
+        nets.sort_by_key(|n| n.check.line);
+        let mut failed: HashMap<String, String> = HashMap::new();
+        for n in nets {
+            let found = n.mismatches(&self.file);
+            if let Some(first) = found.first() {
+                failed.insert(n.check.report_id.clone(), first.message.clone());
+            }
+            for f in found {
+                findings.push(f);
+            }
+        }
+        for mut g in groups {
+            if g.rejected.is_none()
+                && let Some(why) = g.checks.iter().find_map(|c| failed.get(&c.report_id))
+            {
+                g.rejected = Some(format!("{} does not reconcile: {why}", g.id));
+            }
+            let built = g.build(&self.rules, &self.file, findings, false);
+            self.ready.push_back(built);
+        }
+    }
+
+    fn flush(&mut self, g: Group, findings: &mut Findings) {
+        // Report grouping: the journal is the report, reconciled before it is released.
+        let built = g.build(&self.rules, &self.file, findings, true);
+        self.ready.push_back(built);
     }
 }
 
@@ -317,6 +339,7 @@ impl Group {
             rows: Vec::new(),
             rejected: None,
             split_part,
+            recovered: false,
         }
     }
 
@@ -336,6 +359,7 @@ impl Group {
                     due_employee: facts.due_employee,
                     due_card: facts.due_card,
                     due_vendor: facts.due_vendor,
+                    company_paid: facts.company_paid,
                 });
                 self.checks.len() - 1
             }
@@ -365,150 +389,183 @@ impl Group {
         self.rows.push((facts.line, own_reason));
     }
 
+    /// Step 1 of building: a CBCP personal charge the employee has no repayment line for
+    /// is recovered from the employee (`[personal] cbcp_implied_recovery`). Runs once.
+    fn add_implied_recoveries(&mut self, rules: &Rules) {
+        if self.recovered || !rules.cbcp_implied_recovery {
+            self.recovered = true;
+            return;
+        }
+        self.recovered = true;
+        let gv = GroupValues { facts: &self.facts };
+        let mut repayments: Vec<(Decimal, usize)> = self
+            .postings
+            .iter()
+            .filter(|(_, t, _)| *t == Tag::PersonalRepayment)
+            .map(|(p, _, r)| (p.amount, *r))
+            .collect();
+        let mut implied = Vec::new();
+        for (p, t, r) in &self.postings {
+            if *t != Tag::PersonalCardCharge(CardBilling::Cbcp) {
+                continue;
+            }
+            if let Some(i) = repayments
+                .iter()
+                .position(|(a, rr)| *a == p.amount && rr == r)
+            {
+                repayments.swap_remove(i);
+                continue;
+            }
+            implied.push((
+                Posting {
+                    kind: Kind::PersonalOnCompanyCard,
+                    account: p.account.clone(),
+                    side: Side::Credit,
+                    amount: p.amount,
+                    counterparty: Some(Counterparty::Employee),
+                    offset_account: rules.employee.render(&gv),
+                    memo: format!("recovery from the employee: {}", p.memo),
+                    dimensions: p.dimensions.clone(),
+                    source_line: p.source_line,
+                },
+                Tag::None,
+                *r,
+            ));
+        }
+        self.postings.extend(implied);
+    }
+
+    /// Step 2: the nets per report and counterparty, for the reconciliation with Concur's
+    /// own figures (none for a part of a split report, which cannot be reconciled).
+    fn nets(&self) -> Vec<ReportNet> {
+        if self.split_part {
+            return Vec::new();
+        }
+        self.checks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let net = |pred: &dyn Fn(&Posting, &Counterparty) -> bool| -> Decimal {
+                    self.postings
+                        .iter()
+                        .filter(|(p, _, r)| {
+                            *r == i && p.counterparty.as_ref().is_some_and(|cp| pred(p, cp))
+                        })
+                        .map(|(p, _, _)| p.side.signed(p.amount))
+                        .sum()
+                };
+                ReportNet {
+                    // A returned advance banked (`return_offset = "bank"`) settles what the
+                    // employee owes Concur's column 319 for: it counts on the employee's side.
+                    employee: net(&|p, cp| {
+                        *cp == Counterparty::Employee
+                            || (p.kind == Kind::CashAdvanceReturned
+                                && *cp == Counterparty::CashAdvance)
+                    }),
+                    card: net(&|_, cp| matches!(cp, Counterparty::Card(_))),
+                    vendor: net(&|_, cp| matches!(cp, Counterparty::Vendor(_))),
+                    company_paid: net(&|_, cp| *cp == Counterparty::CompanyPaid),
+                    check: ReportCheck {
+                        report_id: c.report_id.clone(),
+                        ..*c
+                    },
+                }
+            })
+            .collect()
+    }
+
+    /// The group held back whole: every line not deliberately skipped is rejected, with its
+    /// own reason or `why`.
+    fn held_back(
+        id: &str,
+        rows: &[(u64, Option<String>)],
+        file: &Arc<str>,
+        why: &str,
+        skipped: Vec<Rejection>,
+    ) -> Built {
+        let mut out = skipped;
+        for (line, own) in rows {
+            if own.as_deref().is_some_and(|w| w.starts_with("skipped: ")) {
+                continue;
+            }
+            out.push(Rejection {
+                file: file.to_string(),
+                line: *line,
+                journal_id: id.to_owned(),
+                status: "rejected",
+                reason: match own {
+                    Some(w) => w.clone(),
+                    None => format!("the whole report is held back because {why}"),
+                },
+            });
+        }
+        out.sort_by_key(|r| r.line);
+        Built {
+            journal: None,
+            rejections: out,
+        }
+    }
+
+    /// Builds the journal. With `reconcile`, a report that does not reconcile with Concur's
+    /// totals is held back whole (report grouping; other groupings reconcile over every
+    /// journal first, in [`Builder::finish`]).
     fn build(
-        self,
+        mut self,
         rules: &Rules,
         file: &Arc<str>,
         findings: &mut Findings,
-    ) -> (Built, Vec<ReportNet>) {
-        let Group {
-            id,
-            facts,
-            latest_entry,
-            mut postings,
-            checks,
-            rows,
-            rejected,
-            split_part,
-            ..
-        } = self;
-        let skipped: Vec<Rejection> = rows
+        reconcile: bool,
+    ) -> Built {
+        let skipped: Vec<Rejection> = self
+            .rows
             .iter()
             .filter_map(|(line, why)| {
                 let why = why.as_ref()?;
                 why.strip_prefix("skipped: ").map(|w| Rejection {
                     file: file.to_string(),
                     line: *line,
-                    journal_id: id.clone(),
+                    journal_id: self.id.clone(),
                     status: "skipped",
                     reason: w.to_owned(),
                 })
             })
             .collect();
-        if let Some(first) = rejected {
-            let mut out = skipped;
-            for (line, why) in &rows {
-                if why.as_deref().is_some_and(|w| w.starts_with("skipped: ")) {
-                    continue;
-                }
-                out.push(Rejection {
-                    file: file.to_string(),
-                    line: *line,
-                    journal_id: id.clone(),
-                    status: "rejected",
-                    reason: match why {
-                        Some(w) => w.clone(),
-                        None => format!("the whole report is held back because {first}"),
-                    },
-                });
-            }
-            out.sort_by_key(|r| r.line);
-            return (
-                Built {
-                    journal: None,
-                    rejections: out,
-                },
-                Vec::new(),
-            );
+        if let Some(first) = &self.rejected {
+            return Self::held_back(&self.id, &self.rows, file, first, skipped);
         }
+        self.add_implied_recoveries(rules);
+        if reconcile {
+            let found: Vec<Finding> = self
+                .nets()
+                .iter()
+                .flat_map(|n| n.mismatches(file))
+                .collect();
+            if let Some(first) = found.first() {
+                let why = format!("{} does not reconcile: {}", self.id, first.message);
+                for f in found {
+                    findings.push(f);
+                }
+                return Self::held_back(&self.id, &self.rows, file, &why, skipped);
+            }
+        }
+        let Group {
+            id,
+            facts,
+            latest_entry,
+            postings,
+            rows,
+            ..
+        } = self;
         let currency = facts.currency.to_string();
         let minor = rules.minor_units(&currency);
         let gv = GroupValues { facts: &facts };
 
-        // A CBCP personal charge the employee has no repayment line for: recover it.
-        if rules.cbcp_implied_recovery {
-            let mut repayments: Vec<(Decimal, usize)> = postings
-                .iter()
-                .filter(|(_, t, _)| *t == Tag::PersonalRepayment)
-                .map(|(p, _, r)| (p.amount, *r))
-                .collect();
-            let mut implied = Vec::new();
-            for (p, t, r) in &postings {
-                if *t != Tag::PersonalCardCharge(CardBilling::Cbcp) {
-                    continue;
-                }
-                if let Some(i) = repayments
-                    .iter()
-                    .position(|(a, rr)| *a == p.amount && rr == r)
-                {
-                    repayments.swap_remove(i);
-                    continue;
-                }
-                implied.push((
-                    Posting {
-                        kind: Kind::PersonalOnCompanyCard,
-                        account: p.account.clone(),
-                        side: Side::Credit,
-                        amount: p.amount,
-                        counterparty: Some(Counterparty::Employee),
-                        offset_account: rules.employee.render(&gv),
-                        memo: format!("recovery from the employee: {}", p.memo),
-                        dimensions: p.dimensions.clone(),
-                        source_line: p.source_line,
-                    },
-                    Tag::None,
-                    *r,
-                ));
-            }
-            postings.extend(implied);
-        }
-
-        // Nets per report, for the reconciliation with Concur's own figures.
-        let mut nets = Vec::new();
-        if !split_part {
-            for (i, c) in checks.into_iter().enumerate() {
-                let net = |pred: &dyn Fn(&Counterparty) -> bool| -> Decimal {
-                    postings
-                        .iter()
-                        .filter(|(p, _, r)| *r == i && p.counterparty.as_ref().is_some_and(pred))
-                        .map(|(p, _, _)| {
-                            if p.side == Side::Debit {
-                                p.amount
-                            } else {
-                                -p.amount
-                            }
-                        })
-                        .sum()
-                };
-                nets.push(ReportNet {
-                    employee: net(&|cp| *cp == Counterparty::Employee),
-                    card: net(&|cp| matches!(cp, Counterparty::Card(_))),
-                    vendor: net(&|cp| matches!(cp, Counterparty::Vendor(_))),
-                    check: c,
-                });
-            }
-        }
-
-        // Exact lines: the postings in file order, then one offset per counterparty account.
-        struct Exact {
-            account: String,
-            side: Side,
-            amount: Decimal,
-            kind: Kind,
-            counterparty: Option<Counterparty>,
-            memo: String,
-            dimensions: Vec<(String, String)>,
-            sources: Vec<u64>,
-        }
+        // Step 3, exact lines: the postings in file order, then one offset per counterparty account.
         let mut exact: Vec<Exact> = Vec::with_capacity(postings.len() + 2);
         let mut offsets: BTreeMap<(Counterparty, String), (Decimal, Vec<u64>)> = BTreeMap::new();
         let mut unbalanced = Decimal::ZERO;
         for (p, _, _) in postings {
-            let signed = if p.side == Side::Debit {
-                p.amount
-            } else {
-                -p.amount
-            };
+            let signed = p.side.signed(p.amount);
             match &p.counterparty {
                 Some(cp) => {
                     let e = offsets
@@ -538,7 +595,7 @@ impl Group {
         let offset_memo = rules.offset_memo.render(&gv);
         for ((cp, account), (net, mut sources)) in offsets {
             if net.is_zero() {
-                continue;
+                continue; // the lines it would offset net out; each is posted or listed below
             }
             sources.sort_unstable();
             sources.dedup();
@@ -563,8 +620,12 @@ impl Group {
         }
         if !unbalanced.is_zero() {
             // Lines without an implied counterparty (a payment-batch file) must balance by themselves.
-            let has_both = exact.iter().any(|e| e.side == Side::Debit)
-                && exact.iter().any(|e| e.side == Side::Credit);
+            let has_both = exact
+                .iter()
+                .any(|e| e.side == Side::Debit && !e.amount.is_zero())
+                && exact
+                    .iter()
+                    .any(|e| e.side == Side::Credit && !e.amount.is_zero());
             if has_both {
                 findings.push(
                     Finding::new(
@@ -575,6 +636,7 @@ impl Group {
                     )
                     .at(Position { line: facts.line, byte: facts.byte }),
                 );
+                let why = format!("{id} does not balance by {unbalanced}");
                 let mut out = skipped;
                 out.extend(
                     rows.iter()
@@ -584,16 +646,13 @@ impl Group {
                             line: *line,
                             journal_id: id.clone(),
                             status: "rejected",
-                            reason: format!("{id} does not balance by {unbalanced}"),
+                            reason: why.clone(),
                         }),
                 );
-                return (
-                    Built {
-                        journal: None,
-                        rejections: out,
-                    },
-                    Vec::new(),
-                );
+                return Built {
+                    journal: None,
+                    rejections: out,
+                };
             }
             let sources: Vec<u64> = exact.iter().flat_map(|e| e.sources.clone()).collect();
             exact.push(Exact {
@@ -616,63 +675,22 @@ impl Group {
             });
         }
 
-        // Round once: each side shares the rounded total by largest remainder.
-        let total: Decimal = exact
-            .iter()
-            .filter(|e| e.side == Side::Debit)
-            .map(|e| e.amount)
-            .sum();
-        let mut rounded = vec![Decimal::ZERO; exact.len()];
-        match &rules.rounding_account {
-            None => {
-                let target = round_amount(total, minor);
-                for side in [Side::Debit, Side::Credit] {
-                    let idx: Vec<usize> = (0..exact.len())
-                        .filter(|&i| exact[i].side == side)
-                        .collect();
-                    let amounts: Vec<Decimal> = idx.iter().map(|&i| exact[i].amount).collect();
-                    for (k, r) in largest_remainder(&amounts, target, minor)
-                        .into_iter()
-                        .enumerate()
-                    {
-                        rounded[idx[k]] = r;
-                    }
-                }
-            }
-            Some(acct) => {
-                let mut diff = Decimal::ZERO;
-                for (i, e) in exact.iter().enumerate() {
-                    rounded[i] = round_amount(e.amount, minor);
-                    diff += if e.side == Side::Debit {
-                        rounded[i]
-                    } else {
-                        -rounded[i]
-                    };
-                }
-                if !diff.is_zero() {
-                    exact.push(Exact {
-                        account: acct.clone(),
-                        side: if diff > Decimal::ZERO {
-                            Side::Credit
-                        } else {
-                            Side::Debit
-                        },
-                        amount: diff.abs(),
-                        kind: Kind::Rounding,
-                        counterparty: None,
-                        memo: "rounding".into(),
-                        dimensions: Vec::new(),
-                        sources: Vec::new(),
-                    });
-                    rounded.push(round_amount(diff.abs(), minor));
-                }
-            }
-        }
+        // Step 4, rounding, once: each side shares the rounded total by largest remainder.
+        let rounded = round_lines(&mut exact, rules, minor);
+
+        // Step 5, the journal lines: a line that rounds to nothing is left out, its source
+        // lines staying listed on the offset that covers them; a source line covered by no
+        // line at all (everything it touches rounds to zero) goes to the rejection report as
+        // skipped, so it is never lost.
         let zero = round_amount(Decimal::ZERO, minor);
         let mut lines = Vec::with_capacity(exact.len());
+        let mut vanished: Vec<(u64, Decimal)> = Vec::new();
         for (e, r) in exact.into_iter().zip(rounded) {
             if r.is_zero() {
-                continue; // its source lines stay listed on the offset that covers them
+                if e.kind != Kind::Offset {
+                    vanished.extend(e.sources.iter().map(|&l| (l, e.amount)));
+                }
+                continue;
             }
             lines.push(JournalLine {
                 line: lines.len() as u32 + 1,
@@ -685,6 +703,54 @@ impl Group {
                 dimensions: e.dimensions,
                 source_lines: e.sources,
             });
+        }
+        let mut rejections = skipped;
+        if !vanished.is_empty() {
+            let covered: HashSet<u64> = lines
+                .iter()
+                .flat_map(|l| l.source_lines.iter().copied())
+                .collect();
+            for (line, amount) in vanished {
+                if covered.contains(&line) || rejections.iter().any(|r| r.line == line) {
+                    continue;
+                }
+                rejections.push(Rejection {
+                    file: file.to_string(),
+                    line,
+                    journal_id: id.clone(),
+                    status: "skipped",
+                    reason: format!(
+                        "amount {} {currency} rounds to zero at {minor} decimal(s) and nets with nothing posted: nothing to post",
+                        amount.normalize()
+                    ),
+                });
+            }
+        }
+        // A line that is neither posted nor skipped (an SAE row whose amount is zero and
+        // whose offset netted out) is listed too: every input line has a home.
+        let covered: HashSet<u64> = lines
+            .iter()
+            .flat_map(|l| l.source_lines.iter().copied())
+            .chain(rejections.iter().map(|r| r.line))
+            .collect();
+        for (line, _) in &rows {
+            if !covered.contains(line) {
+                rejections.push(Rejection {
+                    file: file.to_string(),
+                    line: *line,
+                    journal_id: id.clone(),
+                    status: "skipped",
+                    reason: "the line and what it offsets net to zero: nothing to post".into(),
+                });
+            }
+        }
+        rejections.sort_by_key(|r| r.line);
+        if lines.is_empty() {
+            // A journal with no lines is never emitted: its lines are reported instead.
+            return Built {
+                journal: None,
+                rejections,
+            };
         }
         let date = match rules.date {
             DateSource::Batch => facts.batch_date,
@@ -729,14 +795,78 @@ impl Group {
                 .severity(Severity::Error),
             );
         }
-        (
-            Built {
-                journal: Some(Box::new(journal)),
-                rejections: skipped,
-            },
-            nets,
-        )
+        Built {
+            journal: Some(Box::new(journal)),
+            rejections,
+        }
     }
+}
+
+/// An exact (unrounded) journal line.
+struct Exact {
+    account: String,
+    side: Side,
+    amount: Decimal,
+    kind: Kind,
+    counterparty: Option<Counterparty>,
+    memo: String,
+    dimensions: Vec<(String, String)>,
+    sources: Vec<u64>,
+}
+
+/// Rounds the exact lines to `minor` units: the journal total is rounded once and each side
+/// shares it by largest remainder, or (with a rounding account) each line is rounded on its
+/// own and the difference posted to that account, pushed onto `exact`. Returns the rounded
+/// amount of every line of `exact`, in order.
+fn round_lines(exact: &mut Vec<Exact>, rules: &Rules, minor: u32) -> Vec<Decimal> {
+    let mut rounded = vec![Decimal::ZERO; exact.len()];
+    match &rules.rounding_account {
+        None => {
+            let total: Decimal = exact
+                .iter()
+                .filter(|e| e.side == Side::Debit)
+                .map(|e| e.amount)
+                .sum();
+            let target = round_amount(total, minor);
+            for side in [Side::Debit, Side::Credit] {
+                let idx: Vec<usize> = (0..exact.len())
+                    .filter(|&i| exact[i].side == side)
+                    .collect();
+                let amounts: Vec<Decimal> = idx.iter().map(|&i| exact[i].amount).collect();
+                for (k, r) in largest_remainder(&amounts, target, minor)
+                    .into_iter()
+                    .enumerate()
+                {
+                    rounded[idx[k]] = r;
+                }
+            }
+        }
+        Some(acct) => {
+            let mut diff = Decimal::ZERO;
+            for (i, e) in exact.iter().enumerate() {
+                rounded[i] = round_amount(e.amount, minor);
+                diff += e.side.signed(rounded[i]);
+            }
+            if !diff.is_zero() {
+                exact.push(Exact {
+                    account: acct.clone(),
+                    side: if diff > Decimal::ZERO {
+                        Side::Credit
+                    } else {
+                        Side::Debit
+                    },
+                    amount: diff.abs(),
+                    kind: Kind::Rounding,
+                    counterparty: None,
+                    memo: "rounding".into(),
+                    dimensions: Vec::new(),
+                    sources: Vec::new(),
+                });
+                rounded.push(round_amount(diff.abs(), minor));
+            }
+        }
+    }
+    rounded
 }
 
 /// A report's nets per counterparty in one journal.
@@ -746,6 +876,7 @@ struct ReportNet {
     employee: Decimal,
     card: Decimal,
     vendor: Decimal,
+    company_paid: Decimal,
 }
 
 impl ReportNet {
@@ -753,21 +884,27 @@ impl ReportNet {
         self.employee += other.employee;
         self.card += other.card;
         self.vendor += other.vendor;
+        self.company_paid += other.company_paid;
     }
 
-    fn reconcile(&self, file: &str, findings: &mut Findings) {
+    /// Where the journal disagrees with Concur's own totals for the report: the net due to
+    /// the employee (column 319), to the card programs (320), the company-paid total (316)
+    /// and, for an invoice, the total due to the vendor (PRAE column 10). A total Concur left
+    /// empty is not checked.
+    fn mismatches(&self, file: &str) -> Vec<Finding> {
         let c = &self.check;
+        let mut out = Vec::new();
         let mut check = |what: &str, col: &str, ours: Decimal, theirs: Option<Decimal>| {
             if let Some(t) = theirs
                 && t != ours
             {
-                findings.push(
+                out.push(
                     Finding::new(
                         Family::Journal,
                         Check::Reconciliation,
                         file,
                         format!(
-                            "{}: the journal's net due to {what} is {} but Concur's {col} is {} (difference {})",
+                            "{}: the journal's {what} is {} but Concur's {col} is {} (difference {}); the report is not posted",
                             c.report_id,
                             ours.normalize(),
                             t.normalize(),
@@ -779,23 +916,30 @@ impl ReportNet {
             }
         };
         check(
-            "the employee",
+            "net due to the employee",
             "Amount Due Employee (column 319)",
             self.employee,
             c.due_employee,
         );
         check(
-            "the card programs",
+            "net due to the card programs",
             "Amount Due Company Card (column 320)",
             self.card,
             c.due_card,
         );
         check(
-            "the vendor",
+            "company-paid total",
+            "Amount Company Paid (column 316)",
+            self.company_paid,
+            c.company_paid,
+        );
+        check(
+            "net due to the vendor",
             "invoice Total Amount (column 10)",
             self.vendor,
             c.due_vendor,
         );
+        out
     }
 }
 

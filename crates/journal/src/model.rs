@@ -100,11 +100,11 @@ pub enum Side {
 }
 
 impl Side {
-    /// The other side.
-    pub fn flip(self) -> Side {
+    /// `amount` signed as it moves the balance: positive for a debit, negative for a credit.
+    pub fn signed(self, amount: Decimal) -> Decimal {
         match self {
-            Side::Debit => Side::Credit,
-            Side::Credit => Side::Debit,
+            Side::Debit => amount,
+            Side::Credit => -amount,
         }
     }
 }

@@ -69,6 +69,7 @@ pub fn sae_facts<'a>(row: &SaeRow<'a>) -> RowFacts<'a> {
         due_employee: row.opt_amount(C::AmountDueEmployeeActual).ok().flatten(),
         due_card: row.opt_amount(C::AmountDueCompanyCardActual).ok().flatten(),
         due_vendor: None,
+        company_paid: row.opt_amount(C::AmountCompanyPaid).ok().flatten(),
     }
 }
 
@@ -139,6 +140,7 @@ pub fn prae_facts<'a>(row: &PraeRow<'a>, header: Option<&Header>) -> RowFacts<'a
         due_employee: None,
         due_card: None,
         due_vendor: row.opt_amount(P::TotalAmount).ok().flatten(),
+        company_paid: None,
     }
 }
 
@@ -283,6 +285,7 @@ pub fn batch_facts<'a>(row: &BatchRow<'a, '_>, rules: &Rules) -> RowFacts<'a> {
         due_employee: None,
         due_card: None,
         due_vendor: None,
+        company_paid: None,
     }
 }
 

@@ -61,10 +61,15 @@ fn good_files_convert_balance_and_reconcile_or_name_the_report() {
             .collect();
         for f in &errors {
             match f.code.to_string().as_str() {
-                // Reconciliation: the finding names the report it is about.
+                // Reconciliation: the finding names the report it is about, and that report
+                // is rejected whole, never posted.
                 "JNL202" => {
                     let id = f.message.split(':').next().unwrap();
-                    assert!(out.journals.iter().any(|j| j.id == id), "{name}: {f}");
+                    assert!(out.journals.iter().all(|j| j.id != id), "{name}: {f}");
+                    assert!(
+                        out.rejections.iter().any(|r| r.journal_id == id),
+                        "{name}: {f}"
+                    );
                 }
                 // The quoting test files put a made-up payer `User|Or|University` on a line:
                 // an unmapped payment type is reported, naming it, never guessed.

@@ -1,18 +1,19 @@
 //! `ledgerline convert`: extracts in, balanced journals out, in the format of your ERP.
 
-use crate::cli_io::{AtomicFile, Paint, failpoint};
+use crate::cli_io::{AtomicFile, OutputSet, Paint, failpoint};
 use crate::common::{
     Checks, InputArgs, drive, drive_checked, json_doc, plural, print_text, summary_line,
 };
 use anyhow::Context;
 use ledgerline_erp::{FORMATS, Format};
 use ledgerline_extract::finding::Severity;
+use ledgerline_extract::validate::FileReport;
 use ledgerline_inspect::ledger::{DuplicateCheck, PostingLedger, file_sha256};
 use ledgerline_journal::Journal;
 use ledgerline_journal::build::Rejection;
 use ledgerline_journal::pipeline::Sink;
 use std::io::{BufWriter, IsTerminal, Seek, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Convert extracts into balanced double-entry journals.
@@ -67,6 +68,10 @@ pub struct Args {
     /// With --ledger: a journal posted already is an error, not a warning.
     #[arg(long, requires = "ledger")]
     strict: bool,
+    /// With --ledger: the name of where the journals are posted (default: the format name),
+    /// so that one report can be posted once to each of several ERPs or entities.
+    #[arg(long, value_name = "NAME", requires = "ledger")]
+    target: Option<String>,
 }
 
 /// Journals to the format writer, rejections into a list.
@@ -100,8 +105,18 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                 .join(", ")
         )
     })?;
+    check_paths(&a)?;
     let rules = a.input.load_rules()?;
     let accounts = a.input.load_accounts()?;
+    crate::cli_io::install_signal_cleanup();
+    // What killed runs left next to the outputs: finish an interrupted commit (before the
+    // ledger settles its pending runs by the files on disk), remove stale temporary files.
+    for dest in a.output.iter().chain(a.rejects.iter()) {
+        for done in crate::cli_io::recover_dir(parent_of(dest)) {
+            eprintln!("ledgerline: {done}");
+        }
+    }
+    let target_name = a.target.clone().unwrap_or_else(|| format.name().to_owned());
     let mut ledger = match &a.ledger {
         Some(path) => {
             let l = PostingLedger::open(path)?;
@@ -121,14 +136,15 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     };
     let mut check = ledger
         .as_ref()
-        .map(|l| DuplicateCheck::new(l, a.strict))
+        .map(|l| DuplicateCheck::new(l, &target_name, a.strict))
         .transpose()?;
     // Output goes to a temporary file first: moved into place (or copied to stdout) only
-    // once the whole run succeeded.
+    // once the whole run succeeded, together with the rejects file.
     let mut target = match &a.output {
         Some(path) => Target::File(AtomicFile::create(path)?),
         None => Target::Spool(tempfile::tempfile().context("creating a temporary file")?),
     };
+    let mut rejects_file = a.rejects.as_deref().map(AtomicFile::create).transpose()?;
     let (run, rejections) = {
         let file = target.file();
         let writer = BufWriter::with_capacity(1 << 20, file);
@@ -164,18 +180,37 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         report(&mut err, Severity::Warning)?;
         return Ok(ExitCode::from(2));
     }
-    if errors > 0 && !a.force {
+    // A file whose header does not match its content (cut short, joined, damaged) cannot be
+    // trusted in any of its reports: --force does not post the rest of it.
+    let untrusted: Vec<&FileReport> = run
+        .reports
+        .iter()
+        .filter(|r| !r.findings.untrustworthy().is_empty())
+        .collect();
+    if errors > 0 && (!a.force || !untrusted.is_empty()) {
         report(&mut err, Severity::Warning)?;
         let (line, _) = summary_line(&run.reports);
         writeln!(err, "\n{}", p.red(&line))?;
-        writeln!(
-            err,
-            "nothing written: fix the errors above, or convert everything else with --force (rejected reports go to --rejects FILE)"
-        )?;
+        if a.force && !untrusted.is_empty() {
+            for r in &untrusted {
+                let first = &r.findings.untrustworthy()[0];
+                writeln!(
+                    err,
+                    "{}: the file itself is damaged ({} {}): no report in it can be trusted, so --force does not post any; fetch the file again from Concur, or leave it out of the inputs",
+                    r.file, first.code, first.message
+                )?;
+            }
+            writeln!(err, "nothing written")?;
+        } else {
+            writeln!(
+                err,
+                "nothing written: fix the errors above, or convert everything else with --force (rejected reports go to --rejects FILE)"
+            )?;
+        }
         return Ok(ExitCode::from(1));
     }
-    if let Some(path) = &a.rejects {
-        let mut f = AtomicFile::create(path)?;
+    let mut outputs = OutputSet::default();
+    if let Some(mut f) = rejects_file.take() {
         {
             let mut w = BufWriter::new(f.writer());
             for r in &rejections {
@@ -184,11 +219,12 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             }
             w.flush()?;
         }
-        f.commit()?;
+        outputs.add(f);
     }
-    // With a ledger: record the run as pending (with the output's hash), move the output
-    // into place, then mark the run done. A run killed in between is settled the next time
-    // the ledger is opened, by whether the file is there.
+    // With a ledger: record the run as pending (with the output's hash), put the outputs in
+    // place, then mark the run done. A run killed in between is settled the next time the
+    // ledger is opened, by whether the file is there (an interrupted commit is finished
+    // first, see above).
     let pending = match (&mut ledger, check, &target) {
         (Some(ledger), Some(check), Target::File(file)) if !check.pending().is_empty() => {
             let sha = file_sha256(file.temp_path())?;
@@ -200,7 +236,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         }
         _ => None,
     };
-    target.commit()?;
+    target.commit(outputs)?;
     if let (Some(ledger), Some(run)) = (&mut ledger, pending) {
         failpoint("output-renamed");
         ledger.finish(run)?;
@@ -235,6 +271,60 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The folder a file is written into.
+fn parent_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// The same file, whether or not it exists yet: both exist and are one file, or their
+/// absolute paths are equal.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => {
+            let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
+            abs(a) == abs(b)
+        }
+    }
+}
+
+/// Refuses an output that would overwrite an input or another output of the run.
+fn check_paths(a: &Args) -> anyhow::Result<()> {
+    let outputs: Vec<(&str, &Path)> = a
+        .output
+        .iter()
+        .map(|p| ("-o", p.as_path()))
+        .chain(a.rejects.iter().map(|p| ("--rejects", p.as_path())))
+        .chain(a.ledger.iter().map(|p| ("--ledger", p.as_path())))
+        .collect();
+    for (i, (flag, out)) in outputs.iter().enumerate() {
+        if out.is_dir() {
+            anyhow::bail!("{flag} {}: is a directory; give a file name", out.display());
+        }
+        for input in &a.input.inputs {
+            if input != "-" && same_file(Path::new(input), out) {
+                anyhow::bail!(
+                    "{flag} {}: is also an input; writing it would destroy the extract. Choose another output file",
+                    out.display()
+                );
+            }
+        }
+        for (other_flag, other) in &outputs[..i] {
+            if same_file(other, out) {
+                anyhow::bail!(
+                    "{flag} {} and {other_flag} {} are the same file; one would overwrite the other",
+                    out.display(),
+                    other.display()
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Converts `input` into `output` (atomically, and only when the input has no error-level
@@ -300,10 +390,19 @@ impl Target {
         }
     }
 
-    fn commit(self) -> anyhow::Result<()> {
+    /// Puts the output in place together with `others` (the rejects file).
+    fn commit(self, mut others: OutputSet) -> anyhow::Result<()> {
         match self {
-            Target::File(f) => f.commit(),
+            Target::File(f) => {
+                let mut set = OutputSet::default();
+                set.add(f);
+                set.extend(others);
+                set.commit()
+            }
             Target::Spool(mut f) => {
+                // Standard output cannot be renamed into place: the files go first, then
+                // the spooled journals are copied out.
+                std::mem::take(&mut others).commit()?;
                 f.rewind()?;
                 let mut out = crate::cli_io::stdout();
                 std::io::copy(&mut f, &mut out).context("writing to standard output")?;

@@ -2,7 +2,7 @@
 
 use crate::cli_io::{Paint, color_stdout, terminal_width};
 use anyhow::Context;
-use ledgerline_inspect::ledger::PostingLedger;
+use ledgerline_inspect::ledger::{Forget, PostingLedger};
 use ledgerline_inspect::table::{Cell, ColumnKind, Table};
 use std::io::Write;
 use std::path::PathBuf;
@@ -24,10 +24,24 @@ enum Action {
     List(Common),
     /// Forget journals, so that the next `convert --ledger` posts them again (after you
     /// reversed them in the ERP, or to post a corrected report).
+    ///
+    /// Examples:
+    ///   ledgerline ledger forget 581CE1FF0E4AE3940000 --target netsuite
+    ///   ledgerline ledger forget --file incoming/extract_2024-03-28.txt
+    ///   ledgerline ledger forget --file out/journals.csv --target intacct
+    #[command(verbatim_doc_comment)]
     Forget {
         /// Journal ids (as `ledger list` shows them).
-        #[arg(required = true, value_name = "JOURNAL_ID")]
+        #[arg(value_name = "JOURNAL_ID", required_unless_present = "file")]
         journal_ids: Vec<String>,
+        /// Forget the journals posted from this extract, or written into this output file
+        /// (the path as `ledger list` shows it).
+        #[arg(long, value_name = "PATH")]
+        file: Option<String>,
+        /// Only what was posted to this target (`convert --target`; by default the format
+        /// name). Without it, every target.
+        #[arg(long, value_name = "NAME")]
+        target: Option<String>,
         #[command(flatten)]
         common: Common,
     },
@@ -80,6 +94,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                     ledger.path().display()
                 ),
                 &[
+                    ("target", ColumnKind::Text),
                     ("journal_id", ColumnKind::Text),
                     ("report_id", ColumnKind::Text),
                     ("employee_id", ColumnKind::Text),
@@ -93,6 +108,11 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             );
             for p in &posted {
                 t.rows.push(vec![
+                    Cell::Text(if p.target.is_empty() {
+                        "(any)".into()
+                    } else {
+                        p.target.clone()
+                    }),
                     Cell::Text(p.journal_id.clone()),
                     Cell::text_or_null(p.report_id.as_deref()),
                     Cell::text_or_null(p.employee_id.as_deref()),
@@ -110,17 +130,34 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         }
         Action::Forget {
             journal_ids,
+            file,
+            target,
             common,
         } => {
             let mut ledger = open(&common)?;
-            let mut forgotten = Vec::new();
-            let mut unknown = Vec::new();
-            for id in &journal_ids {
-                if ledger.forget(id)? {
-                    forgotten.push(id.clone());
-                } else {
-                    unknown.push(id.clone());
-                }
+            let which = Forget {
+                journal_ids: journal_ids.clone(),
+                file,
+                target,
+            };
+            let gone = ledger.forget(&which)?;
+            let forgotten: Vec<String> = gone
+                .iter()
+                .map(|p| {
+                    if p.target.is_empty() {
+                        p.journal_id.clone()
+                    } else {
+                        format!("{} ({})", p.journal_id, p.target)
+                    }
+                })
+                .collect();
+            let mut unknown: Vec<String> = journal_ids
+                .iter()
+                .filter(|id| !gone.iter().any(|p| p.journal_id == **id))
+                .cloned()
+                .collect();
+            if journal_ids.is_empty() && gone.is_empty() {
+                unknown.push(which.file.clone().unwrap_or_default());
             }
             if common.json {
                 println!(
@@ -136,7 +173,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                 }
                 for id in &unknown {
                     eprintln!(
-                        "ledgerline: {id}: not recorded in {}",
+                        "ledgerline: {id}: nothing recorded for it in {}",
                         ledger.path().display()
                     );
                 }

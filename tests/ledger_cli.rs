@@ -137,7 +137,7 @@ fn a_report_extracted_again_in_a_later_file_is_skipped() {
     assert_eq!(again.status.code(), Some(0));
     let err = text(&again.stderr);
     assert!(
-        err.contains("JNL208") && err.contains("posted from fixtures/cases/oop_cash.txt"),
+        err.contains("JNL208") && err.contains("posted to jsonl from fixtures/cases/oop_cash.txt"),
         "{err}"
     );
     assert_eq!(std::fs::read_to_string(d.path("b.jsonl")).unwrap(), "");

@@ -93,6 +93,8 @@ checks! {
     EmptyFile = 3, Error, "file is empty";
     /// A line is unreasonably long.
     LineTooLong = 4, Error, "line too long";
+    /// The same bytes as an earlier input of the run.
+    DuplicateInput = 7, Error, "input has the same content as an earlier input";
     /// The archive is corrupt.
     BadArchive = 10, Error, "zip archive cannot be read";
     /// Inflated size over the limit.
@@ -191,6 +193,29 @@ checks! {
     AlreadyPosted = 208, Warning, "journal already posted: skipped";
     /// A posted report re-extracted with different lines or amounts (`convert --ledger`).
     PostedDifferently = 209, Error, "report already posted with different amounts";
+    /// The same journal (report) from two inputs of one run.
+    DuplicateInRun = 210, Error, "journal already in this run from another input";
+}
+
+impl Check {
+    /// Whether this finding makes the file itself untrustworthy (a header whose record
+    /// count or total does not match, a missing, malformed or repeated header, records of
+    /// another batch): the file was cut short, joined or damaged, so no report in it can be
+    /// trusted, and `convert --force` refuses it instead of posting the rest. The fix is
+    /// to fetch the file again.
+    pub fn untrustworthy_file(self) -> bool {
+        matches!(
+            self,
+            Check::HeaderMissing
+                | Check::HeaderRepeated
+                | Check::HeaderFieldCount
+                | Check::RecordCount
+                | Check::JournalTotal
+                | Check::BatchIdMismatch
+                | Check::BatchDateMismatch
+                | Check::LineTooLong
+        )
+    }
 }
 
 /// A stable finding code such as `SAE110`.
@@ -303,7 +328,12 @@ pub struct Findings {
     warnings: usize,
     infos: usize,
     last_row_error: Option<String>,
+    /// The first findings that make the file untrustworthy, kept whatever the limit.
+    untrustworthy: Vec<Finding>,
 }
+
+/// File-level findings kept beyond the listing limit.
+const UNTRUSTWORTHY_KEPT: usize = 8;
 
 impl Findings {
     /// A collector keeping at most `limit` findings (all are still counted).
@@ -316,6 +346,12 @@ impl Findings {
 
     /// Records a finding.
     pub fn push(&mut self, f: Finding) {
+        if f.severity == Severity::Error
+            && f.code.check.untrustworthy_file()
+            && self.untrustworthy.len() < UNTRUSTWORTHY_KEPT
+        {
+            self.untrustworthy.push(f.clone());
+        }
         match f.severity {
             Severity::Error => {
                 self.errors += 1;
@@ -343,6 +379,11 @@ impl Findings {
         if other.last_row_error.is_some() {
             self.last_row_error = other.last_row_error;
         }
+        for f in other.untrustworthy {
+            if self.untrustworthy.len() < UNTRUSTWORTHY_KEPT {
+                self.untrustworthy.push(f);
+            }
+        }
         for f in other.items {
             if self.items.len() < self.limit {
                 self.items.push(f);
@@ -357,9 +398,10 @@ impl Findings {
         &self.items
     }
 
-    /// Consumes the collector.
-    pub fn into_items(self) -> Vec<Finding> {
-        self.items
+    /// The error-level findings that make the file itself untrustworthy (see
+    /// [`Check::untrustworthy_file`]), the first few of them whatever the listing limit.
+    pub fn untrustworthy(&self) -> &[Finding] {
+        &self.untrustworthy
     }
 
     /// Findings counted but not kept.

@@ -1,20 +1,30 @@
-//! The checks that stand between the journal pipeline and the output: the ERP's chart of
-//! accounts ([`Accounts`]) and the posting ledger ([`DuplicateCheck`]). A [`Gate`] wraps the
-//! output sink; a journal that fails a check never reaches it and its lines go to the
-//! rejection report, with a finding (`JNL206`-`JNL209`) naming the extract lines.
+//! The checks that stand between the journal pipeline and the output: the same journal from
+//! two inputs of one run, the ERP's chart of accounts ([`Accounts`]) and the posting ledger
+//! ([`DuplicateCheck`]). A [`Gate`] wraps the output sink; a journal that fails a check never
+//! reaches it and its lines go to the rejection report, with a finding (`JNL206`-`JNL210`)
+//! naming the extract lines.
 
 use crate::accounts::Accounts;
 use crate::ledger::{DuplicateCheck, Verdict};
-use ledgerline_extract::finding::{Finding, Severity};
+use ledgerline_extract::finding::{Check, Family, Finding, Severity};
 use ledgerline_journal::Journal;
 use ledgerline_journal::build::Rejection;
 use ledgerline_journal::pipeline::Sink;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+/// Where a journal was first met in this run: its input and first extract line.
+type FirstSeen = (Arc<str>, u64);
 
 /// A sink that checks each journal before passing it on.
 pub struct Gate<'a> {
     inner: &'a mut dyn Sink,
     accounts: Option<&'a Accounts>,
     ledger: Option<&'a mut DuplicateCheck>,
+    /// Every journal id of the run (hashed: 64 bits of SipHash; a collision, about one
+    /// chance in 10^19 for a million journals, would hold back a journal as a duplicate).
+    seen: HashMap<u64, FirstSeen>,
     findings: Vec<Finding>,
     /// Journals held back (not passed on).
     pub held_journals: u64,
@@ -33,6 +43,7 @@ impl<'a> Gate<'a> {
             inner,
             accounts,
             ledger,
+            seen: HashMap::new(),
             findings: Vec::new(),
             held_journals: 0,
             held_lines: 0,
@@ -60,8 +71,42 @@ impl<'a> Gate<'a> {
     }
 }
 
+impl Gate<'_> {
+    /// The same journal id from another input of this run: both would be posted (the same
+    /// extract given twice, renamed, or inside a zip next to itself).
+    fn duplicate_in_run(&mut self, j: &Journal) -> Option<Finding> {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        j.id.hash(&mut h);
+        let first = j.source_lines().first().copied().unwrap_or(0);
+        match self.seen.get(&h.finish()) {
+            None => {
+                self.seen.insert(h.finish(), (j.source_file.clone(), first));
+                None
+            }
+            Some((file, line)) => {
+                let mut f = Finding::new(
+                    Family::Journal,
+                    Check::DuplicateInRun,
+                    &j.source_file,
+                    format!(
+                        "journal {} is already in this run from {file} line {line}: the same report would be posted twice; give each extract once (with --force the first is posted and this one rejected)",
+                        j.id
+                    ),
+                );
+                f.line = Some(first);
+                Some(f)
+            }
+        }
+    }
+}
+
 impl Sink for Gate<'_> {
     fn write_journal(&mut self, j: &Journal) -> std::io::Result<()> {
+        if let Some(f) = self.duplicate_in_run(j) {
+            let reason = format!("{} {}", f.code, f.message);
+            self.findings.push(f);
+            return self.hold(j, "rejected", &reason);
+        }
         if let Some(accounts) = self.accounts {
             let found = accounts.check_journal(j);
             if let Some(first) = found.first() {

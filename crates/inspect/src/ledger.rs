@@ -20,7 +20,7 @@
 //! let dir = tempfile::tempdir().unwrap();
 //! let mut ledger = PostingLedger::open(&dir.path().join("ledger.sqlite")).unwrap();
 //! assert!(ledger.list().unwrap().is_empty());
-//! let check = DuplicateCheck::new(&ledger, false).unwrap();
+//! let check = DuplicateCheck::new(&ledger, "netsuite", false).unwrap();
 //! assert_eq!(check.pending().len(), 0);
 //! ```
 
@@ -34,10 +34,11 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The `journals` component's schema steps.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "posting runs and the journals they wrote (convert --ledger)",
-    sql: "CREATE TABLE posting_runs (
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "posting runs and the journals they wrote (convert --ledger)",
+        sql: "CREATE TABLE posting_runs (
             id            INTEGER PRIMARY KEY,
             output        TEXT NOT NULL,
             output_sha256 TEXT NOT NULL,
@@ -59,7 +60,38 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             run_id       INTEGER NOT NULL REFERENCES posting_runs(id) ON DELETE CASCADE
           );
           CREATE INDEX posted_journals_run ON posted_journals(run_id);",
-}];
+    },
+    Migration {
+        version: 2,
+        description: "journals are recorded per posting target (convert --target); older records, \
+                  target '', count for every target",
+        sql: "CREATE TABLE posted_journals_v2 (
+            target       TEXT NOT NULL,
+            journal_id   TEXT NOT NULL,
+            report_id    TEXT,
+            employee_id  TEXT,
+            currency     TEXT NOT NULL,
+            lines        INTEGER NOT NULL,
+            total        TEXT NOT NULL,
+            lines_sha256 TEXT NOT NULL,
+            source_file  TEXT NOT NULL,
+            output       TEXT NOT NULL,
+            posted_at    TEXT NOT NULL,
+            run_id       INTEGER NOT NULL REFERENCES posting_runs(id) ON DELETE CASCADE,
+            PRIMARY KEY (target, journal_id)
+          );
+          INSERT INTO posted_journals_v2 (target, journal_id, report_id, employee_id, currency,
+                lines, total, lines_sha256, source_file, output, posted_at, run_id)
+            SELECT '', journal_id, report_id, employee_id, currency, lines, total, lines_sha256,
+                   source_file, output, posted_at, run_id FROM posted_journals;
+          DROP TABLE posted_journals;
+          ALTER TABLE posted_journals_v2 RENAME TO posted_journals;
+          CREATE INDEX posted_journals_run ON posted_journals(run_id);",
+    },
+];
+
+/// The target of records made before targets existed: they count for every target.
+pub const ANY_TARGET: &str = "";
 
 /// Why the ledger cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +120,9 @@ pub enum LedgerError {
 /// One posted journal.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Posted {
+    /// Where it was posted (`convert --target`, by default the format name; empty for
+    /// records made before targets existed, which count for every target).
+    pub target: String,
     /// Journal id.
     pub journal_id: String,
     /// Concur report id.
@@ -112,8 +147,9 @@ pub struct Posted {
 
 impl Posted {
     /// The record of `journal`, to be written into `output`.
-    pub fn of(journal: &Journal, output: &str, posted_at: &str) -> Posted {
+    pub fn of(journal: &Journal, target: &str, output: &str, posted_at: &str) -> Posted {
         Posted {
+            target: target.to_owned(),
             journal_id: journal.id.clone(),
             report_id: journal.report_id.clone(),
             employee_id: journal.employee_id.clone(),
@@ -198,6 +234,29 @@ pub struct Recovery {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunId(i64);
 
+/// Which records `ledger forget` removes: every condition given must hold, and at least one
+/// of journal ids and file must be given.
+#[derive(Debug, Clone, Default)]
+pub struct Forget {
+    /// Journal ids (any of them).
+    pub journal_ids: Vec<String>,
+    /// Records whose extract (source file) or output file is this path.
+    pub file: Option<String>,
+    /// Only records of this target.
+    pub target: Option<String>,
+}
+
+impl Forget {
+    fn selects(&self, p: &Posted) -> bool {
+        (self.journal_ids.is_empty() || self.journal_ids.contains(&p.journal_id))
+            && self
+                .file
+                .as_ref()
+                .is_none_or(|f| *f == p.source_file || *f == p.output)
+            && self.target.as_ref().is_none_or(|t| *t == p.target)
+    }
+}
+
 /// The posting ledger.
 #[derive(Debug)]
 pub struct PostingLedger {
@@ -276,7 +335,7 @@ impl PostingLedger {
         let mut stmt = conn
             .prepare(
                 "SELECT j.journal_id, j.report_id, j.employee_id, j.currency, j.lines, j.total,
-                        j.lines_sha256, j.source_file, j.output, j.posted_at
+                        j.lines_sha256, j.source_file, j.output, j.posted_at, j.target
                  FROM posted_journals j JOIN posting_runs r ON r.id = j.run_id
                  WHERE r.state = 'done' ORDER BY j.posted_at, j.rowid",
             )
@@ -285,6 +344,7 @@ impl PostingLedger {
             .query_map([], |r| {
                 let lines: i64 = r.get(4)?;
                 Ok(Posted {
+                    target: r.get(10)?,
                     journal_id: r.get(0)?,
                     report_id: r.get(1)?,
                     employee_id: r.get(2)?,
@@ -301,26 +361,38 @@ impl PostingLedger {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// The record of `journal_id`, if posted.
-    pub fn get(&self, journal_id: &str) -> Result<Option<Posted>, LedgerError> {
+    /// The records of `journal_id` (one per target it was posted to).
+    pub fn get(&self, journal_id: &str) -> Result<Vec<Posted>, LedgerError> {
         Ok(self
             .list()?
             .into_iter()
-            .find(|p| p.journal_id == journal_id))
+            .filter(|p| p.journal_id == journal_id)
+            .collect())
     }
 
-    /// Forgets `journal_id` (it will be posted again by the next run). Returns whether it
-    /// was recorded.
-    pub fn forget(&mut self, journal_id: &str) -> Result<bool, LedgerError> {
-        let n = self
-            .ledger
-            .connection()
-            .execute(
-                "DELETE FROM posted_journals WHERE journal_id = ?1",
-                params![journal_id],
+    /// Forgets the records `which` selects (they will be posted again by the next run) and
+    /// returns them.
+    pub fn forget(&mut self, which: &Forget) -> Result<Vec<Posted>, LedgerError> {
+        let chosen: Vec<Posted> = self
+            .list()?
+            .into_iter()
+            .filter(|p| which.selects(p))
+            .collect();
+        let path = self.ledger.path().to_owned();
+        let err = |source| LedgerError::Sql {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.ledger.connection_mut().transaction().map_err(err)?;
+        for p in &chosen {
+            tx.execute(
+                "DELETE FROM posted_journals WHERE target = ?1 AND journal_id = ?2",
+                params![p.target, p.journal_id],
             )
-            .map_err(|e| self.err(e))?;
-        Ok(n > 0)
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        Ok(chosen)
     }
 
     /// Step one of recording: stores the run (output file and its SHA-256) as pending with
@@ -347,9 +419,9 @@ impl PostingLedger {
             let mut stmt = tx
                 .prepare(
                     "INSERT INTO posted_journals (journal_id, report_id, employee_id, currency, lines, total,
-                        lines_sha256, source_file, output, posted_at, run_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-                     ON CONFLICT (journal_id) DO UPDATE SET
+                        lines_sha256, source_file, output, posted_at, run_id, target)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                     ON CONFLICT (target, journal_id) DO UPDATE SET
                         report_id = excluded.report_id, employee_id = excluded.employee_id,
                         currency = excluded.currency, lines = excluded.lines, total = excluded.total,
                         lines_sha256 = excluded.lines_sha256, source_file = excluded.source_file,
@@ -368,7 +440,8 @@ impl PostingLedger {
                     p.source_file,
                     p.output,
                     p.posted_at,
-                    run
+                    run,
+                    p.target
                 ])
                 .map_err(err)?;
             }
@@ -426,6 +499,7 @@ pub enum Verdict {
 /// the ones to record.
 #[derive(Debug)]
 pub struct DuplicateCheck {
+    target: String,
     posted: HashMap<String, Posted>,
     this_run: HashMap<String, Posted>,
     pending: Vec<Posted>,
@@ -434,15 +508,22 @@ pub struct DuplicateCheck {
 }
 
 impl DuplicateCheck {
-    /// A check against what `ledger` records; with `strict`, a journal posted before is an
-    /// error instead of a warning.
-    pub fn new(ledger: &PostingLedger, strict: bool) -> Result<DuplicateCheck, LedgerError> {
+    /// A check against what `ledger` records as posted to `target` (and what it recorded
+    /// before targets existed); with `strict`, a journal posted before is an error instead
+    /// of a warning.
+    pub fn new(
+        ledger: &PostingLedger,
+        target: &str,
+        strict: bool,
+    ) -> Result<DuplicateCheck, LedgerError> {
         let posted = ledger
             .list()?
             .into_iter()
+            .filter(|p| p.target == target || p.target == ANY_TARGET)
             .map(|p| (p.journal_id.clone(), p))
             .collect();
         Ok(DuplicateCheck {
+            target: target.to_owned(),
             posted,
             this_run: HashMap::new(),
             pending: Vec::new(),
@@ -463,8 +544,15 @@ impl DuplicateCheck {
         {
             let earlier = if self.posted.contains_key(&journal.id) {
                 format!(
-                    "posted from {} into {} at {}",
-                    before.source_file, before.output, before.posted_at
+                    "posted to {} from {} into {} at {}",
+                    if before.target.is_empty() {
+                        "the ledger's target"
+                    } else {
+                        &before.target
+                    },
+                    before.source_file,
+                    before.output,
+                    before.posted_at
                 )
             } else {
                 format!("already in this run from {}", before.source_file)
@@ -488,7 +576,7 @@ impl DuplicateCheck {
                 Check::PostedDifferently,
                 &file,
                 format!(
-                    "report {} in {file} differs from the one {earlier}: {} lines totalling {} {} then, {} lines totalling {} {} now; `ledgerline ledger forget {}` once the posted one is reversed",
+                    "report {} in {file} differs from the one {earlier}: {} lines totalling {} {} then, {} lines totalling {} {} now; `ledgerline ledger forget {} --target {}` once the posted one is reversed",
                     journal.report_id.as_deref().unwrap_or(&journal.id),
                     before.lines,
                     before.total,
@@ -497,6 +585,7 @@ impl DuplicateCheck {
                     journal.total_debit(),
                     journal.currency,
                     journal.id,
+                    self.target,
                 ),
             );
             f.line = at;
@@ -504,7 +593,7 @@ impl DuplicateCheck {
         }
         let p = Posted {
             lines_sha256: hash,
-            ..Posted::of(journal, "", &self.started)
+            ..Posted::of(journal, &self.target, "", &self.started)
         };
         self.this_run.insert(journal.id.clone(), p.clone());
         self.pending.push(p);
@@ -584,7 +673,7 @@ mod tests {
         std::fs::write(&written, "content").unwrap();
         {
             let mut l = PostingLedger::open(&path).unwrap();
-            let a = vec![Posted::of(&js[0], &written.display().to_string(), "t")];
+            let a = vec![Posted::of(&js[0], "t", &written.display().to_string(), "t")];
             l.begin(
                 &written.display().to_string(),
                 &file_sha256(&written).unwrap(),
@@ -592,7 +681,7 @@ mod tests {
             )
             .unwrap();
             let missing = dir.path().join("missing.jsonl").display().to_string();
-            let b = vec![Posted::of(&js[1], &missing, "t")];
+            let b = vec![Posted::of(&js[1], "t", &missing, "t")];
             l.begin(&missing, "00", &b).unwrap();
             assert_eq!(l.pending_runs().unwrap(), 2);
             assert!(

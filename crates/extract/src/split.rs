@@ -896,8 +896,7 @@ mod tests {
                     let two = split_chunks(&[&input[..a], &input[a..]], max);
                     assert_eq!(two, whole, "len {len}, eol {eol:?}, split at {a}");
                     for b in a..=input.len().min(len + 4) {
-                        let three =
-                            split_chunks(&[&input[..a], &input[a..b], &input[b..]], max);
+                        let three = split_chunks(&[&input[..a], &input[a..b], &input[b..]], max);
                         assert_eq!(three, whole, "len {len}, eol {eol:?}, split at {a}, {b}");
                     }
                 }

@@ -7,6 +7,7 @@
 
 use crate::check::{Precision, signed};
 use crate::common::Common;
+use crate::currency::CurrencyPolicy;
 use crate::settings::{DateFormat, Section, ValueSource};
 use crate::text::{Dialect, Row, Warnings};
 use crate::{SettingsError, settings_of};
@@ -31,6 +32,7 @@ struct Settings {
     name: ValueSource,
     class: ValueSource,
     cp1252: bool,
+    currency: CurrencyPolicy,
     dialect: Dialect,
 }
 
@@ -54,6 +56,11 @@ fn settings(rules: &Rules) -> Result<Settings, SettingsError> {
         name: s.source("name", "")?,
         class: s.source("class", "class")?,
         cp1252: s.choice("encoding", "utf-8", &["utf-8", "windows-1252"])? == "windows-1252",
+        currency: CurrencyPolicy::no_column(
+            &s,
+            NAME,
+            "an IIF general journal has no currency column (QuickBooks Desktop posts it in the home currency)",
+        )?,
         dialect: Dialect {
             delimiter: b'\t',
             eol: s.line_ending("line_ending", "crlf")?,
@@ -159,6 +166,7 @@ impl<'w, W: Write> IifWriter<'w, W> {
 
 impl<W: Write> Sink for IifWriter<'_, W> {
     fn write_journal(&mut self, j: &Journal) -> io::Result<()> {
+        self.s.currency.check(j)?;
         self.start()?;
         let s = &self.s;
         let buf = &mut self.buf;

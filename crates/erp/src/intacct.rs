@@ -7,6 +7,7 @@
 
 use crate::check::{Precision, amount};
 use crate::common::{Common, title};
+use crate::currency::CurrencyPolicy;
 use crate::settings::{DateFormat, Section, ValueSource};
 use crate::text::{self, Dialect, Row, Warnings, fit};
 use crate::{SettingsError, settings_of};
@@ -28,7 +29,8 @@ pub const LEADING: &[&str] = &[
     "LINE_NO",
     "ACCT_NO",
 ];
-/// Columns after the dimension columns (then CURRENCY with `currency = true`).
+/// Columns after the dimension columns (then CURRENCY, unless `base_currency` is set and
+/// `currency` is not).
 pub const TRAILING: &[&str] = &["DOCUMENT", "MEMO", "DEBIT", "CREDIT"];
 
 /// Entry description length.
@@ -43,7 +45,7 @@ struct Settings {
     journal: String,
     date: DateFormat,
     dims: Vec<(String, ValueSource)>,
-    currency: bool,
+    currency: CurrencyPolicy,
     dialect: Dialect,
     bom: bool,
 }
@@ -87,7 +89,7 @@ fn settings(rules: &Rules) -> Result<Settings, SettingsError> {
         journal: s.code("journal", "GJ", JOURNAL_MAX)?,
         date: s.date_format("date_format", "MM/DD/YYYY")?,
         dims,
-        currency: s.bool_or("currency", false)?,
+        currency: CurrencyPolicy::optional_column(&s, NAME)?,
         dialect: Dialect {
             delimiter: b',',
             eol: s.line_ending("line_ending", "crlf")?,
@@ -125,7 +127,7 @@ impl<'w, W: Write> IntacctWriter<'w, W> {
             let mut cols: Vec<&str> = LEADING.to_vec();
             cols.extend(self.s.dims.iter().map(|(k, _)| k.as_str()));
             cols.extend(TRAILING);
-            if self.s.currency {
+            if self.s.currency.column {
                 cols.push("CURRENCY");
             }
             text::header(&mut self.buf, self.s.dialect, &cols);
@@ -144,7 +146,7 @@ impl<'w, W: Write> IntacctWriter<'w, W> {
                 .text("line memo")
                 .text("debit")
                 .text("credit");
-            if self.s.currency {
+            if self.s.currency.column {
                 r.text("currency");
             }
             r.end();
@@ -155,6 +157,7 @@ impl<'w, W: Write> IntacctWriter<'w, W> {
 
 impl<W: Write> Sink for IntacctWriter<'_, W> {
     fn write_journal(&mut self, j: &Journal) -> io::Result<()> {
+        self.s.currency.check(j)?;
         self.start()?;
         let s = &self.s;
         let buf = &mut self.buf;
@@ -189,7 +192,7 @@ impl<W: Write> Sink for IntacctWriter<'_, W> {
                 } else {
                     r.raw(&amount(l.debit, scale)).empty(1);
                 }
-                if s.currency {
+                if s.currency.column {
                     r.raw(&j.currency);
                 }
                 r.end();

@@ -39,6 +39,7 @@
 pub mod canonical;
 pub mod check;
 pub mod common;
+pub mod currency;
 pub mod d365;
 pub mod ids;
 pub mod iif;
@@ -352,8 +353,12 @@ pub const FORMATS: &[FormatInfo] = &[
             ),
             ("class", "where Class comes from (default \"class\")"),
             (
+                "base_currency",
+                "your company's home currency: the Currency column is left out (unless currency = true) and a journal in another currency is refused",
+            ),
+            (
                 "currency",
-                "add a Currency column (multicurrency companies; default false)",
+                "write the Currency column (default true, false when base_currency is set; false needs base_currency)",
             ),
             ID_PREFIX,
             (
@@ -376,6 +381,10 @@ pub const FORMATS: &[FormatInfo] = &[
             (
                 "encoding",
                 "\"utf-8\" (default) or \"windows-1252\" (characters it lacks become ? with a warning)",
+            ),
+            (
+                "base_currency",
+                "required: your QuickBooks home currency; IIF carries no currency, so a journal in another is refused",
             ),
             ID_PREFIX,
             (
@@ -404,7 +413,7 @@ pub const FORMATS: &[FormatInfo] = &[
             ),
             (
                 "base_currency",
-                "your organisation's currency: a journal in another is refused (manual journals are base currency only)",
+                "required: your organisation's base currency; a journal in another is refused (manual journals carry no currency)",
             ),
             (
                 "package",
@@ -434,8 +443,12 @@ pub const FORMATS: &[FormatInfo] = &[
                 "table: dimension column (LOCATION_ID, DEPT_ID, CLASS_ID, PROJECT_ID, EMPLOYEE_ID, ...) -> value source; default LOCATION_ID=location, DEPT_ID=department",
             ),
             (
+                "base_currency",
+                "your company's base currency: the CURRENCY column is left out (unless currency = true) and a journal in another currency is refused",
+            ),
+            (
                 "currency",
-                "add a CURRENCY column (multi-currency companies; default false)",
+                "write the CURRENCY column (default true, false when base_currency is set; false needs base_currency)",
             ),
             ID_PREFIX,
             (
@@ -580,6 +593,9 @@ mod tests {
                 let mut section = toml::Table::new();
                 if f.format == Format::OracleFbdi && *key != "ledger_id" {
                     section.insert("ledger_id".into(), toml::Value::Integer(1));
+                }
+                if matches!(f.format, Format::Iif | Format::Xero) && *key != "base_currency" {
+                    section.insert("base_currency".into(), toml::Value::String("USD".into()));
                 }
                 section.insert((*key).to_owned(), toml::Value::Float(0.5));
                 rules

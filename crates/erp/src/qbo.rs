@@ -3,6 +3,7 @@
 
 use crate::check::{Precision, amount};
 use crate::common::Common;
+use crate::currency::CurrencyPolicy;
 use crate::settings::{DateFormat, Section, ValueSource};
 use crate::text::{self, Dialect, Row, Warnings, fit};
 use crate::{SettingsError, settings_of};
@@ -14,7 +15,7 @@ use std::io::{self, Write};
 /// Format name.
 pub const NAME: &str = "qbo";
 
-/// Columns (a Currency column follows with `currency = true`).
+/// Columns (a Currency column follows unless `base_currency` is set and `currency` is not).
 pub const COLUMNS: &[&str] = &[
     "Journal No.",
     "Journal Date",
@@ -40,7 +41,7 @@ struct Settings {
     name: ValueSource,
     location: ValueSource,
     class: ValueSource,
-    currency: bool,
+    currency: CurrencyPolicy,
     dialect: Dialect,
     bom: bool,
 }
@@ -65,7 +66,7 @@ fn settings(rules: &Rules) -> Result<Settings, SettingsError> {
         name: s.source("name", "")?,
         location: s.source("location", "location")?,
         class: s.source("class", "class")?,
-        currency: s.bool_or("currency", false)?,
+        currency: CurrencyPolicy::optional_column(&s, NAME)?,
         dialect: Dialect {
             delimiter: s.delimiter("delimiter", b',', b",;")?,
             eol: s.line_ending("line_ending", "crlf")?,
@@ -101,7 +102,7 @@ impl<'w, W: Write> QboWriter<'w, W> {
             self.started = true;
             text::bom(&mut self.out, self.s.bom)?;
             let mut cols = COLUMNS.to_vec();
-            if self.s.currency {
+            if self.s.currency.column {
                 cols.push("Currency");
             }
             text::header(&mut self.buf, self.s.dialect, &cols);
@@ -112,6 +113,7 @@ impl<'w, W: Write> QboWriter<'w, W> {
 
 impl<W: Write> Sink for QboWriter<'_, W> {
     fn write_journal(&mut self, j: &Journal) -> io::Result<()> {
+        self.s.currency.check(j)?;
         self.start()?;
         let s = &self.s;
         let buf = &mut self.buf;
@@ -147,7 +149,7 @@ impl<W: Write> Sink for QboWriter<'_, W> {
                     .text(&name)
                     .text(&s.location.get(j, &l.dimensions))
                     .text(&s.class.get(j, &l.dimensions));
-                if s.currency {
+                if s.currency.column {
                     r.raw(&j.currency);
                 }
                 r.end();

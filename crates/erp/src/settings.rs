@@ -109,6 +109,14 @@ impl<'a> Section<'a> {
         }
     }
 
+    /// A boolean setting, `None` when absent.
+    pub fn opt_bool(&self, key: &str) -> Result<Option<bool>, SettingsError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(_) => self.bool_or(key, false).map(Some),
+        }
+    }
+
     /// An integer setting within `min..=max`.
     pub fn int_or(
         &self,

@@ -8,6 +8,7 @@
 
 use crate::check::{Precision, signed};
 use crate::common::{Common, title};
+use crate::currency::CurrencyPolicy;
 use crate::settings::{DateFormat, Section, ValueSource};
 use crate::text::{self, Dialect, Row, Warnings};
 use crate::zipstream::ZipStream;
@@ -45,7 +46,7 @@ struct Settings {
     date: DateFormat,
     tax_rate: String,
     tracking: Vec<(String, ValueSource)>,
-    base_currency: Option<String>,
+    currency: CurrencyPolicy,
     zip: bool,
     dialect: Dialect,
     bom: bool,
@@ -76,7 +77,11 @@ fn settings(rules: &Rules) -> Result<Settings, SettingsError> {
         date: s.date_format("date_format", "DD/MM/YYYY")?,
         tax_rate: s.code("tax_rate", "Tax Exempt", 100)?,
         tracking,
-        base_currency: s.opt_str("base_currency")?,
+        currency: CurrencyPolicy::no_column(
+            &s,
+            NAME,
+            "a Xero manual journal has no currency column (it is always in the organisation's base currency)",
+        )?,
         zip: s.choice("package", "zip", &["zip", "csv"])? == "zip",
         dialect: Dialect {
             delimiter: b',',
@@ -100,7 +105,6 @@ pub struct XeroWriter<'w, W: Write> {
     /// Files started, lines in the current one.
     files: u32,
     lines: usize,
-    currencies: Vec<String>,
 }
 
 impl<'w, W: Write> XeroWriter<'w, W> {
@@ -117,7 +121,6 @@ impl<'w, W: Write> XeroWriter<'w, W> {
             warnings,
             files: 0,
             lines: 0,
-            currencies: Vec::new(),
         })
     }
 
@@ -149,39 +152,11 @@ impl<'w, W: Write> XeroWriter<'w, W> {
             Out::Csv(w) => w.write_all(b),
         }
     }
-
-    fn check_currency(&mut self, j: &Journal) -> io::Result<()> {
-        if let Some(base) = &self.s.base_currency {
-            if *base != j.currency {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!(
-                        "xero: journal {} is in {}, but formats.xero.base_currency is {base}: Xero manual journals are in the base currency only",
-                        j.id, j.currency
-                    ),
-                ));
-            }
-        } else if !self.currencies.contains(&j.currency) {
-            self.currencies.push(j.currency.clone());
-            if self.currencies.len() == 2 {
-                self.warnings.warn(
-                    NAME,
-                    &j.id,
-                    None,
-                    format!(
-                        "journals in {} and {}: Xero manual journals are in the base currency only; set formats.xero.base_currency to refuse the others",
-                        self.currencies[0], self.currencies[1]
-                    ),
-                );
-            }
-        }
-        Ok(())
-    }
 }
 
 impl<W: Write> Sink for XeroWriter<'_, W> {
     fn write_journal(&mut self, j: &Journal) -> io::Result<()> {
-        self.check_currency(j)?;
+        self.s.currency.check(j)?;
         let mut parts: Vec<(usize, Vec<u8>)> = Vec::new();
         {
             let s = &self.s;

@@ -293,13 +293,21 @@ fn every_format_reads_back_journal_for_journal() {
     let rules = Arc::new(common::erp_rules(Rules::default()));
     let journals = common::journals(&extract, &rules);
     assert!(journals.len() > 60);
+    let usd = common::only_currency(&extract, "USD");
+    let usd_journals = common::journals(&usd, &rules);
+    assert!(usd_journals.len() > 10 && usd_journals.len() < journals.len());
     for format in erp_formats() {
-        // Xero writes only base-currency journals; everything else takes every currency.
-        let bytes = common::convert(&extract, format, &rules);
+        // IIF and Xero carry no currency: they take the base currency (USD here) only.
+        let (extract, journals) = if common::base_currency_only(format) {
+            (&usd, &usd_journals)
+        } else {
+            (&extract, &journals)
+        };
+        let bytes = common::convert(extract, format, &rules);
         let entries: BTreeMap<String, Vec<(Decimal, Decimal)>> =
             read_back(format, &bytes).into_iter().collect();
         assert_eq!(entries.len(), journals.len(), "{format:?}: entries");
-        for j in &journals {
+        for j in journals.iter() {
             let j = &at_precision(format, j);
             let k = key(format, j, Part::WHOLE);
             let lines = entries
@@ -341,15 +349,21 @@ batch_lines = 50
 max_lines = 4
 [iif]
 max_lines = 3
+base_currency = "USD"
 [xero]
 max_lines = 11
+base_currency = "USD"
 [intacct]
 max_lines = 8
 "#,
     );
     let rules = Arc::new(rules);
-    let journals = common::journals(&extract, &rules);
-    assert!(journals.iter().any(|j| j.lines.len() > 50));
+    let all_journals = common::journals(&extract, &rules);
+    assert!(all_journals.iter().any(|j| j.lines.len() > 50));
+    let usd = common::only_currency(&extract, "USD");
+    let usd_journals = common::journals(&usd, &rules);
+    assert!(usd_journals.iter().any(|j| j.lines.len() > 11));
+    let all = extract;
     for (format, max) in [
         (Format::NetSuite, 7),
         (Format::Sap, 5),
@@ -361,7 +375,12 @@ max_lines = 8
         (Format::Xero, 11),
         (Format::Intacct, 8),
     ] {
-        let (bytes, warnings) = common::convert_warn(&extract, format, &rules);
+        let (extract, journals) = if common::base_currency_only(format) {
+            (&usd, &usd_journals)
+        } else {
+            (&all, &all_journals)
+        };
+        let (bytes, warnings) = common::convert_warn(extract, format, &rules);
         assert!(
             warnings.iter().any(|w| w.contains("balanced parts")),
             "{format:?}: the split is reported"
@@ -369,7 +388,7 @@ max_lines = 8
         let entries: BTreeMap<String, Vec<(Decimal, Decimal)>> =
             read_back(format, &bytes).into_iter().collect();
         let mut found = 0;
-        for j in &journals {
+        for j in journals {
             let j = &at_precision(format, j);
             let mut parts = Vec::new();
             if j.lines.len() <= max {
@@ -430,7 +449,7 @@ fn a_three_decimal_currency_is_rerounded_with_a_warning() {
 
 #[test]
 fn xero_packs_whole_journals_into_files_of_at_most_300_lines() {
-    let extract = common::generated(150, 8);
+    let extract = common::only_currency(&common::generated(300, 8), "USD");
     let rules = Arc::new(common::erp_rules(Rules::default()));
     let journals = common::journals(&extract, &rules);
     let total: usize = journals.iter().map(|j| j.lines.len()).sum();

@@ -7,6 +7,8 @@
 //! 1-based column numbers for files without a header row.
 
 use crate::split::{Dialect, Field, Record};
+use crate::value::{Date, ValueError};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -95,7 +97,8 @@ pub struct BatchMapping {
     pub header: Option<bool>,
     /// Decimal separator of amounts: `.` (default) or `,`.
     pub decimal: Option<char>,
-    /// Posting date (`yyyy-MM-dd`) for files without a date column.
+    /// Posting date (`yyyy-MM-dd`) for files without a date column, and for rows whose date
+    /// cell is empty. A file without a date column is refused unless this is set.
     pub date: Option<String>,
     /// Currency for files without a currency column (`USD` when absent).
     pub currency: Option<String>,
@@ -132,6 +135,8 @@ pub struct BatchLayout {
     pub labels: Vec<String>,
     /// Amounts use a decimal comma.
     pub decimal_comma: bool,
+    /// The mapping's fixed `date`, for a file without a date column or a row without a date.
+    pub fixed_date: Option<Date>,
     index: BTreeMap<BatchField, usize>,
 }
 
@@ -152,6 +157,31 @@ pub enum MappingError {
     /// A file without header needs numbered columns.
     #[error("the file has no header row; give the mapping 1-based column numbers")]
     NoHeader,
+    /// No date column and no fixed date: the journals would have no date.
+    #[error(
+        "the file has no date column (none of {known}) and the batch mapping gives no date, so its journals would have no posting date: add `date = \"YYYY-MM-DD\"` (the posting date of the batch) to the [batch] section of the rules file or to the --batch-map file, or name the date column (`[batch.columns] date = \"...\"`)"
+    )]
+    NoDate {
+        /// The header names looked for.
+        known: String,
+    },
+    /// The mapping's fixed date is not a date.
+    #[error(
+        "the batch mapping's date `{0}` is not a date; write it as yyyy-MM-dd, e.g. date = \"2024-03-31\""
+    )]
+    BadDate(String),
+}
+
+/// Why the amount of a payment-batch line cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct AmountError {
+    /// 0-based index of the column at fault.
+    pub column: usize,
+    /// What is wrong with its value.
+    pub error: ValueError,
+    /// A sentence naming the column, what is wrong and what to do.
+    pub message: String,
 }
 
 impl BatchLayout {
@@ -217,11 +247,24 @@ impl BatchLayout {
                 "amount (or debit_amount and credit_amount)",
             ));
         }
+        let fixed_date = match &mapping.date {
+            None => None,
+            Some(d) => Some(
+                crate::value::parse_date(d.trim().as_bytes())
+                    .map_err(|_| MappingError::BadDate(d.clone()))?,
+            ),
+        };
+        if fixed_date.is_none() && !index.contains_key(&BatchField::Date) {
+            return Err(MappingError::NoDate {
+                known: BatchField::Date.default_headers().join(", "),
+            });
+        }
         Ok(BatchLayout {
             dialect,
             header,
             labels,
             decimal_comma: mapping.decimal == Some(','),
+            fixed_date,
             index,
         })
     }
@@ -268,17 +311,16 @@ impl<'a, 'l> BatchRow<'a, 'l> {
         self.layout.index(role).and_then(|i| self.record.field(i))
     }
 
-    /// The amount in `role`'s column (`None` when unmapped or empty), honouring the
-    /// mapping's decimal separator.
-    pub fn amount(
-        &self,
-        role: BatchField,
-    ) -> Option<Result<rust_decimal::Decimal, crate::value::ValueError>> {
+    /// The amount in `role`'s column (`None` when unmapped or absent from the row;
+    /// [`ValueError::Empty`] when the cell is empty), honouring the mapping's decimal
+    /// separator. Amounts are read strictly: a currency sign or any other stray character is
+    /// an error.
+    pub fn amount(&self, role: BatchField) -> Option<Result<Decimal, ValueError>> {
         let f = self.get(role)?;
         let raw = f.bytes();
         let v = raw.as_ref().trim_ascii();
         if v.is_empty() {
-            return None;
+            return Some(Err(ValueError::Empty));
         }
         Some(if self.layout.decimal_comma {
             let swapped: Vec<u8> = v
@@ -289,6 +331,92 @@ impl<'a, 'l> BatchRow<'a, 'l> {
         } else {
             crate::value::parse_amount(v)
         })
+    }
+
+    /// The signed amount of the line, debit positive: the amount column (signed, or made so
+    /// by the debit/credit indicator), or debit minus credit in a two-column layout. An empty
+    /// or unreadable amount is an error naming its column, never a zero.
+    pub fn signed_amount(&self) -> Result<Decimal, AmountError> {
+        let layout = self.layout;
+        let fail = |role: BatchField, error: ValueError, what: String| {
+            let column = layout.index(role).unwrap_or(0);
+            AmountError {
+                column,
+                message: format!("{}: {what}", layout.label(column)),
+                error,
+            }
+        };
+        let bad = |role: BatchField, e: ValueError| fail(role, e.clone(), e.to_string());
+        let two = self.get(BatchField::DebitAmount).is_some()
+            || self.get(BatchField::CreditAmount).is_some();
+        if two {
+            let read = |role: BatchField| match self.amount(role) {
+                None | Some(Err(ValueError::Empty)) => Ok(None),
+                Some(Ok(d)) => Ok(Some(d)),
+                Some(Err(e)) => Err(bad(role, e)),
+            };
+            let (d, c) = (
+                read(BatchField::DebitAmount)?,
+                read(BatchField::CreditAmount)?,
+            );
+            if d.is_none() && c.is_none() {
+                let role = if self.get(BatchField::DebitAmount).is_some() {
+                    BatchField::DebitAmount
+                } else {
+                    BatchField::CreditAmount
+                };
+                let other = [BatchField::DebitAmount, BatchField::CreditAmount]
+                    .into_iter()
+                    .filter_map(|r| layout.index(r))
+                    .map(|i| layout.label(i))
+                    .collect::<Vec<_>>()
+                    .join(" and ");
+                return Err(fail(
+                    role,
+                    ValueError::Empty,
+                    format!(
+                        "the line has no amount ({other} are empty); it cannot be posted as zero: fill in the amount, or write 0 for a line that posts nothing"
+                    ),
+                ));
+            }
+            return Ok(d.unwrap_or_default().abs() - c.unwrap_or_default().abs());
+        }
+        let a = match self.amount(BatchField::Amount) {
+            Some(Ok(a)) => a,
+            None | Some(Err(ValueError::Empty)) => {
+                return Err(fail(
+                    BatchField::Amount,
+                    ValueError::Empty,
+                    "the amount is empty; a line without an amount cannot be posted as zero: fill it in, or write 0 for a line that posts nothing".into(),
+                ));
+            }
+            Some(Err(e)) => return Err(bad(BatchField::Amount, e)),
+        };
+        Ok(
+            match self
+                .text(BatchField::DebitCredit)
+                .to_ascii_uppercase()
+                .as_str()
+            {
+                "CR" | "C" | "CREDIT" => -a.abs(),
+                "DR" | "D" | "DEBIT" => a.abs(),
+                _ => a,
+            },
+        )
+    }
+
+    /// The posting date of the line: its date cell, or the mapping's fixed date when the
+    /// file has no date column or the cell is empty (`Ok(None)`: neither). A date that cannot
+    /// be read is an error.
+    pub fn date(&self) -> Result<Option<Date>, ValueError> {
+        let v = self
+            .get(BatchField::Date)
+            .map(|f| f.bytes().trim_ascii().to_vec())
+            .unwrap_or_default();
+        if v.is_empty() {
+            return Ok(self.layout.fixed_date);
+        }
+        crate::value::parse_date(&v).map(Some)
     }
 
     /// The text of `role` (empty when unmapped or absent).
@@ -329,7 +457,8 @@ mod tests {
 
     #[test]
     fn default_mapping_finds_concur_field_names() {
-        let text = b"Employee ID,Claim ID,Account Code,Alpha Code,Tax Adjusted Posted Amount\n";
+        let text =
+            b"Employee ID,Claim ID,Account Code,Alpha Code,Tax Adjusted Posted Amount,Posting Date\n";
         let d = Dialect {
             delimiter: detect_delimiter(text),
             quote: Some(b'"'),
@@ -348,6 +477,7 @@ mod tests {
     fn numbered_mapping_without_header() {
         let mut m = BatchMapping {
             header: Some(false),
+            date: Some("2024-03-31".into()),
             ..Default::default()
         };
         m.columns
@@ -366,6 +496,112 @@ mod tests {
         assert_eq!(
             BatchRow::new(rec, &layout).text(BatchField::Amount),
             "12.50"
+        );
+    }
+
+    fn row_of(text: &[u8], mapping: &BatchMapping, check: impl Fn(BatchRow<'_, '_>)) {
+        let (mut s, d) = first(text, Dialect::CSV);
+        let head = s.next_record().unwrap().unwrap();
+        let layout = BatchLayout::resolve(mapping, d, &head).unwrap();
+        let rec = s.next_record().unwrap().unwrap();
+        check(BatchRow::new(rec, &layout));
+    }
+
+    #[test]
+    fn an_empty_amount_is_an_error_never_a_zero() {
+        let m = BatchMapping::default();
+        row_of(b"Account Code,Amount,Date\n20100,,2024-03-28\n", &m, |r| {
+            let e = r.signed_amount().unwrap_err();
+            assert_eq!((e.column, &e.error), (1, &ValueError::Empty));
+            assert!(e.message.starts_with("Amount: the amount is empty"), "{e}");
+        });
+        row_of(
+            b"Account Code,Amount,Date\n20100, 0 ,2024-03-28\n",
+            &m,
+            |r| {
+                assert_eq!(
+                    r.signed_amount().unwrap(),
+                    Decimal::ZERO,
+                    "a written 0 is a zero"
+                );
+            },
+        );
+        let two = b"Account Code,Debit,Credit,Date\n20100,,,2024-03-28\n";
+        row_of(two, &m, |r| {
+            let e = r.signed_amount().unwrap_err();
+            assert_eq!(e.column, 1);
+            assert!(e.message.contains("Debit and Credit are empty"), "{e}");
+        });
+        row_of(
+            b"Account Code,Debit,Credit,Date\n20100,,12.50,2024-03-28\n",
+            &m,
+            |r| {
+                assert_eq!(r.signed_amount().unwrap(), Decimal::new(-1250, 2));
+            },
+        );
+        row_of(
+            b"Account Code,Debit,Credit,Date\n20100,x,12.50,2024-03-28\n",
+            &m,
+            |r| {
+                assert_eq!(r.signed_amount().unwrap_err().column, 1);
+            },
+        );
+        row_of(
+            b"Account Code,Amount,DR/CR,Date\n20100,12.50,CR,2024-03-28\n",
+            &m,
+            |r| {
+                assert_eq!(r.signed_amount().unwrap(), Decimal::new(-1250, 2));
+            },
+        );
+    }
+
+    #[test]
+    fn a_file_without_a_date_needs_a_fixed_date() {
+        let (mut s, d) = first(b"Account Code,Amount\n60300,1\n", Dialect::CSV);
+        let head = s.next_record().unwrap().unwrap();
+        let err = BatchLayout::resolve(&BatchMapping::default(), d, &head).unwrap_err();
+        assert!(matches!(err, MappingError::NoDate { .. }), "{err}");
+        assert!(err.to_string().contains("date = \"YYYY-MM-DD\""), "{err}");
+        let bad = BatchMapping {
+            date: Some("31.03.2024".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            BatchLayout::resolve(&bad, d, &head).unwrap_err(),
+            MappingError::BadDate("31.03.2024".into())
+        );
+        let fixed = BatchMapping {
+            date: Some("2024-03-31".into()),
+            ..Default::default()
+        };
+        let want = crate::value::Date::new(2024, 3, 31);
+        row_of(b"Account Code,Amount\n60300,1\n", &fixed, |r| {
+            assert_eq!(r.date().unwrap(), want);
+        });
+        // With a date column the row's date wins; an empty cell takes the fixed date.
+        row_of(
+            b"Account Code,Amount,Date\n60300,1,2024-03-01\n",
+            &fixed,
+            |r| {
+                assert_eq!(r.date().unwrap(), crate::value::Date::new(2024, 3, 1));
+            },
+        );
+        row_of(b"Account Code,Amount,Date\n60300,1,\n", &fixed, |r| {
+            assert_eq!(r.date().unwrap(), want);
+        });
+        row_of(
+            b"Account Code,Amount,Date\n60300,1,\n",
+            &BatchMapping::default(),
+            |r| {
+                assert_eq!(r.date().unwrap(), None);
+            },
+        );
+        row_of(
+            b"Account Code,Amount,Date\n60300,1,03/01/2024\n",
+            &fixed,
+            |r| {
+                assert!(r.date().is_err());
+            },
         );
     }
 

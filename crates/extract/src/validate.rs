@@ -252,7 +252,8 @@ pub fn read_error_finding(name: &str, e: &ReadError, at: Option<Position>) -> Fi
             },
             name,
             m.to_string(),
-        ),
+        )
+        .at(Position { line: 1, byte: 0 }),
     };
     match at {
         Some(p) if p.byte > 0 => Finding {
@@ -618,7 +619,7 @@ impl Structured {
                             Check::BadNumber,
                             pos,
                             format!(
-                                "EXTRACT header: `{}` carries characters that are not part of a number; read as {d}",
+                                "EXTRACT header: `{}` carries a currency sign around the number; read as {d}",
                                 f.text()
                             ),
                         )
@@ -735,6 +736,33 @@ impl Structured {
                 ));
             }
         }
+        // The amount columns a journal reads must be filled, required by the schema or not.
+        for i in std::iter::once(p.amount).chain(p.alt_amount) {
+            if !p.required.contains(&i) && rec.field(i).is_none_or(|f| f.is_empty()) {
+                let def = &p.detail[i];
+                report.findings.push(self.col_finding(
+                    Check::RequiredEmpty,
+                    pos,
+                    i,
+                    format!(
+                        "{} is empty; a line without an amount cannot be posted as zero: fill it in (0 for a line that posts nothing)",
+                        def.name
+                    ),
+                ));
+            }
+        }
+        if p.batch_date.is_none() && self.header.is_none() {
+            // A PRAE line takes its posting date from the header: without one it has none.
+            let col = crate::schema::PraeHeaderCol::BatchDate;
+            report.findings.push(
+                self.find(
+                    Check::RequiredEmpty,
+                    pos,
+                    "the line has no posting date: a PRAE line is dated by the batch date of the EXTRACT header, which is missing or unreadable; fix the header (line 1) and convert again",
+                )
+                .column(col.number() as u32, format!("{} (EXTRACT header)", col.name())),
+            );
+        }
         // Most of a row's fields are empty: only the others are looked at.
         for (i, f) in rec.non_empty_fields() {
             let Some(def) = p.detail.get(i) else { break };
@@ -849,7 +877,7 @@ impl Structured {
                         pos,
                         i,
                         format!(
-                            "{}: `{}` carries characters that are not part of a number; read as {d}",
+                            "{}: `{}` carries a currency sign around the number; read as {d} (only signs before or after the number are ignored)",
                             def.name,
                             crate::text::decode(v)
                         ),
@@ -1190,17 +1218,29 @@ impl BatchValidator {
             let v = v.as_ref().trim_ascii();
             let label = layout.label(i);
             match role {
-                BatchField::Amount
-                | BatchField::DebitAmount
-                | BatchField::CreditAmount
-                | BatchField::AmountDueEmployee
+                // The line's own amount: checked once below, as the journal reads it.
+                BatchField::Amount | BatchField::DebitAmount | BatchField::CreditAmount => {}
+                // Report totals are optional: only a value that is there must read.
+                BatchField::AmountDueEmployee
                 | BatchField::AmountDueCompany
                 | BatchField::AmountCompanyPaid
                 | BatchField::PaymentConfirmedAmount => {
-                    if let Some(Err(e)) = BatchRow::new(rec, layout).amount(role) {
-                        push(value_check(&e), i, format!("{label}: {e}"));
+                    match BatchRow::new(rec, layout).amount(role) {
+                        Some(Err(ValueError::Empty)) | Some(Ok(_)) | None => {}
+                        Some(Err(e)) => push(value_check(&e), i, format!("{label}: {e}")),
                     }
                 }
+                BatchField::Date => match BatchRow::new(rec, layout).date() {
+                    Ok(Some(_)) => {}
+                    Ok(None) => push(
+                        Check::RequiredEmpty,
+                        i,
+                        format!(
+                            "{label}: the date is empty, so the line has no posting date: fill it in, or give the batch mapping a date for such lines (`[batch] date = \"YYYY-MM-DD\"`)"
+                        ),
+                    ),
+                    Err(e) => push(value_check(&e), i, format!("{label}: {e}")),
+                },
                 BatchField::AccountCode if v.is_empty() => {
                     push(
                         Check::RequiredEmpty,
@@ -1239,6 +1279,9 @@ impl BatchValidator {
                 }
                 _ => {}
             }
+        }
+        if let Err(e) = BatchRow::new(rec, layout).signed_amount() {
+            push(value_check(&e.error), e.column, e.message);
         }
         for f in found {
             report.findings.push(f);

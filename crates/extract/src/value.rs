@@ -26,6 +26,12 @@ pub enum ValueError {
     /// More digits than allowed.
     #[error("`{0}` has more than {MAX_DIGITS} digits")]
     TooManyDigits(String),
+    /// A character inside the number that is not part of it (`1€0.00`, `1 000`): reading
+    /// the value without it would change the number, so it is not read.
+    #[error(
+        "`{0}` has `{1}` inside the number; it is not read, since dropping it would change the amount (only a currency sign before or after the number is ignored): correct the value in the file"
+    )]
+    StrayInside(String, String),
     /// Not a whole number.
     #[error("`{0}` is not a whole number")]
     NotAnInteger(String),
@@ -169,31 +175,77 @@ pub fn is_plain_amount(b: &[u8]) -> bool {
     }
 }
 
-/// Like [`parse_amount`], but tolerates stray bytes that can never be part of a number:
-/// non-ASCII characters (currency signs such as `¤` or `€`), `$` and spaces. The flag tells
-/// whether anything had to be removed, so a validator can warn about it.
+/// Whether `c` is a currency sign (Unicode category Sc: `$`, `¢`, `£`, `¤`, `¥`, `€`, `₹` ...).
+pub fn is_currency_sign(c: char) -> bool {
+    matches!(c,
+        '$' | '\u{A2}'..='\u{A5}' | '\u{58F}' | '\u{60B}' | '\u{7FE}' | '\u{7FF}'
+        | '\u{9F2}' | '\u{9F3}' | '\u{9FB}' | '\u{AF1}' | '\u{BF9}' | '\u{E3F}' | '\u{17DB}'
+        | '\u{20A0}'..='\u{20C0}' | '\u{A838}' | '\u{FDFC}' | '\u{FE69}' | '\u{FF04}'
+        | '\u{FFE0}' | '\u{FFE1}' | '\u{FFE5}' | '\u{FFE6}')
+}
+
+/// Like [`parse_amount`], but tolerates a stray currency sign *around* the number: currency
+/// signs and spaces before it (after its `+`/`-`, or before them) and after it, as in
+/// `¤1230.36`, `-$5.00` or `12.50 €`. Dropping them cannot change the number, and the flag
+/// tells that something was dropped, so a validator can warn about it.
+///
+/// Anything dropped from *inside* the number would change it (`+1€0.0000` is not 10), so
+/// any other character is an error ([`ValueError::StrayInside`] names it), never a warning.
 ///
 /// ```
-/// use ledgerline_extract::value::parse_amount_lenient;
+/// use ledgerline_extract::value::{parse_amount_lenient, ValueError};
 /// let (d, cleaned) = parse_amount_lenient("¤1230.3600".as_bytes()).unwrap();
 /// assert_eq!((d.to_string().as_str(), cleaned), ("1230.3600", true));
+/// assert_eq!(parse_amount_lenient("-$5".as_bytes()).unwrap().0.to_string(), "-5");
+/// assert!(matches!(parse_amount_lenient("+1€0.0000".as_bytes()), Err(ValueError::StrayInside(..))));
 /// assert!(parse_amount_lenient(b"12abc").is_err());
 /// ```
 pub fn parse_amount_lenient(b: &[u8]) -> Result<(Decimal, bool), ValueError> {
-    match parse_amount(b) {
-        Ok(d) => Ok((d, false)),
-        Err(e) => {
-            let cleaned: Vec<u8> = b
-                .iter()
-                .copied()
-                .filter(|c| c.is_ascii() && !matches!(c, b'$' | b' '))
-                .collect();
-            if cleaned.len() == b.len() || cleaned.is_empty() {
-                return Err(e);
-            }
-            parse_amount(&cleaned).map(|d| (d, true)).map_err(|_| e)
-        }
+    let e = match parse_amount(b) {
+        Ok(d) => return Ok((d, false)),
+        Err(e) => e,
+    };
+    if b.is_empty() {
+        return Err(e);
     }
+    let text = crate::text::decode(b);
+    let around = |c: char| c == ' ' || is_currency_sign(c);
+    let t = text.trim_start_matches(around);
+    let (sign, rest) = match t.strip_prefix(['+', '-']) {
+        Some(r) => (&t[..1], r.trim_start_matches(around)),
+        None => ("", t),
+    };
+    let core = rest.trim_end_matches(around);
+    if core.len() == rest.len() && sign.len() + rest.len() == text.len() {
+        // Nothing around the number to drop: say what inside it is not part of a number.
+        return Err(stray_inside(&text).unwrap_or(e));
+    }
+    let cleaned = format!("{sign}{core}");
+    match parse_amount(cleaned.as_bytes()) {
+        Ok(d) => Ok((d, true)),
+        Err(ValueError::Empty) => Err(e),
+        Err(inner) => Err(stray_inside(core)
+            .map(|s| match s {
+                ValueError::StrayInside(_, c) => ValueError::StrayInside(shown(b), c),
+                other => other,
+            })
+            .unwrap_or(match inner {
+                ValueError::TooManyDecimals(_) => ValueError::TooManyDecimals(shown(b)),
+                ValueError::TooManyDigits(_) => ValueError::TooManyDigits(shown(b)),
+                _ => e,
+            })),
+    }
+}
+
+/// [`ValueError::StrayInside`] for a value whose digits are interrupted by a character that
+/// is not part of a number (`None` when there is no such character between two digits).
+fn stray_inside(v: &str) -> Option<ValueError> {
+    let first = v.find(|c: char| c.is_ascii_digit())?;
+    let last = v.rfind(|c: char| c.is_ascii_digit())?;
+    let c = v[first..last]
+        .chars()
+        .find(|c| !(c.is_ascii_digit() || *c == '.'))?;
+    Some(ValueError::StrayInside(shown(v.as_bytes()), c.to_string()))
 }
 
 /// Parses a non-negative whole number.
@@ -373,6 +425,47 @@ mod tests {
             "1.5",
             "leading zeros do not count as digits"
         );
+    }
+
+    #[test]
+    fn only_currency_signs_around_the_number_are_dropped() {
+        let ok = |s: &str| parse_amount_lenient(s.as_bytes()).map(|(d, c)| (d.to_string(), c));
+        for (v, want) in [
+            ("¤1230.36", "1230.36"),
+            ("+€10.0000", "10.0000"),
+            ("€+10.00", "10.00"),
+            ("-$5", "-5"),
+            ("12.50 €", "12.50"),
+            (" 12.50", "12.50"),
+            ("£ 7", "7"),
+        ] {
+            assert_eq!(ok(v), Ok((want.to_owned(), true)), "{v}");
+        }
+        assert_eq!(ok("+12.50"), Ok(("12.50".to_owned(), false)));
+        // Windows-1252 bytes: 0x80 is the euro sign.
+        assert_eq!(
+            parse_amount_lenient(b"\x8012.50").map(|(d, c)| (d.to_string(), c)),
+            Ok(("12.50".to_owned(), true))
+        );
+        for (v, stray) in [
+            ("+1€0.0000", "€"),
+            ("1 000.00", " "),
+            ("€1,5", ","),
+            ("1$0", "$"),
+            ("12é3", "é"),
+        ] {
+            match parse_amount_lenient(v.as_bytes()) {
+                Err(ValueError::StrayInside(_, c)) => assert_eq!(c, stray, "{v}"),
+                other => panic!("{v}: {other:?}"),
+            }
+        }
+        for v in ["€", "€ABC", "12abc", "€1.2.3", "+€-5", "EUR 12"] {
+            assert!(parse_amount_lenient(v.as_bytes()).is_err(), "{v}");
+        }
+        assert!(matches!(
+            parse_amount_lenient("€1.123456789".as_bytes()),
+            Err(ValueError::TooManyDecimals(_))
+        ));
     }
 
     #[test]

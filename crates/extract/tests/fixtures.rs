@@ -99,6 +99,27 @@ fn each_failure_mode_reports_its_code_at_its_line() {
         ("prae/bad_count.txt", "PRA110", Some(1), Severity::Error),
         ("batch/bad_amount.csv", "BAT131", Some(2), Severity::Error),
         ("batch/bad_amount.csv", "BAT136", Some(3), Severity::Error),
+        // An empty amount is an error at its line and column, not a zero.
+        ("batch/empty_amount.csv", "BAT138", Some(3), Severity::Error),
+        // An empty date cell without `[batch] date` leaves the line undated.
+        ("batch/empty_amount.csv", "BAT138", Some(4), Severity::Error),
+        // No date column and no `[batch] date`: refused, naming the setting.
+        ("batch/no_date.csv", "BAT160", Some(1), Severity::Error),
+        // A character inside the number is an error; a sign around it a warning.
+        ("amount_sign_inside.txt", "SAE131", Some(3), Severity::Error),
+        (
+            "amount_sign_around.txt",
+            "SAE131",
+            Some(3),
+            Severity::Warning,
+        ),
+        (
+            "prae/missing_header.txt",
+            "PRA138",
+            Some(1),
+            Severity::Error,
+        ),
+        ("prae/empty_amount.txt", "PRA138", Some(3), Severity::Error),
         ("attendee.txt", "ATT170", None, Severity::Info),
     ];
     let mut failures = Vec::new();
@@ -122,6 +143,38 @@ fn each_failure_mode_reports_its_code_at_its_line() {
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn value_findings_name_the_column_and_what_to_do() {
+    let find = |file: &str, code: &str, line: u64| {
+        let r = run(file);
+        r.findings
+            .items()
+            .iter()
+            .find(|f| f.code.to_string() == code && f.line == Some(line))
+            .cloned()
+            .unwrap_or_else(|| panic!("{file}: no {code}@{line}: {:?}", codes(&r)))
+    };
+    let f = find("batch/empty_amount.csv", "BAT138", 3);
+    let col = f.column.as_ref().expect("column");
+    assert_eq!(
+        (col.number, col.name.as_str()),
+        (5, "Tax Adjusted Posted Amount")
+    );
+    assert!(f.message.contains("amount is empty"), "{}", f.message);
+    let f = find("batch/no_date.csv", "BAT160", 1);
+    assert!(f.message.contains("date = \"YYYY-MM-DD\""), "{}", f.message);
+    let f = find("amount_sign_inside.txt", "SAE131", 3);
+    assert_eq!(f.column.as_ref().map(|c| c.number), Some(169));
+    assert!(f.message.contains("`€` inside the number"), "{}", f.message);
+    let f = find("amount_sign_around.txt", "SAE131", 3);
+    assert!(f.message.contains("read as 250.5000"), "{}", f.message);
+    // The header total is checked against the amount read: 250.5000, so it matches.
+    let r = run("amount_sign_around.txt");
+    assert_eq!(r.findings.errors(), 0, "{:?}", codes(&r));
+    let f = find("prae/empty_amount.txt", "PRA138", 3);
+    assert_eq!(f.column.as_ref().map(|c| c.number), Some(63));
 }
 
 #[test]
@@ -195,6 +248,7 @@ fn toml_lite(text: &str) -> BatchMapping {
         match k {
             "delimiter" => m.delimiter = v.chars().next(),
             "decimal" => m.decimal = v.chars().next(),
+            "date" => m.date = Some(v.to_owned()),
             "header" => m.header = Some(v == "true"),
             _ => {
                 let field = BatchField::ALL

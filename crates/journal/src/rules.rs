@@ -323,6 +323,13 @@ impl Rules {
             })?;
             payment_types.insert(name.trim().to_lowercase(), r);
         }
+        if let Some(d) = raw.batch.as_ref().and_then(|b| b.date.as_deref())
+            && ledgerline_extract::value::parse_date(d.trim().as_bytes()).is_err()
+        {
+            return Err(format!(
+                "batch.date: `{d}` is not a date; expected yyyy-MM-dd, e.g. date = \"2024-03-31\" (the posting date of payment-batch files without a date column)"
+            ));
+        }
         let issue = o.cash_advance_issue.as_deref().unwrap_or("employee");
         let cash_advance_issue_to_bank = match issue {
             "employee" => false,

@@ -245,14 +245,9 @@ pub fn batch_facts<'a>(row: &BatchRow<'a, '_>, rules: &Rules) -> RowFacts<'a> {
     let rec = row.record();
     let t = |f: BatchField| Some(row.text(f)).filter(|s| !s.is_empty()).map(Cow::Owned);
     let claim = row.text(BatchField::ClaimId);
-    let fixed = rules
-        .batch
-        .date
-        .as_deref()
-        .and_then(|d| value::parse_date(d.as_bytes()).ok());
-    let d = value::parse_date(row.text(BatchField::Date).as_bytes())
-        .ok()
-        .or(fixed);
+    // The row's date, or the mapping's fixed date; a row without either is rejected by
+    // validation (and a file without both a date column and a fixed date is refused).
+    let d = row.date().ok().flatten();
     let name = match (
         t(BatchField::EmployeeLastName),
         t(BatchField::EmployeeFirstName),
@@ -295,28 +290,11 @@ pub fn batch_outcome(row: &BatchRow<'_, '_>, rules: &Rules) -> Result<Outcome, S
     if account_code.is_empty() {
         return Err("the account is empty".into());
     }
-    let amt = |f: BatchField| -> Result<Decimal, String> {
-        match row.amount(f) {
-            None => Ok(Decimal::ZERO),
-            Some(r) => r.map_err(|e| e.to_string()),
-        }
-    };
-    let signed = if row.get(BatchField::DebitAmount).is_some()
-        || row.get(BatchField::CreditAmount).is_some()
-    {
-        amt(BatchField::DebitAmount)?.abs() - amt(BatchField::CreditAmount)?.abs()
-    } else {
-        let a = amt(BatchField::Amount)?;
-        match row
-            .text(BatchField::DebitCredit)
-            .to_ascii_uppercase()
-            .as_str()
-        {
-            "CR" | "C" | "CREDIT" => -a.abs(),
-            "DR" | "D" | "DEBIT" => a.abs(),
-            _ => a,
-        }
-    };
+    // An empty or unreadable amount is an error, never a zero.
+    let signed = row.signed_amount().map_err(|e| e.message)?;
+    if row.date().ok().flatten().is_none() {
+        return Err("the line has no posting date (see the date column and `[batch] date`)".into());
+    }
     if signed.is_zero() {
         return Ok(Outcome::Skipped(
             "the amount is zero; there is nothing to post".into(),

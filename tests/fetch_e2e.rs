@@ -771,7 +771,7 @@ fn a_second_fetch_on_the_same_folder_or_ledger_is_refused_and_nothing_is_reporte
         "job_file",
         FaultKind::Stall {
             after_bytes: Some(1000),
-            ms: 3000,
+            ms: 4000,
         },
         1,
     );
@@ -867,7 +867,7 @@ fn two_fetch_runs_sharing_a_token_store_refresh_in_turn_and_neither_says_reconne
     let b = b.wait_with_output().unwrap();
     for o in [&a, &b] {
         assert_eq!(code(o), Some(0), "{}", stderr(o));
-        assert!(!stderr(o).contains("connect"), "{}", stderr(o));
+        assert!(!stderr(o).contains("ledgerline connect"), "{}", stderr(o));
         assert_eq!(lines(o).len(), 1, "{}", stdout(o));
     }
     // The refresh token in the store still works.
@@ -929,27 +929,6 @@ fn fetch_convert_posts_outside_the_download_folder_and_never_twice() {
         ..test_config()
     });
     e.connect();
-    // The download folder itself, or a folder inside it, is refused before any fetch.
-    for bad in [e.path("out"), e.path("out/converted")] {
-        let bad = bad.display().to_string();
-        let out = e.fetch(&[
-            "--definition",
-            SAE,
-            "--convert",
-            "--to",
-            "jsonl",
-            "--convert-out",
-            &bad,
-        ]);
-        assert_eq!(code(&out), Some(2), "{}", stderr(&out));
-        assert!(
-            stderr(&out).contains("choose a folder outside it"),
-            "{}",
-            stderr(&out)
-        );
-    }
-    assert_eq!(e.sim.requests("job_file"), 0);
-
     let out = e.fetch(&["--definition", SAE, "--convert", "--to", "jsonl"]);
     assert_eq!(code(&out), Some(0), "{}", stderr(&out));
     let downloads = e.visible();
@@ -1021,4 +1000,28 @@ fn fetch_convert_posts_outside_the_download_folder_and_never_twice() {
         "{}",
         stderr(&out)
     );
+    // The download folder itself, or a folder inside it, is refused before anything is fetched.
+    let before = e.sim.requests("definitions");
+    for bad in [e.path("out"), e.path("out/converted")] {
+        let bad = bad.display().to_string();
+        let out = e.fetch(&[
+            "--run",
+            "--force-run",
+            "--definition",
+            SAE,
+            "--convert",
+            "--to",
+            "jsonl",
+            "--convert-out",
+            &bad,
+        ]);
+        assert_eq!(code(&out), Some(2), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("choose a folder outside it"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(e.sim.requests("definitions"), before);
+    assert!(!e.path("out/converted").exists());
 }

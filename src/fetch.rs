@@ -308,23 +308,24 @@ fn default_convert_out(out: &Path) -> anyhow::Result<PathBuf> {
     Ok(base.with_file_name(name))
 }
 
-/// `path` made absolute with symbolic links resolved, as far as it exists.
+/// `path` made absolute, with symbolic links resolved as far as it exists and `.` / `..`
+/// applied to the rest.
 fn resolved(path: &Path) -> PathBuf {
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let mut existing = abs.as_path();
-    let mut rest = Vec::new();
-    loop {
-        if let Ok(c) = std::fs::canonicalize(existing) {
-            return rest.iter().rev().fold(c, |p, n| p.join(n));
-        }
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_os_string());
-                existing = parent;
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            std::path::Component::CurDir => continue,
+            std::path::Component::ParentDir => {
+                out.pop();
             }
-            _ => return abs,
+            other => out.push(other),
+        }
+        if let Ok(real) = std::fs::canonicalize(&out) {
+            out = real;
         }
     }
+    out
 }
 
 /// The folder of `--convert` outputs, checked to be outside the download folder (whose
@@ -576,4 +577,51 @@ fn print_event(e: &Event) {
         _ => return,
     };
     eprintln!("{line}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_convert_folder_is_a_sibling_of_the_download_folder() {
+        let p = |s: &str| default_convert_out(Path::new(s)).unwrap();
+        assert_eq!(p("incoming"), PathBuf::from("incoming-converted"));
+        assert_eq!(p("incoming/"), PathBuf::from("incoming-converted"));
+        assert_eq!(p("/data/in"), PathBuf::from("/data/in-converted"));
+        let cwd = std::fs::canonicalize(".").unwrap();
+        let mut name = cwd.file_name().unwrap().to_os_string();
+        name.push("-converted");
+        assert_eq!(p("."), cwd.with_file_name(name));
+        assert!(default_convert_out(Path::new("/")).is_err());
+    }
+
+    #[test]
+    fn the_convert_folder_is_never_the_download_folder_or_inside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("incoming");
+        std::fs::create_dir_all(&out).unwrap();
+        assert_eq!(
+            convert_dir(None, &out).unwrap(),
+            dir.path().join("incoming-converted")
+        );
+        let elsewhere = dir.path().join("journals");
+        assert_eq!(convert_dir(Some(&elsewhere), &out).unwrap(), elsewhere);
+        for bad in [
+            out.clone(),
+            out.join("."),
+            out.join("sub/deeper"),
+            dir.path().join("x/../incoming"),
+        ] {
+            let e = convert_dir(Some(&bad), &out).unwrap_err().to_string();
+            assert!(e.contains("choose a folder outside it"), "{bad:?}: {e}");
+        }
+        // A link that leads into the download folder is seen through.
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link");
+            std::os::unix::fs::symlink(&out, &link).unwrap();
+            assert!(convert_dir(Some(&link.join("converted")), &out).is_err());
+        }
+    }
 }

@@ -338,9 +338,9 @@ fn convert_dir(flag: Option<&Path>, out: &Path) -> anyhow::Result<PathBuf> {
     let (d, o) = (resolved(&dir), resolved(out));
     if d.starts_with(&o) {
         anyhow::bail!(
-            "--convert-out {}: that is {} the download folder {}, where the next `ledgerline convert {}` would post the journals again; choose a folder outside it (the default is {})",
+            "--convert-out {}: that is {}the download folder {}, where the next `ledgerline convert {}` would post the journals again; choose a folder outside it (the default is {})",
             dir.display(),
-            if d == o { "" } else { "inside" },
+            if d == o { "" } else { "inside " },
             out.display(),
             out.display(),
             default_convert_out(out)

@@ -788,6 +788,11 @@ fn a_second_fetch_on_the_same_folder_or_ledger_is_refused_and_nothing_is_reporte
     // Same ledger, another folder.
     let other_out = e.path("elsewhere").display().to_string();
     let third = e.fetch(&["--definition", SAE, "--out", &other_out]);
+    let mut first = first;
+    assert!(
+        first.try_wait().unwrap().is_none(),
+        "the first run had ended before the others were done: they did not overlap"
+    );
     let first = first.wait_with_output().unwrap();
     assert_eq!(code(&first), Some(0), "{}", stderr(&first));
     let err = stderr(&second);

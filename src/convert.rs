@@ -328,13 +328,19 @@ fn check_paths(a: &Args) -> anyhow::Result<()> {
 }
 
 /// Converts `input` into `output` (atomically, and only when the input has no error-level
-/// finding). Used by `fetch --convert` for each new file. Returns the run for reporting.
+/// finding). Used by `fetch --convert` for each new file.
+///
+/// With a posting `ledger`, journals it records as posted already are left out (JNL208
+/// warning) and the ones written are recorded like `convert --ledger` does: pending with the
+/// output's hash, output moved into place, run marked done. A file whose journals were all
+/// posted already is not written at all.
 pub fn convert_file(
     input: &std::path::Path,
     format: Format,
     rules: std::sync::Arc<ledgerline_journal::Rules>,
     output: &std::path::Path,
-) -> anyhow::Result<crate::common::Run> {
+    ledger: Option<&mut PostingLedger>,
+) -> anyhow::Result<crate::fetch::Converted> {
     let args = InputArgs {
         inputs: vec![input.display().to_string()],
         rules: None,
@@ -345,18 +351,59 @@ pub fn convert_file(
         max_ratio: ledgerline_extract::source::ZipLimits::default().max_ratio,
         accounts: None,
     };
+    let mut check = ledger
+        .as_deref()
+        .map(|l| DuplicateCheck::new(l, false))
+        .transpose()?;
     let mut file = AtomicFile::create(output)?;
     let run = {
         let writer = BufWriter::with_capacity(1 << 20, file.writer());
         let mut sink = ledgerline_erp::create(format, writer, &rules)?;
-        let run = drive(&args, rules.clone(), sink.as_mut())?;
+        let run = match check.as_mut() {
+            Some(check) => {
+                let checks = Checks {
+                    accounts: None,
+                    ledger: Some(check),
+                };
+                drive_checked(&args, rules.clone(), sink.as_mut(), checks)?
+            }
+            None => drive(&args, rules.clone(), sink.as_mut())?,
+        };
         sink.finish().context("writing the output")?;
         run
     };
-    if run.errors() == 0 && !run.could_not_run {
-        file.commit()?;
-    }
-    Ok(run)
+    let already_posted = run
+        .reports
+        .iter()
+        .flat_map(|r| r.findings.items())
+        .filter(|f| f.code.check == ledgerline_extract::finding::Check::AlreadyPosted)
+        .count();
+    let written = if run.errors() > 0 || run.could_not_run {
+        false
+    } else {
+        match (ledger, check) {
+            // Every journal posted already: nothing to write.
+            (Some(_), Some(check)) if check.pending().is_empty() => false,
+            (Some(ledger), Some(check)) => {
+                let sha = file_sha256(file.temp_path())?;
+                let dest = absolute(file.dest());
+                let records = check.into_records(&dest);
+                let pending = ledger.begin(&dest, &sha, &records)?;
+                file.commit()?;
+                ledger.finish(pending)?;
+                true
+            }
+            _ => {
+                file.commit()?;
+                true
+            }
+        }
+    };
+    Ok(crate::fetch::Converted {
+        run,
+        written,
+        already_posted,
+    })
 }
 
 /// `path` made absolute (its directory resolved), for the ledger's records.

@@ -1,15 +1,20 @@
 //! `ledgerline fetch`: download new accounting files from Concur (Professional: Extract
-//! API jobs; Standard: payment batches) into a directory, recorded in the run ledger.
+//! API jobs; Standard: payment batches) into a directory, recorded in the run ledger; one
+//! run at a time per directory and per ledger; `--convert` posts into another directory.
 
+use crate::cli_io::Paint;
+use crate::common::{plural, print_text};
 use anyhow::Context;
+use ledgerline_extract::finding::Severity;
 use ledgerline_fetch::config::{Config, duration};
 use ledgerline_fetch::extract::Format;
 use ledgerline_fetch::{
     AuthScheme, Client, ClientCredentials, ClientOptions, Edition, EditionChoice, Error, Event,
-    FetchPlan, HttpOptions, Ledger, Logger, TokenStore,
+    FetchLock, FetchPlan, HttpOptions, Ledger, Logger, TokenStore,
 };
-use std::io::Write;
-use std::path::PathBuf;
+use ledgerline_inspect::ledger::PostingLedger;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -18,6 +23,8 @@ use std::sync::Arc;
 pub const EXIT_RECONNECT: u8 = 3;
 /// Exit code when the run finished but some job or file could not be fetched.
 pub const EXIT_PARTIAL: u8 = 4;
+/// Exit code when another fetch run holds the output folder or the run ledger.
+pub const EXIT_BUSY: u8 = 5;
 
 /// Settings shared by `connect` and `fetch`.
 #[derive(Debug, Clone, clap::Args)]
@@ -166,8 +173,22 @@ enum FormatArg {
 /// batch); the paths of new files are printed on stdout, one per line. A SQLite run ledger
 /// records each file with its SHA-256 so that a rerun fetches only what is new.
 ///
+/// One run at a time per output folder and per run ledger: a second run on either is
+/// refused at once (exit 5), naming the folder or ledger and the process id holding it. The
+/// locks are the operating system's and go with the process, so a killed run leaves none
+/// behind. Runs with other folders and ledgers but one token store take turns at refreshing
+/// the tokens, and use the refresh token the other one saved.
+///
+/// With --convert, each new file is converted into --convert-out (default: a folder beside
+/// the download folder, `<out>-converted`: `incoming` -> `incoming-converted`), never into
+/// the download folder, and the journals written are recorded in the run ledger as
+/// `convert --ledger` does: a journal posted before is skipped with a warning (JNL208), a
+/// file with nothing new to post is not written.
+///
 /// Exit codes: 0 done (possibly nothing new), 2 could not run, 3 the connection is gone
-/// (run `ledgerline connect` again), 4 some job failed or some file could not be fetched.
+/// (run `ledgerline connect` again), 4 some job failed or some file could not be fetched
+/// or converted, 5 another fetch run is using the output folder or the run ledger (wait for
+/// it, or use another --out / --ledger).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
@@ -206,9 +227,14 @@ pub struct Args {
     /// Extract API representation (XML is the documented one).
     #[arg(long, value_enum)]
     format: Option<FormatArg>,
-    /// Convert each new file into journals with the journal pipeline (needs --to).
+    /// Convert each new file into journals with the journal pipeline (needs --to), into
+    /// --convert-out, recording what is posted in the run ledger.
     #[arg(long, requires = "to")]
     convert: bool,
+    /// Folder for the --convert outputs (default: `<out>-converted` beside the download
+    /// folder). Never the download folder or a folder inside it.
+    #[arg(long, value_name = "DIR", requires = "convert")]
+    convert_out: Option<PathBuf>,
     /// Output format for --convert.
     #[arg(long, value_name = "FORMAT", requires = "convert")]
     to: Option<String>,
@@ -250,33 +276,137 @@ fn convert_setup(
     Ok(Some((format, std::sync::Arc::new(rules))))
 }
 
-/// `fetch --convert`: each new file is converted next to itself (`<file>.<format>`), and only
-/// when it has no error-level finding; returns how many files could not be converted.
+/// What [`crate::convert::convert_file`] did with one file.
+pub struct Converted {
+    /// The pipeline's run (findings, counts).
+    pub run: crate::common::Run,
+    /// Whether the output was written (not when the file has error-level findings, nor when
+    /// every journal in it was posted already).
+    pub written: bool,
+    /// Journals left out because the ledger records them as posted (JNL208).
+    pub already_posted: usize,
+}
+
+/// The default `--convert-out`: `<out>-converted` beside the download folder.
+fn default_convert_out(out: &Path) -> anyhow::Result<PathBuf> {
+    let base = match out.file_name() {
+        Some(_) => out.to_path_buf(),
+        // `.`, `..`, `/`: name it after the folder it is.
+        None => std::fs::canonicalize(out)
+            .with_context(|| format!("resolving the download folder {}", out.display()))?,
+    };
+    let mut name = base
+        .file_name()
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "cannot name a folder beside {} for the converted files: pass --convert-out DIR",
+                out.display()
+            )
+        })?
+        .to_os_string();
+    name.push("-converted");
+    Ok(base.with_file_name(name))
+}
+
+/// `path` made absolute, with symbolic links resolved as far as it exists and `.` / `..`
+/// applied to the rest.
+fn resolved(path: &Path) -> PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            std::path::Component::CurDir => continue,
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+        if let Ok(real) = std::fs::canonicalize(&out) {
+            out = real;
+        }
+    }
+    out
+}
+
+/// The folder of `--convert` outputs, checked to be outside the download folder (whose
+/// every file a later `convert <out>/` would read).
+fn convert_dir(flag: Option<&Path>, out: &Path) -> anyhow::Result<PathBuf> {
+    let dir = match flag {
+        Some(d) => d.to_path_buf(),
+        None => default_convert_out(out)?,
+    };
+    let (d, o) = (resolved(&dir), resolved(out));
+    if d.starts_with(&o) {
+        anyhow::bail!(
+            "--convert-out {}: that is {}the download folder {}, where the next `ledgerline convert {}` would post the journals again; choose a folder outside it (the default is {})",
+            dir.display(),
+            if d == o { "" } else { "inside " },
+            out.display(),
+            out.display(),
+            default_convert_out(out)
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|_| "<out>-converted".into())
+        );
+    }
+    Ok(dir)
+}
+
+/// `fetch --convert`: each new file is converted into `dir` (`<file name>.<format>`), only
+/// when it has no error-level finding, leaving out the journals `ledger` records as posted
+/// and recording the ones written; returns how many files could not be converted.
 fn convert_fetched_files(
     files: &[PathBuf],
     format: ledgerline_erp::Format,
     rules: &std::sync::Arc<ledgerline_journal::Rules>,
+    dir: &Path,
+    ledger: &mut PostingLedger,
 ) -> anyhow::Result<usize> {
+    if !files.is_empty() {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating the --convert-out folder {}", dir.display()))?;
+    }
+    let stderr = std::io::stderr();
+    let paint = Paint(std::env::var_os("NO_COLOR").is_none() && stderr.is_terminal());
     let mut failed = 0;
     for f in files {
         let mut name = f.file_name().unwrap_or_default().to_os_string();
         name.push(format!(".{}", format.name()));
-        let out = f.with_file_name(name);
-        let run = crate::convert::convert_file(f, format, rules.clone(), &out)?;
-        if run.errors() > 0 || run.could_not_run {
+        let out = dir.join(name);
+        let c = crate::convert::convert_file(f, format, rules.clone(), &out, Some(ledger))?;
+        print_text(
+            &mut stderr.lock(),
+            &c.run.reports,
+            Severity::Warning,
+            paint,
+            false,
+        )?;
+        let posted_before = if c.already_posted > 0 {
+            format!(
+                ", {} posted already and left out (JNL208)",
+                plural(c.already_posted as u64, "journal")
+            )
+        } else {
+            String::new()
+        };
+        if c.run.errors() > 0 || c.run.could_not_run {
             failed += 1;
             eprintln!(
                 "{}: not converted ({} error-level finding(s)); see `ledgerline validate {}`",
                 f.display(),
-                run.errors(),
+                c.run.errors(),
                 f.display()
+            );
+        } else if c.written {
+            eprintln!(
+                "{} -> {} ({}{posted_before})",
+                f.display(),
+                out.display(),
+                plural(c.run.journals, "journal")
             );
         } else {
             eprintln!(
-                "{} -> {} ({} journals)",
-                f.display(),
-                out.display(),
-                run.journals
+                "{}: nothing new to post{posted_before}; nothing written",
+                f.display()
             );
         }
     }
@@ -341,6 +471,19 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         .or_else(|| c.ledger.clone())
         .or_else(Ledger::default_path)
         .ok_or_else(|| anyhow::anyhow!("no run ledger location: pass --ledger"))?;
+    // Exclusive for the whole run, conversion included; released by the OS at exit.
+    let _lock = match FetchLock::acquire(&plan.out_dir, &ledger_path) {
+        Ok(l) => l,
+        Err(e @ Error::Busy { .. }) => {
+            eprintln!("ledgerline: {e}");
+            return Ok(ExitCode::from(EXIT_BUSY));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let convert_out = match &convert {
+        Some(_) => Some(convert_dir(a.convert_out.as_deref(), &plan.out_dir)?),
+        None => None,
+    };
     let mut client = match Client::open(r.store, r.credentials, opts, r.log) {
         Ok(c) => c,
         Err(e @ Error::ReconnectNeeded { .. }) => return Ok(reconnect_exit(&e)),
@@ -372,9 +515,20 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         eprintln!("note: {n}");
     }
     let mut not_converted = 0;
-    if let Some((format, rules)) = &convert {
+    if let (Some((format, rules)), Some(dir)) = (&convert, &convert_out) {
         let files: Vec<PathBuf> = report.fetched.iter().map(|f| f.path.clone()).collect();
-        not_converted = convert_fetched_files(&files, *format, rules)?;
+        let mut posting = PostingLedger::wrap(ledger)?;
+        for out in &posting.recovery().kept {
+            eprintln!(
+                "ledgerline: ledger: an interrupted run had written {out}: its journals stay recorded"
+            );
+        }
+        for out in &posting.recovery().dropped {
+            eprintln!(
+                "ledgerline: ledger: an interrupted run never wrote {out}: its journals were not posted"
+            );
+        }
+        not_converted = convert_fetched_files(&files, *format, rules, dir, &mut posting)?;
     }
     Ok(if report.failures.is_empty() && not_converted == 0 {
         ExitCode::SUCCESS
@@ -423,4 +577,51 @@ fn print_event(e: &Event) {
         _ => return,
     };
     eprintln!("{line}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_convert_folder_is_a_sibling_of_the_download_folder() {
+        let p = |s: &str| default_convert_out(Path::new(s)).unwrap();
+        assert_eq!(p("incoming"), PathBuf::from("incoming-converted"));
+        assert_eq!(p("incoming/"), PathBuf::from("incoming-converted"));
+        assert_eq!(p("/data/in"), PathBuf::from("/data/in-converted"));
+        let cwd = std::fs::canonicalize(".").unwrap();
+        let mut name = cwd.file_name().unwrap().to_os_string();
+        name.push("-converted");
+        assert_eq!(p("."), cwd.with_file_name(name));
+        assert!(default_convert_out(Path::new("/")).is_err());
+    }
+
+    #[test]
+    fn the_convert_folder_is_never_the_download_folder_or_inside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("incoming");
+        std::fs::create_dir_all(&out).unwrap();
+        assert_eq!(
+            convert_dir(None, &out).unwrap(),
+            dir.path().join("incoming-converted")
+        );
+        let elsewhere = dir.path().join("journals");
+        assert_eq!(convert_dir(Some(&elsewhere), &out).unwrap(), elsewhere);
+        for bad in [
+            out.clone(),
+            out.join("."),
+            out.join("sub/deeper"),
+            dir.path().join("x/../incoming"),
+        ] {
+            let e = convert_dir(Some(&bad), &out).unwrap_err().to_string();
+            assert!(e.contains("choose a folder outside it"), "{bad:?}: {e}");
+        }
+        // A link that leads into the download folder is seen through.
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link");
+            std::os::unix::fs::symlink(&out, &link).unwrap();
+            assert!(convert_dir(Some(&link.join("converted")), &out).is_err());
+        }
+    }
 }

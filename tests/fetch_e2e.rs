@@ -697,7 +697,7 @@ fn edition_override_and_unknown_edition() {
 }
 
 #[test]
-fn fetch_convert_writes_balanced_journals_next_to_each_new_file() {
+fn fetch_convert_writes_balanced_journals_beside_the_download_folder() {
     let e = env();
     e.connect();
     // An unknown format is refused before anything is fetched.
@@ -710,9 +710,12 @@ fn fetch_convert_writes_balanced_journals_next_to_each_new_file() {
     let out = e.fetch(&["--run", "--convert", "--to", "jsonl"]);
     assert_eq!(code(&out), Some(0), "{}", stderr(&out));
     assert!(!stderr(&out).contains("not converted"), "{}", stderr(&out));
-    let files = e.visible();
-    let fetched: Vec<&String> = files.iter().filter(|f| !f.ends_with(".jsonl")).collect();
-    let converted: Vec<&String> = files.iter().filter(|f| f.ends_with(".jsonl")).collect();
+    let fetched = e.visible();
+    let converted = e.converted();
+    assert!(
+        fetched.iter().all(|f| !f.ends_with(".jsonl")),
+        "{fetched:?}"
+    );
     assert!(
         fetched
             .iter()
@@ -726,11 +729,12 @@ fn fetch_convert_writes_balanced_journals_next_to_each_new_file() {
     assert_eq!(
         converted.len(),
         fetched.len(),
-        "one conversion per fetched file: {files:?}"
+        "one conversion per fetched file: {fetched:?} {converted:?}"
     );
     let mut text = String::new();
     for c in &converted {
-        text.push_str(&std::fs::read_to_string(e.path("out").join(c)).unwrap());
+        assert!(c.ends_with(".jsonl"), "{converted:?}");
+        text.push_str(&std::fs::read_to_string(e.path("out-converted").join(c)).unwrap());
     }
     let mut balance = std::collections::BTreeMap::<String, rust_decimal::Decimal>::new();
     for line in text.lines() {
@@ -743,4 +747,286 @@ fn fetch_convert_writes_balanced_journals_next_to_each_new_file() {
     }
     assert!(!balance.is_empty());
     assert!(balance.values().all(|b| b.is_zero()), "{balance:?}");
+}
+
+/// Stdout lines (the paths of new files).
+fn lines(o: &Output) -> Vec<String> {
+    stdout(o).lines().map(str::to_owned).collect()
+}
+
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_second_fetch_on_the_same_folder_or_ledger_is_refused_and_nothing_is_reported_twice() {
+    let e = env();
+    e.connect();
+    // The first run's download pauses half-way: it is still running when the others start.
+    e.fault(
+        "job_file",
+        FaultKind::Stall {
+            after_bytes: Some(1000),
+            ms: 4000,
+        },
+        1,
+    );
+    let first = e
+        .command(&["fetch", "--definition", SAE])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = first.id();
+    wait_until("the first download", || !e.partials().is_empty());
+    // Same folder, same ledger.
+    let second = e.fetch(&["--definition", SAE]);
+    // Same ledger, another folder.
+    let other_out = e.path("elsewhere").display().to_string();
+    let third = e.fetch(&["--definition", SAE, "--out", &other_out]);
+    let mut first = first;
+    assert!(
+        first.try_wait().unwrap().is_none(),
+        "the first run had ended before the others were done: they did not overlap"
+    );
+    let first = first.wait_with_output().unwrap();
+    assert_eq!(code(&first), Some(0), "{}", stderr(&first));
+    let err = stderr(&second);
+    assert_eq!(code(&second), Some(5), "{err}");
+    assert!(
+        err.contains(&format!("output folder {}", e.path("out").display())),
+        "{err}"
+    );
+    assert!(err.contains(&format!("pid {pid}")), "{err}");
+    assert!(err.contains("wait for it to finish"), "{err}");
+    let err = stderr(&third);
+    assert_eq!(code(&third), Some(5), "{err}");
+    assert!(
+        err.contains(&format!("run ledger {}", e.path("ledger.sqlite").display())),
+        "{err}"
+    );
+    assert!(err.contains(&format!("pid {pid}")), "{err}");
+    // Each new file reported once, by the run that fetched it.
+    let mut reported = lines(&first);
+    reported.extend(lines(&second));
+    reported.extend(lines(&third));
+    assert_eq!(reported.len(), 1, "{reported:?}");
+    assert_eq!(e.visible().len(), 1, "{:?}", e.visible());
+    let elsewhere: Vec<String> = std::fs::read_dir(e.path("elsewhere"))
+        .map(|rd| {
+            rd.flatten()
+                .map(|f| f.file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.starts_with('.'))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(elsewhere.is_empty(), "{elsewhere:?}");
+    assert_eq!(e.ledger_count(), 1);
+    // The locks went with the first run: the next one runs (nothing new).
+    let out = e.fetch(&["--definition", SAE]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    // Documented.
+    let help = stdout(&e.run(&["fetch", "--help"]))
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(help.contains("5 another fetch run"), "{help}");
+    assert!(help.contains("--convert-out"), "{help}");
+}
+
+#[test]
+fn two_fetch_runs_sharing_a_token_store_refresh_in_turn_and_neither_says_reconnect() {
+    let e = env();
+    e.connect();
+    // Access tokens with less than 2 h left are refreshed first: always, here (1 h).
+    let cfg = std::fs::read_to_string(e.path("concur.toml")).unwrap();
+    std::fs::write(e.path("concur.toml"), format!("{cfg}refresh_skew = '2h'\n")).unwrap();
+    // The first refresh to arrive takes a while at Concur, so both runs hold the same
+    // refresh token when they ask.
+    e.fault("token", FaultKind::Slow { ms: 3000 }, 1);
+    let spawn = |name: &str| {
+        let out = e.path(name).display().to_string();
+        let ledger = e.path(&format!("{name}.sqlite")).display().to_string();
+        e.command(&[
+            "fetch",
+            "--definition",
+            SAE,
+            "--out",
+            &out,
+            "--ledger",
+            &ledger,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+    };
+    let a = spawn("a");
+    let b = spawn("b");
+    let a = a.wait_with_output().unwrap();
+    let b = b.wait_with_output().unwrap();
+    for o in [&a, &b] {
+        assert_eq!(code(o), Some(0), "{}", stderr(o));
+        assert!(!stderr(o).contains("ledgerline connect"), "{}", stderr(o));
+        assert_eq!(lines(o).len(), 1, "{}", stdout(o));
+    }
+    // The refresh token in the store still works.
+    let out = e.fetch(&["--definition", SAE]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+}
+
+impl Env {
+    /// Visible files in the default `--convert-out` folder, sorted.
+    fn converted(&self) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(self.path("out-converted"))
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| !n.starts_with('.'))
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+}
+
+/// Journal ids in the JSON-lines files of a folder.
+fn journal_ids(dir: &Path) -> Vec<String> {
+    let mut ids = std::collections::BTreeSet::new();
+    let mut all = Vec::new();
+    for f in std::fs::read_dir(dir).unwrap().flatten() {
+        let text = std::fs::read_to_string(f.path()).unwrap();
+        let mut in_file = std::collections::BTreeSet::new();
+        for line in text.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            in_file.insert(v["journal_id"].as_str().unwrap().to_owned());
+        }
+        for id in in_file {
+            assert!(ids.insert(id.clone()), "journal {id} written twice");
+            all.push(id);
+        }
+    }
+    all
+}
+
+#[test]
+fn fetch_convert_posts_outside_the_download_folder_and_never_twice() {
+    // Every job of the Expense extract serves the same file: the same reports again.
+    let files = tempfile::tempdir().unwrap();
+    let key = test_config().definitions[0].key.clone();
+    std::fs::create_dir_all(files.path().join(&key)).unwrap();
+    let mut extract = Vec::new();
+    ledgerline_generate::Generator::new(ledgerline_generate::Options {
+        reports: 3,
+        ..Default::default()
+    })
+    .write(&mut extract)
+    .unwrap();
+    std::fs::write(files.path().join(&key).join("extract.txt"), &extract).unwrap();
+    let e = env_with(SimConfig {
+        files_dir: Some(files.path().to_path_buf()),
+        ..test_config()
+    });
+    e.connect();
+    let out = e.fetch(&["--definition", SAE, "--convert", "--to", "jsonl"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let downloads = e.visible();
+    assert_eq!(
+        downloads.len(),
+        1,
+        "only the extract in the download folder: {downloads:?}"
+    );
+    assert_eq!(e.converted().len(), 1, "{:?}", e.converted());
+    let posted = journal_ids(&e.path("out-converted"));
+    assert!(posted.len() >= 3, "{posted:?}");
+    let ledger = || {
+        ledgerline_inspect::ledger::PostingLedger::open(&e.path("ledger.sqlite"))
+            .unwrap()
+            .list()
+            .unwrap()
+    };
+    assert_eq!(ledger().len(), posted.len(), "recorded in the run ledger");
+
+    // A new job with the same reports: fetched, but nothing is posted again.
+    let out = e.fetch(&[
+        "--run",
+        "--force-run",
+        "--definition",
+        SAE,
+        "--convert",
+        "--to",
+        "jsonl",
+    ]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(lines(&out).len(), 1, "{}", stdout(&out));
+    assert!(err.contains("JNL208"), "{err}");
+    assert!(err.contains("nothing new to post"), "{err}");
+    assert_eq!(e.visible().len(), 2, "{:?}", e.visible());
+    assert_eq!(e.converted().len(), 1, "{:?}", e.converted());
+    assert_eq!(journal_ids(&e.path("out-converted")), posted);
+    assert_eq!(ledger().len(), posted.len());
+
+    // `convert out/` finds the two extracts and nothing Ledgerline wrote; with the ledger it
+    // posts nothing twice either.
+    let recorded: std::collections::BTreeSet<String> = Ledger::open(&e.path("ledger.sqlite"))
+        .unwrap()
+        .records()
+        .unwrap()
+        .into_iter()
+        .map(|r| r.path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        e.visible()
+            .into_iter()
+            .collect::<std::collections::BTreeSet<_>>(),
+        recorded
+    );
+    let again = e.path("again.jsonl");
+    let out = Command::new(env!("CARGO_BIN_EXE_ledgerline"))
+        .arg("convert")
+        .arg(e.path("out"))
+        .args(["--to", "jsonl", "--ledger"])
+        .arg(e.path("ledger.sqlite"))
+        .arg("-o")
+        .arg(&again)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(&again).unwrap(),
+        "",
+        "{}",
+        stderr(&out)
+    );
+    // The download folder itself, or a folder inside it, is refused before anything is fetched.
+    let before = e.sim.requests("definitions");
+    for bad in [e.path("out"), e.path("out/converted")] {
+        let bad = bad.display().to_string();
+        let out = e.fetch(&[
+            "--run",
+            "--force-run",
+            "--definition",
+            SAE,
+            "--convert",
+            "--to",
+            "jsonl",
+            "--convert-out",
+            &bad,
+        ]);
+        assert_eq!(code(&out), Some(2), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("choose a folder outside it"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(e.sim.requests("definitions"), before);
+    assert!(!e.path("out/converted").exists());
 }

@@ -171,6 +171,14 @@ fn token_call(http: &Http, token_url: &str, form: &[(&str, &str)]) -> Result<Tok
     }
 }
 
+/// How long to wait for another process's refresh: every attempt it may make at the token
+/// endpoint, and a margin.
+fn refresh_wait(http: &Http) -> Duration {
+    let o = &http.opts;
+    (o.connect_timeout + o.read_timeout + o.backoff_max).saturating_mul(o.max_attempts.max(1))
+        + Duration::from_secs(10)
+}
+
 fn token_url(base: &str) -> String {
     format!("{}/oauth2/v0/token", base.trim_end_matches('/'))
 }
@@ -222,6 +230,9 @@ pub(crate) fn connect(
         ("password", req.request_token.0.as_str()),
         ("credtype", "authtoken"),
     ];
+    // Held until the new connection is saved: a refresh of the old one running in another
+    // process then either finishes first or, after waiting, sees the new tokens.
+    let _lock = store.lock(refresh_wait(http))?;
     let mut url = token_url(&req.base_url);
     let mut redirected = false;
     let tr = loop {
@@ -332,13 +343,66 @@ impl Session {
 
     /// Refreshes now. The (possibly rotated) refresh token, the new geolocation and expiry
     /// are saved atomically before this returns, so the next use reads the new one.
+    ///
+    /// Processes sharing the token store take turns: the store's lock is held from reading
+    /// the refresh token until the rotated one is saved. A process that waited for another
+    /// one's refresh uses the tokens it saved (refreshing with them only if the access token
+    /// is no longer fresh), instead of presenting a refresh token Concur has rotated away.
+    /// And when Concur refuses the refresh token anyway (a process that does not take the
+    /// lock rotated it first), the store is read again: a different refresh token there is
+    /// tried once before the connection is declared gone.
     pub(crate) fn refresh(&mut self, http: &Http) -> Result<()> {
+        let _lock = self.store.lock(refresh_wait(http))?;
+        if let Some(stored) = self.stored_if_changed()? {
+            let fresh = stored.access_token != self.tokens.access_token
+                && stored.access_expires_at - now_unix() > 5;
+            self.tokens = stored;
+            if fresh {
+                self.refreshed = true;
+                http.log(|| "   another process refreshed the tokens; using the saved ones".into());
+                return Ok(());
+            }
+        }
+        let refused = match self.refresh_with_current(http)? {
+            None => return Ok(()),
+            Some(reconnect) => reconnect,
+        };
+        let presented = self.tokens.refresh_token.clone();
+        match self.stored_if_changed()? {
+            Some(stored) if stored.refresh_token != presented => {
+                http.log(|| {
+                    "   refresh token refused, but the store holds another one (rotated by another process); retrying once with it".into()
+                });
+                self.tokens = stored;
+                match self.refresh_with_current(http)? {
+                    None => Ok(()),
+                    Some(reconnect) => Err(reconnect),
+                }
+            }
+            _ => Err(refused),
+        }
+    }
+
+    /// The stored tokens, when they differ from the ones in memory and belong to the same
+    /// client. A missing store is no change (the next save writes it again).
+    fn stored_if_changed(&self) -> Result<Option<StoredTokens>> {
+        let stored = match self.store.load() {
+            Ok(t) => t,
+            Err(Error::ReconnectNeeded { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        Ok((stored != self.tokens && stored.client_id == self.tokens.client_id).then_some(stored))
+    }
+
+    /// One refresh with the refresh token in memory, saved before it returns. `Some(error)`
+    /// when the refresh token is expired or refused (the connection may be gone).
+    fn refresh_with_current(&mut self, http: &Http) -> Result<Option<Error>> {
         if let Some(exp) = self.tokens.refresh_expires_at
             && exp <= now_unix()
         {
-            return Err(Error::ReconnectNeeded {
+            return Ok(Some(Error::ReconnectNeeded {
                 reason: "the refresh token has expired".into(),
-            });
+            }));
         }
         let url = token_url(&self.tokens.geolocation);
         let outcome = token_call(
@@ -354,16 +418,15 @@ impl Session {
         let tr = match outcome {
             TokenOutcome::Ok(tr) => tr,
             TokenOutcome::Refused { status, body } => {
-                return Err(if body.code == 108 || body.error == "invalid_grant" {
-                    Error::ReconnectNeeded {
+                if body.code == 108 || body.error == "invalid_grant" {
+                    return Ok(Some(Error::ReconnectNeeded {
                         reason: format!(
                             "refresh refused: {} (Concur code {}), the refresh token expired or the app was disconnected",
                             body.description, body.code
                         ),
-                    }
-                } else {
-                    oauth_error(status, body)
-                });
+                    }));
+                }
+                return Err(oauth_error(status, body));
             }
         };
         let now = now_unix();
@@ -386,7 +449,7 @@ impl Session {
         self.store.save(&self.tokens)?;
         self.refreshed = true;
         http.log(|| "   tokens refreshed and saved".into());
-        Ok(())
+        Ok(None)
     }
 
     /// Revokes every refresh token of this app for the company

@@ -102,6 +102,25 @@ pub enum Error {
         #[source]
         source: rusqlite::Error,
     },
+    /// Another fetch run holds the output folder or the run ledger this run needs: runs are
+    /// exclusive per output folder and per ledger (see [`crate::lock`]).
+    #[error(
+        "the {what} {} is in use by another fetch run ({holder}); {hint} (lock file {})",
+        path.display(),
+        lock.display()
+    )]
+    Busy {
+        /// `output folder` or `run ledger`.
+        what: &'static str,
+        /// The folder or ledger file.
+        path: PathBuf,
+        /// Its lock file.
+        lock: PathBuf,
+        /// Who holds it.
+        holder: crate::lock::Holder,
+        /// What to do.
+        hint: String,
+    },
     /// A local file operation failed.
     #[error("{}: {source}", path.display())]
     Io {

@@ -12,23 +12,30 @@
 //!   before any second try), the batch file;
 //! * streaming downloads checked against Content-Length and zip CRCs, SHA-256 hashed and
 //!   renamed into place ([`download`]);
-//! * a SQLite run [`ledger`] so reruns fetch only what is new.
+//! * a SQLite run [`ledger`] so reruns fetch only what is new;
+//! * advisory [`lock`]s: one run at a time per output folder and per ledger
+//!   ([`FetchLock`]), one token refresh at a time per token store.
 //!
 //! Every call retries connection errors, 5xx and 429 with exponential backoff and jitter
 //! (honouring `Retry-After`), bounded; a 401 refreshes the token once and retries. Tokens
 //! and secrets never reach `Debug` output or the request log.
 //!
 //! ```no_run
-//! use ledgerline_fetch::{Client, ClientCredentials, ClientOptions, FetchPlan, Ledger, TokenStore};
+//! use ledgerline_fetch::{
+//!     Client, ClientCredentials, ClientOptions, FetchLock, FetchPlan, Ledger, TokenStore,
+//! };
 //!
 //! # fn main() -> Result<(), ledgerline_fetch::Error> {
 //! let credentials = ClientCredentials {
 //!     client_id: "my-app".into(),
 //!     client_secret: std::env::var("LEDGERLINE_CLIENT_SECRET").unwrap_or_default(),
 //! };
+//! let ledger_path = std::path::Path::new("/home/me/.local/share/ledgerline/ledger.sqlite");
+//! // One run at a time per output folder and per ledger: a second one is refused here.
+//! let _lock = FetchLock::acquire("incoming".as_ref(), ledger_path)?;
 //! let store = TokenStore::new("/home/me/.config/ledgerline/tokens.json");
 //! let mut client = Client::open(store, credentials, ClientOptions::default(), None)?;
-//! let mut ledger = Ledger::open("/home/me/.local/share/ledgerline/ledger.sqlite".as_ref())?;
+//! let mut ledger = Ledger::open(ledger_path)?;
 //! let plan = FetchPlan { out_dir: "incoming".into(), run: true, ..FetchPlan::default() };
 //! let report = client.fetch(&plan, &mut ledger, &mut |event| eprintln!("{event:?}"))?;
 //! for file in &report.fetched {
@@ -51,6 +58,7 @@ pub mod error;
 pub mod extract;
 pub(crate) mod http;
 pub mod ledger;
+pub mod lock;
 pub mod run;
 pub mod store;
 pub mod time;
@@ -61,5 +69,6 @@ pub use edition::Edition;
 pub use error::{Error, Result};
 pub use http::{HttpOptions, Logger};
 pub use ledger::Ledger;
+pub use lock::FetchLock;
 pub use run::{EditionChoice, Event, FetchPlan, FetchReport};
 pub use store::TokenStore;

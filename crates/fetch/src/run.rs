@@ -199,6 +199,11 @@ impl Client {
     }
 
     /// Runs a fetch. `on_event` sees progress as it happens.
+    ///
+    /// Two runs on one output folder or one ledger at the same time would both download
+    /// and report the same files: hold a [`FetchLock`](crate::FetchLock) on `plan.out_dir`
+    /// and the ledger's path around the run (and whatever the run's files feed), as
+    /// `ledgerline fetch` does.
     pub fn fetch(
         &mut self,
         plan: &FetchPlan,

@@ -3,9 +3,11 @@
 //! It is created with mode 0600 and refused when group or others can read it. Every save
 //! writes a sibling temporary file (0600), syncs it and renames it over the old one, so a
 //! rotated refresh token is either fully on disk or not at all; callers save a rotated token
-//! before they use it again.
+//! before they use it again. [`TokenStore::lock`] serialises refreshes between processes
+//! sharing one store.
 
 use crate::error::{Error, Result};
+use crate::lock::FileLock;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -165,6 +167,31 @@ impl TokenStore {
         tmp.persist(&self.path)
             .map_err(|e| Error::io(&self.path, e.error))?;
         Ok(())
+    }
+
+    /// The lock file that serialises refreshes: `<store>.lock` beside the store (the store
+    /// itself is replaced on every save, so it cannot carry the lock).
+    pub fn lock_path(&self) -> PathBuf {
+        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
+        name.push(".lock");
+        self.path.with_file_name(name)
+    }
+
+    /// Takes the store's lock, waiting up to `wait` for another process to finish its
+    /// refresh. Hold it from reading the current refresh token until the rotated one is
+    /// saved, so that two processes never refresh with the same token.
+    pub fn lock(&self, wait: std::time::Duration) -> Result<FileLock> {
+        let path = self.lock_path();
+        match FileLock::acquire_within(&path, wait) {
+            Ok(Ok(lock)) => Ok(lock),
+            Ok(Err(holder)) => Err(self.err(format!(
+                "another process ({holder}) has held its lock {} for more than {} s while \
+                 refreshing the tokens; try again once it has finished",
+                path.display(),
+                wait.as_secs()
+            ))),
+            Err(e) => Err(Error::io(path, e)),
+        }
     }
 
     /// Deletes the store (after a revocation).

@@ -196,3 +196,110 @@ fn standard_edition_by_plan_and_batches_by_kind() {
     );
     assert_eq!(report.notes.len(), 1, "{:?}", report.notes);
 }
+
+fn open_client(sim: &RunningSimulator, store: TokenStore) -> Client {
+    let c = sim.config();
+    Client::open(
+        store,
+        ClientCredentials {
+            client_id: c.client_id.clone(),
+            client_secret: c.client_secret.clone(),
+        },
+        ClientOptions {
+            http: fast(),
+            ..ClientOptions::default()
+        },
+        None,
+    )
+    .unwrap()
+}
+
+fn wait_for_requests(sim: &RunningSimulator, route: &str, n: u64) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while sim.requests(route) < n {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no request {n} on {route}"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Two clients on one store, both holding the same refresh token: the second one to refresh
+/// waits for the first and uses the rotated token it saved, instead of presenting the dead one.
+#[test]
+fn two_clients_refreshing_with_the_same_stored_token_both_succeed() {
+    let (sim, dir, first) = setup(cfg());
+    let second = open_client(&sim, TokenStore::new(dir.path().join("tokens.json")));
+    // The first refresh takes a while at Concur: the second starts meanwhile.
+    sim.add_fault(Fault {
+        route: "token".into(),
+        kind: FaultKind::Slow { ms: 1500 },
+        times: 1,
+        skip: 0,
+        after: false,
+    });
+    let mut first = first;
+    let t = std::thread::spawn(move || first.refresh().map(|()| first));
+    wait_for_requests(&sim, "token", 2);
+    let mut second = second;
+    second
+        .refresh()
+        .expect("the second refresh must not say reconnect");
+    let first = t.join().unwrap().expect("the first refresh succeeds");
+    assert_eq!(
+        first.session().tokens().refresh_token,
+        second.session().tokens().refresh_token,
+        "the second used the token the first saved"
+    );
+    assert_eq!(
+        sim.requests("token"),
+        2,
+        "connect + one refresh, no refused one"
+    );
+    // And the saved refresh token works.
+    let mut third = open_client(&sim, TokenStore::new(dir.path().join("tokens.json")));
+    third.refresh().unwrap();
+}
+
+/// A writer that does not take the store's lock (another machine, an older version) rotates
+/// the refresh token while this client's refresh is on its way: Concur refuses the old
+/// token, and the client retries once with the one now in the store.
+#[test]
+fn a_refused_refresh_retries_with_a_newer_stored_token() {
+    let (sim, dir, client) = setup(cfg());
+    let store = dir.path().join("tokens.json");
+    let other = dir.path().join("other/tokens.json");
+    std::fs::create_dir_all(other.parent().unwrap()).unwrap();
+    std::fs::copy(&store, &other).unwrap();
+    let mut elsewhere = open_client(&sim, TokenStore::new(&other));
+    sim.add_fault(Fault {
+        route: "token".into(),
+        kind: FaultKind::Slow { ms: 1500 },
+        times: 1,
+        skip: 0,
+        after: false,
+    });
+    let mut client = client;
+    let t = std::thread::spawn(move || client.refresh().map(|()| client));
+    wait_for_requests(&sim, "token", 2);
+    // The other process refreshes with the same token first and writes the store directly.
+    elsewhere.refresh().unwrap();
+    std::fs::copy(&other, &store).unwrap();
+    let client = t
+        .join()
+        .unwrap()
+        .expect("refused, then retried with the stored token");
+    assert_ne!(
+        client.session().tokens().refresh_token,
+        elsewhere.session().tokens().refresh_token
+    );
+    assert_eq!(sim.requests("token"), 4, "connect, refused, other, retry");
+    // A refusal with no newer token in the store still says reconnect.
+    sim.revoke_all();
+    let mut client = client;
+    assert!(matches!(
+        client.refresh(),
+        Err(Error::ReconnectNeeded { .. })
+    ));
+}

@@ -353,7 +353,7 @@ pub fn convert_file(
     };
     let mut check = ledger
         .as_deref()
-        .map(|l| DuplicateCheck::new(l, false))
+        .map(|l| DuplicateCheck::new(l, format.name(), false))
         .transpose()?;
     let mut file = AtomicFile::create(output)?;
     let run = {

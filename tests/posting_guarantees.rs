@@ -334,15 +334,19 @@ fn zero_lines_and_zero_reports_are_listed_and_every_format_converts() {
             let rules = d.s("rules.toml");
             std::fs::write(
                 &rules,
-                "[offsets]\nemployee = \"200100\"\n[formats.oracle-fbdi]\nledger_id = 300000001234\n",
+                "[offsets]\nemployee = \"200100\"\n[formats.oracle-fbdi]\nledger_id = 300000001234\n\
+                 [formats.iif]\nbase_currency = \"USD\"\n[formats.xero]\nbase_currency = \"USD\"\n",
             )
             .unwrap();
             args.extend(["--rules", &rules]);
             let out = run(&args);
             let err = text(&out.stderr);
             if input.contains("rounds") && (f == "iif" || f == "xero") {
-                // The JPY report cannot go into a file without a currency column.
-                assert_ne!(out.status.code(), Some(2), "{input} {f}: {err}");
+                // The JPY report cannot go into a file without a currency column: refused,
+                // naming it, nothing written.
+                assert_eq!(out.status.code(), Some(2), "{input} {f}: {err}");
+                assert!(err.contains("JPY"), "{err}");
+                assert!(!Path::new(&out_path).exists());
                 continue;
             }
             assert_eq!(out.status.code(), Some(0), "{input} --to {f}: {err}");

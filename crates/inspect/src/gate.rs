@@ -102,7 +102,13 @@ impl Gate<'_> {
 
 impl Sink for Gate<'_> {
     fn write_journal(&mut self, j: &Journal) -> std::io::Result<()> {
-        if let Some(f) = self.duplicate_in_run(j) {
+        // A journal the ledger records as posted before is the ledger's to judge (it is
+        // skipped however many inputs carry it); any other repeat in the run is an error.
+        let posted_before = self
+            .ledger
+            .as_deref()
+            .is_some_and(|l| l.posted_before(&j.id));
+        if !posted_before && let Some(f) = self.duplicate_in_run(j) {
             let reason = format!("{} {}", f.code, f.message);
             self.findings.push(f);
             return self.hold(j, "rejected", &reason);

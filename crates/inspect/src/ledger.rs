@@ -600,6 +600,11 @@ impl DuplicateCheck {
         Verdict::Post
     }
 
+    /// Whether the ledger recorded `journal_id` as posted (to this target) before this run.
+    pub fn posted_before(&self, journal_id: &str) -> bool {
+        self.posted.contains_key(journal_id)
+    }
+
     /// Forgets a journal judged postable (it was held back after all, e.g. by another check).
     pub fn withdraw(&mut self, journal_id: &str) {
         self.this_run.remove(journal_id);

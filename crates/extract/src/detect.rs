@@ -5,7 +5,7 @@ use crate::batch;
 use crate::split::{Dialect, FieldSpan, Record, split_line};
 use crate::value::{parse_date, parse_integer};
 
-/// What the first bytes of an input look like.
+/// What an input looks like, from its first lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Detected {
     /// A zip archive.
@@ -26,41 +26,137 @@ pub enum Detected {
         /// Detected delimiter and quoting.
         dialect: Dialect,
     },
+    /// A file Ledgerline itself writes (`format` as `ledgerline formats` names it): an
+    /// earlier output, never to be read as an extract.
+    LedgerlineOutput {
+        /// The output format.
+        format: &'static str,
+    },
     /// Something else.
     Unknown,
 }
 
-const SAE_MIN_POSTING_COLUMNS: usize = 170;
+/// Bytes of complete lines looked at for evidence of the kind: every line that starts
+/// within this window is read to its end (a line may run past it, up to the splitter's
+/// longest line).
+pub const EVIDENCE_WINDOW: usize = 64 << 10;
 
-fn lines(prefix: &[u8]) -> impl Iterator<Item = &[u8]> {
-    prefix
-        .split(|&b| b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-}
+/// Fewest fields a row must have to count as an attendee row: the attendee extract's
+/// Report Org Unit 2 is its column 31 (`sae-format.md` section 8), so a shorter `DETAIL`
+/// row is no evidence of one.
+pub const ATTENDEE_MIN_COLUMNS: usize = 31;
+
+/// The longest line the detection reads to its end (the reader's splitter refuses longer).
+const MAX_LINE: usize = crate::split::DEFAULT_MAX_LINE;
 
 fn fields_of<'a>(line: &'a [u8], d: Dialect, spans: &'a mut Vec<FieldSpan>) -> Record<'a> {
     let flags = split_line(line, d, spans);
     Record::new(line, spans, Position::default(), flags)
 }
 
-/// Classifies an input from its first bytes (a few kilobytes are plenty; 64 KiB is used).
+/// One line of the prefix.
+struct Line<'a> {
+    /// The line without its terminator.
+    bytes: &'a [u8],
+    /// Whether a line feed ends it (false: the last line of the input, cut or not).
+    terminated: bool,
+}
+
+enum Next<'a> {
+    Line(Line<'a>),
+    /// The input ended.
+    End,
+    /// The line is not complete in the bytes known so far.
+    NeedMore,
+    /// The line is longer than the splitter accepts.
+    TooLong,
+}
+
+/// Complete lines of a prefix; a line is only handed out once its terminator (or the end of
+/// the input) is known, so what is seen never depends on how the bytes arrived.
+struct Lines<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    eof: bool,
+}
+
+impl<'a> Lines<'a> {
+    fn next(&mut self) -> Next<'a> {
+        let rest = &self.buf[self.pos..];
+        if rest.is_empty() {
+            return if self.eof { Next::End } else { Next::NeedMore };
+        }
+        let look = &rest[..rest.len().min(MAX_LINE + 1)];
+        let (line, terminated) = match memchr::memchr(b'\n', look) {
+            Some(i) => {
+                self.pos += i + 1;
+                (&rest[..i], true)
+            }
+            None if rest.len() > MAX_LINE => return Next::TooLong,
+            None if self.eof => {
+                self.pos = self.buf.len();
+                (rest, false)
+            }
+            None => return Next::NeedMore,
+        };
+        Next::Line(Line {
+            bytes: line.strip_suffix(b"\r").unwrap_or(line),
+            terminated,
+        })
+    }
+}
+
+/// Classifies a whole input, or its start treated as the whole (see [`detect_prefix`]).
+pub fn detect(input: &[u8]) -> Detected {
+    detect_prefix(input, true).unwrap_or(Detected::Unknown)
+}
+
+/// Classifies an input from its first bytes; `None` while more bytes are needed to decide.
+/// `eof` says `prefix` is the whole input.
+///
+/// The decision depends on the bytes only, never on how many arrived at once: lines are
+/// looked at only when complete, and only those starting within [`EVIDENCE_WINDOW`].
 ///
 /// SAE and PRAE both open with an `EXTRACT` line; they differ in its field order
 /// (SAE: constant, date, count, total, batch id; PRAE: constant, batch id, date, count,
-/// total). A file whose detail rows carry no `DR`/`CR` in the SAE journal column is taken
-/// for the attendee extract, which has the same header but no postings.
-pub fn detect(prefix: &[u8]) -> Detected {
+/// total). A `DETAIL` row with `DR`/`CR` in column 168 makes the file an SAE, wherever it
+/// is in the window: blank lines, repeated headers, unknown records and damaged rows before
+/// it do not change the kind. The file is taken for an attendee extract only when rows of
+/// at least [`ATTENDEE_MIN_COLUMNS`] fields, ended by a line terminator, carry no `DR`/`CR`
+/// and none in the window does; rows after the window are checked as they stream by
+/// (`ATT171`). Without such evidence (a header alone, a first row cut off) it is an SAE, so
+/// that whatever is wrong is reported rather than skipped. A file whose first line is one
+/// of Ledgerline's own outputs is [`Detected::LedgerlineOutput`]; a delimited file is a
+/// payment batch only when its header names an amount, an account and a claim or employee.
+pub fn detect_prefix(prefix: &[u8], eof: bool) -> Option<Detected> {
     if prefix.starts_with(b"PK\x03\x04") || prefix.starts_with(b"PK\x05\x06") {
-        return Detected::Zip;
+        return Some(Detected::Zip);
     }
-    let prefix = prefix.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(prefix);
-    if prefix.iter().all(|b| b.is_ascii_whitespace()) {
-        return Detected::Empty;
+    if prefix.len() < 4 && !eof {
+        return None;
     }
-    let mut it = lines(prefix).filter(|l| !l.is_empty());
-    let first = it.next().unwrap_or_default();
+    let bom = b"\xEF\xBB\xBF";
+    let whole = prefix.strip_prefix(bom).unwrap_or(prefix);
+    let mut lines = Lines {
+        buf: whole,
+        pos: 0,
+        eof,
+    };
+    // The first line with content decides the family.
+    let first = loop {
+        if lines.pos >= EVIDENCE_WINDOW {
+            return Some(Detected::Unknown);
+        }
+        match lines.next() {
+            Next::Line(l) if l.bytes.iter().all(u8::is_ascii_whitespace) => {}
+            Next::Line(l) => break l,
+            Next::End => return Some(Detected::Empty),
+            Next::NeedMore => return None,
+            Next::TooLong => return Some(Detected::Unknown),
+        }
+    };
     let mut spans = Vec::new();
-    let head = fields_of(first, Dialect::PIPE, &mut spans);
+    let head = fields_of(first.bytes, Dialect::PIPE, &mut spans);
     let f = |i: usize| {
         head.field(i)
             .map(|f| f.bytes().into_owned())
@@ -72,40 +168,76 @@ pub fn detect(prefix: &[u8]) -> Detected {
             && parse_date(&f(1)).is_err()
             && parse_integer(&f(1)).is_ok()
             && parse_date(&f(2)).is_ok();
-        let mut detail_spans = Vec::new();
-        let detail_line = if f0 == b"DETAIL" {
-            Some(first)
-        } else {
-            it.next()
-        };
-        let detail = detail_line.map(|l| fields_of(l, Dialect::PIPE, &mut detail_spans));
-        let cols = detail.as_ref().map(|d| d.len());
-        if prae_header || cols == Some(crate::schema::PRAE_DETAIL.len()) {
-            return Detected::Prae;
+        if prae_header {
+            return Some(Detected::Prae);
         }
-        if let Some(d) = &detail {
-            let dr_cr = d
-                .field(crate::schema::SaeCol::JournalDebitOrCredit.index())
-                .map(|f| f.bytes().into_owned());
-            let posting = matches!(dr_cr.as_deref(), Some(b"DR") | Some(b"CR"));
-            if d.len() < SAE_MIN_POSTING_COLUMNS || (!posting && d.len() != 400) {
-                return Detected::Attendee;
-            }
-        }
-        return Detected::Sae { columns: cols };
+        return sae_family(first, &mut lines);
     }
-    let delimiter = batch::detect_delimiter(first);
+    let second = match lines.next() {
+        Next::Line(l) => Some(l.bytes),
+        Next::NeedMore => return None,
+        Next::End | Next::TooLong => None,
+    };
+    if let Some(format) = crate::outputs::recognise(whole, first.bytes, second) {
+        return Some(Detected::LedgerlineOutput { format });
+    }
+    let delimiter = batch::detect_delimiter(first.bytes);
     let dialect = Dialect {
         delimiter,
         quote: Some(b'"'),
     };
     let mut spans = Vec::new();
-    let rec = fields_of(first, dialect, &mut spans);
+    let rec = fields_of(first.bytes, dialect, &mut spans);
     let names: Vec<Vec<u8>> = rec.fields().map(|f| f.bytes().into_owned()).collect();
-    if batch::known_header_names(names.iter().map(|n| n.as_slice())) >= 2 {
-        return Detected::PaymentBatch { dialect };
+    if batch::is_batch_header(names.iter().map(|n| n.as_slice())) {
+        return Some(Detected::PaymentBatch { dialect });
     }
-    Detected::Unknown
+    Some(Detected::Unknown)
+}
+
+/// Evidence from the `DETAIL` rows of an SAE-like file (first line `EXTRACT` or `DETAIL`).
+fn sae_family(first: Line<'_>, lines: &mut Lines<'_>) -> Option<Detected> {
+    let dr_cr_col = crate::schema::SaeCol::JournalDebitOrCredit.index();
+    let mut first_cols = None;
+    let mut attendee_rows = 0usize;
+    let mut line = Some(first);
+    loop {
+        let l = match line.take() {
+            Some(l) => l,
+            None if lines.pos >= EVIDENCE_WINDOW => break,
+            None => match lines.next() {
+                Next::Line(l) => l,
+                Next::NeedMore => return None,
+                Next::End | Next::TooLong => break,
+            },
+        };
+        let mut spans = Vec::new();
+        let rec = fields_of(l.bytes, Dialect::PIPE, &mut spans);
+        if rec.field(0).is_none_or(|f| f.bytes().as_ref() != b"DETAIL") {
+            continue; // blank lines, headers, unknown records are no evidence
+        }
+        let n = rec.len();
+        first_cols.get_or_insert(n);
+        let dr_cr = rec.field(dr_cr_col).map(|f| f.bytes().into_owned());
+        if matches!(dr_cr.as_deref(), Some(b"DR") | Some(b"CR")) {
+            return Some(Detected::Sae {
+                columns: first_cols,
+            });
+        }
+        if n == crate::schema::PRAE_DETAIL.len() {
+            return Some(Detected::Prae);
+        }
+        if l.terminated && n >= ATTENDEE_MIN_COLUMNS {
+            attendee_rows += 1;
+        }
+    }
+    Some(if attendee_rows > 0 {
+        Detected::Attendee
+    } else {
+        Detected::Sae {
+            columns: first_cols,
+        }
+    })
 }
 
 #[cfg(test)]

@@ -97,15 +97,23 @@ impl<R: Read> ExtractReader<R> {
     pub fn with_options(name: &str, mut inner: R, opts: &ReaderOptions) -> Result<Self, ReadError> {
         let mut splitter = Splitter::new(Dialect::PIPE);
         let mut eof = false;
+        let mut fresh = true;
         let detected = loop {
-            if let Some(d) = detect_prefix(splitter.pending(), eof) {
+            if fresh && let Some(d) = detect_prefix(splitter.pending(), eof) {
                 break d;
             }
             // Read in growing steps, so a long first row costs few passes.
-            let step = splitter.pending().len().max(DETECT_PREFIX);
-            if splitter.read_from(&mut inner, step)? == 0 {
-                eof = true;
-            }
+            let before = splitter.pending().len();
+            let step = before.max(DETECT_PREFIX);
+            let n = splitter.read_from(&mut inner, step)?;
+            eof = n == 0;
+            // Detection only looks at complete lines: bytes without a line feed cannot change
+            // its answer until a line might be too long, so a reader handing out a few bytes
+            // at a time does not make it rescan the prefix for each.
+            let pending = splitter.pending();
+            fresh = eof
+                || pending.len() > crate::split::DEFAULT_MAX_LINE
+                || memchr::memchr(b'\n', &pending[before..]).is_some();
         };
         let kind = match detected {
             Detected::Zip => {

@@ -273,6 +273,11 @@ mod tests {
             vec!["DETAIL"; 90].join("|")
         );
         assert_eq!(detect(att.as_bytes()), Detected::Attendee);
+        // Two known names are not a payment batch: an amount, an account and a key are.
+        assert_eq!(
+            detect(b"Employee ID;Description;Amount\n1;2;3\n"),
+            Detected::Unknown
+        );
         assert_eq!(
             detect(b"Employee ID;Account Code;Amount\n1;2;3\n"),
             Detected::PaymentBatch {
@@ -285,5 +290,82 @@ mod tests {
         assert_eq!(detect(b"PK\x03\x04rest"), Detected::Zip);
         assert_eq!(detect(b"\xEF\xBB\xBF"), Detected::Empty);
         assert_eq!(detect(b"hello world\n"), Detected::Unknown);
+    }
+
+    fn attendee_line(n: usize) -> String {
+        let mut v = vec![""; n];
+        v[0] = "DETAIL";
+        v.join("|")
+    }
+
+    /// Every prefix either asks for more bytes or gives the answer of the whole input.
+    fn same_answer_for_every_prefix(input: &[u8]) -> Detected {
+        let whole = detect(input);
+        for k in 0..input.len() {
+            if let Some(d) = detect_prefix(&input[..k], false) {
+                assert_eq!(
+                    d,
+                    whole,
+                    "prefix of {k} bytes of {:?}",
+                    String::from_utf8_lossy(&input[..input.len().min(80)])
+                );
+            }
+        }
+        whole
+    }
+
+    #[test]
+    fn the_answer_never_depends_on_where_the_bytes_stop() {
+        let h = "EXTRACT|2019-02-01|2|2.0000|5\n";
+        let sae = Detected::Sae { columns: Some(120) };
+        let cases: Vec<(String, Detected)> = vec![
+            // A first row cut to 120 fields, then a posting row.
+            (format!("{h}{}\n{}\n", attendee_line(120), sae_line(400)), sae.clone()),
+            // Blank lines, a second header, an unknown record, a lone DETAIL first.
+            (format!("{h}\n\r\n{h}FOOTER|x\nDETAIL\n{}\n", sae_line(400)), Detected::Sae { columns: Some(1) }),
+            // A real attendee extract.
+            (format!("{h}{}\n{}\n", attendee_line(60), attendee_line(60)), Detected::Attendee),
+            // Cut inside the first row, after a blank line: no evidence of an attendee file.
+            (format!("{h}\n{}", &sae_line(400)[..150]), Detected::Sae { columns: Some(145) }),
+            // A lone DETAIL is no attendee row.
+            (format!("{h}DETAIL\n"), Detected::Sae { columns: Some(1) }),
+            (format!("{h}"), Detected::Sae { columns: None }),
+            ("journal_id,date,line,account,debit,credit,currency,kind,counterparty,employee_id,report_id,report_key,memo\nR1,2019-06-30,1\n".into(),
+             Detected::LedgerlineOutput { format: "csv" }),
+            ("Employee ID,Claim ID,Account Code,Amount\nE1,C1,6000,1.00\n".into(), Detected::PaymentBatch { dialect: Dialect::CSV }),
+            ("Date,Description,Amount\n2024-01-01,x,1\n".into(), Detected::Unknown),
+            ("\n\n  \n".into(), Detected::Empty),
+        ];
+        for (input, want) in cases {
+            let got = same_answer_for_every_prefix(input.as_bytes());
+            assert_eq!(got, want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn a_first_row_longer_than_the_read_size_is_read_to_its_end() {
+        let mut row = vec![String::new(); 400];
+        row[0] = "DETAIL".into();
+        row[69] = "x".repeat(200_000);
+        row[167] = "DR".into();
+        let input = format!("EXTRACT|2019-02-01|1|1.0000|5\n{}\n", row.join("|"));
+        assert_eq!(detect_prefix(&input.as_bytes()[..100_000], false), None);
+        assert_eq!(
+            detect(input.as_bytes()),
+            Detected::Sae { columns: Some(400) }
+        );
+    }
+
+    #[test]
+    fn attendee_rows_beyond_the_window_leave_a_provisional_answer() {
+        let mut input = String::from("EXTRACT|2019-02-01|1|1.0000|5\n");
+        while input.len() < EVIDENCE_WINDOW + 10 {
+            input.push_str(&attendee_line(60));
+            input.push('\n');
+        }
+        input.push_str(&sae_line(400));
+        input.push('\n');
+        // The posting row starts past the window: the validator reports it (ATT171).
+        assert_eq!(detect(input.as_bytes()), Detected::Attendee);
     }
 }

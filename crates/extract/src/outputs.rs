@@ -174,9 +174,12 @@ pub fn recognise(whole: &[u8], first: &[u8], second: Option<&[u8]>) -> Option<&'
 mod tests {
     use super::*;
 
+    /// (first line, second line, format).
+    type Case = (&'static [u8], Option<&'static [u8]>, Option<&'static str>);
+
     #[test]
     fn each_format_is_recognised_and_extracts_are_not() {
-        let cases: &[(&[u8], Option<&[u8]>, Option<&str>)] = &[
+        let cases: &[Case] = &[
             (b"{\"journal_id\":\"R1\",\"date\":\"2019-06-30\"}", None, Some("jsonl")),
             (b"journal_id,date,line,account,debit,credit,currency,kind,counterparty,employee_id,report_id,report_key,memo,dimensions,source_file,source_lines", None, Some("csv")),
             (b"External ID;Date;Subsidiary;Currency;Memo;Account;Debit;Credit;Line Memo;Name;Department;Class;Location;Custom", None, Some("netsuite")),

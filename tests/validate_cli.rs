@@ -319,7 +319,10 @@ fn damaged_first_rows_of_an_sae_are_findings_not_an_attendee_extract() {
             assert_eq!(file["kind"], "SAE", "{name}: {v:#}");
             assert!(file["rows"].as_u64().unwrap() >= 1, "{name}: {v:#}");
         }
-        assert!(finding(file, code, line).is_some(), "{name}: no {code}: {v:#}");
+        assert!(
+            finding(file, code, line).is_some(),
+            "{name}: no {code}: {v:#}"
+        );
     }
     // The same bytes through a pipe give the same answer.
     let bytes = std::fs::read(detect_fixture("blank_after_header.txt")).unwrap();
@@ -339,7 +342,12 @@ fn a_folder_holding_an_extract_and_an_earlier_output_refuses_the_output() {
     let output = file_of(&v, "expense.netsuite.csv");
     let f = finding(output, "IO005", None).unwrap_or_else(|| panic!("{v:#}"));
     assert_eq!(f["severity"], "error");
-    assert!(f["file"].as_str().unwrap().ends_with("expense.netsuite.csv"));
+    assert!(
+        f["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("expense.netsuite.csv")
+    );
     assert!(
         f["message"]
             .as_str()

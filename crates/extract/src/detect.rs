@@ -41,10 +41,10 @@ pub enum Detected {
 /// longest line).
 pub const EVIDENCE_WINDOW: usize = 64 << 10;
 
-/// Fewest fields a row must have to count as an attendee row: the attendee extract's
-/// Report Org Unit 2 is its column 31 (`sae-format.md` section 8), so a shorter `DETAIL`
-/// row is no evidence of one.
-pub const ATTENDEE_MIN_COLUMNS: usize = 31;
+/// Fewest fields a row must have to count as an attendee row: the batch data every
+/// Concur extract row opens with (4 columns) and something more. A lone `DETAIL`, or a row
+/// cut shorter, is no evidence of an attendee extract.
+pub const ATTENDEE_MIN_COLUMNS: usize = 5;
 
 /// The longest line the detection reads to its end (the reader's splitter refuses longer).
 const MAX_LINE: usize = crate::split::DEFAULT_MAX_LINE;
@@ -119,11 +119,12 @@ pub fn detect(input: &[u8]) -> Detected {
 ///
 /// SAE and PRAE both open with an `EXTRACT` line; they differ in its field order
 /// (SAE: constant, date, count, total, batch id; PRAE: constant, batch id, date, count,
-/// total). A `DETAIL` row with `DR`/`CR` in column 168 makes the file an SAE, wherever it
+/// total). A `DETAIL` row with `DR`/`CR` in column 168 (or the SAE's 400 fields, see
+/// [`posting_evidence`]) makes the file an SAE, wherever it
 /// is in the window: blank lines, repeated headers, unknown records and damaged rows before
-/// it do not change the kind. The file is taken for an attendee extract only when rows of
-/// at least [`ATTENDEE_MIN_COLUMNS`] fields, ended by a line terminator, carry no `DR`/`CR`
-/// and none in the window does; rows after the window are checked as they stream by
+/// it do not change the kind. The file is taken for an attendee extract only when its
+/// complete `DETAIL` rows in the window all have one width of at least
+/// [`ATTENDEE_MIN_COLUMNS`] fields and none carries postings; rows after the window are checked as they stream by
 /// (`ATT171`). Without such evidence (a header alone, a first row cut off) it is an SAE, so
 /// that whatever is wrong is reported rather than skipped. A file whose first line is one
 /// of Ledgerline's own outputs is [`Detected::LedgerlineOutput`]; a delimited file is a
@@ -195,11 +196,45 @@ pub fn detect_prefix(prefix: &[u8], eof: bool) -> Option<Detected> {
     Some(Detected::Unknown)
 }
 
+/// Why a `DETAIL` row is an SAE posting row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostingEvidence {
+    /// `DR` or `CR` in column 168 (Journal Debit Or Credit).
+    DebitCredit(&'static str),
+    /// The 400 fields of an SAE detail row.
+    SaeWidth,
+}
+
+impl std::fmt::Display for PostingEvidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PostingEvidence::DebitCredit(v) => {
+                write!(f, "carries {v} in column 168 (Journal Debit Or Credit)")
+            }
+            PostingEvidence::SaeWidth => f.write_str("has the 400 fields of an SAE detail row"),
+        }
+    }
+}
+
+/// Whether a `DETAIL` row is an SAE posting row, and why.
+pub fn posting_evidence(rec: &Record<'_>) -> Option<PostingEvidence> {
+    let dr_cr = rec
+        .field(crate::schema::SaeCol::JournalDebitOrCredit.index())
+        .map(|f| f.bytes().into_owned());
+    match dr_cr.as_deref() {
+        Some(b"DR") => Some(PostingEvidence::DebitCredit("DR")),
+        Some(b"CR") => Some(PostingEvidence::DebitCredit("CR")),
+        _ if rec.len() == crate::schema::SAE_DETAIL.len() => Some(PostingEvidence::SaeWidth),
+        _ => None,
+    }
+}
+
 /// Evidence from the `DETAIL` rows of an SAE-like file (first line `EXTRACT` or `DETAIL`).
 fn sae_family(first: Line<'_>, lines: &mut Lines<'_>) -> Option<Detected> {
-    let dr_cr_col = crate::schema::SaeCol::JournalDebitOrCredit.index();
     let mut first_cols = None;
     let mut attendee_rows = 0usize;
+    let mut attendee_width = None;
+    let mut damaged = false;
     let mut line = Some(first);
     loop {
         let l = match line.take() {
@@ -218,8 +253,7 @@ fn sae_family(first: Line<'_>, lines: &mut Lines<'_>) -> Option<Detected> {
         }
         let n = rec.len();
         first_cols.get_or_insert(n);
-        let dr_cr = rec.field(dr_cr_col).map(|f| f.bytes().into_owned());
-        if matches!(dr_cr.as_deref(), Some(b"DR") | Some(b"CR")) {
+        if posting_evidence(&rec).is_some() {
             return Some(Detected::Sae {
                 columns: first_cols,
             });
@@ -227,11 +261,15 @@ fn sae_family(first: Line<'_>, lines: &mut Lines<'_>) -> Option<Detected> {
         if n == crate::schema::PRAE_DETAIL.len() {
             return Some(Detected::Prae);
         }
-        if l.terminated && n >= ATTENDEE_MIN_COLUMNS {
+        if l.terminated {
+            // An attendee extract's rows share one width; rows of several widths, or too
+            // narrow, are damage, so they are read as an SAE and reported.
+            let fits = n >= ATTENDEE_MIN_COLUMNS && *attendee_width.get_or_insert(n) == n;
             attendee_rows += 1;
+            damaged |= !fits;
         }
     }
-    Some(if attendee_rows > 0 {
+    Some(if attendee_rows > 0 && !damaged {
         Detected::Attendee
     } else {
         Detected::Sae {
@@ -327,6 +365,8 @@ mod tests {
             (format!("{h}{}\n{}\n", attendee_line(60), attendee_line(60)), Detected::Attendee),
             // Cut inside the first row, after a blank line: no evidence of an attendee file.
             (format!("{h}\n{}", &sae_line(400)[..150]), Detected::Sae { columns: Some(145) }),
+            // A single 400-field row whose DR/CR is damaged is still an SAE row.
+            (format!("{h}{}\n", sae_line(400).replace("|DR|", "|DB|")), Detected::Sae { columns: Some(400) }),
             // A lone DETAIL is no attendee row.
             (format!("{h}DETAIL\n"), Detected::Sae { columns: Some(1) }),
             (format!("{h}"), Detected::Sae { columns: None }),

@@ -137,22 +137,24 @@ impl FileValidator {
                 let d = rec.field(0).is_some_and(|f| f.raw() == b"DETAIL");
                 if d {
                     report.rows += 1;
-                    let dr_cr = rec
-                        .field(SaeCol::JournalDebitOrCredit.index())
-                        .map(|f| f.bytes().into_owned());
-                    if !*posting_seen && matches!(dr_cr.as_deref(), Some(b"DR") | Some(b"CR")) {
+                    let evidence = (!*posting_seen)
+                        .then(|| crate::detect::posting_evidence(rec))
+                        .flatten();
+                    if let Some(why) = evidence {
                         *posting_seen = true;
-                        let f = Finding::new(
+                        let mut f = Finding::new(
                             Family::Attendee,
                             Check::AttendeeHasPostings,
                             &report.file,
                             format!(
-                                "this row carries {} in column 168 (Journal Debit Or Credit): the file is an SAE whose first rows are damaged, not an attendee extract, and none of its rows is converted; repair or re-download the file and check its first detail rows",
-                                crate::text::decode(dr_cr.as_deref().unwrap_or_default())
+                                "this row {why}: the file is an SAE whose first rows are damaged, not an attendee extract, and none of its rows is converted; repair or download the file again and check its first detail rows"
                             ),
                         )
-                        .at(rec.position())
-                        .column(168, SAE_DETAIL[SaeCol::JournalDebitOrCredit.index()].name);
+                        .at(rec.position());
+                        if matches!(why, crate::detect::PostingEvidence::DebitCredit(_)) {
+                            let col = &SAE_DETAIL[SaeCol::JournalDebitOrCredit.index()];
+                            f = f.column(col.number as u32, col.name);
+                        }
                         report.findings.push(f);
                     }
                 }

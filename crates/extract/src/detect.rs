@@ -369,7 +369,7 @@ mod tests {
             (format!("{h}{}\n", sae_line(400).replace("|DR|", "|DB|")), Detected::Sae { columns: Some(400) }),
             // A lone DETAIL is no attendee row.
             (format!("{h}DETAIL\n"), Detected::Sae { columns: Some(1) }),
-            (format!("{h}"), Detected::Sae { columns: None }),
+            (h.to_string(), Detected::Sae { columns: None }),
             ("journal_id,date,line,account,debit,credit,currency,kind,counterparty,employee_id,report_id,report_key,memo\nR1,2019-06-30,1\n".into(),
              Detected::LedgerlineOutput { format: "csv" }),
             ("Employee ID,Claim ID,Account Code,Amount\nE1,C1,6000,1.00\n".into(), Detected::PaymentBatch { dialect: Dialect::CSV }),

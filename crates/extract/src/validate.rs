@@ -754,11 +754,21 @@ impl Structured {
                 if let Some(need) = p.reconcile_columns
                     && n < need
                 {
+                    let missing = [
+                        SaeCol::AmountCompanyPaid,
+                        SaeCol::AmountDueEmployeeActual,
+                        SaeCol::AmountDueCompanyCardActual,
+                    ]
+                    .iter()
+                    .filter(|c| c.number() as usize > n)
+                    .map(|c| format!("{} (column {})", p.detail[c.index()].name, c.number()))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                     report.findings.push(self.find(
                         Check::NotReconciled,
                         pos,
                         format!(
-                            "detail rows have {n} fields, so Amount Due Employee (column 319) and Amount Due Company Card (column 320) are absent: the journals from this file cannot be reconciled with Concur's report totals. Check them against the expense reports before posting"
+                            "detail rows have {n} fields, so Concur's report totals {missing} are absent: the journals from this file cannot be reconciled with them. Check the journals against the expense reports before posting"
                         ),
                     ));
                 }

@@ -310,6 +310,14 @@ fn damaged_first_rows_of_an_sae_are_findings_not_an_attendee_extract() {
         ("single_row_cut_185.txt", 1, "SAE120", Some(2)),
         ("batch_no_key.csv", 1, "IO002", None),
     ];
+    // Posting rows after more than 64 KiB of attendee-looking rows: an error at the first.
+    let name = "attendee_then_postings.txt";
+    let out = run(&["validate", "--json", &detect_fixture(name)], None);
+    let v = json(&out);
+    assert_eq!(out.status.code(), Some(1), "{v:#}");
+    let f = finding(file_of(&v, name), "ATT171", Some(62)).unwrap_or_else(|| panic!("{v:#}"));
+    assert_eq!(f["severity"], "error");
+    assert_eq!(f["column"]["number"], 168);
     for &(name, status, code, line) in cases {
         let out = run(&["validate", "--json", &detect_fixture(name)], None);
         let v = json(&out);

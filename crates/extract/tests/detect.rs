@@ -148,6 +148,7 @@ fn the_same_bytes_give_the_same_kind_and_findings_however_they_arrive() {
         "detect/bad_quote_first.txt",
         "detect/cut_in_first_row.txt",
         "detect/single_row_cut_185.txt",
+        "detect/attendee_then_postings.txt",
         "validate/attendee.txt",
         "validate/good.txt",
         "validate/good_bom_crlf.txt",

@@ -19,7 +19,9 @@ pub enum Detected {
     },
     /// A PRAE (Invoice) file.
     Prae,
-    /// A Standard Attendee Detail extract.
+    /// A Standard Attendee Detail extract, as far as the rows in the first
+    /// [`EVIDENCE_WINDOW`] bytes show (the validator reports a posting row further on as
+    /// `ATT171`).
     Attendee,
     /// A delimited file with a header row naming payment-batch fields.
     PaymentBatch {
@@ -124,8 +126,8 @@ pub fn detect(input: &[u8]) -> Detected {
 /// is in the window: blank lines, repeated headers, unknown records and damaged rows before
 /// it do not change the kind. The file is taken for an attendee extract only when its
 /// complete `DETAIL` rows in the window all have one width of at least
-/// [`ATTENDEE_MIN_COLUMNS`] fields and none carries postings; rows after the window are checked as they stream by
-/// (`ATT171`). Without such evidence (a header alone, a first row cut off) it is an SAE, so
+/// [`ATTENDEE_MIN_COLUMNS`] fields and none carries postings; rows after the window are
+/// checked as they stream by (`ATT171`). Without such evidence (a header alone, a first row cut off) it is an SAE, so
 /// that whatever is wrong is reported rather than skipped. A file whose first line is one
 /// of Ledgerline's own outputs is [`Detected::LedgerlineOutput`]; a delimited file is a
 /// payment batch only when its header names an amount, an account and a claim or employee.

@@ -107,11 +107,13 @@ impl<R: Read> ExtractReader<R> {
             let step = before.max(DETECT_PREFIX);
             let n = splitter.read_from(&mut inner, step)?;
             eof = n == 0;
-            // Detection only looks at complete lines: bytes without a line feed cannot change
-            // its answer until a line might be too long, so a reader handing out a few bytes
-            // at a time does not make it rescan the prefix for each.
+            // Detection only looks at complete lines (and the first 4 bytes, for a zip
+            // signature): bytes without a line feed cannot change its answer until a line
+            // might be too long, so a reader handing out a few bytes at a time does not make
+            // it rescan the prefix for each.
             let pending = splitter.pending();
             fresh = eof
+                || before < 4
                 || pending.len() > crate::split::DEFAULT_MAX_LINE
                 || memchr::memchr(b'\n', &pending[before..]).is_some();
         };

@@ -761,7 +761,7 @@ impl Structured {
                     ]
                     .iter()
                     .filter(|c| c.number() as usize > n)
-                    .map(|c| format!("{} (column {})", p.detail[c.index()].name, c.number()))
+                    .map(|c| format!("{} (column {})", SAE_DETAIL[c.index()].name, c.number()))
                     .collect::<Vec<_>>()
                     .join(", ");
                     report.findings.push(self.find(

@@ -169,6 +169,23 @@ fn the_same_bytes_give_the_same_kind_and_findings_however_they_arrive() {
     late.push_str(&sae_row(72));
     late.push('\n');
     inputs.push(("late posting".into(), late.into_bytes()));
+    // A zip signature is found in the first 4 bytes, with no line feed to wait for.
+    inputs.push((
+        "nested zip".into(),
+        b"PK\x03\x04\x14\x00\x00\x00garbage".to_vec(),
+    ));
+    // An earlier output with a byte-order mark and CRLF line ends.
+    let mut ns = b"\xEF\xBB\xBF".to_vec();
+    ns.extend_from_slice(
+        &read("golden/oop_cash.netsuite.csv")
+            .split(|&b| b == b'\n')
+            .collect::<Vec<_>>()
+            .join(&b"\r\n"[..]),
+    );
+    inputs.push(("netsuite with BOM and CRLF".into(), ns));
+    let (_, ns) = inputs.last().unwrap();
+    let r = validate("ns", ns);
+    assert!(has(&r, "IO005", None, Severity::Error), "{}", summary(&r));
     let sizes: &[&[usize]] = &[&[1], &[7], &[4093], &[1, 7, 4093, 65536, 3], &[65537]];
     for (name, bytes) in &inputs {
         let want = summary(&validate(name, bytes));

@@ -520,6 +520,20 @@ static PRAE_PROFILE: Profile = Profile {
     reconcile_columns: None,
 };
 
+/// The SAE report totals journals are reconciled against that a row of `n` fields lacks.
+fn missing_totals(n: usize) -> String {
+    [
+        SaeCol::AmountCompanyPaid,
+        SaeCol::AmountDueEmployeeActual,
+        SaeCol::AmountDueCompanyCardActual,
+    ]
+    .iter()
+    .filter(|c| c.number() as usize > n)
+    .map(|c| format!("{} (column {})", SAE_DETAIL[c.index()].name, c.number()))
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
 /// Validation state of an SAE or PRAE file.
 struct Structured {
     name: String,
@@ -754,16 +768,7 @@ impl Structured {
                 if let Some(need) = p.reconcile_columns
                     && n < need
                 {
-                    let missing = [
-                        SaeCol::AmountCompanyPaid,
-                        SaeCol::AmountDueEmployeeActual,
-                        SaeCol::AmountDueCompanyCardActual,
-                    ]
-                    .iter()
-                    .filter(|c| c.number() as usize > n)
-                    .map(|c| format!("{} (column {})", SAE_DETAIL[c.index()].name, c.number()))
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                    let missing = missing_totals(n);
                     report.findings.push(self.find(
                         Check::NotReconciled,
                         pos,
@@ -781,11 +786,18 @@ impl Structured {
             } else {
                 "fewer fields than the layout has: the line is cut short"
             };
+            let unreconciled = match p.reconcile_columns {
+                Some(need) if n < need => format!(
+                    "; it lacks Concur's report totals {}, so its report is not posted and cannot be reconciled",
+                    missing_totals(n)
+                ),
+                _ => String::new(),
+            };
             report.findings.push(self.find(
                 Check::FieldCount,
                 pos,
                 format!(
-                    "the row has {n} fields, expected {}; {why}",
+                    "the row has {n} fields, expected {}; {why}{unreconciled}",
                     self.layout_cols
                 ),
             ));

@@ -121,6 +121,15 @@ fn damaged_starts_of_an_sae_are_findings_not_an_attendee_extract() {
     // Every intact row is still read: 2 of the 3 reports' rows survive a damaged first row.
     let r = validate("t", &read("detect/first_row_truncated.txt"));
     assert_eq!((r.rows, r.reports), (3, 2), "{}", summary(&r));
+    // A row too short to carry the report totals says its report cannot be reconciled.
+    let f = r
+        .findings
+        .items()
+        .iter()
+        .find(|f| f.code.to_string() == "SAE120")
+        .unwrap();
+    assert!(f.message.contains("cannot be reconciled"), "{}", f.message);
+    assert!(f.message.contains("column 319"), "{}", f.message);
     let r = validate("t", &read("detect/blank_after_header.txt"));
     assert_eq!(r.findings.errors(), 0, "{}", summary(&r));
     assert_eq!((r.rows, r.reports), (3, 2), "{}", summary(&r));

@@ -167,6 +167,17 @@ fn the_same_bytes_give_the_same_kind_and_findings_however_they_arrive() {
     .iter()
     .map(|f| (f.to_string(), read(f)))
     .collect();
+    // Every failure-mode fixture too.
+    for sub in ["validate", "validate/prae", "validate/batch"] {
+        for e in std::fs::read_dir(root().join(sub)).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_file() {
+                let rel = format!("{sub}/{}", p.file_name().unwrap().to_str().unwrap());
+                let bytes = read(&rel);
+                inputs.push((rel, bytes));
+            }
+        }
+    }
     // An attendee-looking start longer than the detection window, then posting rows.
     let mut late = String::from("EXTRACT|2024-03-28|72|20.0000|7\n");
     for i in 1..=70 {

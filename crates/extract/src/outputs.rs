@@ -92,6 +92,18 @@ const HEADERS: &[(&str, &[&str])] = &[
     ("iif", &["!TRNS", "TRNSID", "TRNSTYPE", "DATE", "ACCNT"]),
 ];
 
+/// What else a file in `format` may be, for formats other tools write too (appended to the
+/// refusal).
+pub fn note(format: &str) -> &'static str {
+    match format {
+        "iif" => {
+            " (an IIF file may also be the QuickBooks file of a Standard Edition payment batch; convert that batch's GL CSV file instead)"
+        }
+        "parquet" => " (Concur never sends Parquet files)",
+        _ => "",
+    }
+}
+
 /// Fewest fields of an Oracle FBDI GL_INTERFACE row (its known positions end at 95).
 const ORACLE_MIN_COLUMNS: usize = 95;
 

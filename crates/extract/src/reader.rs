@@ -60,7 +60,8 @@ pub enum ReadError {
     Mapping(#[from] MappingError),
     /// The input is a file Ledgerline wrote (an earlier output), not a Concur extract.
     #[error(
-        "this is a Ledgerline {format} file, not a Concur extract; it is the output of `ledgerline convert --to {format}`, and reading it again would post its journals twice. Give the Concur extract instead, and keep earlier outputs out of the input folder"
+        "this is a Ledgerline {format} file, not a Concur extract; it is the output of `ledgerline convert --to {format}`, and reading it again would post its journals twice. Give the Concur extract instead, and keep earlier outputs out of the input folder{}",
+        crate::outputs::note(format)
     )]
     LedgerlineOutput {
         /// The output format, as `ledgerline formats` names it.

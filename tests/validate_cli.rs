@@ -263,3 +263,163 @@ fn readme_documents_every_finding_code() {
         );
     }
 }
+
+fn detect_fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/detect")
+        .join(name)
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The findings of the file of `v` (a `--json` report) whose name ends with `suffix`.
+fn file_of<'a>(v: &'a serde_json::Value, suffix: &str) -> &'a serde_json::Value {
+    v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["file"].as_str().unwrap().ends_with(suffix))
+        .unwrap_or_else(|| panic!("no file {suffix} in {v:#}"))
+}
+
+fn finding<'a>(
+    file: &'a serde_json::Value,
+    code: &str,
+    line: Option<u64>,
+) -> Option<&'a serde_json::Value> {
+    file["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == code && f["line"].as_u64() == line)
+}
+
+#[test]
+fn damaged_first_rows_of_an_sae_are_findings_not_an_attendee_extract() {
+    // (fixture, exit status, code, line)
+    let cases: &[(&str, i32, &str, Option<u64>)] = &[
+        ("first_row_truncated.txt", 1, "SAE120", Some(2)),
+        ("first_row_long.txt", 0, "SAE137", Some(2)),
+        ("blank_after_header.txt", 0, "SPL034", Some(2)),
+        ("repeated_header_first.txt", 1, "SAE102", Some(2)),
+        ("unknown_record_first.txt", 1, "SAE104", Some(2)),
+        ("lone_detail_first.txt", 1, "SAE120", Some(2)),
+        ("bad_quote_first.txt", 1, "SAE120", Some(2)),
+        ("cut_in_first_row.txt", 1, "SAE120", Some(2)),
+        ("single_row_cut_185.txt", 1, "SAE120", Some(2)),
+        ("batch_no_key.csv", 1, "IO002", None),
+    ];
+    // Posting rows after more than 64 KiB of attendee-looking rows: an error at the first.
+    let name = "attendee_then_postings.txt";
+    let out = run(&["validate", "--json", &detect_fixture(name)], None);
+    let v = json(&out);
+    assert_eq!(out.status.code(), Some(1), "{v:#}");
+    let f = finding(file_of(&v, name), "ATT171", Some(62)).unwrap_or_else(|| panic!("{v:#}"));
+    assert_eq!(f["severity"], "error");
+    assert_eq!(f["column"]["number"], 168);
+    for &(name, status, code, line) in cases {
+        let out = run(&["validate", "--json", &detect_fixture(name)], None);
+        let v = json(&out);
+        assert_eq!(out.status.code(), Some(status), "{name}: {v:#}");
+        let file = file_of(&v, name);
+        if code != "IO002" {
+            assert_eq!(file["kind"], "SAE", "{name}: {v:#}");
+            assert!(file["rows"].as_u64().unwrap() >= 1, "{name}: {v:#}");
+        }
+        assert!(
+            finding(file, code, line).is_some(),
+            "{name}: no {code}: {v:#}"
+        );
+    }
+    // The same bytes through a pipe give the same answer.
+    let bytes = std::fs::read(detect_fixture("blank_after_header.txt")).unwrap();
+    let v = json(&run(&["validate", "--json", "-"], Some(&bytes)));
+    assert_eq!(v["files"][0]["kind"], "SAE", "{v:#}");
+    assert_eq!(v["files"][0]["reports"], 2, "{v:#}");
+}
+
+#[test]
+fn a_folder_holding_an_extract_and_an_earlier_output_refuses_the_output() {
+    let out = run(
+        &["validate", "--json", &detect_fixture("dir_with_output")],
+        None,
+    );
+    let v = json(&out);
+    assert_eq!(out.status.code(), Some(1), "{v:#}");
+    let output = file_of(&v, "expense.netsuite.csv");
+    let f = finding(output, "IO005", None).unwrap_or_else(|| panic!("{v:#}"));
+    assert_eq!(f["severity"], "error");
+    assert!(
+        f["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("expense.netsuite.csv")
+    );
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("Ledgerline netsuite file, not a Concur extract"),
+        "{f:#}"
+    );
+    let extract = file_of(&v, "expense.txt");
+    assert_eq!(extract["kind"], "SAE");
+    assert_eq!(extract["errors"], 0, "{v:#}");
+}
+
+#[test]
+fn every_output_format_is_refused_when_read_back_as_input() {
+    let formats = run(&["formats"], None);
+    let names: Vec<String> = String::from_utf8(formats.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with(' ') && !l.is_empty())
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .collect();
+    assert!(names.len() >= 14, "{names:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cases/oop_cash.txt");
+    // Numeric offset accounts, which every ERP format accepts.
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[offsets]\nemployee = \"2010\"\n[formats.oracle-fbdi]\nledger_id = 300000001234\n",
+    )
+    .unwrap();
+    for f in &names {
+        let path = dir.path().join(format!("out-{f}"));
+        let out = run(
+            &[
+                "convert",
+                case.to_str().unwrap(),
+                "--to",
+                f,
+                "--rules",
+                rules.to_str().unwrap(),
+                "-o",
+                path.to_str().unwrap(),
+            ],
+            None,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{f}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = run(&["validate", "--json", path.to_str().unwrap()], None);
+        let v = json(&out);
+        assert_eq!(out.status.code(), Some(1), "{f}: {v:#}");
+        let hit = v["files"].as_array().unwrap().iter().any(|file| {
+            file["findings"].as_array().unwrap().iter().any(|x| {
+                x["code"] == "IO005"
+                    && x["message"]
+                        .as_str()
+                        .unwrap()
+                        .contains(&format!("Ledgerline {f} file"))
+            })
+        });
+        assert!(hit, "{f}: {v:#}");
+    }
+}

@@ -124,6 +124,22 @@ pub fn known_header_names<'a>(fields: impl Iterator<Item = &'a [u8]>) -> usize {
     fields.filter(|f| known.contains(&normalize(f))).count()
 }
 
+/// Whether a header row names the fields Concur's payment-batch files carry: an amount
+/// (signed, or debit and credit), an account code, and a claim or employee id to group by.
+/// Two arbitrary known names (a date and a description) are not enough.
+pub fn is_batch_header<'a>(fields: impl Iterator<Item = &'a [u8]>) -> bool {
+    let names: Vec<String> = fields.map(normalize).collect();
+    let has = |role: BatchField| {
+        role.default_headers()
+            .iter()
+            .any(|h| names.contains(&normalize(h.as_bytes())))
+    };
+    let amount =
+        has(BatchField::Amount) || (has(BatchField::DebitAmount) && has(BatchField::CreditAmount));
+    let key = has(BatchField::ClaimId) || has(BatchField::EmployeeId);
+    amount && has(BatchField::AccountCode) && key
+}
+
 /// A mapping resolved against one file's header: role -> 0-based field index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchLayout {

@@ -93,6 +93,8 @@ checks! {
     EmptyFile = 3, Error, "file is empty";
     /// A line is unreasonably long.
     LineTooLong = 4, Error, "line too long";
+    /// The input is one of Ledgerline's own outputs.
+    LedgerlineOutput = 5, Error, "a Ledgerline output, not a Concur extract";
     /// The same bytes as an earlier input of the run.
     DuplicateInput = 7, Error, "input has the same content as an earlier input";
     /// The archive is corrupt.
@@ -141,6 +143,8 @@ checks! {
     FieldCount = 120, Error, "detail row has the wrong number of fields";
     /// Older layout with fewer columns.
     OlderLayout = 121, Warning, "older layout with fewer columns than the current specification";
+    /// Rows too short to carry the report totals (columns 319/320).
+    NotReconciled = 122, Warning, "rows lack columns 319/320: journals cannot be reconciled with Concur's report totals";
     /// Bad date.
     BadDate = 130, Error, "invalid date";
     /// Bad number.
@@ -175,6 +179,8 @@ checks! {
     BatchNoHeader = 161, Error, "payment-batch file has no header row and the mapping gives no column numbers";
     /// Attendee extract.
     AttendeeExtract = 170, Info, "Standard Attendee Detail extract: carries no postings";
+    /// A file first read as an attendee extract has a posting row.
+    AttendeeHasPostings = 171, Error, "a posting row in a file read as an attendee extract: an SAE with damaged first rows";
     /// Classification failed (journal crate).
     Unclassified = 201, Error, "line fits no posting kind";
     /// Reconciliation failed (journal crate).

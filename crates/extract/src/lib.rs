@@ -36,6 +36,7 @@ pub mod batch;
 pub mod currency;
 pub mod detect;
 pub mod finding;
+pub mod outputs;
 pub mod reader;
 pub mod sae;
 pub mod schema;

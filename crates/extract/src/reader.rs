@@ -1,13 +1,15 @@
 //! [`ExtractReader`]: drives the splitter from any `Read` and knows what kind of file it reads.
 
 use crate::batch::{BatchLayout, BatchMapping, MappingError};
-use crate::detect::{Detected, detect};
+use crate::detect::{Detected, detect_prefix};
 use crate::split::{Dialect, Record, SplitError, Splitter};
 use std::io::Read;
 
 /// Bytes read per chunk.
 pub const CHUNK: usize = 1 << 20;
-/// Bytes looked at to detect the kind of a file.
+/// Bytes read at a time while detecting the kind of a file. Detection reads on until it
+/// can decide from complete lines (see [`detect_prefix`]), so a first row longer than this
+/// is read to its end.
 pub const DETECT_PREFIX: usize = 64 << 10;
 
 /// What an input holds.
@@ -56,6 +58,15 @@ pub enum ReadError {
     /// A payment-batch mapping does not fit the file.
     #[error("payment-batch mapping: {0}")]
     Mapping(#[from] MappingError),
+    /// The input is a file Ledgerline wrote (an earlier output), not a Concur extract.
+    #[error(
+        "this is a Ledgerline {format} file, not a Concur extract; it is the output of `ledgerline convert --to {format}`, and reading it again would post its journals twice. Give the Concur extract instead, and keep earlier outputs out of the input folder{}",
+        crate::outputs::note(format)
+    )]
+    LedgerlineOutput {
+        /// The output format, as `ledgerline formats` names it.
+        format: &'static str,
+    },
 }
 
 /// Options for [`ExtractReader`].
@@ -87,15 +98,26 @@ impl<R: Read> ExtractReader<R> {
     pub fn with_options(name: &str, mut inner: R, opts: &ReaderOptions) -> Result<Self, ReadError> {
         let mut splitter = Splitter::new(Dialect::PIPE);
         let mut eof = false;
-        while splitter.pending().len() < DETECT_PREFIX
-            && splitter.pending().iter().filter(|&&b| b == b'\n').count() < 2
-        {
-            if splitter.read_from(&mut inner, DETECT_PREFIX)? == 0 {
-                eof = true;
-                break;
+        let mut fresh = true;
+        let detected = loop {
+            if fresh && let Some(d) = detect_prefix(splitter.pending(), eof) {
+                break d;
             }
-        }
-        let detected = detect(splitter.pending());
+            // Read in growing steps, so a long first row costs few passes.
+            let before = splitter.pending().len();
+            let step = before.max(DETECT_PREFIX);
+            let n = splitter.read_from(&mut inner, step)?;
+            eof = n == 0;
+            // Detection only looks at complete lines (and the first 4 bytes, for a zip
+            // signature): bytes without a line feed cannot change its answer until a line
+            // might be too long, so a reader handing out a few bytes at a time does not make
+            // it rescan the prefix for each.
+            let pending = splitter.pending();
+            fresh = eof
+                || before < 4
+                || pending.len() > crate::split::DEFAULT_MAX_LINE
+                || memchr::memchr(b'\n', &pending[before..]).is_some();
+        };
         let kind = match detected {
             Detected::Zip => {
                 return Err(ReadError::UnknownKind(
@@ -107,6 +129,9 @@ impl<R: Read> ExtractReader<R> {
             Detected::Prae => ExtractKind::Prae,
             Detected::Attendee => ExtractKind::Attendee,
             Detected::PaymentBatch { dialect } => batch_kind(&mut splitter, dialect, opts)?,
+            Detected::LedgerlineOutput { format } => {
+                return Err(ReadError::LedgerlineOutput { format });
+            }
             Detected::Unknown if opts.force_batch => {
                 let first = splitter
                     .pending()

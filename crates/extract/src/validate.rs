@@ -72,7 +72,10 @@ enum Inner {
     Sae(Structured),
     Prae(Structured),
     Batch(BatchValidator),
-    Attendee,
+    Attendee {
+        /// Whether a posting row was reported already.
+        posting_seen: bool,
+    },
     Empty,
 }
 
@@ -113,7 +116,9 @@ impl FileValidator {
                     name,
                     "this is a Standard Attendee Detail extract; it lists attendees and carries no postings, so nothing in it is converted",
                 ));
-                Inner::Attendee
+                Inner::Attendee {
+                    posting_seen: false,
+                }
             }
             ExtractKind::PaymentBatch(layout) => Inner::Batch(BatchValidator::new(name, layout)),
         };
@@ -127,11 +132,31 @@ impl FileValidator {
         let (detail, well_formed) = match &mut self.inner {
             Inner::Sae(v) | Inner::Prae(v) => v.record(*rec, report),
             Inner::Batch(v) => v.record(*rec, report),
-            Inner::Attendee => {
+            Inner::Attendee { posting_seen } => {
                 line_checks(&report.file.clone(), rec, None, report);
                 let d = rec.field(0).is_some_and(|f| f.raw() == b"DETAIL");
                 if d {
                     report.rows += 1;
+                    let evidence = (!*posting_seen)
+                        .then(|| crate::detect::posting_evidence(rec))
+                        .flatten();
+                    if let Some(why) = evidence {
+                        *posting_seen = true;
+                        let mut f = Finding::new(
+                            Family::Attendee,
+                            Check::AttendeeHasPostings,
+                            &report.file,
+                            format!(
+                                "this row {why}: the file is an SAE whose first rows are damaged, not an attendee extract, and none of its rows is converted; repair or download the file again and check its first detail rows"
+                            ),
+                        )
+                        .at(rec.position());
+                        if matches!(why, crate::detect::PostingEvidence::DebitCredit(_)) {
+                            let col = &SAE_DETAIL[SaeCol::JournalDebitOrCredit.index()];
+                            f = f.column(col.number as u32, col.name);
+                        }
+                        report.findings.push(f);
+                    }
                 }
                 (d, false)
             }
@@ -170,7 +195,7 @@ impl FileValidator {
     pub fn finish(mut self, bytes: u64) -> FileReport {
         match &mut self.inner {
             Inner::Sae(v) | Inner::Prae(v) => v.finish(&mut self.report),
-            Inner::Batch(_) | Inner::Attendee | Inner::Empty => {}
+            Inner::Batch(_) | Inner::Attendee { .. } | Inner::Empty => {}
         }
         self.report.bytes = bytes;
         self.report
@@ -244,6 +269,9 @@ pub fn read_error_finding(name: &str, e: &ReadError, at: Option<Position>) -> Fi
             name,
             format!("not a recognised Concur extract: {why}"),
         ),
+        ReadError::LedgerlineOutput { .. } => {
+            Finding::new(Family::Io, Check::LedgerlineOutput, name, e.to_string())
+        }
         ReadError::Mapping(m) => Finding::new(
             Family::Batch,
             match m {
@@ -395,7 +423,16 @@ struct Profile {
     required: &'static [usize],
     /// Fewest columns a row may have and still be posted.
     min_columns: usize,
+    /// Field counts of the older layouts Concur is known to have written.
+    known_layouts: &'static [usize],
+    /// Fields a row needs to carry the report totals the journals are reconciled against.
+    reconcile_columns: Option<usize>,
 }
+
+/// Older SAE layouts: the 2008/2010 specification ended after the Assigned Travel Request
+/// section (column 245, `sae-format.md` section 1.7); the current layout grew section by
+/// section (section 2), so an older file ends where a section ends.
+const SAE_KNOWN_LAYOUTS: &[usize] = &[245, 250, 253, 263, 290, 310, 326, 333, 346, 356];
 
 const SAE_CONSISTENT: &[usize] = &[
     SaeCol::EmployeeID.index(),
@@ -450,6 +487,8 @@ static SAE_PROFILE: Profile = Profile {
     consistency: SAE_CONSISTENT,
     required: SAE_REQUIRED,
     min_columns: SaeCol::CashAdvanceTransactionType.number() as usize,
+    known_layouts: SAE_KNOWN_LAYOUTS,
+    reconcile_columns: Some(SaeCol::AmountDueCompanyCardActual.number() as usize),
 };
 
 const PRAE_CONSISTENT: &[usize] = &[
@@ -478,7 +517,23 @@ static PRAE_PROFILE: Profile = Profile {
     consistency: PRAE_CONSISTENT,
     required: PRAE_REQUIRED,
     min_columns: PraeCol::VendorCode.number() as usize,
+    known_layouts: &[],
+    reconcile_columns: None,
 };
+
+/// The SAE report totals journals are reconciled against that a row of `n` fields lacks.
+fn missing_totals(n: usize) -> String {
+    [
+        SaeCol::AmountCompanyPaid,
+        SaeCol::AmountDueEmployeeActual,
+        SaeCol::AmountDueCompanyCardActual,
+    ]
+    .iter()
+    .filter(|c| c.number() as usize > n)
+    .map(|c| format!("{} (column {})", SAE_DETAIL[c.index()].name, c.number()))
+    .collect::<Vec<_>>()
+    .join(", ")
+}
 
 /// Validation state of an SAE or PRAE file.
 struct Structured {
@@ -674,29 +729,76 @@ impl Structured {
         line_checks(&self.name, &rec, Some(p.detail), report);
         let n = rec.len();
         let full = p.detail.len();
+        let mut reported = false;
         if !self.layout_decided {
             self.layout_decided = true;
-            if n < full && n >= p.min_columns {
+            let known = p.known_layouts.contains(&n);
+            let cut = rec.flags().contains(LineFlags::UNTERMINATED_LINE);
+            if n < full && n >= p.min_columns && cut && !known {
+                // The only evidence of a layout is a last line without terminator whose
+                // field count no Concur layout has: the download was cut inside it.
+                let layouts = p
+                    .known_layouts
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                report.findings.push(self.find(
+                    Check::FieldCount,
+                    pos,
+                    format!(
+                        "the row has {n} fields and the file ends inside it, without a line terminator: the file is truncated ({n} is not a known layout: {full}{}{layouts}); the row is not posted and nothing is reconciled. Download the extract again",
+                        if layouts.is_empty() { "" } else { ", or the older " }
+                    ),
+                ));
+                reported = true;
+            } else if n < full && n >= p.min_columns {
                 self.layout_cols = n;
+                let note = if known {
+                    String::new()
+                } else {
+                    format!(
+                        " ({n} fields is not a layout Concur is known to have written; check that the file is complete)"
+                    )
+                };
                 report.findings.push(self.find(
                     Check::OlderLayout,
                     pos,
-                    format!("detail rows have {n} fields instead of {full}: an older layout; columns after {n} are read as empty"),
+                    format!("detail rows have {n} fields instead of {full}: an older layout; columns after {n} are read as empty{note}"),
                 ));
+                if let Some(need) = p.reconcile_columns
+                    && n < need
+                {
+                    let missing = missing_totals(n);
+                    report.findings.push(self.find(
+                        Check::NotReconciled,
+                        pos,
+                        format!(
+                            "detail rows have {n} fields, so Concur's report totals {missing} are absent: the journals from this file cannot be reconciled with them. Check the journals against the expense reports before posting"
+                        ),
+                    ));
+                }
             }
         }
         let shape_ok = n == self.layout_cols;
-        if !shape_ok {
+        if !shape_ok && !reported {
             let why = if n > self.layout_cols {
                 "more fields than the layout has: a value containing the delimiter is probably not quoted"
             } else {
                 "fewer fields than the layout has: the line is cut short"
             };
+            let unreconciled = match p.reconcile_columns {
+                Some(need) if n < need => format!(
+                    "; it lacks Concur's report totals {}, so its report is not posted and cannot be reconciled",
+                    missing_totals(n)
+                ),
+                _ => String::new(),
+            };
             report.findings.push(self.find(
                 Check::FieldCount,
                 pos,
                 format!(
-                    "the row has {n} fields, expected {}; {why}",
+                    "the row has {n} fields, expected {}; {why}{unreconciled}",
                     self.layout_cols
                 ),
             ));

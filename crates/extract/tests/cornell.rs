@@ -115,3 +115,21 @@ fn quoted_values_are_unquoted_and_stray_quotes_kept() {
         "{countries:?}"
     );
 }
+
+#[test]
+fn a_bad_quote_row_first_leaves_the_file_an_sae_with_the_error_at_that_row() {
+    let Some(dir) = samples() else { return };
+    let text = std::fs::read(dir.join("extract_CES_SAE_v3_testBadQuoteFile.txt")).expect("sample");
+    let lines: Vec<&[u8]> = text.split_inclusive(|&b| b == b'\n').collect();
+    // The header, then the row with the unbalanced quote (line 4), then the good rows.
+    let reordered: Vec<u8> = [lines[0], lines[3], lines[1], lines[2]].concat();
+    let r = validate_reader(
+        "bad-first",
+        &reordered[..],
+        &ValidateOptions::default(),
+        &mut |_| {},
+    );
+    assert_eq!(r.kind, Some("SAE"), "{:#?}", r.findings.items());
+    assert_eq!(r.rows, 3, "{:#?}", r.findings.items());
+    assert_eq!(error_lines(&r), vec![2], "{:#?}", r.findings.items());
+}

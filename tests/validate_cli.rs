@@ -85,9 +85,15 @@ fn text_output_is_grouped_by_file_with_a_summary() {
         text.contains("error   SAE110 line 1, col 3 Record Count: the header announces 4 detail rows but the file has 3"),
         "{text}"
     );
+    // bad_count.txt carries good.txt's two reports again: validated together, each is a
+    // duplicate that would be posted twice (JNL210, naming the first place).
+    assert!(
+        text.contains("JNL210 line 2: journal R1AAAAAAAAAAAAAAAAAA is already in this run from"),
+        "{text}"
+    );
     assert!(
         text.trim_end()
-            .ends_with("2 files, 6 rows, 4 reports: 1 error, 0 warnings, 0 infos"),
+            .ends_with("2 files, 6 rows, 4 reports: 3 errors, 0 warnings, 0 infos"),
         "{text}"
     );
     assert!(
@@ -137,8 +143,11 @@ fn stdin_directories_and_zips_are_inputs() {
         .iter()
         .map(|f| f["file"].as_str().unwrap())
         .collect();
-    assert_eq!(files.len(), 2, "{files:?}");
-    assert!(files[0].ends_with("prae/bad_count.txt") && files[1].ends_with("prae/good.txt"));
+    assert_eq!(files.len(), 4, "{files:?}");
+    assert!(
+        files[0].ends_with("prae/bad_count.txt") && files[2].ends_with("prae/good.txt"),
+        "read recursively and sorted: {files:?}"
+    );
 
     // A zip on standard input: every entry is validated, named archive!entry.
     let mut zipped = std::io::Cursor::new(Vec::new());
@@ -384,7 +393,8 @@ fn every_output_format_is_refused_when_read_back_as_input() {
     let rules = dir.path().join("rules.toml");
     std::fs::write(
         &rules,
-        "[offsets]\nemployee = \"2010\"\n[formats.oracle-fbdi]\nledger_id = 300000001234\n",
+        "[offsets]\nemployee = \"2010\"\n[formats.oracle-fbdi]\nledger_id = 300000001234\n\
+         [formats.iif]\nbase_currency = \"USD\"\n[formats.xero]\nbase_currency = \"USD\"\n",
     )
     .unwrap();
     for f in &names {

@@ -346,7 +346,9 @@ fn every_ledgerline_output_is_refused_with_its_format_named() {
                 bytes.truncate(end + 1);
             }
         }
-        if bytes.is_empty() {
+        // Empty, or a golden that records the writer's refusal (a journal in a currency the
+        // format cannot carry) rather than a file it wrote.
+        if bytes.is_empty() || bytes.starts_with(b"refused: ") {
             continue;
         }
         seen.insert(format);

@@ -21,28 +21,45 @@ use std::process::ExitCode;
 /// Every line is classified (out-of-pocket, company card, personal on a company card,
 /// company paid, cash advance issued / applied / returned, tax ...), the implied other side
 /// is added as one offset line per counterparty, each journal is reconciled with Concur's
-/// report totals and rounded once to the currency's minor units so it still balances.
+/// report totals (columns 319, 320 and 316) and rounded once to the currency's minor units
+/// so it still balances.
 ///
 /// The input is validated in the same pass. An extract with error-level findings is refused
 /// (nothing is written, the findings are printed) unless --force is given: then every report
-/// with an error goes to the rejection report (--rejects FILE) and everything else converts.
-/// Output is written to a temporary file and moved into place at the end, so a failed run
-/// leaves no partial file; without -o it goes to standard output, also only once complete.
+/// with an error (a bad value, a line that fits no kind, a report that does not reconcile,
+/// an account the chart lacks) goes whole to the rejection report (--rejects FILE) and
+/// everything else converts. --force never posts a damaged file: a header whose record
+/// count or total does not match (a download cut short), a repeated header or rows of
+/// another batch refuse the run; fetch the file again. The same extract given twice (IO007)
+/// or the same report from two inputs (JNL210) is an error; with --force the first is
+/// posted and the repeats rejected. Ledgerline's own outputs are refused as inputs (IO005).
+///
+/// Output and rejects are written to temporary files and put in place together at the end:
+/// a failed or interrupted run (Ctrl-C, SIGTERM) leaves neither, and what a killed run left
+/// is finished or removed by the next run into the folder. An output that is also an input,
+/// or two outputs that are one file, are refused.
 ///
 /// With --accounts FILE every account and dimension value the target ERP would reject is an
 /// error (JNL206, JNL207) naming the extract lines that produce it, found before anything is
 /// written.
 ///
 /// With --ledger FILE (the SQLite run ledger `fetch` uses) each journal written is recorded
-/// (journal id, report id, hash of its lines, extract, output file, time) once the output is
-/// in place. A journal recorded already is skipped with a warning (JNL208; refused with
-/// --strict), even when Concur extracts the report again in a later file; the same report
-/// with other amounts is an error (JNL209) naming both extracts. `ledgerline ledger list`
-/// and `ledgerline ledger forget` show and undo.
+/// per target (--target, by default the format name: a report can be posted once to
+/// NetSuite and once to Intacct) once the output is in place. A journal recorded already for
+/// the target is skipped with a warning (JNL208; refused with --strict), even when Concur
+/// extracts the report again in a later file; the same report with other amounts is an
+/// error (JNL209) naming both extracts. `ledgerline ledger list` and `ledgerline ledger
+/// forget` show and undo.
+///
+/// Examples:
+///   ledgerline convert extract.txt --to netsuite -o journals.csv
+///   ledgerline convert incoming/ --to intacct -o out/intacct.csv --ledger ledger.sqlite
+///   ledgerline convert extract.txt --to jsonl --force --rejects rejects.jsonl -o out.jsonl
 ///
 /// Exit status: 0 written, 1 refused because of errors (or written with --force while lines
-/// were rejected), 2 could not run.
+/// were rejected), 2 could not run, 130 interrupted.
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     #[command(flatten)]
     input: InputArgs,

@@ -164,6 +164,8 @@ struct Group {
     split_part: bool,
     /// Implied recoveries were added (they must be added once only).
     recovered: bool,
+    /// A row classified into no posting at all (checked for a home at the end).
+    bare_row: bool,
 }
 
 /// Builds journals from classified rows.
@@ -340,6 +342,7 @@ impl Group {
             rejected: None,
             split_part,
             recovered: false,
+            bare_row: false,
         }
     }
 
@@ -368,6 +371,7 @@ impl Group {
         let mut own_reason = rejected;
         match outcome {
             Outcome::Postings(ps) => {
+                self.bare_row |= ps.is_empty();
                 for (p, tag) in ps {
                     self.postings.push((p, tag, idx));
                 }
@@ -554,6 +558,7 @@ impl Group {
             latest_entry,
             postings,
             rows,
+            bare_row,
             ..
         } = self;
         let currency = facts.currency.to_string();
@@ -705,7 +710,8 @@ impl Group {
             });
         }
         let mut rejections = skipped;
-        if !vanished.is_empty() {
+        let had_vanished = !vanished.is_empty();
+        if had_vanished {
             let covered: HashSet<u64> = lines
                 .iter()
                 .flat_map(|l| l.source_lines.iter().copied())
@@ -726,14 +732,19 @@ impl Group {
                 });
             }
         }
-        // A line that is neither posted nor skipped (an SAE row whose amount is zero and
-        // whose offset netted out) is listed too: every input line has a home.
-        let covered: HashSet<u64> = lines
-            .iter()
-            .flat_map(|l| l.source_lines.iter().copied())
-            .chain(rejections.iter().map(|r| r.line))
-            .collect();
-        for (line, _) in &rows {
+        // A line that is neither posted nor skipped (a row that gave no posting at all, or
+        // whose postings all rounded away) is listed too: every input line has a home.
+        // Checked only when such a row can exist, to keep the common journal cheap.
+        let covered: HashSet<u64> = if !(had_vanished || bare_row) {
+            HashSet::new()
+        } else {
+            lines
+                .iter()
+                .flat_map(|l| l.source_lines.iter().copied())
+                .chain(rejections.iter().map(|r| r.line))
+                .collect()
+        };
+        for (line, _) in rows.iter().filter(|_| had_vanished || bare_row) {
             if !covered.contains(line) {
                 rejections.push(Rejection {
                     file: file.to_string(),

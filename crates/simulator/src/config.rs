@@ -221,8 +221,11 @@ pub const ROUTES: &[&str] = &[
 ];
 
 /// A fault to inject.
+///
+/// Unknown keys are refused by [`FaultKind`]: serde cannot deny unknown fields on a struct
+/// that flattens another (it refused every fault, `unknown field fault`), so the flattened
+/// kind, which receives every key this struct does not know, denies them instead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Fault {
     /// Route name (see [`ROUTES`]) or `*`.
     pub route: String,
@@ -247,7 +250,7 @@ fn one() -> u32 {
 
 /// The kinds of fault.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "fault", rename_all = "snake_case")]
+#[serde(tag = "fault", rename_all = "snake_case", deny_unknown_fields)]
 pub enum FaultKind {
     /// Answer this status (500, 503, 429 ...) with Concur's error body.
     Status {
@@ -294,4 +297,33 @@ pub struct Scenario {
     pub config: SimConfig,
     /// Faults.
     pub faults: Vec<Fault>,
+}
+
+#[cfg(test)]
+mod fault_tests {
+    use super::*;
+
+    #[test]
+    fn the_readme_fault_example_parses_and_typos_are_refused() {
+        // Verbatim from the README's `POST /_admin/faults` example.
+        let body = r#"[{"route":"job_file","fault":"truncate"},{"route":"definitions","fault":"status","status":429,"retry_after":"2","times":3}]"#;
+        let faults: Vec<Fault> = serde_json::from_str(body).unwrap();
+        assert_eq!(faults.len(), 2);
+        assert_eq!(faults[0].kind, FaultKind::Truncate { keep_bytes: None });
+        assert_eq!(faults[1].times, 3);
+        assert_eq!(
+            faults[1].kind,
+            FaultKind::Status {
+                status: 429,
+                retry_after: Some("2".into())
+            }
+        );
+        let typo = r#"[{"route":"job_file","fault":"truncate","tims":2}]"#;
+        let e = serde_json::from_str::<Vec<Fault>>(typo).unwrap_err();
+        assert!(e.to_string().contains("tims"), "{e}");
+        // The same in a scenario file (JSON).
+        let sc: Scenario =
+            serde_json::from_str(r#"{"faults":[{"route":"token","fault":"drop"}]}"#).unwrap();
+        assert_eq!(sc.faults.len(), 1);
+    }
 }

@@ -814,8 +814,15 @@ async fn admin_faults(State(s): State<SharedRef>) -> Response {
 }
 
 async fn admin_add_faults(State(s): State<SharedRef>, body: Bytes) -> Response {
+    let is_list = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
     let faults: Vec<Fault> = match serde_json::from_slice::<Vec<Fault>>(&body) {
         Ok(v) => v,
+        Err(e) if is_list => {
+            return json(
+                StatusCode::BAD_REQUEST,
+                serde_json::json!({ "error": format!("not a list of faults: {e}") }),
+            );
+        }
         Err(_) => match serde_json::from_slice::<Fault>(&body) {
             Ok(f) => vec![f],
             Err(e) => {

@@ -356,3 +356,51 @@ fn faults_drop_truncate_and_answer_statuses() {
     assert!(got.len() <= 10);
     assert_eq!(s.requests("job_file"), 1);
 }
+
+/// The README's `POST /_admin/faults` example, read from the README itself and sent to a
+/// running simulator, is accepted and arms what it says.
+#[test]
+fn the_readme_fault_example_is_accepted_over_http() {
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"),
+    )
+    .unwrap();
+    let at = readme
+        .find("/_admin/faults -d")
+        .expect("the README shows the faults example");
+    let body = readme[at..]
+        .split('\'')
+        .nth(1)
+        .expect("a quoted JSON body")
+        .to_owned();
+    let s = sim();
+    let (status, answer) = call(
+        agent()
+            .post(&format!("{}/_admin/faults", s.base_url()))
+            .set("Content-Type", "application/json")
+            .send_string(&body),
+    );
+    assert_eq!(status, 200, "{answer}");
+    let access = company_tokens(&s)["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Armed: the definitions route answers 429 with Retry-After 2.
+    match agent()
+        .get(&format!("{}/api/expense/extract/v1.0/", s.base_url()))
+        .set("Authorization", &format!("Bearer {access}"))
+        .set("Accept", "application/json")
+        .call()
+    {
+        Err(ureq::Error::Status(429, r)) => assert_eq!(r.header("Retry-After"), Some("2")),
+        other => panic!("{other:?}"),
+    }
+    let typo = call(
+        agent()
+            .post(&format!("{}/_admin/faults", s.base_url()))
+            .set("Content-Type", "application/json")
+            .send_string(r#"[{"route":"job_file","fault":"truncate","tims":2}]"#),
+    );
+    assert_eq!(typo.0, 400, "{}", typo.1);
+    assert!(typo.1.contains("tims"), "{}", typo.1);
+}

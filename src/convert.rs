@@ -12,6 +12,8 @@ use ledgerline_inspect::ledger::{DuplicateCheck, PostingLedger, file_sha256};
 use ledgerline_journal::Journal;
 use ledgerline_journal::build::Rejection;
 use ledgerline_journal::pipeline::Sink;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
 use std::io::{BufWriter, IsTerminal, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -95,11 +97,21 @@ pub struct Args {
 struct Tee<'w> {
     writer: Box<dyn Sink + 'w>,
     rejections: Vec<Rejection>,
+    /// Per currency: journals, debits, credits written.
+    totals: BTreeMap<String, (u64, Decimal, Decimal)>,
 }
 
 impl Sink for Tee<'_> {
     fn write_journal(&mut self, j: &Journal) -> std::io::Result<()> {
-        self.writer.write_journal(j)
+        self.writer.write_journal(j)?;
+        let t = self
+            .totals
+            .entry(j.currency.clone())
+            .or_insert((0, Decimal::ZERO, Decimal::ZERO));
+        t.0 += 1;
+        t.1 += j.total_debit();
+        t.2 += j.total_credit();
+        Ok(())
     }
     fn reject(&mut self, r: &Rejection) -> std::io::Result<()> {
         self.rejections.push(r.clone());
@@ -162,12 +174,14 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         None => Target::Spool(tempfile::tempfile().context("creating a temporary file")?),
     };
     let mut rejects_file = a.rejects.as_deref().map(AtomicFile::create).transpose()?;
+    let totals;
     let (run, rejections) = {
         let file = target.file();
         let writer = BufWriter::with_capacity(1 << 20, file);
         let mut tee = Tee {
             writer: ledgerline_erp::create(format, writer, &rules)?,
             rejections: Vec::new(),
+            totals: BTreeMap::new(),
         };
         let checks = Checks {
             accounts: accounts.as_ref(),
@@ -175,6 +189,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         };
         let run = drive_checked(&a.input, rules.clone(), &mut tee, checks)?;
         tee.finish().context("writing the output")?;
+        totals = std::mem::take(&mut tee.totals);
         (run, tee.rejections)
     };
     let errors = run.errors();
@@ -262,32 +277,116 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     if a.json || errors > 0 || run.reports.iter().any(|r| r.findings.warnings() > 0) {
         report(&mut err, Severity::Warning)?;
     }
-    if !a.json && (err_is_terminal() || errors > 0) {
-        writeln!(
-            err,
-            "{}, {}{}",
-            plural(run.journals, "journal"),
-            plural(run.lines, "line"),
-            if rejections.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "; {} rejected, {} skipped{}",
-                    rejected,
-                    rejections.len() - rejected,
-                    match &a.rejects {
-                        Some(p) => format!(" (listed in {})", p.display()),
-                        None => " (give --rejects FILE to list them)".into(),
-                    }
-                )
-            }
-        )?;
+    if !a.json {
+        let summary = Summary {
+            files: run.reports.len(),
+            journals: run.journals,
+            lines: run.lines,
+            totals: &totals,
+            rejections: &rejections,
+            output: a.output.as_deref(),
+            rejects: a.rejects.as_deref(),
+        };
+        write!(err, "{summary}")?;
     }
     Ok(if errors > 0 || rejected > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The summary every successful run ends with, on standard error: what was read, what was
+/// written per currency (debits = credits), what was skipped or rejected, and where.
+struct Summary<'a> {
+    files: usize,
+    journals: u64,
+    lines: u64,
+    totals: &'a BTreeMap<String, (u64, Decimal, Decimal)>,
+    rejections: &'a [Rejection],
+    output: Option<&'a Path>,
+    rejects: Option<&'a Path>,
+}
+
+impl std::fmt::Display for Summary<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let to = match self.output {
+            Some(p) => p.display().to_string(),
+            None => "standard output".into(),
+        };
+        writeln!(
+            f,
+            "{} read: {}, {} written to {to}",
+            plural(self.files as u64, "file"),
+            plural(self.journals, "journal"),
+            plural(self.lines, "line"),
+        )?;
+        for (currency, (n, debit, credit)) in self.totals {
+            writeln!(
+                f,
+                "  {currency}  debits {} = credits {}  ({})",
+                thousands(*debit),
+                thousands(*credit),
+                plural(*n, "journal")
+            )?;
+        }
+        let journals_of = |pred: &dyn Fn(&Rejection) -> bool| {
+            self.rejections
+                .iter()
+                .filter(|r| pred(r))
+                .map(|r| r.journal_id.as_str())
+                .collect::<std::collections::BTreeSet<_>>()
+                .len() as u64
+        };
+        let posted_before = journals_of(&|r| r.reason.starts_with("JNL208"));
+        let rejected = self
+            .rejections
+            .iter()
+            .filter(|r| r.status == "rejected")
+            .count() as u64;
+        let skipped = self.rejections.len() as u64 - rejected;
+        if posted_before > 0 {
+            writeln!(
+                f,
+                "  {} skipped: posted before (JNL208)",
+                plural(posted_before, "journal")
+            )?;
+        }
+        if !self.rejections.is_empty() {
+            writeln!(
+                f,
+                "  lines not posted: {rejected} rejected, {skipped} skipped{}",
+                match self.rejects {
+                    Some(p) => format!(": listed in {}", p.display()),
+                    None => ": give --rejects FILE to list them".into(),
+                }
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// `1234567.5` as `1,234,567.50`-style text (the digits as they are, grouped by thousands).
+fn thousands(d: Decimal) -> String {
+    let s = d.abs().to_string();
+    let (int, frac) = s
+        .split_once('.')
+        .map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    if d.is_sign_negative() && !d.is_zero() {
+        out.insert(0, '-');
+    }
+    out
 }
 
 /// The folder a file is written into.
@@ -437,10 +536,6 @@ fn absolute(path: &std::path::Path) -> String {
         .to_string()
 }
 
-fn err_is_terminal() -> bool {
-    std::io::stderr().is_terminal()
-}
-
 enum Target {
     File(AtomicFile),
     Spool(std::fs::File),
@@ -474,5 +569,21 @@ impl Target {
                 Ok(())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_groups_the_integer_digits_only() {
+        let t = |s: &str| thousands(s.parse().unwrap());
+        assert_eq!(t("171407.63"), "171,407.63");
+        assert_eq!(t("125880"), "125,880");
+        assert_eq!(t("999.999"), "999.999");
+        assert_eq!(t("1000"), "1,000");
+        assert_eq!(t("-1234567.5"), "-1,234,567.5");
+        assert_eq!(t("0.00"), "0.00");
     }
 }

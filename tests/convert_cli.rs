@@ -347,3 +347,41 @@ fn a_reader_that_stops_early_ends_the_run_quietly() {
     assert_eq!(out.status.code(), Some(141), "as if ended by SIGPIPE");
     assert_eq!(text(&out.stderr), "", "no error message for a closed pipe");
 }
+
+#[test]
+fn every_run_ends_with_a_summary_per_currency() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("o.csv");
+    let ledger = dir.path().join("l.sqlite");
+    let args = [
+        "convert",
+        "fixtures/example/expense-sae.txt",
+        "--to",
+        "csv",
+        "-o",
+        out_path.to_str().unwrap(),
+        "--ledger",
+        ledger.to_str().unwrap(),
+    ];
+    let first = run(&args, None);
+    assert_eq!(first.status.code(), Some(0));
+    let err = text(&first.stderr);
+    assert!(
+        err.contains(&format!(
+            "1 file read: 13 journals, 97 lines written to {}",
+            out_path.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("JPY  debits 240,480 = credits 240,480  (2 journals)"),
+        "{err}"
+    );
+    let again = run(&args, None);
+    let err = text(&again.stderr);
+    assert!(err.contains("0 journals, 0 lines written"), "{err}");
+    assert!(
+        err.contains("13 journals skipped: posted before (JNL208)"),
+        "{err}"
+    );
+}

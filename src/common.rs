@@ -6,7 +6,7 @@ use anyhow::Context;
 use ledgerline_extract::batch::BatchMapping;
 use ledgerline_extract::finding::{Check, Family, Finding, Findings, Severity};
 use ledgerline_extract::source::{
-    InputSpec, Opened, SourceError, ZipLimitError, ZipLimits, for_each_stream,
+    InputSpec, Opened, SourceError, ZipLimitError, ZipLimits, expand, for_each_stream,
 };
 use ledgerline_extract::validate::{FileReport, totals};
 use ledgerline_inspect::accounts::Accounts;
@@ -14,7 +14,7 @@ use ledgerline_inspect::gate::Gate;
 use ledgerline_inspect::ledger::DuplicateCheck;
 use ledgerline_journal::Rules;
 use ledgerline_journal::pipeline::{ConvertOptions, Sink, StreamReport, convert_reader};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -35,6 +35,13 @@ pub struct InputArgs {
     /// Column mapping for Standard Edition payment-batch files (TOML; overrides [batch] of the rules).
     #[arg(long, value_name = "FILE")]
     pub batch_map: Option<PathBuf>,
+    /// Only files of input folders whose name (or path below the folder) matches this glob,
+    /// e.g. `--glob '*.txt'`; files named on the command line are always read.
+    #[arg(long, value_name = "PATTERN")]
+    pub glob: Option<String>,
+    /// A file in an input folder that is not a Concur extract is an error, not a warning.
+    #[arg(long)]
+    pub strict_inputs: bool,
     /// Findings listed per file; the rest are counted.
     #[arg(long, default_value_t = 1000, value_name = "N")]
     pub max_findings: usize,
@@ -114,6 +121,46 @@ impl InputArgs {
         self.inputs.iter().map(|s| InputSpec::parse(s)).collect()
     }
 
+    /// The inputs with folders expanded (and filtered by `--glob`), and the names of the
+    /// files that came from a folder. A folder that cannot be listed is passed on as it is,
+    /// for the reader to report.
+    pub fn expanded(&self) -> anyhow::Result<(Vec<InputSpec>, HashSet<String>)> {
+        let pattern = self
+            .glob
+            .as_deref()
+            .map(glob::Pattern::new)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("--glob: {e}"))?;
+        let mut specs = Vec::new();
+        let mut from_dir = HashSet::new();
+        for spec in self.specs() {
+            let dir = match &spec {
+                InputSpec::Path(p) if p.is_dir() => p.clone(),
+                _ => {
+                    specs.push(spec);
+                    continue;
+                }
+            };
+            let Ok(files) = expand(std::slice::from_ref(&spec)) else {
+                specs.push(spec);
+                continue;
+            };
+            for f in files {
+                let InputSpec::Path(p) = &f else { continue };
+                if let Some(pat) = &pattern {
+                    let rel = p.strip_prefix(&dir).unwrap_or(p);
+                    let name = p.file_name().map(PathBuf::from).unwrap_or_default();
+                    if !pat.matches_path(rel) && !pat.matches_path(&name) {
+                        continue;
+                    }
+                }
+                from_dir.insert(p.display().to_string());
+                specs.push(f);
+            }
+        }
+        Ok((specs, from_dir))
+    }
+
     pub fn limits(&self) -> ZipLimits {
         ZipLimits {
             max_total: self.max_inflated,
@@ -167,7 +214,7 @@ pub fn drive_checked(
     checks: Checks<'_>,
 ) -> anyhow::Result<Run> {
     let opts = args.convert_options(rules);
-    let specs = args.specs();
+    let (specs, from_dir) = args.expanded()?;
     let mut run = Run::default();
     let mut gate = Gate::new(sink, checks.accounts, checks.ledger);
     // Content digests of the inputs read so far: the same extract twice (renamed, or in a
@@ -198,6 +245,9 @@ pub fn drive_checked(
                             contents.insert(digest, s.name.clone());
                         }
                     }
+                }
+                if from_dir.contains(&s.name) && !args.strict_inputs {
+                    skip_if_not_an_extract(&mut r, args.max_findings);
                 }
                 run.add(r);
             }
@@ -243,6 +293,35 @@ pub fn convert_stream<R: Read + Send>(
     r.journals = r.journals.saturating_sub(gate.held_journals - held.0);
     r.lines = r.lines.saturating_sub(gate.held_lines - held.1);
     Ok(r)
+}
+
+/// A file found in an input folder that is no extract at all (a README, a PDF,
+/// `.DS_Store`-like clutter) is skipped with a warning instead of failing the run
+/// (`--strict-inputs` keeps the error). Ledgerline's own outputs (IO005) and damaged
+/// extracts stay errors: they look like postings.
+pub fn skip_if_not_an_extract(r: &mut StreamReport, limit: usize) {
+    let f = &r.validation.findings;
+    let only_unknown = r.validation.kind.is_none()
+        && f.errors() == 1
+        && f.items()
+            .iter()
+            .any(|x| matches!(x.code.check, Check::UnknownKind | Check::EmptyFile));
+    if !only_unknown {
+        return;
+    }
+    let mut out = Findings::with_limit(limit);
+    for item in f.items() {
+        let mut item = item.clone();
+        if matches!(item.code.check, Check::UnknownKind | Check::EmptyFile) {
+            item.severity = Severity::Warning;
+            item.message = format!(
+                "{}; skipped (a file in an input folder; --strict-inputs makes this an error, --glob chooses the files read)",
+                item.message
+            );
+        }
+        out.push(item);
+    }
+    r.validation.findings = out;
 }
 
 /// Digests what it reads (XXH3-128, several GB/s: it costs nothing next to parsing).

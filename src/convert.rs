@@ -462,6 +462,8 @@ pub fn convert_file(
         rules: None,
         group: None,
         batch_map: None,
+        glob: None,
+        strict_inputs: false,
         max_findings: 100,
         max_inflated: ledgerline_extract::source::ZipLimits::default().max_total,
         max_ratio: ledgerline_extract::source::ZipLimits::default().max_ratio,

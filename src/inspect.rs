@@ -2,7 +2,7 @@
 //! report, kind and currency, the exceptions, and a self-contained HTML report.
 
 use crate::cli_io::{AtomicFile, Paint, color_stdout, terminal_width};
-use crate::common::{InputArgs, Run, convert_stream, plural, print_text};
+use crate::common::{InputArgs, Run, convert_stream, plural, print_text, skip_if_not_an_extract};
 use anyhow::Context;
 use ledgerline_extract::finding::{Findings, Severity};
 use ledgerline_extract::source::{Opened, for_each_stream};
@@ -106,7 +106,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         ..Options::default()
     });
     let mut run = Run::default();
-    let specs = a.input.specs();
+    let (specs, from_dir) = a.input.expanded()?;
     for_each_stream(&specs, &a.input.limits(), |opened| -> anyhow::Result<()> {
         match opened {
             Opened::Stream(s) => {
@@ -136,10 +136,13 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                         findings,
                     });
                 } else {
-                    let r = {
+                    let mut r = {
                         let mut gate = Gate::new(&mut inspector, accounts.as_ref(), None);
                         convert_stream(&s.name, &mut reader, s.size_hint, &opts, &mut gate)?
                     };
+                    if from_dir.contains(&s.name) && !a.input.strict_inputs {
+                        skip_if_not_an_extract(&mut r, a.input.max_findings);
+                    }
                     inspector.push_findings(r.validation.findings.items());
                     run.add(r);
                 }

@@ -385,3 +385,69 @@ fn every_run_ends_with_a_summary_per_currency() {
         "{err}"
     );
 }
+
+#[test]
+fn clutter_in_an_input_folder_is_skipped_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("incoming");
+    std::fs::create_dir(&inbox).unwrap();
+    std::fs::copy(
+        root().join("fixtures/example/expense-sae.txt"),
+        inbox.join("extract.txt"),
+    )
+    .unwrap();
+    std::fs::write(inbox.join("README.md"), "# what this folder is for\n").unwrap();
+    std::fs::write(inbox.join("receipt.pdf"), b"%PDF-1.4\n\x00\x01binary").unwrap();
+    let inbox_s = inbox.to_str().unwrap();
+    let out_path = dir.path().join("o.jsonl");
+    let out = run(
+        &[
+            "convert",
+            inbox_s,
+            "--to",
+            "jsonl",
+            "-o",
+            out_path.to_str().unwrap(),
+        ],
+        None,
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("README.md") && err.contains("skipped"),
+        "{err}"
+    );
+    assert!(err.contains("receipt.pdf"), "{err}");
+    assert!(out_path.exists());
+    // --strict-inputs: the clutter is an error, nothing written.
+    let strict_path = dir.path().join("s.jsonl");
+    let strict = run(
+        &[
+            "convert",
+            inbox_s,
+            "--to",
+            "jsonl",
+            "--strict-inputs",
+            "-o",
+            strict_path.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(strict.status.code(), Some(1), "{}", text(&strict.stderr));
+    assert!(!strict_path.exists());
+    // --glob: only the extract is read at all.
+    let v = run(
+        &["validate", inbox_s, "--glob", "*.txt", "--strict-inputs"],
+        None,
+    );
+    let report = text(&v.stdout);
+    assert_eq!(v.status.code(), Some(0), "{report}");
+    assert!(report.contains("1 file,"), "{report}");
+    assert!(!report.contains("README"), "{report}");
+    // A file named on the command line is never skipped quietly.
+    let named = run(
+        &["validate", inbox.join("README.md").to_str().unwrap()],
+        None,
+    );
+    assert_eq!(named.status.code(), Some(1));
+}

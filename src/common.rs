@@ -422,6 +422,7 @@ pub fn json_doc(reports: &[FileReport]) -> serde_json::Value {
                 "warnings": r.findings.warnings(),
                 "infos": r.findings.infos(),
                 "not_listed": r.findings.dropped(),
+                "grouped": r.findings.grouped(),
                 "findings": r.findings.items(),
             })
         })
@@ -501,11 +502,26 @@ pub fn print_text(
                 f.message
             )?;
         }
+        // What was not listed, counted per code and cause.
+        for g in r.findings.grouped().iter().filter(|g| g.severity >= min) {
+            let first = g
+                .first_line
+                .map(|l| format!(", first at line {l}"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  … {} {}: {} more{first}",
+                p.bold(&g.code.to_string()),
+                g.message,
+                g.count
+            )?;
+        }
         if r.findings.dropped() > 0 {
             writeln!(
                 out,
-                "  … {} more not listed (raise --max-findings to see them)",
-                r.findings.dropped()
+                "  ({} not listed; raise --max-findings to list up to that many, {} per code at most)",
+                r.findings.dropped(),
+                ledgerline_extract::finding::LISTED_PER_CODE
             )?;
         }
     }

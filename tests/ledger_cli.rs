@@ -113,7 +113,7 @@ fn converting_twice_posts_nothing_the_second_time() {
     assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
     assert_eq!(std::fs::read_to_string(d.path("second.jsonl")).unwrap(), "");
     let err = text(&second.stderr);
-    assert_eq!(err.matches("JNL208").count(), ids.len(), "{err}");
+    assert_eq!(err.matches("warning JNL208").count(), ids.len(), "{err}");
     assert_eq!(listed(&d).len(), ids.len());
 
     // With --strict the same run is refused and writes nothing.

@@ -433,3 +433,61 @@ fn every_output_format_is_refused_when_read_back_as_input() {
         assert!(hit, "{f}: {v:#}");
     }
 }
+
+/// After the first findings of one code, the rest are counted per cause instead of listed.
+#[test]
+fn many_findings_of_one_code_are_grouped_by_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    // 60 rows of one report with a bad currency code in two variants.
+    let good = std::fs::read_to_string(fixture("good.txt")).unwrap();
+    let row = good.lines().nth(1).unwrap();
+    assert!(!row.contains('"'));
+    let mut text_in = String::new();
+    let mut fields: Vec<String> = row.split('|').map(str::to_owned).collect();
+    let n = 60;
+    let total: rust_decimal::Decimal = (0..n)
+        .map(|_| {
+            fields[168]
+                .trim_start_matches('+')
+                .parse::<rust_decimal::Decimal>()
+                .unwrap()
+        })
+        .sum();
+    text_in.push_str(&format!(
+        "EXTRACT|{}|{n}|{total:.4}|{}\n",
+        fields[2], fields[1]
+    ));
+    for i in 0..n {
+        fields[3] = (i + 1).to_string();
+        fields[21] = if i % 2 == 0 { "QQQ" } else { "ZZY" }.into();
+        text_in.push_str(&fields.join("|"));
+        text_in.push('\n');
+    }
+    let path = dir.path().join("many.txt");
+    std::fs::write(&path, text_in).unwrap();
+    let out = run(&["validate", path.to_str().unwrap()], None);
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    let listed = report.matches("error   SAE136").count();
+    assert_eq!(listed, 20, "{report}");
+    assert!(
+        report
+            .lines()
+            .any(|l| l.contains("SAE136") && l.contains("20 more, first at line"))
+            && report
+                .lines()
+                .filter(|l| l.contains("… ") && l.contains("SAE136"))
+                .count()
+                == 2,
+        "{report}"
+    );
+    let json = run(&["validate", "--json", path.to_str().unwrap()], None);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let grouped = v["files"][0]["grouped"].as_array().unwrap();
+    let counted: u64 = grouped
+        .iter()
+        .filter(|g| g["code"] == "SAE136")
+        .map(|g| g["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(counted, 40);
+}

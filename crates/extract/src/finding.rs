@@ -1,6 +1,7 @@
 //! Findings: everything wrong (or worth knowing) about an input, each with a stable code.
 
 use serde::Serialize;
+use std::collections::HashMap;
 use std::fmt;
 
 /// How serious a finding is.
@@ -336,10 +337,37 @@ pub struct Findings {
     last_row_error: Option<String>,
     /// The first findings that make the file untrustworthy, kept whatever the limit.
     untrustworthy: Vec<Finding>,
+    /// Findings listed so far, per code.
+    listed_per_code: HashMap<Code, usize>,
+    /// What was not listed, counted per code and cause.
+    grouped: Vec<Grouped>,
+    /// Index of `grouped` by code and message.
+    group_index: HashMap<(Code, String), usize>,
+    /// Distinct causes grouped so far, per code.
+    causes_per_code: HashMap<Code, usize>,
+}
+
+/// Findings of one code and one cause that were counted rather than listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Grouped {
+    /// The code.
+    pub code: Code,
+    /// Severity.
+    pub severity: Severity,
+    /// The cause: the findings' common message, or a note that the causes differ.
+    pub message: String,
+    /// How many findings.
+    pub count: usize,
+    /// The line of the first one, if it had one.
+    pub first_line: Option<u64>,
 }
 
 /// File-level findings kept beyond the listing limit.
 const UNTRUSTWORTHY_KEPT: usize = 8;
+/// Findings of one code listed in full; the rest of that code are grouped by cause.
+pub const LISTED_PER_CODE: usize = 20;
+/// Distinct causes counted per code; further ones share one "other causes" group.
+const CAUSES_PER_CODE: usize = 10;
 
 impl Findings {
     /// A collector keeping at most `limit` findings (all are still counted).
@@ -368,11 +396,68 @@ impl Findings {
             Severity::Warning => self.warnings += 1,
             Severity::Info => self.infos += 1,
         }
-        if self.items.len() < self.limit {
+        self.list_or_group(f);
+    }
+
+    /// Lists `f` while there is room (overall and for its code), else counts it with the
+    /// others of its code and cause.
+    fn list_or_group(&mut self, f: Finding) {
+        let listed = self.listed_per_code.entry(f.code).or_insert(0);
+        if self.items.len() < self.limit && *listed < LISTED_PER_CODE {
+            *listed += 1;
             self.items.push(f);
-        } else {
-            self.dropped += 1;
+            return;
         }
+        self.dropped += 1;
+        self.group(f.code, f.severity, f.message, 1, f.line);
+    }
+
+    fn group(
+        &mut self,
+        code: Code,
+        severity: Severity,
+        message: String,
+        n: usize,
+        line: Option<u64>,
+    ) {
+        let key = (code, message);
+        let idx = match self.group_index.get(&key) {
+            Some(&i) => i,
+            None => {
+                let causes = self.causes_per_code.entry(code).or_insert(0);
+                let key = if *causes < CAUSES_PER_CODE {
+                    *causes += 1;
+                    key
+                } else {
+                    (code, format!("{} (other causes)", code.check.title()))
+                };
+                match self.group_index.get(&key) {
+                    Some(&i) => i,
+                    None => {
+                        self.grouped.push(Grouped {
+                            code,
+                            severity,
+                            message: key.1.clone(),
+                            count: 0,
+                            first_line: line,
+                        });
+                        self.group_index.insert(key, self.grouped.len() - 1);
+                        self.grouped.len() - 1
+                    }
+                }
+            }
+        };
+        let g = &mut self.grouped[idx];
+        g.count += n;
+        g.first_line = match (g.first_line, line) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+
+    /// What was not listed, counted per code and cause, in the order first met.
+    pub fn grouped(&self) -> &[Grouped] {
+        &self.grouped
     }
 
     /// Takes over every finding of `other` (kept ones up to this collector's limit, and all
@@ -390,12 +475,12 @@ impl Findings {
                 self.untrustworthy.push(f);
             }
         }
+        // `other`'s unlisted findings are in `other.dropped`, added above.
+        for g in other.grouped {
+            self.group(g.code, g.severity, g.message, g.count, g.first_line);
+        }
         for f in other.items {
-            if self.items.len() < self.limit {
-                self.items.push(f);
-            } else {
-                self.dropped += 1;
-            }
+            self.list_or_group(f);
         }
     }
 

@@ -567,7 +567,11 @@ impl Group {
 
         // Step 3, exact lines: the postings in file order, then one offset per counterparty account.
         let mut exact: Vec<Exact> = Vec::with_capacity(postings.len() + 2);
-        let mut offsets: BTreeMap<(Counterparty, String), (Decimal, Vec<u64>)> = BTreeMap::new();
+        // Per offset: the net, the lines it offsets, and (with `[offsets] dimensions =
+        // "report"`) the dimensions all those lines share.
+        type OffsetAcc = (Decimal, Vec<u64>, Option<Vec<(String, String)>>);
+        let mut offsets: BTreeMap<(Counterparty, String), OffsetAcc> = BTreeMap::new();
+        let shared_dims = rules.offset_dimensions_from_report;
         let mut unbalanced = Decimal::ZERO;
         for (p, _, _) in postings {
             let signed = p.side.signed(p.amount);
@@ -575,9 +579,15 @@ impl Group {
                 Some(cp) => {
                     let e = offsets
                         .entry((cp.clone(), p.offset_account.clone()))
-                        .or_insert_with(|| (Decimal::ZERO, Vec::new()));
+                        .or_insert_with(|| (Decimal::ZERO, Vec::new(), None));
                     e.0 += signed;
                     e.1.push(p.source_line);
+                    if shared_dims {
+                        match &mut e.2 {
+                            None => e.2 = Some(p.dimensions.clone()),
+                            Some(common) => common.retain(|d| p.dimensions.contains(d)),
+                        }
+                    }
                 }
                 None => unbalanced += signed,
             }
@@ -598,7 +608,7 @@ impl Group {
             });
         }
         let offset_memo = rules.offset_memo.render(&gv);
-        for ((cp, account), (net, mut sources)) in offsets {
+        for ((cp, account), (net, mut sources, common_dims)) in offsets {
             if net.is_zero() {
                 continue; // the lines it would offset net out; each is posted or listed below
             }
@@ -619,7 +629,7 @@ impl Group {
                     offset_memo.clone()
                 },
                 counterparty: Some(cp),
-                dimensions: Vec::new(),
+                dimensions: common_dims.unwrap_or_default(),
                 sources,
             });
         }

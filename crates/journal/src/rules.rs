@@ -135,6 +135,7 @@ struct RawOffsets {
     card_clearing: Option<String>,
     tax_authority: Option<String>,
     vendor: Option<String>,
+    dimensions: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -242,6 +243,10 @@ pub struct Rules {
     pub cash_advance_receivable: Template,
     /// Offset of an issued advance: the employee (default) or the bank.
     pub cash_advance_issue_to_bank: bool,
+    /// `[offsets] dimensions = "report"`: each offset line carries the dimensions that every
+    /// line it offsets has in common (the report-level ones, such as the department), since
+    /// Intacct and NetSuite may require them on every line. `"none"` (the default): none.
+    pub offset_dimensions_from_report: bool,
     /// Bank / cash account (returned advances, advances paid from the bank).
     pub bank: Template,
     /// Carry-forward balance account.
@@ -330,6 +335,15 @@ impl Rules {
                 "batch.date: `{d}` is not a date; expected yyyy-MM-dd, e.g. date = \"2024-03-31\" (the posting date of payment-batch files without a date column)"
             ));
         }
+        let offset_dimensions_from_report = match o.dimensions.as_deref().unwrap_or("none") {
+            "none" => false,
+            "report" => true,
+            other => {
+                return Err(format!(
+                    "offsets.dimensions: `{other}` is not allowed; expected none or report"
+                ));
+            }
+        };
         let issue = o.cash_advance_issue.as_deref().unwrap_or("employee");
         let cash_advance_issue_to_bank = match issue {
             "employee" => false,
@@ -410,6 +424,7 @@ impl Rules {
                 "CASH_ADVANCE_RECEIVABLE",
             )?,
             cash_advance_issue_to_bank,
+            offset_dimensions_from_report,
             bank: tpl("offsets.bank", o.bank.as_deref(), "BANK")?,
             cash_advance_carry_forward: tpl(
                 "offsets.cash_advance_carry_forward",

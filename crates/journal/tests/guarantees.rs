@@ -292,3 +292,47 @@ fn a_report_of_zero_lines_gives_no_empty_journal() {
     );
     assert_every_line_has_one_home(&data, &out);
 }
+
+#[test]
+fn offset_lines_can_carry_the_report_level_dimensions() {
+    let data = fixture("example/expense-sae.txt");
+    let dims = "[dimensions]\ndepartment = \"{ReportOrgUnit1}\"\nexpense = \"{expense_type}\"\n";
+    let (plain, _) = convert(&data, dims);
+    let (with, _) = convert(
+        &data,
+        &format!("{dims}[offsets]\ndimensions = \"report\"\n"),
+    );
+    assert_eq!(plain.journals.len(), with.journals.len());
+    let mut checked = 0;
+    for (a, b) in plain.journals.iter().zip(&with.journals) {
+        assert_eq!(a.lines.len(), b.lines.len());
+        for (la, lb) in a.lines.iter().zip(&b.lines) {
+            assert_eq!(
+                (la.debit, la.credit, &la.account),
+                (lb.debit, lb.credit, &lb.account)
+            );
+            if la.kind != ledgerline_journal::model::Kind::Offset {
+                assert_eq!(la.dimensions, lb.dimensions);
+                continue;
+            }
+            assert!(la.dimensions.is_empty(), "{la:?}");
+            // Every dimension the offset carries is on every posting line it offsets.
+            let covered: Vec<_> = b
+                .lines
+                .iter()
+                .filter(|l| {
+                    l.kind != ledgerline_journal::model::Kind::Offset
+                        && l.source_lines.iter().any(|s| lb.source_lines.contains(s))
+                })
+                .collect();
+            for d in &lb.dimensions {
+                assert!(covered.iter().all(|l| l.dimensions.contains(d)), "{d:?}");
+            }
+            if lb.dimensions.iter().any(|(k, _)| k == "department") {
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 5, "department carried on {checked} offset lines");
+    assert!(Rules::parse("[offsets]\ndimensions = \"lines\"\n").is_err());
+}

@@ -12,6 +12,7 @@ use ledgerline_inspect::ledger::{DuplicateCheck, PostingLedger, file_sha256};
 use ledgerline_journal::Journal;
 use ledgerline_journal::build::Rejection;
 use ledgerline_journal::pipeline::Sink;
+use ledgerline_journal::rules::PLACEHOLDER_ACCOUNTS;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::io::{BufWriter, IsTerminal, Seek, Write};
@@ -99,6 +100,8 @@ struct Tee<'w> {
     rejections: Vec<Rejection>,
     /// Per currency: journals, debits, credits written.
     totals: BTreeMap<String, (u64, Decimal, Decimal)>,
+    /// Placeholder accounts written, with the number of lines.
+    placeholders: BTreeMap<&'static str, u64>,
 }
 
 impl Sink for Tee<'_> {
@@ -111,6 +114,11 @@ impl Sink for Tee<'_> {
         t.0 += 1;
         t.1 += j.total_debit();
         t.2 += j.total_credit();
+        for l in &j.lines {
+            if let Some(p) = PLACEHOLDER_ACCOUNTS.iter().find(|p| **p == l.account) {
+                *self.placeholders.entry(p).or_insert(0) += 1;
+            }
+        }
         Ok(())
     }
     fn reject(&mut self, r: &Rejection) -> std::io::Result<()> {
@@ -175,6 +183,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     };
     let mut rejects_file = a.rejects.as_deref().map(AtomicFile::create).transpose()?;
     let totals;
+    let placeholders;
     let (run, rejections) = {
         let file = target.file();
         let writer = BufWriter::with_capacity(1 << 20, file);
@@ -182,6 +191,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             writer: ledgerline_erp::create(format, writer, &rules)?,
             rejections: Vec::new(),
             totals: BTreeMap::new(),
+            placeholders: BTreeMap::new(),
         };
         let checks = Checks {
             accounts: accounts.as_ref(),
@@ -190,6 +200,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         let run = drive_checked(&a.input, rules.clone(), &mut tee, checks)?;
         tee.finish().context("writing the output")?;
         totals = std::mem::take(&mut tee.totals);
+        placeholders = std::mem::take(&mut tee.placeholders);
         (run, tee.rejections)
     };
     let errors = run.errors();
@@ -288,6 +299,24 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             rejects: a.rejects.as_deref(),
         };
         write!(err, "{summary}")?;
+        // An ERP file posting to the built-in placeholders will not import as meant: one
+        // warning, with the counts (canonical and plain-text outputs are for checking).
+        let erp = !matches!(
+            format,
+            Format::Jsonl | Format::Csv | Format::Hledger | Format::Beancount
+        );
+        if erp && !placeholders.is_empty() {
+            let list: Vec<String> = placeholders
+                .iter()
+                .map(|(a, n)| format!("{a} ({})", plural(*n, "line")))
+                .collect();
+            writeln!(
+                err,
+                "warning: the {} file posts to placeholder accounts: {}; set your accounts in [offsets] of a rules file (`ledgerline rules init` writes one) before importing",
+                format.name(),
+                list.join(", ")
+            )?;
+        }
     }
     Ok(if errors > 0 || rejected > 0 {
         ExitCode::from(1)

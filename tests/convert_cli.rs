@@ -451,3 +451,62 @@ fn clutter_in_an_input_folder_is_skipped_with_a_warning() {
     );
     assert_eq!(named.status.code(), Some(1));
 }
+
+#[test]
+fn rules_check_catches_format_setting_typos() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = |body: &str| {
+        let p = dir.path().join("r.toml");
+        std::fs::write(&p, body).unwrap();
+        let out = run(&["rules", "check", p.to_str().unwrap()], None);
+        (out.status.code(), text(&out.stderr))
+    };
+    let (code, err) = check("[formats.netsuite]\nsubsidairy = \"1\"\n");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("subsidairy") && err.contains("unknown setting"),
+        "{err}"
+    );
+    let (code, err) = check("[formats.netsuit]\n");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("formats.netsuit: unknown format"), "{err}");
+    let (code, err) = check("[formats.qbo]\ncurrency = \"yes\"\n");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("currency"), "{err}");
+    let (code, err) = check("[formats.qbo]\ncurrency = true\n");
+    assert_eq!(code, Some(0), "{err}");
+}
+
+#[test]
+fn placeholder_accounts_in_an_erp_file_get_one_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let ns = dir.path().join("ns.csv");
+    let out = run(
+        &[
+            "convert",
+            "fixtures/example/expense-sae.txt",
+            "--to",
+            "netsuite",
+            "-o",
+            ns.to_str().unwrap(),
+        ],
+        None,
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(err.matches("placeholder accounts").count(), 1, "{err}");
+    assert!(err.contains("EMPLOYEE_PAYABLE (13 lines)"), "{err}");
+    let js = dir.path().join("o.jsonl");
+    let out = run(
+        &[
+            "convert",
+            "fixtures/example/expense-sae.txt",
+            "--to",
+            "jsonl",
+            "-o",
+            js.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(!text(&out.stderr).contains("placeholder"));
+}

@@ -121,6 +121,20 @@ struct RawJournal {
     rounding_account: Option<String>,
 }
 
+/// The placeholder accounts the built-in defaults post to: an ERP file carrying one needs a
+/// rules file (`[offsets]`) before it is imported.
+pub const PLACEHOLDER_ACCOUNTS: &[&str] = &[
+    "EMPLOYEE_PAYABLE",
+    "CARD_PAYABLE",
+    "COMPANY_PAID_CLEARING",
+    "CASH_ADVANCE_RECEIVABLE",
+    "BANK",
+    "CASH_ADVANCE_CARRY_FORWARD",
+    "TAX_RECEIVABLE",
+    "ACCOUNTS_PAYABLE",
+    "CARD_CLEARING",
+];
+
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawOffsets {

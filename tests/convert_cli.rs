@@ -510,3 +510,41 @@ fn placeholder_accounts_in_an_erp_file_get_one_warning() {
     );
     assert!(!text(&out.stderr).contains("placeholder"));
 }
+
+#[test]
+fn unknown_payment_types_are_named_at_once_with_a_section_to_paste() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = std::fs::read_to_string(root().join("fixtures/example/expense-sae.txt")).unwrap();
+    let renamed = example.replace(
+        "|Company|Company/Employee Pseudo Payment Code|Employee|",
+        "|University|Company/Employee Pseudo Payment Code|Employee|",
+    );
+    assert_ne!(renamed, example);
+    let input = dir.path().join("renamed.txt");
+    std::fs::write(&input, &renamed).unwrap();
+    let out = run(&["validate", "--json", input.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = v["files"][0]["findings"].as_array().unwrap();
+    let summary: Vec<&serde_json::Value> =
+        findings.iter().filter(|f| f["code"] == "JNL211").collect();
+    assert_eq!(summary.len(), 1, "{findings:?}");
+    let message = summary[0]["message"].as_str().unwrap();
+    assert!(message.contains("`University` (27 line(s)"), "{message}");
+    // The section pastes as it is.
+    let section = &message[message.find("[payment_types]").unwrap()..];
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(&rules, section).unwrap();
+    let conv = run(
+        &[
+            "convert",
+            input.to_str().unwrap(),
+            "--to",
+            "jsonl",
+            "--rules",
+            rules.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(conv.status.code(), Some(0), "{}", text(&conv.stderr));
+}

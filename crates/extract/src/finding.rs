@@ -202,6 +202,8 @@ checks! {
     PostedDifferently = 209, Error, "report already posted with different amounts";
     /// The same journal (report) from two inputs of one run.
     DuplicateInRun = 210, Error, "journal already in this run from another input";
+    /// Every payment type of a file the rules do not know, with a section to paste.
+    UnknownPaymentTypes = 211, Info, "payment types the rules do not know, with a [payment_types] section to paste";
 }
 
 impl Check {

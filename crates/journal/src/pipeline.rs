@@ -6,6 +6,7 @@
 //! output at all is the caller's decision (`convert` refuses unless `--force`).
 
 use crate::build::{Builder, Outcome, Rejection};
+use crate::classify::ClassifyError;
 use crate::model::Journal;
 use crate::rules::Rules;
 use crate::sources;
@@ -290,6 +291,7 @@ fn build_stage(
         ExtractKind::PaymentBatch(l) => Some(l.as_ref().clone()),
         _ => None,
     };
+    let mut unknown_types = UnknownPaymentTypes::default();
     for mut batch in batches {
         progress(batch.offset);
         for m in &batch.rows {
@@ -308,7 +310,12 @@ fn build_stage(
                     let row = SaeRow::new(rec);
                     let facts = sources::sae_facts(&row);
                     let outcome = if verdict.well_formed {
-                        sources::sae_outcome(&row, rules)
+                        sources::sae_outcome(&row, rules).map_err(|e| {
+                            if let ClassifyError::UnknownPaymentType { column, name, .. } = &e {
+                                unknown_types.note(name, *column, m.pos.line);
+                            }
+                            e.to_string()
+                        })
                     } else {
                         Err(malformed())
                     };
@@ -367,9 +374,77 @@ fn build_stage(
         let _ = recycle.send(batch);
     }
     builder.finish(&mut findings);
+    if let Some(f) = unknown_types.finding(name) {
+        findings.push(f);
+    }
     drain(&mut builder, sink, &mut out)?;
     out.findings = findings;
     Ok(out)
+}
+
+/// Every payment-type name of a file the rules do not know, for one finding that lists them
+/// all with a `[payment_types]` section to paste (each line's own JNL201 says where).
+#[derive(Default)]
+struct UnknownPaymentTypes {
+    /// Name -> (lines, first line, column).
+    names: std::collections::BTreeMap<String, (u64, u64, u16)>,
+}
+
+impl UnknownPaymentTypes {
+    fn note(&mut self, name: &str, column: u16, line: u64) {
+        let e = self
+            .names
+            .entry(name.to_owned())
+            .or_insert((0, line, column));
+        e.0 += 1;
+    }
+
+    fn finding(&self, file: &str) -> Option<Finding> {
+        if self.names.is_empty() {
+            return None;
+        }
+        let listed: Vec<String> = self
+            .names
+            .iter()
+            .map(|(n, (count, first, col))| {
+                format!("`{n}` ({count} line(s), first at line {first}, column {col})")
+            })
+            .collect();
+        let paste: Vec<String> = self
+            .names
+            .keys()
+            .map(|n| {
+                format!(
+                    "\"{}\" = \"{}\"   # a guess from the name: check it",
+                    n.replace('\\', "\\\\").replace('"', "\\\""),
+                    guess_role(n)
+                )
+            })
+            .collect();
+        Some(Finding::new(
+            Family::Journal,
+            Check::UnknownPaymentTypes,
+            file,
+            format!(
+                "{} payment type(s) the rules do not know (each line is a JNL201 error): {}. Add to the rules file, with the right role for each (company, employee, card:<program>, company_paid):\n[payment_types]\n{}",
+                self.names.len(),
+                listed.join(", "),
+                paste.join("\n")
+            ),
+        ))
+    }
+}
+
+/// A first guess at a payment type's role from its name, for the user to confirm.
+fn guess_role(name: &str) -> String {
+    let n = name.to_ascii_lowercase();
+    if n.contains("card") || n.contains("amex") || n.contains("visa") || n.contains("master") {
+        format!("card:{}", name.trim())
+    } else if n.contains("user") || n.contains("employee") || n.contains("cash") {
+        "employee".into()
+    } else {
+        "company".into()
+    }
 }
 
 fn drain(

@@ -74,14 +74,14 @@ pub fn sae_facts<'a>(row: &SaeRow<'a>) -> RowFacts<'a> {
 }
 
 /// Classifies an SAE row into an outcome; the error text is returned for a finding.
-pub fn sae_outcome(row: &SaeRow<'_>, rules: &Rules) -> Result<Outcome, String> {
+pub fn sae_outcome(row: &SaeRow<'_>, rules: &Rules) -> Result<Outcome, classify::ClassifyError> {
     match classify::classify(row, rules) {
         Ok(Classified::Posting(p, _)) if p.amount.is_zero() => Ok(Outcome::Skipped(
             "the journal amount is zero; there is nothing to post".into(),
         )),
         Ok(Classified::Posting(p, tag)) => Ok(Outcome::Postings(vec![(*p, tag)])),
         Ok(Classified::Skipped(why)) => Ok(Outcome::Skipped(why)),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(e),
     }
 }
 

@@ -69,6 +69,19 @@ pub enum ReadError {
     },
 }
 
+/// Whether the first line is an SAE or PRAE header, or a DETAIL row, written with another
+/// separator than `|`: what a spreadsheet does when it saves the file again as CSV.
+fn resaved_by_a_spreadsheet(prefix: &[u8]) -> bool {
+    let prefix = prefix.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(prefix);
+    let first = prefix.split(|&b| b == b'\n').next().unwrap_or_default();
+    let unquoted: Vec<u8> = first.iter().copied().filter(|&b| b != b'"').collect();
+    [b"EXTRACT".as_slice(), b"DETAIL"].iter().any(|rec| {
+        unquoted.strip_prefix(*rec).is_some_and(|rest| {
+            matches!(rest.first(), Some(b',' | b';' | b'\t')) && !first.contains(&b'|')
+        })
+    })
+}
+
 /// Options for [`ExtractReader`].
 #[derive(Debug, Clone, Default)]
 pub struct ReaderOptions {
@@ -147,6 +160,11 @@ impl<R: Read> ExtractReader<R> {
                 };
                 batch_kind(&mut splitter, dialect, opts)?
             }
+            Detected::Unknown if resaved_by_a_spreadsheet(splitter.pending()) => {
+                return Err(ReadError::UnknownKind(
+                    "this looks like an extract opened and saved again by a spreadsheet (Excel): its values are separated by commas or semicolons instead of `|`, and dates and amounts were probably rewritten (3/28/2024, 1,234.5); use the file exactly as Concur delivered it (fetch it again if needed)".into(),
+                ));
+            }
             Detected::Unknown => {
                 return Err(ReadError::UnknownKind(
                     "the first line is neither an EXTRACT header, a DETAIL row, nor a header row with payment-batch field names".into(),
@@ -224,4 +242,28 @@ fn batch_kind(
     let rec = Record::new(first, &spans, crate::Position::default(), flags);
     let layout = BatchLayout::resolve(&opts.batch, dialect, &rec)?;
     Ok(ExtractKind::PaymentBatch(Box::new(layout)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_extract_resaved_by_excel_is_told_so() {
+        let resaved = "\u{feff}EXTRACT,3/28/2024,3,392.6,7\r\nDETAIL,7,3/28/2024,1,E100\r\n";
+        let err = ExtractReader::new("x.csv", resaved.as_bytes())
+            .err()
+            .expect("refused");
+        assert!(
+            err.to_string().contains("saved again by a spreadsheet"),
+            "{err}"
+        );
+        let quoted = "\"EXTRACT\";\"2024-03-28\";\"3\"\n";
+        let err = ExtractReader::new("x.csv", quoted.as_bytes())
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("spreadsheet"), "{err}");
+        assert!(!resaved_by_a_spreadsheet(b"Employee ID,Amount\n"));
+        assert!(!resaved_by_a_spreadsheet(b"EXTRACT|2024-03-28|1|2,5|7\n"));
+    }
 }

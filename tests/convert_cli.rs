@@ -548,3 +548,62 @@ fn unknown_payment_types_are_named_at_once_with_a_section_to_paste() {
     );
     assert_eq!(conv.status.code(), Some(0), "{}", text(&conv.stderr));
 }
+
+#[test]
+fn json_output_is_only_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("l.sqlite");
+    let ledger_s = ledger.to_str().unwrap();
+    let out_csv = dir.path().join("o.csv");
+    let ex = "fixtures/example/expense-sae.txt";
+    let parse = |b: &[u8], what: &str| {
+        serde_json::from_slice::<serde_json::Value>(b)
+            .unwrap_or_else(|e| panic!("{what}: {e}: {}", text(b)))
+    };
+    parse(&run(&["validate", "--json", ex], None).stdout, "validate");
+    parse(&run(&["inspect", ex, "--json"], None).stdout, "inspect");
+    let conv = run(
+        &[
+            "convert",
+            ex,
+            "--to",
+            "csv",
+            "-o",
+            out_csv.to_str().unwrap(),
+            "--ledger",
+            ledger_s,
+            "--json",
+        ],
+        None,
+    );
+    assert!(conv.stdout.is_empty());
+    parse(&conv.stderr, "convert (report on stderr)");
+    // A rerun with every journal skipped: still one JSON document, no summary mixed in.
+    let again = run(
+        &[
+            "convert",
+            ex,
+            "--to",
+            "csv",
+            "-o",
+            out_csv.to_str().unwrap(),
+            "--ledger",
+            ledger_s,
+            "--json",
+        ],
+        None,
+    );
+    parse(&again.stderr, "convert again");
+    parse(
+        &run(&["ledger", "list", "--ledger", ledger_s, "--json"], None).stdout,
+        "ledger list",
+    );
+    parse(
+        &run(
+            &["ledger", "forget", "NOPE", "--ledger", ledger_s, "--json"],
+            None,
+        )
+        .stdout,
+        "ledger forget",
+    );
+}

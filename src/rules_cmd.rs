@@ -16,6 +16,16 @@ pub struct Args {
 #[derive(Debug, clap::Subcommand)]
 enum RulesCommand {
     /// Write a commented starter rules file (every key at its built-in default).
+    ///
+    /// With --from, the starter also lists what the extracts use: their payment-type names
+    /// (the ones the defaults do not know get a role guessed from Concur's payment codes in
+    /// columns 164/166, marked REVIEW), natural accounts with their expense types, card
+    /// programs and report org units.
+    ///
+    /// Examples:
+    ///   ledgerline rules init
+    ///   ledgerline rules init ledgerline.toml --from incoming/extract.txt
+    #[command(verbatim_doc_comment)]
     Init {
         /// Where to write it.
         #[arg(default_value = "ledgerline.toml")]
@@ -23,6 +33,9 @@ enum RulesCommand {
         /// Overwrite an existing file.
         #[arg(long)]
         force: bool,
+        /// SAE extracts to take payment types, accounts and org units from.
+        #[arg(long, value_name = "EXTRACT", num_args = 1..)]
+        from: Vec<PathBuf>,
     },
     /// Check a rules file and report the first problem, naming the key (the per-format
     /// settings included: unknown formats, unknown settings, wrong value types).
@@ -38,13 +51,17 @@ enum RulesCommand {
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     match a.command {
-        RulesCommand::Init { path, force } => {
+        RulesCommand::Init { path, force, from } => {
             if path.exists() && !force {
                 anyhow::bail!("{} exists; pass --force to overwrite it", path.display());
             }
+            let text = if from.is_empty() {
+                ledgerline_journal::rules::STARTER.to_owned()
+            } else {
+                survey(&from)?.starter(&ledgerline_journal::Rules::default())
+            };
             let mut f = AtomicFile::create(&path)?;
-            f.writer()
-                .write_all(ledgerline_journal::rules::STARTER.as_bytes())?;
+            f.writer().write_all(text.as_bytes())?;
             f.commit()?;
             eprintln!("wrote {}", path.display());
         }
@@ -82,4 +99,35 @@ fn check_formats(rules: &ledgerline_journal::Rules) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     Ok(())
+}
+
+/// What the SAE rows of `files` use.
+fn survey(files: &[PathBuf]) -> anyhow::Result<ledgerline_journal::survey::Survey> {
+    use ledgerline_extract::reader::{ExtractKind, ExtractReader};
+    let mut survey = ledgerline_journal::survey::Survey::default();
+    let defaults = ledgerline_journal::Rules::default();
+    for path in files {
+        let name = path.display().to_string();
+        let file = std::fs::File::open(path).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        let mut reader = ExtractReader::new(&name, std::io::BufReader::new(file))
+            .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        if !matches!(reader.kind(), ExtractKind::Sae { .. }) {
+            anyhow::bail!(
+                "{name}: a {} file; --from takes SAE (Expense) extracts",
+                reader.kind().label()
+            );
+        }
+        while let Some(rec) = reader
+            .next_record()
+            .map_err(|e| anyhow::anyhow!("{name}: {e}"))?
+        {
+            if rec
+                .field(0)
+                .is_some_and(|f| f.bytes().as_ref() == b"DETAIL")
+            {
+                survey.add(&ledgerline_extract::sae::SaeRow::new(rec), &defaults);
+            }
+        }
+    }
+    Ok(survey)
 }

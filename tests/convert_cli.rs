@@ -607,3 +607,70 @@ fn json_output_is_only_json() {
         "ledger forget",
     );
 }
+
+#[test]
+fn rules_init_from_an_extract_guesses_its_payment_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = std::fs::read_to_string(root().join("fixtures/example/expense-sae.txt")).unwrap();
+    // Renamed payment types: the company as "University", the employee repaying as "Staff".
+    let renamed = example
+        .replace(
+            "|Company|Company/Employee Pseudo Payment Code|Employee|",
+            "|University|Company/Employee Pseudo Payment Code|Employee|",
+        )
+        .replace(
+            "|Employee|Company/Employee Pseudo Payment Code|Company|",
+            "|Staff|Company/Employee Pseudo Payment Code|Company|",
+        );
+    let input = dir.path().join("renamed.txt");
+    std::fs::write(&input, &renamed).unwrap();
+    let refused = run(&["convert", input.to_str().unwrap(), "--to", "jsonl"], None);
+    assert_eq!(refused.status.code(), Some(1));
+    let rules = dir.path().join("ledgerline.toml");
+    let init = run(
+        &[
+            "rules",
+            "init",
+            rules.to_str().unwrap(),
+            "--from",
+            input.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(init.status.code(), Some(0), "{}", text(&init.stderr));
+    let written = std::fs::read_to_string(&rules).unwrap();
+    assert!(
+        written.contains("\"University\" = \"company\"   # REVIEW"),
+        "{written}"
+    );
+    assert!(
+        written.contains("\"Staff\" = \"employee\"   # REVIEW"),
+        "{written}"
+    );
+    assert!(
+        written.contains("# \"DEVAT\": a tax authority"),
+        "{written}"
+    );
+    assert!(
+        written.contains("# \"60300\" = \"\"   # 5 line(s): Business Meal"),
+        "{written}"
+    );
+    assert!(
+        written.contains("{ReportOrgUnit1}\"   # 5 value(s)"),
+        "{written}"
+    );
+    let check = run(&["rules", "check", rules.to_str().unwrap()], None);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stderr));
+    let conv = run(
+        &[
+            "convert",
+            input.to_str().unwrap(),
+            "--to",
+            "jsonl",
+            "--rules",
+            rules.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(conv.status.code(), Some(0), "{}", text(&conv.stderr));
+}

@@ -117,7 +117,9 @@ pub fn employee_name(r: &SaeRow<'_>) -> String {
     }
 }
 
-fn resolve(rules: &Rules, row: &SaeRow<'_>, name_col: C, code_col: C) -> Option<Role> {
+/// The role of the payment type in `name_col`: the rules' mapping or defaults, a tax
+/// authority named in column 226, else the payment code in `code_col`.
+pub(crate) fn resolve(rules: &Rules, row: &SaeRow<'_>, name_col: C, code_col: C) -> Option<Role> {
     let name = row.text(name_col);
     let name = name.trim();
     if let Some(r) = rules.role(name) {

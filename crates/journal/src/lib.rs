@@ -34,6 +34,7 @@ pub mod pipeline;
 pub mod round;
 pub mod rules;
 pub mod sources;
+pub mod survey;
 pub mod template;
 
 pub use model::{Counterparty, Journal, JournalLine, Kind, Posting, Side};

@@ -22,17 +22,32 @@ pub const IDOC_NAME: &str = "sap-idoc";
 /// SAP's limit of line items per FI document.
 pub const MAX_ITEMS: usize = 999;
 
-/// Header block fields of the upload template: (technical name, description).
+/// Header block fields of the upload template, in the template's order: (technical name,
+/// description as the template labels it; `*` marks a required field).
 pub const HEADER_FIELDS: &[(&str, &str)] = &[
-    ("BUKRS", "Company Code"),
-    ("BLART", "Document Type"),
-    ("BLDAT", "Document Date"),
-    ("BUDAT", "Posting Date"),
-    ("MONAT", "Posting Period"),
-    ("BKTXT", "Document Header Text"),
-    ("WAERS", "Currency"),
-    ("KURSF_EXT", "Exchange Rate"),
-    ("XBLNR", "Reference"),
+    ("BUKRS", "*Company Code (4)"),
+    ("BLART", "*Journal Entry Type (2)"),
+    ("BLDAT", "*Journal Entry Date"),
+    ("BUDAT", "*Posting Date"),
+    ("MONAT", "Fiscal Period (2)"),
+    ("BKTXT", "Document Header Text (25)"),
+    ("WAERS", "*Transaction Currency (5)"),
+    ("LDGRP", "Ledger Group (4)"),
+    ("KURSF_EXT", "Exchange Rate (12)"),
+    ("WWERT", "Translation Date"),
+    ("XBLNR", "Reference (16)"),
+    ("PARGB_HDR", "Partner Business Area (4)"),
+    ("XMWST", "Calculate Tax Automatically (1)"),
+];
+
+/// The rows that open an upload file, before the first document: a title, two comment rows
+/// (`//`) and the `Batch ID` row, left empty (F2548 fills it in for a re-upload of a
+/// partly failed file).
+pub const PREAMBLE: &[&str] = &[
+    "Upload General Journal Entries",
+    "// Written by Ledgerline from a Concur extract: one Header block and one Line Items block per journal entry.",
+    "// Technical names (second row of each block) name the fields - keep them when editing.",
+    "Batch ID",
 ];
 
 /// Line fields that are always written: (technical name, description).
@@ -75,16 +90,40 @@ pub fn line_field_description(field: &str) -> &str {
     }
 }
 
-/// E1BPACGL09 fields a setting can fill, in segment order: (field, length).
+/// E1BPACGL09 fields a setting can fill, in segment order: (field, length). FUNC_AREA is
+/// the 4-character functional area; a longer one goes to FUNC_AREA_LONG (16).
 pub const IDOC_GL_FIELDS: &[(&str, usize)] = &[
+    ("FUNC_AREA", 4),
     ("ALLOC_NMBR", 18),
-    ("FUNC_AREA", 16),
     ("COSTCENTER", 10),
     ("PROFIT_CTR", 10),
     ("WBS_ELEMENT", 24),
     ("ORDERID", 12),
+    ("FUNC_AREA_LONG", 16),
     ("SEGMENT", 10),
 ];
+
+/// E1BPACGL09 fields whose SAP domain has the ALPHA conversion routine: an all-digit value
+/// is stored left-padded with zeros to the field length. IDoc and BAPI input skip the
+/// conversion, so the writer pads (setting `alpha_conversion`).
+pub const IDOC_ALPHA_FIELDS: &[&str] = &["GL_ACCOUNT", "COSTCENTER", "PROFIT_CTR", "ORDERID"];
+
+/// `v` in SAP's internal ALPHA format: an all-digit value left-padded with zeros to `len`;
+/// anything else (letters, blanks, longer than `len`) as it is.
+///
+/// ```
+/// use ledgerline_erp::sap::alpha;
+/// assert_eq!(alpha("474230", 10), "0000474230");
+/// assert_eq!(alpha("CC-100", 10), "CC-100");
+/// assert_eq!(alpha("", 10), "");
+/// ```
+pub fn alpha(v: &str, len: usize) -> Cow<'_, str> {
+    if !v.is_empty() && v.len() < len && v.bytes().all(|b| b.is_ascii_digit()) {
+        Cow::Owned(format!("{v:0>len$}"))
+    } else {
+        Cow::Borrowed(v)
+    }
+}
 
 /// Length of the G/L account field (HKONT, GL_ACCOUNT).
 pub const ACCOUNT_MAX: usize = 10;
@@ -211,14 +250,24 @@ impl<'w, W: Write> SapUploadWriter<'w, W> {
             documents: 0,
         })
     }
+
+    fn start(&mut self) -> io::Result<()> {
+        if !self.started {
+            self.started = true;
+            text::bom(&mut self.out, self.s.bom)?;
+            let mut head = Vec::new();
+            for line in PREAMBLE {
+                Row::new(&mut head, self.s.dialect).text(line).end();
+            }
+            self.out.write_all(&head)?;
+        }
+        Ok(())
+    }
 }
 
 impl<W: Write> Sink for SapUploadWriter<'_, W> {
     fn write_journal(&mut self, j: &Journal) -> io::Result<()> {
-        if !self.started {
-            self.started = true;
-            text::bom(&mut self.out, self.s.bom)?;
-        }
+        self.start()?;
         let s = &self.s;
         let buf = &mut self.buf;
         let docs = &mut self.documents;
@@ -239,8 +288,9 @@ impl<W: Write> Sink for SapUploadWriter<'_, W> {
                 }
             };
             let d = s.dialect;
-            // Header block: marker, technical names, descriptions, values.
-            Row::new(buf, d).text("Header").end();
+            // Header block: the document number in column A of the marker row; the other
+            // rows start in column B, column A empty.
+            Row::new(buf, d).raw(&n).text("Header").end();
             let mut r = Row::new(buf, d);
             r.empty(1);
             for (f, _) in HEADER_FIELDS {
@@ -261,8 +311,9 @@ impl<W: Write> Sink for SapUploadWriter<'_, W> {
                 "BKTXT",
                 w,
             );
+            // BUKRS BLART BLDAT BUDAT MONAT BKTXT WAERS LDGRP KURSF_EXT WWERT XBLNR PARGB_HDR XMWST
             Row::new(buf, d)
-                .raw(&n)
+                .empty(1)
                 .text(&s.company)
                 .text(&s.doc_type)
                 .raw(&date)
@@ -270,11 +321,13 @@ impl<W: Write> Sink for SapUploadWriter<'_, W> {
                 .empty(1)
                 .text(&bktxt)
                 .raw(&j.currency)
-                .empty(1)
+                .empty(3)
                 .raw(&s.common.short_id(j, part, REFERENCE_LEN))
+                .empty(2)
                 .end();
+            Row::new(buf, d).end();
             // Line Items block.
-            Row::new(buf, d).text("Line Items").end();
+            Row::new(buf, d).empty(1).text("Line Items").end();
             let mut r = Row::new(buf, d);
             r.empty(4)
                 .text("Transaction Currency")
@@ -308,7 +361,7 @@ impl<W: Write> Sink for SapUploadWriter<'_, W> {
                     w,
                 );
                 let mut r = Row::new(buf, d);
-                r.raw(&n).text(&s.company).text(&l.account).text(&sgtxt);
+                r.empty(1).text(&s.company).text(&l.account).text(&sgtxt);
                 if l.debit.is_zero() && !l.credit.is_zero() {
                     r.empty(1).text(&num(l.credit));
                 } else {
@@ -328,10 +381,7 @@ impl<W: Write> Sink for SapUploadWriter<'_, W> {
     }
 
     fn finish(&mut self) -> io::Result<()> {
-        if !self.started {
-            self.started = true;
-            text::bom(&mut self.out, self.s.bom)?;
-        }
+        self.start()?;
         self.warnings.finish();
         self.out.flush()
     }
@@ -347,6 +397,7 @@ struct IdocSettings {
     rcvpor: String,
     rcvprn: String,
     fields: Vec<(&'static str, usize, ValueSource)>,
+    alpha: bool,
 }
 
 /// `--to sap-idoc`.
@@ -380,7 +431,10 @@ pub fn xml_escape(s: &str, out: &mut String) {
     }
 }
 
+/// One element; the value is trimmed (SAP pads CHAR fields with blanks itself) and left out
+/// when empty.
 fn el(out: &mut String, indent: &str, name: &str, value: &str) {
+    let value = value.trim();
     if value.is_empty() {
         return;
     }
@@ -432,6 +486,7 @@ impl<'w, W: Write> SapIdocWriter<'w, W> {
                     ("ALLOC_NMBR", "report_key"),
                 ],
             )?,
+            alpha: s.bool_or("alpha_conversion", true)?,
         };
         Ok(SapIdocWriter {
             out,
@@ -501,9 +556,14 @@ impl<W: Write> Sink for SapIdocWriter<'_, W> {
             for l in &j.lines {
                 out.push_str("    <E1BPACGL09 SEGMENT=\"1\">\n");
                 el(out, i, "ITEMNO_ACC", &format!("{:010}", l.line));
-                el(out, i, "GL_ACCOUNT", &l.account);
+                let account = if s.alpha {
+                    alpha(&l.account, ACCOUNT_MAX)
+                } else {
+                    Cow::Borrowed(l.account.as_str())
+                };
+                el(out, i, "GL_ACCOUNT", &account);
                 let t = fit(
-                    Cow::Borrowed(&l.memo),
+                    Cow::Borrowed(l.memo.trim()),
                     ITEM_TEXT_MAX,
                     IDOC_NAME,
                     &j.id,
@@ -512,8 +572,17 @@ impl<W: Write> Sink for SapIdocWriter<'_, W> {
                 );
                 el(out, i, "ITEM_TEXT", &t);
                 for (f, len, src) in &s.fields {
-                    let v = fit(src.get(j, &l.dimensions), *len, IDOC_NAME, &j.id, f, w);
-                    el(out, i, f, &v);
+                    let v = src.get(j, &l.dimensions);
+                    let v = match v {
+                        Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
+                        Cow::Owned(o) => Cow::Owned(o.trim().to_owned()),
+                    };
+                    let v = fit(v, *len, IDOC_NAME, &j.id, f, w);
+                    if s.alpha && IDOC_ALPHA_FIELDS.contains(f) {
+                        el(out, i, f, &alpha(&v, *len));
+                    } else {
+                        el(out, i, f, &v);
+                    }
                 }
                 out.push_str("    </E1BPACGL09>\n");
             }

@@ -76,7 +76,7 @@ pub enum Format {
     Beancount,
     /// NetSuite journal entry CSV import.
     NetSuite,
-    /// SAP S/4HANA "Upload General Journal Entries" CSV.
+    /// SAP S/4HANA "Upload General Journal Entries" (F2548), CSV or XLSX.
     Sap,
     /// SAP ACC_DOCUMENT03 IDoc (XML), the BAPI_ACC_DOCUMENT_POST shape.
     SapIdoc,
@@ -188,7 +188,7 @@ pub const FORMATS: &[FormatInfo] = &[
     FormatInfo {
         name: "sap",
         format: Format::Sap,
-        description: "SAP S/4HANA \"Upload General Journal Entries\" (F2548) CSV: Header and Line Items blocks per document",
+        description: "SAP S/4HANA \"Upload General Journal Entries\" (F2548) template, CSV or XLSX (file_type): Header and Line Items blocks per document",
         settings: &[
             ("company_code", "BUKRS (default \"1000\")"),
             ("document_type", "BLART (default \"SA\")"),
@@ -212,6 +212,10 @@ pub const FORMATS: &[FormatInfo] = &[
             (
                 "delimiter",
                 "\",\" (default, the CSVC template) or \";\" (CSVS)",
+            ),
+            (
+                "file_type",
+                "\"csv\" (default) or \"xlsx\", the template's Excel form (one worksheet, text cells for codes, date and number cells; delimiter, decimal_separator, line_ending and bom do not apply)",
             ),
             ("line_ending", "\"crlf\" (default) or \"lf\""),
             BOM,

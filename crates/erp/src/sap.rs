@@ -184,10 +184,275 @@ struct UploadSettings {
     company: String,
     doc_type: String,
     date: DateFormat,
+    /// `date_format` as given, for the XLSX cells' number format.
+    date_pattern: String,
     decimal_comma: bool,
     fields: Vec<(&'static str, usize, ValueSource)>,
     dialect: Dialect,
     bom: bool,
+    xlsx: bool,
+}
+
+/// One cell of the upload template.
+#[derive(Debug, Clone)]
+enum Cell<'a> {
+    /// Nothing.
+    Empty,
+    /// Text (one line, trimmed, quoted in CSV when needed).
+    Text(Cow<'a, str>),
+    /// A code written as is (technical names, numbers, ids).
+    Code(Cow<'a, str>),
+    /// A date.
+    Date(ledgerline_extract::value::Date),
+    /// An amount at `scale` decimals.
+    Amount(rust_decimal::Decimal, u32),
+}
+
+/// The template rows of one document (`n` is its number in the file).
+fn document_rows<'a>(
+    s: &'a UploadSettings,
+    j: &'a Journal,
+    part: crate::ids::Part,
+    n: u64,
+    w: &mut Warnings<'_>,
+) -> Vec<Vec<Cell<'a>>> {
+    use Cell::{Amount, Code, Date, Empty, Text};
+    let scale = s.common.precision.scale(j);
+    let code = |v: &'static str| Code(Cow::Borrowed(v));
+    let mut rows: Vec<Vec<Cell<'a>>> = Vec::with_capacity(j.lines.len() + 10);
+    // Header block: the document number in column A of the marker row; the other rows start
+    // in column B, column A empty.
+    rows.push(vec![Code(Cow::Owned(n.to_string())), code("Header")]);
+    rows.push(
+        std::iter::once(Empty)
+            .chain(HEADER_FIELDS.iter().map(|(f, _)| code(f)))
+            .collect(),
+    );
+    rows.push(
+        std::iter::once(Empty)
+            .chain(HEADER_FIELDS.iter().map(|(_, d)| Text(Cow::Borrowed(*d))))
+            .collect(),
+    );
+    let bktxt = fit(
+        Cow::Owned(title(j, part)),
+        HEADER_TEXT_MAX,
+        NAME,
+        &j.id,
+        "BKTXT",
+        w,
+    );
+    // BUKRS BLART BLDAT BUDAT MONAT BKTXT WAERS LDGRP KURSF_EXT WWERT XBLNR PARGB_HDR XMWST
+    rows.push(vec![
+        Empty,
+        Text(Cow::Borrowed(&s.company)),
+        Text(Cow::Borrowed(&s.doc_type)),
+        Date(j.date),
+        Date(j.date),
+        Empty,
+        Text(bktxt),
+        Code(Cow::Borrowed(&j.currency)),
+        Empty,
+        Empty,
+        Empty,
+        Code(Cow::Owned(s.common.short_id(j, part, REFERENCE_LEN))),
+        Empty,
+        Empty,
+    ]);
+    rows.push(Vec::new());
+    // Line Items block.
+    rows.push(vec![Empty, Text(Cow::Borrowed("Line Items"))]);
+    rows.push(vec![
+        Empty,
+        Empty,
+        Empty,
+        Empty,
+        Text(Cow::Borrowed("Transaction Currency")),
+        Text(Cow::Borrowed("Transaction Currency")),
+    ]);
+    rows.push(
+        std::iter::once(Empty)
+            .chain(LINE_FIELDS.iter().map(|(f, _)| code(f)))
+            .chain(s.fields.iter().map(|(f, _, _)| code(f)))
+            .collect(),
+    );
+    rows.push(
+        std::iter::once(Empty)
+            .chain(LINE_FIELDS.iter().map(|(_, d)| Text(Cow::Borrowed(*d))))
+            .chain(
+                s.fields
+                    .iter()
+                    .map(|(f, _, _)| Text(Cow::Borrowed(line_field_description(f)))),
+            )
+            .collect(),
+    );
+    for l in &j.lines {
+        let sgtxt = fit(
+            Cow::Borrowed(l.memo.as_str()),
+            ITEM_TEXT_MAX,
+            NAME,
+            &j.id,
+            "SGTXT",
+            w,
+        );
+        let mut r = vec![
+            Empty,
+            Text(Cow::Borrowed(&s.company)),
+            Text(Cow::Borrowed(&l.account)),
+            Text(sgtxt),
+        ];
+        if l.debit.is_zero() && !l.credit.is_zero() {
+            r.extend([Empty, Amount(l.credit, scale)]);
+        } else {
+            r.extend([Amount(l.debit, scale), Empty]);
+        }
+        for (f, len, src) in &s.fields {
+            r.push(Text(fit(
+                src.get(j, &l.dimensions),
+                *len,
+                NAME,
+                &j.id,
+                f,
+                w,
+            )));
+        }
+        rows.push(r);
+    }
+    rows
+}
+
+fn csv_rows(s: &UploadSettings, rows: &[Vec<Cell<'_>>], buf: &mut Vec<u8>) {
+    for cells in rows {
+        let mut r = Row::new(buf, s.dialect);
+        for c in cells {
+            match c {
+                Cell::Empty => r.empty(1),
+                Cell::Text(t) => r.text(t),
+                Cell::Code(t) => r.raw(t),
+                Cell::Date(d) => r.raw(&s.date.format(*d)),
+                Cell::Amount(a, scale) => {
+                    let v = amount(*a, *scale);
+                    if s.decimal_comma {
+                        r.text(&v.replace('.', ","))
+                    } else {
+                        r.raw(&v)
+                    }
+                }
+            };
+        }
+        r.end();
+    }
+}
+
+/// The XLSX form of the template: one worksheet, the same rows as the CSV, text as text
+/// cells (accounts keep their leading zeros), dates as date cells, amounts as numbers.
+struct Xlsx {
+    sheet: rust_xlsxwriter::Worksheet,
+    row: u32,
+    date: rust_xlsxwriter::Format,
+    amounts: Vec<rust_xlsxwriter::Format>,
+}
+
+/// Name of the worksheet of the XLSX file.
+pub const XLSX_SHEET: &str = "Journal Entries";
+
+fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("{NAME}: XLSX (formats.sap.file_type = \"xlsx\"): {e}"),
+    )
+}
+
+/// An Excel number format for a date pattern (`DD.MM.YYYY` -> `dd.mm.yyyy`).
+fn excel_date_format(pattern: &str) -> String {
+    pattern
+        .chars()
+        .map(|c| match c {
+            'Y' => "y".to_owned(),
+            'M' => "m".to_owned(),
+            'D' => "d".to_owned(),
+            c if c.is_ascii_alphanumeric() => format!("\\{c}"),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+impl Xlsx {
+    fn new(date_pattern: &str) -> io::Result<Xlsx> {
+        let mut sheet = rust_xlsxwriter::Worksheet::new();
+        sheet.set_name(XLSX_SHEET).map_err(xlsx_err)?;
+        Ok(Xlsx {
+            sheet,
+            row: 0,
+            date: rust_xlsxwriter::Format::new().set_num_format(excel_date_format(date_pattern)),
+            amounts: (0..=8)
+                .map(|scale| {
+                    let f = if scale == 0 {
+                        "0".to_owned()
+                    } else {
+                        format!("0.{}", "0".repeat(scale))
+                    };
+                    rust_xlsxwriter::Format::new().set_num_format(f)
+                })
+                .collect(),
+        })
+    }
+
+    fn rows(&mut self, journal: &str, rows: &[Vec<Cell<'_>>]) -> io::Result<()> {
+        for cells in rows {
+            let row = self.row;
+            for (col, c) in cells.iter().enumerate() {
+                let col = col as u16;
+                let sheet = &mut self.sheet;
+                match c {
+                    Cell::Empty => Ok(sheet),
+                    Cell::Text(t) => {
+                        let t = text::one_line(t);
+                        let t = t.trim();
+                        if t.is_empty() {
+                            Ok(sheet)
+                        } else {
+                            sheet.write_string(row, col, t)
+                        }
+                    }
+                    Cell::Code(t) => sheet.write_string(row, col, t.as_ref()),
+                    Cell::Date(d) => {
+                        let dt = rust_xlsxwriter::ExcelDateTime::from_ymd(
+                            d.year,
+                            d.month,
+                            d.day,
+                        )
+                        .map_err(xlsx_err)?;
+                        sheet.write_datetime_with_format(row, col, &dt, &self.date)
+                    }
+                    Cell::Amount(a, scale) => {
+                        let v = amount(*a, *scale);
+                        // A double holds 15 significant digits exactly; more would change
+                        // the amount in the cell.
+                        if v.bytes().filter(u8::is_ascii_digit).count() > 15 {
+                            return Err(crate::check::CheckError {
+                                format: NAME,
+                                journal: journal.to_owned(),
+                                reason: format!(
+                                    "{v} has more than the 15 digits an XLSX number cell holds exactly (use file_type = \"csv\")"
+                                ),
+                            }
+                            .into());
+                        }
+                        let f: f64 = v.parse().map_err(|_| {
+                            io::Error::new(io::ErrorKind::InvalidData, format!("amount {v}"))
+                        })?;
+                        let fmt = &self.amounts[(*scale as usize).min(8)];
+                        sheet.write_number_with_format(row, col, f, fmt)
+                    }
+                }
+                .map_err(xlsx_err)?;
+            }
+            self.row = self.row.checked_add(1).ok_or_else(|| {
+                io::Error::new(io::ErrorKind::InvalidData, "too many rows for XLSX")
+            })?;
+        }
+        Ok(())
+    }
 }
 
 /// `--to sap`.
@@ -196,6 +461,7 @@ pub struct SapUploadWriter<'w, W: Write> {
     s: UploadSettings,
     warnings: Warnings<'w>,
     buf: Vec<u8>,
+    xlsx: Option<Xlsx>,
     started: bool,
     documents: u64,
 }
@@ -205,13 +471,15 @@ impl<'w, W: Write> SapUploadWriter<'w, W> {
     pub fn new(out: W, rules: &Rules, warnings: Warnings<'w>) -> Result<Self, SettingsError> {
         let s = Section::new(NAME, rules, settings_of(NAME))?;
         let delimiter = s.delimiter("delimiter", b',', b",;")?;
+        let xlsx = s.choice("file_type", "csv", &["csv", "xlsx"])? == "xlsx";
         let decimal_comma = s.choice("decimal_separator", ".", &[".", ","])? == ",";
-        if decimal_comma && delimiter == b',' {
+        if decimal_comma && delimiter == b',' && !xlsx {
             return Err(s.err(
                 "decimal_separator",
                 "a decimal comma needs delimiter = \";\" (the CSVS template)",
             ));
         }
+        let date_pattern = s.str_or("date_format", "DD.MM.YYYY")?;
         let settings = UploadSettings {
             common: {
                 let c = Common::read(&s, NAME, "CC", MAX_ITEMS, MAX_ITEMS, Precision::ANY)?;
@@ -221,6 +489,7 @@ impl<'w, W: Write> SapUploadWriter<'w, W> {
             company: s.code("company_code", "1000", 4)?,
             doc_type: s.code("document_type", "SA", 2)?,
             date: s.date_format("date_format", "DD.MM.YYYY")?,
+            date_pattern,
             decimal_comma,
             fields: fields(
                 &s,
@@ -240,12 +509,14 @@ impl<'w, W: Write> SapUploadWriter<'w, W> {
                 quoting: true,
             },
             bom: s.bool_or("bom", false)?,
+            xlsx,
         };
         Ok(SapUploadWriter {
             out,
             s: settings,
             warnings,
             buf: Vec::with_capacity(1 << 16),
+            xlsx: None,
             started: false,
             documents: 0,
         })
@@ -254,12 +525,20 @@ impl<'w, W: Write> SapUploadWriter<'w, W> {
     fn start(&mut self) -> io::Result<()> {
         if !self.started {
             self.started = true;
-            text::bom(&mut self.out, self.s.bom)?;
-            let mut head = Vec::new();
-            for line in PREAMBLE {
-                Row::new(&mut head, self.s.dialect).text(line).end();
+            let preamble: Vec<Vec<Cell<'_>>> = PREAMBLE
+                .iter()
+                .map(|l| vec![Cell::Text(Cow::Borrowed(*l))])
+                .collect();
+            if self.s.xlsx {
+                let mut x = Xlsx::new(&self.s.date_pattern)?;
+                x.rows("", &preamble)?;
+                self.xlsx = Some(x);
+            } else {
+                text::bom(&mut self.out, self.s.bom)?;
+                let mut head = Vec::new();
+                csv_rows(&self.s, &preamble, &mut head);
+                self.out.write_all(&head)?;
             }
-            self.out.write_all(&head)?;
         }
         Ok(())
     }
@@ -271,107 +550,16 @@ impl<W: Write> Sink for SapUploadWriter<'_, W> {
         let s = &self.s;
         let buf = &mut self.buf;
         let docs = &mut self.documents;
+        let xlsx = &mut self.xlsx;
         s.common.each_part(j, &mut self.warnings, |j, part, w| {
             for l in &j.lines {
                 account_ok(NAME, j, &l.account)?;
             }
             *docs += 1;
-            let n = docs.to_string();
-            let date = s.date.format(j.date);
-            let scale = s.common.precision.scale(j);
-            let num = |d| {
-                let a = amount(d, scale);
-                if s.decimal_comma {
-                    a.replace('.', ",")
-                } else {
-                    a
-                }
-            };
-            let d = s.dialect;
-            // Header block: the document number in column A of the marker row; the other
-            // rows start in column B, column A empty.
-            Row::new(buf, d).raw(&n).text("Header").end();
-            let mut r = Row::new(buf, d);
-            r.empty(1);
-            for (f, _) in HEADER_FIELDS {
-                r.raw(f);
-            }
-            r.end();
-            let mut r = Row::new(buf, d);
-            r.empty(1);
-            for (_, desc) in HEADER_FIELDS {
-                r.text(desc);
-            }
-            r.end();
-            let bktxt = fit(
-                Cow::Owned(title(j, part)),
-                HEADER_TEXT_MAX,
-                NAME,
-                &j.id,
-                "BKTXT",
-                w,
-            );
-            // BUKRS BLART BLDAT BUDAT MONAT BKTXT WAERS LDGRP KURSF_EXT WWERT XBLNR PARGB_HDR XMWST
-            Row::new(buf, d)
-                .empty(1)
-                .text(&s.company)
-                .text(&s.doc_type)
-                .raw(&date)
-                .raw(&date)
-                .empty(1)
-                .text(&bktxt)
-                .raw(&j.currency)
-                .empty(3)
-                .raw(&s.common.short_id(j, part, REFERENCE_LEN))
-                .empty(2)
-                .end();
-            Row::new(buf, d).end();
-            // Line Items block.
-            Row::new(buf, d).empty(1).text("Line Items").end();
-            let mut r = Row::new(buf, d);
-            r.empty(4)
-                .text("Transaction Currency")
-                .text("Transaction Currency");
-            r.end();
-            let mut r = Row::new(buf, d);
-            r.empty(1);
-            for (f, _) in LINE_FIELDS {
-                r.raw(f);
-            }
-            for (f, _, _) in &s.fields {
-                r.raw(f);
-            }
-            r.end();
-            let mut r = Row::new(buf, d);
-            r.empty(1);
-            for (_, desc) in LINE_FIELDS {
-                r.text(desc);
-            }
-            for (f, _, _) in &s.fields {
-                r.text(line_field_description(f));
-            }
-            r.end();
-            for l in &j.lines {
-                let sgtxt = fit(
-                    Cow::Borrowed(&l.memo),
-                    ITEM_TEXT_MAX,
-                    NAME,
-                    &j.id,
-                    "SGTXT",
-                    w,
-                );
-                let mut r = Row::new(buf, d);
-                r.empty(1).text(&s.company).text(&l.account).text(&sgtxt);
-                if l.debit.is_zero() && !l.credit.is_zero() {
-                    r.empty(1).text(&num(l.credit));
-                } else {
-                    r.text(&num(l.debit)).empty(1);
-                }
-                for (f, len, src) in &s.fields {
-                    let v = fit(src.get(j, &l.dimensions), *len, NAME, &j.id, f, w);
-                    r.text(&v);
-                }
-                r.end();
+            let rows = document_rows(s, j, part, *docs, w);
+            match xlsx {
+                Some(x) => x.rows(&j.id, &rows)?,
+                None => csv_rows(s, &rows, buf),
             }
             Ok(())
         })?;
@@ -382,6 +570,12 @@ impl<W: Write> Sink for SapUploadWriter<'_, W> {
 
     fn finish(&mut self) -> io::Result<()> {
         self.start()?;
+        if let Some(x) = self.xlsx.take() {
+            let mut book = rust_xlsxwriter::Workbook::new();
+            book.push_worksheet(x.sheet);
+            let bytes = book.save_to_buffer().map_err(xlsx_err)?;
+            self.out.write_all(&bytes)?;
+        }
         self.warnings.finish();
         self.out.flush()
     }

@@ -181,3 +181,55 @@ fn oracle_refuses_a_ledger_name_longer_than_30() {
     .to_string();
     assert!(e.starts_with("formats.oracle-fbdi.ledger_name:"), "{e}");
 }
+
+#[test]
+fn sap_upload_as_xlsx_has_the_csv_rows_with_typed_cells() {
+    let extract = common::generated(2, 1);
+    let csv_text = text(&common::convert(&extract, Format::Sap, &rules("")));
+    let xlsx = common::convert(
+        &extract,
+        Format::Sap,
+        &rules("[sap]\nfile_type = \"xlsx\"\n"),
+    );
+    let files: std::collections::HashMap<String, String> = common::unzip(&xlsx)
+        .into_iter()
+        .map(|(n, b)| (n, text(&b)))
+        .collect();
+    let sheet = &files["xl/worksheets/sheet1.xml"];
+    let strings = &files["xl/sharedStrings.xml"];
+    assert!(files["xl/workbook.xml"].contains("name=\"Journal Entries\""));
+    for s in [
+        "Upload General Journal Entries",
+        "Header",
+        "BUKRS",
+        "LDGRP",
+        "Line Items",
+        "2010",
+    ] {
+        assert!(strings.contains(&format!(">{s}<")), "{s} not a text cell");
+    }
+    // As many rows as the CSV has (blank rows included, as row numbers).
+    let csv_rows = csv_text.split("\r\n").filter(|l| !l.is_empty()).count();
+    let xlsx_rows = sheet.matches("<row ").count();
+    assert_eq!(csv_rows, xlsx_rows);
+    // Amounts are number cells: the first debit of the CSV is a <v> of a non-string cell.
+    let first_debit = csv_text
+        .lines()
+        .find_map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f.len() > 5 && f[0].is_empty() && f[1] == "1000" && f[4].parse::<f64>().is_ok())
+                .then(|| f[4].to_owned())
+        })
+        .unwrap();
+    let number: f64 = first_debit.parse().unwrap();
+    assert!(sheet.contains(&format!("<v>{number}</v>")), "{first_debit}");
+    let e = create(
+        Format::Sap,
+        Vec::new(),
+        &rules("[sap]\nfile_type = \"xls\"\n"),
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(e.starts_with("formats.sap.file_type:"), "{e}");
+}

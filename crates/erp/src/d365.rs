@@ -48,6 +48,9 @@ struct Settings {
     journal_name: String,
     date: DateFormat,
     dimensions: Vec<ValueSource>,
+    /// Empty segments appended after the `dimensions` ones, so that the display value has one
+    /// segment per dimension of the integration format.
+    pad_segments: usize,
     separator: String,
     fintags: Vec<ValueSource>,
     account_type: String,
@@ -74,15 +77,27 @@ fn settings(rules: &Rules) -> Result<Settings, SettingsError> {
     if separator.is_empty() {
         return Err(s.err("dimension_separator", "must not be empty"));
     }
+    let dimensions: Vec<ValueSource> = s
+        .list("dimensions", &[])?
+        .iter()
+        .map(|v| ValueSource::parse(v))
+        .collect();
+    let segments = s.int_or("dimension_segments", dimensions.len(), 0, 30)?;
+    if segments < dimensions.len() {
+        return Err(s.err(
+            "dimension_segments",
+            format!(
+                "{segments} segments, but dimensions lists {}: list one value source per segment of your ledger dimensions integration format, at most dimension_segments",
+                dimensions.len()
+            ),
+        ));
+    }
     Ok(Settings {
         common,
         journal_name: s.code("journal_name", "GenJrn", 10)?,
         date: s.date_format("date_format", "DD-MMM-YYYY")?,
-        dimensions: s
-            .list("dimensions", &[])?
-            .iter()
-            .map(|v| ValueSource::parse(v))
-            .collect(),
+        pad_segments: segments - dimensions.len(),
+        dimensions,
         separator,
         fintags: s
             .list("fintags", &[])?
@@ -197,7 +212,10 @@ impl<W: Write> Sink for D365Writer<'_, W> {
             let date = s.date.format(j.date);
             let scale = s.common.precision.scale(j);
             for (i, l) in j.lines.iter().enumerate() {
-                let account = joined(&l.account, &s.dimensions, &s.separator, j, &l.dimensions);
+                let mut account = joined(&l.account, &s.dimensions, &s.separator, j, &l.dimensions);
+                for _ in 0..s.pad_segments {
+                    account.push_str(&s.separator);
+                }
                 let text = fit(Cow::Borrowed(&l.memo), TEXT_MAX, NAME, &j.id, "TEXT", w);
                 let mut r = Row::new(buf, s.dialect);
                 r.text(&s.journal_name)

@@ -76,7 +76,7 @@ pub enum Format {
     Beancount,
     /// NetSuite journal entry CSV import.
     NetSuite,
-    /// SAP S/4HANA "Upload General Journal Entries" CSV.
+    /// SAP S/4HANA "Upload General Journal Entries" (F2548), CSV or XLSX.
     Sap,
     /// SAP ACC_DOCUMENT03 IDoc (XML), the BAPI_ACC_DOCUMENT_POST shape.
     SapIdoc,
@@ -188,7 +188,7 @@ pub const FORMATS: &[FormatInfo] = &[
     FormatInfo {
         name: "sap",
         format: Format::Sap,
-        description: "SAP S/4HANA \"Upload General Journal Entries\" (F2548) CSV: Header and Line Items blocks per document",
+        description: "SAP S/4HANA \"Upload General Journal Entries\" (F2548) template, CSV or XLSX (file_type): Header and Line Items blocks per document",
         settings: &[
             ("company_code", "BUKRS (default \"1000\")"),
             ("document_type", "BLART (default \"SA\")"),
@@ -212,6 +212,10 @@ pub const FORMATS: &[FormatInfo] = &[
             (
                 "delimiter",
                 "\",\" (default, the CSVC template) or \";\" (CSVS)",
+            ),
+            (
+                "file_type",
+                "\"csv\" (default) or \"xlsx\", the template's Excel form (one worksheet, text cells for codes, date and number cells; delimiter, decimal_separator, line_ending and bom do not apply)",
             ),
             ("line_ending", "\"crlf\" (default) or \"lf\""),
             BOM,
@@ -237,7 +241,11 @@ pub const FORMATS: &[FormatInfo] = &[
             ),
             (
                 "fields",
-                "table: E1BPACGL09 field (COSTCENTER, PROFIT_CTR, ORDERID, WBS_ELEMENT, SEGMENT, ALLOC_NMBR, ...) -> value source; default COSTCENTER=cost_center, PROFIT_CTR=profit_center, ORDERID=order, WBS_ELEMENT=wbs, ALLOC_NMBR=report_key",
+                "table: E1BPACGL09 field (FUNC_AREA (4), ALLOC_NMBR, COSTCENTER, PROFIT_CTR, WBS_ELEMENT, ORDERID, FUNC_AREA_LONG (16), SEGMENT) -> value source; default COSTCENTER=cost_center, PROFIT_CTR=profit_center, ORDERID=order, WBS_ELEMENT=wbs, ALLOC_NMBR=report_key",
+            ),
+            (
+                "alpha_conversion",
+                "left-pad all-digit GL_ACCOUNT, COSTCENTER, PROFIT_CTR (10) and ORDERID (12) with zeros, SAP's internal format, which IDoc input does not convert to (default true)",
             ),
             ID_PREFIX,
             (
@@ -255,7 +263,10 @@ pub const FORMATS: &[FormatInfo] = &[
                 "ledger_id",
                 "LEDGER_ID, your ledger's numeric id (this or ledger_name is required)",
             ),
-            ("ledger_name", "LEDGER_NAME (column 92)"),
+            (
+                "ledger_name",
+                "LEDGER_NAME (column 92), the ledger's exact name, at most 30 characters (longer is refused, never cut)",
+            ),
             (
                 "source",
                 "USER_JE_SOURCE_NAME, at most 25 characters (default \"Spreadsheet\")",
@@ -286,7 +297,7 @@ pub const FORMATS: &[FormatInfo] = &[
             ),
             (
                 "columns",
-                "row width of your template version (default 150)",
+                "row width of your template version: 150 (default, 149 columns + END, templates from 23B on), 99 or 95 for older ones",
             ),
             ("end_marker", "put END in the last column (default true)"),
             ID_PREFIX,
@@ -310,6 +321,10 @@ pub const FORMATS: &[FormatInfo] = &[
             (
                 "dimensions",
                 "list: value sources appended to the main account in ACCOUNTDISPLAYVALUE, in your integration format's order (default [])",
+            ),
+            (
+                "dimension_segments",
+                "how many dimension segments your active ledger dimensions integration format has: ACCOUNTDISPLAYVALUE gets one per segment, those without a dimensions source empty (3 gives 401100---; default: as many as dimensions lists)",
             ),
             (
                 "dimension_separator",
@@ -339,6 +354,14 @@ pub const FORMATS: &[FormatInfo] = &[
         format: Format::Qbo,
         description: "QuickBooks Online journal entry import CSV: Journal No. groups an entry, Debits and Credits columns",
         settings: &[
+            (
+                "account_column",
+                "what Account Name holds: \"account\" (the account as the rules compose it, e.g. a number; the default, with a warning until you set it) or \"name\" (looked up in account_names; QuickBooks wants names with account numbers turned off)",
+            ),
+            (
+                "account_names",
+                "table: account -> QuickBooks account name (Parent:Sub for a sub-account), for account_column = \"name\"; an account missing from it stops the run",
+            ),
             (
                 "date_format",
                 "Journal Date, as your company's region (default \"MM/DD/YYYY\")",
@@ -405,7 +428,7 @@ pub const FORMATS: &[FormatInfo] = &[
             ),
             (
                 "tax_rate",
-                "*TaxRate, the name of your no-tax rate (default \"Tax Exempt\"; UK \"No VAT\", AU \"BAS Excluded\")",
+                "*TaxRate, the exact name of your organisation's no-tax rate (default \"Tax Exempt\", with a warning until you set it; UK \"No VAT\", AU \"BAS Excluded\")",
             ),
             (
                 "tracking",

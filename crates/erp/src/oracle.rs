@@ -19,7 +19,9 @@ use std::io::{self, Write};
 pub const NAME: &str = "oracle-fbdi";
 /// The CSV's name inside the zip, as the template's macro names it.
 pub const ENTRY: &str = "GlInterface.csv";
-/// Fewest columns a row may have: the known positions end at 95 (PERIOD_NAME).
+/// Fewest columns a row may have: 94 template columns and END at 95, the oldest template
+/// version (PERIOD_NAME at 95 takes END as empty). Current templates (23B on) have 149
+/// columns and END at 150 (`schemas/erp/oracle-fbdi.md` lists them all).
 pub const MIN_COLUMNS: usize = 95;
 /// Most chart-of-accounts segments.
 pub const MAX_SEGMENTS: usize = 30;
@@ -78,6 +80,10 @@ pub const NAME_MAX: usize = 100;
 pub const DESCRIPTION_MAX: usize = 240;
 /// Segment value length.
 pub const SEGMENT_MAX: usize = 25;
+/// LEDGER_NAME length (VARCHAR2(30)).
+pub const LEDGER_NAME_MAX: usize = 30;
+/// USER_CURRENCY_CONVERSION_TYPE length (VARCHAR2(30)).
+pub const CONVERSION_TYPE_MAX: usize = 30;
 
 #[derive(Debug, Clone)]
 enum Piece {
@@ -140,14 +146,30 @@ fn settings(rules: &Rules) -> Result<Settings, SettingsError> {
     let s = Section::new(NAME, rules, settings_of(NAME))?;
     let ledger_id = s.opt_str_or_int("ledger_id")?.unwrap_or_default();
     let ledger_name = s.str_or("ledger_name", "")?;
+    let n = ledger_name.chars().count();
+    if n > LEDGER_NAME_MAX {
+        // A cut name would name another ledger, or none: refused, never cut.
+        return Err(s.err(
+            "ledger_name",
+            format!(
+                "\"{ledger_name}\" is {n} characters; Oracle's LEDGER_NAME takes at most {LEDGER_NAME_MAX} (give the ledger's exact name, or ledger_id instead)"
+            ),
+        ));
+    }
+    if ledger_name.chars().any(char::is_control) {
+        return Err(s.err("ledger_name", "control characters are not allowed"));
+    }
     if ledger_id.is_empty() && ledger_name.is_empty() {
         return Err(s.err(
             "ledger_id",
             "required: your ledger's numeric id (or set ledger_name); no default can name your ledger",
         ));
     }
-    if !ledger_id.chars().all(|c| c.is_ascii_digit()) {
-        return Err(s.err("ledger_id", "expected digits (the ledger's numeric id)"));
+    if !ledger_id.chars().all(|c| c.is_ascii_digit()) || ledger_id.len() > 18 {
+        return Err(s.err(
+            "ledger_id",
+            "expected at most 18 digits (the ledger's numeric id, NUMBER(18))",
+        ));
     }
     let group_id = s.opt_str_or_int("group_id")?;
     if let Some(g) = &group_id
@@ -178,7 +200,7 @@ fn settings(rules: &Rules) -> Result<Settings, SettingsError> {
         segments,
         separator: s.str_or("segment_separator", "-")?,
         ledger_currency: s.opt_str("ledger_currency")?,
-        conversion_type: s.code("conversion_type", "Corporate", 30)?,
+        conversion_type: s.code("conversion_type", "Corporate", CONVERSION_TYPE_MAX)?,
         columns,
         end_marker: s.bool_or("end_marker", true)?,
         dialect: Dialect {

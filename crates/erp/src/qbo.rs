@@ -35,8 +35,19 @@ pub const DESCRIPTION_MAX: usize = 4000;
 /// Name length.
 pub const NAME_MAX: usize = 100;
 
+/// How the Account Name column is filled (setting `account_column`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Accounts {
+    /// The account as the rules compose it (usually a number); `warn`: the setting was not
+    /// given, so the run says what that means for QuickBooks.
+    AsComposed { warn: bool },
+    /// The QuickBooks account name from `account_names` (account -> name).
+    Names(std::collections::HashMap<String, String>),
+}
+
 struct Settings {
     common: Common,
+    accounts: Accounts,
     date: DateFormat,
     name: ValueSource,
     location: ValueSource,
@@ -60,8 +71,47 @@ fn settings(rules: &Rules) -> Result<Settings, SettingsError> {
         },
     )?;
     common.check_short(&s, NUMBER_LEN)?;
+    let names = s.map("account_names", &[])?;
+    let accounts = match s.opt_str("account_column")?.as_deref() {
+        None | Some("account") if names.is_empty() => Accounts::AsComposed {
+            warn: s.opt_str("account_column")?.is_none(),
+        },
+        None | Some("account") => {
+            return Err(s.err(
+                "account_names",
+                "is only read with account_column = \"name\"",
+            ));
+        }
+        Some("name") => {
+            if names.is_empty() {
+                return Err(s.err(
+                    "account_names",
+                    "required with account_column = \"name\": a table of account -> QuickBooks account name (Parent:Sub for a sub-account)",
+                ));
+            }
+            let mut map = std::collections::HashMap::new();
+            for (k, v) in names {
+                let v = v.trim().to_owned();
+                if v.is_empty() || v.chars().any(char::is_control) {
+                    return Err(s.err(
+                        &format!("account_names.{k}"),
+                        "expected a QuickBooks account name",
+                    ));
+                }
+                map.insert(k, v);
+            }
+            Accounts::Names(map)
+        }
+        Some(other) => {
+            return Err(s.err(
+                "account_column",
+                format!("expected one of account, name, found \"{other}\""),
+            ));
+        }
+    };
     Ok(Settings {
         common,
+        accounts,
         date: s.date_format("date_format", "MM/DD/YYYY")?,
         name: s.source("name", "")?,
         location: s.source("location", "location")?,
@@ -83,6 +133,7 @@ pub struct QboWriter<'w, W: Write> {
     warnings: Warnings<'w>,
     buf: Vec<u8>,
     started: bool,
+    warned: bool,
 }
 
 impl<'w, W: Write> QboWriter<'w, W> {
@@ -94,6 +145,7 @@ impl<'w, W: Write> QboWriter<'w, W> {
             warnings,
             buf: Vec::with_capacity(1 << 16),
             started: false,
+            warned: false,
         })
     }
 
@@ -115,6 +167,18 @@ impl<W: Write> Sink for QboWriter<'_, W> {
     fn write_journal(&mut self, j: &Journal) -> io::Result<()> {
         self.s.currency.check(j)?;
         self.start()?;
+        if self.s.accounts == (Accounts::AsComposed { warn: true }) && !self.warned {
+            self.warned = true;
+            let example = j.lines.first().map(|l| l.account.as_str()).unwrap_or("");
+            self.warnings.warn(
+                NAME,
+                &j.id,
+                Some("Account Name"),
+                format!(
+                    "written as the rules compose the account (\"{example}\"); QuickBooks Online's import matches account names, with account numbers turned off: set formats.qbo.account_column = \"name\" and map each account in formats.qbo.account_names, or account_column = \"account\" if your QuickBooks accounts are named so"
+                ),
+            );
+        }
         let s = &self.s;
         let buf = &mut self.buf;
         s.common.each_part(j, &mut self.warnings, |j, part, w| {
@@ -138,8 +202,25 @@ impl<W: Write> Sink for QboWriter<'_, W> {
                     "Name",
                     w,
                 );
+                let account = match &s.accounts {
+                    Accounts::AsComposed { .. } => l.account.as_str(),
+                    Accounts::Names(names) => match names.get(&l.account) {
+                        Some(n) => n.as_str(),
+                        None => {
+                            return Err(crate::check::CheckError {
+                                format: NAME,
+                                journal: j.id.clone(),
+                                reason: format!(
+                                    "Account Name: account \"{}\" has no name in formats.qbo.account_names (account_column = \"name\"); add it",
+                                    l.account
+                                ),
+                            }
+                            .into());
+                        }
+                    },
+                };
                 let mut r = Row::new(buf, s.dialect);
-                r.raw(&number).text(&date).text(&l.account);
+                r.raw(&number).text(&date).text(account);
                 if l.debit.is_zero() && !l.credit.is_zero() {
                     r.empty(1).raw(&amount(l.credit, scale));
                 } else {

@@ -22,17 +22,32 @@ pub const IDOC_NAME: &str = "sap-idoc";
 /// SAP's limit of line items per FI document.
 pub const MAX_ITEMS: usize = 999;
 
-/// Header block fields of the upload template: (technical name, description).
+/// Header block fields of the upload template, in the template's order: (technical name,
+/// description as the template labels it; `*` marks a required field).
 pub const HEADER_FIELDS: &[(&str, &str)] = &[
-    ("BUKRS", "Company Code"),
-    ("BLART", "Document Type"),
-    ("BLDAT", "Document Date"),
-    ("BUDAT", "Posting Date"),
-    ("MONAT", "Posting Period"),
-    ("BKTXT", "Document Header Text"),
-    ("WAERS", "Currency"),
-    ("KURSF_EXT", "Exchange Rate"),
-    ("XBLNR", "Reference"),
+    ("BUKRS", "*Company Code (4)"),
+    ("BLART", "*Journal Entry Type (2)"),
+    ("BLDAT", "*Journal Entry Date"),
+    ("BUDAT", "*Posting Date"),
+    ("MONAT", "Fiscal Period (2)"),
+    ("BKTXT", "Document Header Text (25)"),
+    ("WAERS", "*Transaction Currency (5)"),
+    ("LDGRP", "Ledger Group (4)"),
+    ("KURSF_EXT", "Exchange Rate (12)"),
+    ("WWERT", "Translation Date"),
+    ("XBLNR", "Reference (16)"),
+    ("PARGB_HDR", "Partner Business Area (4)"),
+    ("XMWST", "Calculate Tax Automatically (1)"),
+];
+
+/// The rows that open an upload file, before the first document: a title, two comment rows
+/// (`//`) and the `Batch ID` row, left empty (F2548 fills it in for a re-upload of a
+/// partly failed file).
+pub const PREAMBLE: &[&str] = &[
+    "Upload General Journal Entries",
+    "// Written by Ledgerline from a Concur extract: one Header block and one Line Items block per journal entry.",
+    "// Technical names (second row of each block) name the fields - keep them when editing.",
+    "Batch ID",
 ];
 
 /// Line fields that are always written: (technical name, description).
@@ -75,16 +90,40 @@ pub fn line_field_description(field: &str) -> &str {
     }
 }
 
-/// E1BPACGL09 fields a setting can fill, in segment order: (field, length).
+/// E1BPACGL09 fields a setting can fill, in segment order: (field, length). FUNC_AREA is
+/// the 4-character functional area; a longer one goes to FUNC_AREA_LONG (16).
 pub const IDOC_GL_FIELDS: &[(&str, usize)] = &[
+    ("FUNC_AREA", 4),
     ("ALLOC_NMBR", 18),
-    ("FUNC_AREA", 16),
     ("COSTCENTER", 10),
     ("PROFIT_CTR", 10),
     ("WBS_ELEMENT", 24),
     ("ORDERID", 12),
+    ("FUNC_AREA_LONG", 16),
     ("SEGMENT", 10),
 ];
+
+/// E1BPACGL09 fields whose SAP domain has the ALPHA conversion routine: an all-digit value
+/// is stored left-padded with zeros to the field length. IDoc and BAPI input skip the
+/// conversion, so the writer pads (setting `alpha_conversion`).
+pub const IDOC_ALPHA_FIELDS: &[&str] = &["GL_ACCOUNT", "COSTCENTER", "PROFIT_CTR", "ORDERID"];
+
+/// `v` in SAP's internal ALPHA format: an all-digit value left-padded with zeros to `len`;
+/// anything else (letters, blanks, longer than `len`) as it is.
+///
+/// ```
+/// use ledgerline_erp::sap::alpha;
+/// assert_eq!(alpha("474230", 10), "0000474230");
+/// assert_eq!(alpha("CC-100", 10), "CC-100");
+/// assert_eq!(alpha("", 10), "");
+/// ```
+pub fn alpha(v: &str, len: usize) -> Cow<'_, str> {
+    if !v.is_empty() && v.len() < len && v.bytes().all(|b| b.is_ascii_digit()) {
+        Cow::Owned(format!("{v:0>len$}"))
+    } else {
+        Cow::Borrowed(v)
+    }
+}
 
 /// Length of the G/L account field (HKONT, GL_ACCOUNT).
 pub const ACCOUNT_MAX: usize = 10;
@@ -145,10 +184,275 @@ struct UploadSettings {
     company: String,
     doc_type: String,
     date: DateFormat,
+    /// `date_format` as given, for the XLSX cells' number format.
+    date_pattern: String,
     decimal_comma: bool,
     fields: Vec<(&'static str, usize, ValueSource)>,
     dialect: Dialect,
     bom: bool,
+    xlsx: bool,
+}
+
+/// One cell of the upload template.
+#[derive(Debug, Clone)]
+enum Cell<'a> {
+    /// Nothing.
+    Empty,
+    /// Text (one line, trimmed, quoted in CSV when needed).
+    Text(Cow<'a, str>),
+    /// A code written as is (technical names, numbers, ids).
+    Code(Cow<'a, str>),
+    /// A date.
+    Date(ledgerline_extract::value::Date),
+    /// An amount at `scale` decimals.
+    Amount(rust_decimal::Decimal, u32),
+}
+
+/// The template rows of one document (`n` is its number in the file).
+fn document_rows<'a>(
+    s: &'a UploadSettings,
+    j: &'a Journal,
+    part: crate::ids::Part,
+    n: u64,
+    w: &mut Warnings<'_>,
+) -> Vec<Vec<Cell<'a>>> {
+    use Cell::{Amount, Code, Date, Empty, Text};
+    let scale = s.common.precision.scale(j);
+    let code = |v: &'static str| Code(Cow::Borrowed(v));
+    let mut rows: Vec<Vec<Cell<'a>>> = Vec::with_capacity(j.lines.len() + 10);
+    // Header block: the document number in column A of the marker row; the other rows start
+    // in column B, column A empty.
+    rows.push(vec![Code(Cow::Owned(n.to_string())), code("Header")]);
+    rows.push(
+        std::iter::once(Empty)
+            .chain(HEADER_FIELDS.iter().map(|(f, _)| code(f)))
+            .collect(),
+    );
+    rows.push(
+        std::iter::once(Empty)
+            .chain(HEADER_FIELDS.iter().map(|(_, d)| Text(Cow::Borrowed(*d))))
+            .collect(),
+    );
+    let bktxt = fit(
+        Cow::Owned(title(j, part)),
+        HEADER_TEXT_MAX,
+        NAME,
+        &j.id,
+        "BKTXT",
+        w,
+    );
+    // BUKRS BLART BLDAT BUDAT MONAT BKTXT WAERS LDGRP KURSF_EXT WWERT XBLNR PARGB_HDR XMWST
+    rows.push(vec![
+        Empty,
+        Text(Cow::Borrowed(&s.company)),
+        Text(Cow::Borrowed(&s.doc_type)),
+        Date(j.date),
+        Date(j.date),
+        Empty,
+        Text(bktxt),
+        Code(Cow::Borrowed(&j.currency)),
+        Empty,
+        Empty,
+        Empty,
+        Code(Cow::Owned(s.common.short_id(j, part, REFERENCE_LEN))),
+        Empty,
+        Empty,
+    ]);
+    rows.push(Vec::new());
+    // Line Items block.
+    rows.push(vec![Empty, Text(Cow::Borrowed("Line Items"))]);
+    rows.push(vec![
+        Empty,
+        Empty,
+        Empty,
+        Empty,
+        Text(Cow::Borrowed("Transaction Currency")),
+        Text(Cow::Borrowed("Transaction Currency")),
+    ]);
+    rows.push(
+        std::iter::once(Empty)
+            .chain(LINE_FIELDS.iter().map(|(f, _)| code(f)))
+            .chain(s.fields.iter().map(|(f, _, _)| code(f)))
+            .collect(),
+    );
+    rows.push(
+        std::iter::once(Empty)
+            .chain(LINE_FIELDS.iter().map(|(_, d)| Text(Cow::Borrowed(*d))))
+            .chain(
+                s.fields
+                    .iter()
+                    .map(|(f, _, _)| Text(Cow::Borrowed(line_field_description(f)))),
+            )
+            .collect(),
+    );
+    for l in &j.lines {
+        let sgtxt = fit(
+            Cow::Borrowed(l.memo.as_str()),
+            ITEM_TEXT_MAX,
+            NAME,
+            &j.id,
+            "SGTXT",
+            w,
+        );
+        let mut r = vec![
+            Empty,
+            Text(Cow::Borrowed(&s.company)),
+            Text(Cow::Borrowed(&l.account)),
+            Text(sgtxt),
+        ];
+        if l.debit.is_zero() && !l.credit.is_zero() {
+            r.extend([Empty, Amount(l.credit, scale)]);
+        } else {
+            r.extend([Amount(l.debit, scale), Empty]);
+        }
+        for (f, len, src) in &s.fields {
+            r.push(Text(fit(
+                src.get(j, &l.dimensions),
+                *len,
+                NAME,
+                &j.id,
+                f,
+                w,
+            )));
+        }
+        rows.push(r);
+    }
+    rows
+}
+
+fn csv_rows(s: &UploadSettings, rows: &[Vec<Cell<'_>>], buf: &mut Vec<u8>) {
+    for cells in rows {
+        let mut r = Row::new(buf, s.dialect);
+        for c in cells {
+            match c {
+                Cell::Empty => r.empty(1),
+                Cell::Text(t) => r.text(t),
+                Cell::Code(t) => r.raw(t),
+                Cell::Date(d) => r.raw(&s.date.format(*d)),
+                Cell::Amount(a, scale) => {
+                    let v = amount(*a, *scale);
+                    if s.decimal_comma {
+                        r.text(&v.replace('.', ","))
+                    } else {
+                        r.raw(&v)
+                    }
+                }
+            };
+        }
+        r.end();
+    }
+}
+
+/// The XLSX form of the template: one worksheet, the same rows as the CSV, text as text
+/// cells (accounts keep their leading zeros), dates as date cells, amounts as numbers.
+struct Xlsx {
+    sheet: rust_xlsxwriter::Worksheet,
+    row: u32,
+    date: rust_xlsxwriter::Format,
+    amounts: Vec<rust_xlsxwriter::Format>,
+}
+
+/// Name of the worksheet of the XLSX file.
+pub const XLSX_SHEET: &str = "Journal Entries";
+
+fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("{NAME}: XLSX (formats.sap.file_type = \"xlsx\"): {e}"),
+    )
+}
+
+/// An Excel number format for a date pattern (`DD.MM.YYYY` -> `dd.mm.yyyy`).
+fn excel_date_format(pattern: &str) -> String {
+    pattern
+        .chars()
+        .map(|c| match c {
+            'Y' => "y".to_owned(),
+            'M' => "m".to_owned(),
+            'D' => "d".to_owned(),
+            c if c.is_ascii_alphanumeric() => format!("\\{c}"),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+impl Xlsx {
+    fn new(date_pattern: &str) -> io::Result<Xlsx> {
+        let mut sheet = rust_xlsxwriter::Worksheet::new();
+        sheet.set_name(XLSX_SHEET).map_err(xlsx_err)?;
+        Ok(Xlsx {
+            sheet,
+            row: 0,
+            date: rust_xlsxwriter::Format::new().set_num_format(excel_date_format(date_pattern)),
+            amounts: (0..=8)
+                .map(|scale| {
+                    let f = if scale == 0 {
+                        "0".to_owned()
+                    } else {
+                        format!("0.{}", "0".repeat(scale))
+                    };
+                    rust_xlsxwriter::Format::new().set_num_format(f)
+                })
+                .collect(),
+        })
+    }
+
+    fn rows(&mut self, journal: &str, rows: &[Vec<Cell<'_>>]) -> io::Result<()> {
+        for cells in rows {
+            let row = self.row;
+            for (col, c) in cells.iter().enumerate() {
+                let col = col as u16;
+                let sheet = &mut self.sheet;
+                match c {
+                    Cell::Empty => Ok(sheet),
+                    Cell::Text(t) => {
+                        let t = text::one_line(t);
+                        let t = t.trim();
+                        if t.is_empty() {
+                            Ok(sheet)
+                        } else {
+                            sheet.write_string(row, col, t)
+                        }
+                    }
+                    Cell::Code(t) => sheet.write_string(row, col, t.as_ref()),
+                    Cell::Date(d) => {
+                        let dt = rust_xlsxwriter::ExcelDateTime::from_ymd(
+                            d.year,
+                            d.month,
+                            d.day,
+                        )
+                        .map_err(xlsx_err)?;
+                        sheet.write_datetime_with_format(row, col, &dt, &self.date)
+                    }
+                    Cell::Amount(a, scale) => {
+                        let v = amount(*a, *scale);
+                        // A double holds 15 significant digits exactly; more would change
+                        // the amount in the cell.
+                        if v.bytes().filter(u8::is_ascii_digit).count() > 15 {
+                            return Err(crate::check::CheckError {
+                                format: NAME,
+                                journal: journal.to_owned(),
+                                reason: format!(
+                                    "{v} has more than the 15 digits an XLSX number cell holds exactly (use file_type = \"csv\")"
+                                ),
+                            }
+                            .into());
+                        }
+                        let f: f64 = v.parse().map_err(|_| {
+                            io::Error::new(io::ErrorKind::InvalidData, format!("amount {v}"))
+                        })?;
+                        let fmt = &self.amounts[(*scale as usize).min(8)];
+                        sheet.write_number_with_format(row, col, f, fmt)
+                    }
+                }
+                .map_err(xlsx_err)?;
+            }
+            self.row = self.row.checked_add(1).ok_or_else(|| {
+                io::Error::new(io::ErrorKind::InvalidData, "too many rows for XLSX")
+            })?;
+        }
+        Ok(())
+    }
 }
 
 /// `--to sap`.
@@ -157,6 +461,7 @@ pub struct SapUploadWriter<'w, W: Write> {
     s: UploadSettings,
     warnings: Warnings<'w>,
     buf: Vec<u8>,
+    xlsx: Option<Xlsx>,
     started: bool,
     documents: u64,
 }
@@ -166,13 +471,15 @@ impl<'w, W: Write> SapUploadWriter<'w, W> {
     pub fn new(out: W, rules: &Rules, warnings: Warnings<'w>) -> Result<Self, SettingsError> {
         let s = Section::new(NAME, rules, settings_of(NAME))?;
         let delimiter = s.delimiter("delimiter", b',', b",;")?;
+        let xlsx = s.choice("file_type", "csv", &["csv", "xlsx"])? == "xlsx";
         let decimal_comma = s.choice("decimal_separator", ".", &[".", ","])? == ",";
-        if decimal_comma && delimiter == b',' {
+        if decimal_comma && delimiter == b',' && !xlsx {
             return Err(s.err(
                 "decimal_separator",
                 "a decimal comma needs delimiter = \";\" (the CSVS template)",
             ));
         }
+        let date_pattern = s.str_or("date_format", "DD.MM.YYYY")?;
         let settings = UploadSettings {
             common: {
                 let c = Common::read(&s, NAME, "CC", MAX_ITEMS, MAX_ITEMS, Precision::ANY)?;
@@ -182,6 +489,7 @@ impl<'w, W: Write> SapUploadWriter<'w, W> {
             company: s.code("company_code", "1000", 4)?,
             doc_type: s.code("document_type", "SA", 2)?,
             date: s.date_format("date_format", "DD.MM.YYYY")?,
+            date_pattern,
             decimal_comma,
             fields: fields(
                 &s,
@@ -201,124 +509,57 @@ impl<'w, W: Write> SapUploadWriter<'w, W> {
                 quoting: true,
             },
             bom: s.bool_or("bom", false)?,
+            xlsx,
         };
         Ok(SapUploadWriter {
             out,
             s: settings,
             warnings,
             buf: Vec::with_capacity(1 << 16),
+            xlsx: None,
             started: false,
             documents: 0,
         })
+    }
+
+    fn start(&mut self) -> io::Result<()> {
+        if !self.started {
+            self.started = true;
+            let preamble: Vec<Vec<Cell<'_>>> = PREAMBLE
+                .iter()
+                .map(|l| vec![Cell::Text(Cow::Borrowed(*l))])
+                .collect();
+            if self.s.xlsx {
+                let mut x = Xlsx::new(&self.s.date_pattern)?;
+                x.rows("", &preamble)?;
+                self.xlsx = Some(x);
+            } else {
+                text::bom(&mut self.out, self.s.bom)?;
+                let mut head = Vec::new();
+                csv_rows(&self.s, &preamble, &mut head);
+                self.out.write_all(&head)?;
+            }
+        }
+        Ok(())
     }
 }
 
 impl<W: Write> Sink for SapUploadWriter<'_, W> {
     fn write_journal(&mut self, j: &Journal) -> io::Result<()> {
-        if !self.started {
-            self.started = true;
-            text::bom(&mut self.out, self.s.bom)?;
-        }
+        self.start()?;
         let s = &self.s;
         let buf = &mut self.buf;
         let docs = &mut self.documents;
+        let xlsx = &mut self.xlsx;
         s.common.each_part(j, &mut self.warnings, |j, part, w| {
             for l in &j.lines {
                 account_ok(NAME, j, &l.account)?;
             }
             *docs += 1;
-            let n = docs.to_string();
-            let date = s.date.format(j.date);
-            let scale = s.common.precision.scale(j);
-            let num = |d| {
-                let a = amount(d, scale);
-                if s.decimal_comma {
-                    a.replace('.', ",")
-                } else {
-                    a
-                }
-            };
-            let d = s.dialect;
-            // Header block: marker, technical names, descriptions, values.
-            Row::new(buf, d).text("Header").end();
-            let mut r = Row::new(buf, d);
-            r.empty(1);
-            for (f, _) in HEADER_FIELDS {
-                r.raw(f);
-            }
-            r.end();
-            let mut r = Row::new(buf, d);
-            r.empty(1);
-            for (_, desc) in HEADER_FIELDS {
-                r.text(desc);
-            }
-            r.end();
-            let bktxt = fit(
-                Cow::Owned(title(j, part)),
-                HEADER_TEXT_MAX,
-                NAME,
-                &j.id,
-                "BKTXT",
-                w,
-            );
-            Row::new(buf, d)
-                .raw(&n)
-                .text(&s.company)
-                .text(&s.doc_type)
-                .raw(&date)
-                .raw(&date)
-                .empty(1)
-                .text(&bktxt)
-                .raw(&j.currency)
-                .empty(1)
-                .raw(&s.common.short_id(j, part, REFERENCE_LEN))
-                .end();
-            // Line Items block.
-            Row::new(buf, d).text("Line Items").end();
-            let mut r = Row::new(buf, d);
-            r.empty(4)
-                .text("Transaction Currency")
-                .text("Transaction Currency");
-            r.end();
-            let mut r = Row::new(buf, d);
-            r.empty(1);
-            for (f, _) in LINE_FIELDS {
-                r.raw(f);
-            }
-            for (f, _, _) in &s.fields {
-                r.raw(f);
-            }
-            r.end();
-            let mut r = Row::new(buf, d);
-            r.empty(1);
-            for (_, desc) in LINE_FIELDS {
-                r.text(desc);
-            }
-            for (f, _, _) in &s.fields {
-                r.text(line_field_description(f));
-            }
-            r.end();
-            for l in &j.lines {
-                let sgtxt = fit(
-                    Cow::Borrowed(&l.memo),
-                    ITEM_TEXT_MAX,
-                    NAME,
-                    &j.id,
-                    "SGTXT",
-                    w,
-                );
-                let mut r = Row::new(buf, d);
-                r.raw(&n).text(&s.company).text(&l.account).text(&sgtxt);
-                if l.debit.is_zero() && !l.credit.is_zero() {
-                    r.empty(1).text(&num(l.credit));
-                } else {
-                    r.text(&num(l.debit)).empty(1);
-                }
-                for (f, len, src) in &s.fields {
-                    let v = fit(src.get(j, &l.dimensions), *len, NAME, &j.id, f, w);
-                    r.text(&v);
-                }
-                r.end();
+            let rows = document_rows(s, j, part, *docs, w);
+            match xlsx {
+                Some(x) => x.rows(&j.id, &rows)?,
+                None => csv_rows(s, &rows, buf),
             }
             Ok(())
         })?;
@@ -328,9 +569,12 @@ impl<W: Write> Sink for SapUploadWriter<'_, W> {
     }
 
     fn finish(&mut self) -> io::Result<()> {
-        if !self.started {
-            self.started = true;
-            text::bom(&mut self.out, self.s.bom)?;
+        self.start()?;
+        if let Some(x) = self.xlsx.take() {
+            let mut book = rust_xlsxwriter::Workbook::new();
+            book.push_worksheet(x.sheet);
+            let bytes = book.save_to_buffer().map_err(xlsx_err)?;
+            self.out.write_all(&bytes)?;
         }
         self.warnings.finish();
         self.out.flush()
@@ -347,6 +591,7 @@ struct IdocSettings {
     rcvpor: String,
     rcvprn: String,
     fields: Vec<(&'static str, usize, ValueSource)>,
+    alpha: bool,
 }
 
 /// `--to sap-idoc`.
@@ -380,7 +625,10 @@ pub fn xml_escape(s: &str, out: &mut String) {
     }
 }
 
+/// One element; the value is trimmed (SAP pads CHAR fields with blanks itself) and left out
+/// when empty.
 fn el(out: &mut String, indent: &str, name: &str, value: &str) {
+    let value = value.trim();
     if value.is_empty() {
         return;
     }
@@ -432,6 +680,7 @@ impl<'w, W: Write> SapIdocWriter<'w, W> {
                     ("ALLOC_NMBR", "report_key"),
                 ],
             )?,
+            alpha: s.bool_or("alpha_conversion", true)?,
         };
         Ok(SapIdocWriter {
             out,
@@ -501,9 +750,14 @@ impl<W: Write> Sink for SapIdocWriter<'_, W> {
             for l in &j.lines {
                 out.push_str("    <E1BPACGL09 SEGMENT=\"1\">\n");
                 el(out, i, "ITEMNO_ACC", &format!("{:010}", l.line));
-                el(out, i, "GL_ACCOUNT", &l.account);
+                let account = if s.alpha {
+                    alpha(&l.account, ACCOUNT_MAX)
+                } else {
+                    Cow::Borrowed(l.account.as_str())
+                };
+                el(out, i, "GL_ACCOUNT", &account);
                 let t = fit(
-                    Cow::Borrowed(&l.memo),
+                    Cow::Borrowed(l.memo.trim()),
                     ITEM_TEXT_MAX,
                     IDOC_NAME,
                     &j.id,
@@ -512,8 +766,17 @@ impl<W: Write> Sink for SapIdocWriter<'_, W> {
                 );
                 el(out, i, "ITEM_TEXT", &t);
                 for (f, len, src) in &s.fields {
-                    let v = fit(src.get(j, &l.dimensions), *len, IDOC_NAME, &j.id, f, w);
-                    el(out, i, f, &v);
+                    let v = src.get(j, &l.dimensions);
+                    let v = match v {
+                        Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
+                        Cow::Owned(o) => Cow::Owned(o.trim().to_owned()),
+                    };
+                    let v = fit(v, *len, IDOC_NAME, &j.id, f, w);
+                    if s.alpha && IDOC_ALPHA_FIELDS.contains(f) {
+                        el(out, i, f, &alpha(&v, *len));
+                    } else {
+                        el(out, i, f, &v);
+                    }
                 }
                 out.push_str("    </E1BPACGL09>\n");
             }

@@ -36,6 +36,10 @@ pub const COLUMNS: &[&str] = &[
     "TrackingOption2",
 ];
 
+/// The *TaxRate written when `tax_rate` is not set (a warning says it must exist by that
+/// exact name in the organisation).
+pub const DEFAULT_TAX_RATE: &str = "Tax Exempt";
+
 /// The name of the `n`th file in the zip.
 pub fn file_name(n: u32) -> String {
     format!("xero-manual-journals-{n:04}.csv")
@@ -45,6 +49,8 @@ struct Settings {
     common: Common,
     date: DateFormat,
     tax_rate: String,
+    /// `tax_rate` was not given: the run warns that the default must exist in the org.
+    tax_rate_default: bool,
     tracking: Vec<(String, ValueSource)>,
     currency: CurrencyPolicy,
     zip: bool,
@@ -75,7 +81,8 @@ fn settings(rules: &Rules) -> Result<Settings, SettingsError> {
             },
         )?,
         date: s.date_format("date_format", "DD/MM/YYYY")?,
-        tax_rate: s.code("tax_rate", "Tax Exempt", 100)?,
+        tax_rate: s.code("tax_rate", DEFAULT_TAX_RATE, 100)?,
+        tax_rate_default: s.opt_str("tax_rate")?.is_none(),
         tracking,
         currency: CurrencyPolicy::no_column(
             &s,
@@ -105,6 +112,7 @@ pub struct XeroWriter<'w, W: Write> {
     /// Files started, lines in the current one.
     files: u32,
     lines: usize,
+    warned: bool,
 }
 
 impl<'w, W: Write> XeroWriter<'w, W> {
@@ -121,6 +129,7 @@ impl<'w, W: Write> XeroWriter<'w, W> {
             warnings,
             files: 0,
             lines: 0,
+            warned: false,
         })
     }
 
@@ -157,6 +166,17 @@ impl<'w, W: Write> XeroWriter<'w, W> {
 impl<W: Write> Sink for XeroWriter<'_, W> {
     fn write_journal(&mut self, j: &Journal) -> io::Result<()> {
         self.s.currency.check(j)?;
+        if self.s.tax_rate_default && !self.warned {
+            self.warned = true;
+            self.warnings.warn(
+                NAME,
+                &j.id,
+                Some("*TaxRate"),
+                format!(
+                    "\"{DEFAULT_TAX_RATE}\" is a default: Xero takes only the exact name of a rate in the organisation's tax settings (\"No VAT\" in the UK, \"BAS Excluded\" in Australia, ...); set formats.xero.tax_rate to your no-tax rate's name"
+                ),
+            );
+        }
         let mut parts: Vec<(usize, Vec<u8>)> = Vec::new();
         {
             let s = &self.s;

@@ -90,10 +90,14 @@ fn read_back(format: Format, bytes: &[u8]) -> Entries {
         Format::Sap => {
             let (_, rows) = csv_rows(bytes, false);
             let mut e = Entries::new();
-            let mut i = 0;
+            // The preamble (title, comments, Batch ID) ends at the first Header marker.
+            let mut i = rows
+                .iter()
+                .position(|r| r.get(1).map(String::as_str) == Some("Header"))
+                .unwrap();
             let mut reference = String::new();
             while i < rows.len() {
-                match rows[i][0].as_str() {
+                match rows[i].get(1).map(String::as_str).unwrap_or("") {
                     "Header" => {
                         assert_eq!(rows[i + 1][1], "BUKRS");
                         let xblnr = rows[i + 1].iter().position(|c| c == "XBLNR").unwrap();
@@ -106,6 +110,7 @@ fn read_back(format: Format, bytes: &[u8]) -> Entries {
                     }
                     _ => {
                         let r = &rows[i];
+                        assert_eq!(r[0], "", "column A is empty on item rows");
                         push(&mut e, &reference, (dec(&r[4]), dec(&r[5])));
                         i += 1;
                     }

@@ -157,7 +157,15 @@ pub fn recognise(whole: &[u8], first: &[u8], second: Option<&[u8]>) -> Option<&'
         .fields()
         .map(|f| f.bytes().trim_ascii().to_vec())
         .collect();
-    // SAP's upload template opens with a lone `Header` cell, then the technical names.
+    // SAP's upload template opens with its title row (Ledgerline writes
+    // `Upload General Journal Entries`); older Ledgerline files with a lone `Header` cell.
+    if fields
+        .first()
+        .is_some_and(|f| f == b"Upload General Journal Entries")
+        && fields[1..].iter().all(|f| f.is_empty())
+    {
+        return Some("sap");
+    }
     if fields.first().is_some_and(|f| f == b"Header") && fields[1..].iter().all(|f| f.is_empty()) {
         return Some("sap");
     }
@@ -202,6 +210,7 @@ mod tests {
             (b"!TRNS\tTRNSID\tTRNSTYPE\tDATE\tACCNT\tNAME", None, Some("iif")),
             (b"Header", Some(b",BUKRS,BLART"), Some("sap")),
             (b"Header;;", None, Some("sap")),
+            (b"Upload General Journal Entries", Some(b"// Written by Ledgerline"), Some("sap")),
             (b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>", Some(b"<ACC_DOCUMENT03>"), Some("sap-idoc")),
             (b"<?xml version=\"1.0\"?>", Some(b"<Report>"), None),
             (b"account Expenses:474230", None, Some("hledger")),

@@ -103,7 +103,13 @@ fn fixtures_keep_the_oracles() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
     let mut failures = Vec::new();
     let mut n = 0;
-    for dir in ["cases", "example", "validate", "validate/prae", "validate/batch"] {
+    for dir in [
+        "cases",
+        "example",
+        "validate",
+        "validate/prae",
+        "validate/batch",
+    ] {
         for path in files(&root.join(dir)) {
             if path.extension().is_some_and(|e| e != "txt" && e != "csv") {
                 continue;

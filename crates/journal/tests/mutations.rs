@@ -6,6 +6,7 @@
 //!
 //! A violation is tolerated only when it is one of the known bugs still listed in
 //! `oracle::PENDING` (whose fixes are in flight); everything else fails the test.
+//! `LEDGERLINE_FUZZ_STRICT=1` tolerates nothing (to see the known bugs show up).
 
 mod oracle;
 
@@ -46,10 +47,41 @@ const COLUMNS: &[SaeCol] = &[
 ];
 
 const VALUES: &[&str] = &[
-    "", "0", "0.0000", "-0.0000", "0.001", "-0.004", "0.005", "12.3456", "-12.3456", "100", "-100",
-    "1e5", "abc", "DR", "CR", "Y", "N", "USD", "JPY", "BHD", "XXX", "1", "2", "3", "Company",
-    "Employee", "Amex IBCP", "Visa CBCP", "COPD", "IBIP", "R-1", "99999999999999999.9999", "\"",
-    " 5.00 ", "$5.00",
+    "",
+    "0",
+    "0.0000",
+    "-0.0000",
+    "0.001",
+    "-0.004",
+    "0.005",
+    "12.3456",
+    "-12.3456",
+    "100",
+    "-100",
+    "1e5",
+    "abc",
+    "DR",
+    "CR",
+    "Y",
+    "N",
+    "USD",
+    "JPY",
+    "BHD",
+    "XXX",
+    "1",
+    "2",
+    "3",
+    "Company",
+    "Employee",
+    "Amex IBCP",
+    "Visa CBCP",
+    "COPD",
+    "IBIP",
+    "R-1",
+    "99999999999999999.9999",
+    "\"",
+    " 5.00 ",
+    "$5.00",
 ];
 
 /// A position among however many candidates there are (a line, a column, a value).
@@ -185,7 +217,10 @@ fn reseal(lines: &mut [Vec<u8>], drop_totals: bool) {
             *s = count.to_string().into_bytes();
         }
         if drop_totals {
-            for c in [SaeCol::AmountDueEmployeeActual, SaeCol::AmountDueCompanyCardActual] {
+            for c in [
+                SaeCol::AmountDueEmployeeActual,
+                SaeCol::AmountDueCompanyCardActual,
+            ] {
                 if let Some(v) = f.get_mut(c.index()) {
                     v.clear();
                 }
@@ -222,8 +257,28 @@ fn build(seed: u64, reports: u64, muts: &[Mutation], seal: bool, drop_totals: bo
     out
 }
 
+/// Deterministic in CI (a fixed seed, 128 cases); `PROPTEST_RNG_SEED` and `PROPTEST_CASES`
+/// explore further.
+fn config() -> ProptestConfig {
+    let env = ProptestConfig::default();
+    ProptestConfig {
+        cases: if std::env::var_os("PROPTEST_CASES").is_some() {
+            env.cases
+        } else {
+            128
+        },
+        rng_seed: if std::env::var_os("PROPTEST_RNG_SEED").is_some() {
+            env.rng_seed
+        } else {
+            proptest::test_runner::RngSeed::Fixed(20_261_201)
+        },
+        failure_persistence: None,
+        ..env
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(config())]
     #[test]
     fn mutated_extracts_keep_the_posting_guarantees(
         seed in 0u64..1000,
@@ -235,8 +290,9 @@ proptest! {
         let data = build(seed, reports, &muts, seal, drop_totals);
         if let Err(v) = oracle::check_convert(&data) {
             let bug = oracle::known_bug(&data, &Rules::default(), &v);
+            let strict = std::env::var_os("LEDGERLINE_FUZZ_STRICT").is_some();
             prop_assert!(
-                bug.is_some_and(oracle::is_pending),
+                !strict && bug.is_some_and(oracle::is_pending),
                 "{v} (known bug: {bug:?})\nmutations: {muts:?}"
             );
         }
@@ -248,13 +304,18 @@ proptest! {
 fn most_sealed_mutations_are_converted_not_refused() {
     let mut converted = 0;
     for seed in 0..20u64 {
-        let muts = [Mutation::Move(Pick(seed as usize * 7919), Pick(seed as usize * 104729))];
+        let muts = [Mutation::Move(
+            Pick(seed as usize * 7919),
+            Pick(seed as usize * 104729),
+        )];
         let data = build(seed, 3, &muts, true, true);
         let mut sink = ledgerline_journal::pipeline::Collect::default();
         let report = ledgerline_journal::pipeline::convert_reader(
             "m",
             data.as_slice(),
-            &ledgerline_journal::pipeline::ConvertOptions::new(std::sync::Arc::new(Rules::default())),
+            &ledgerline_journal::pipeline::ConvertOptions::new(std::sync::Arc::new(
+                Rules::default(),
+            )),
             &mut sink,
             &mut |_| {},
         )
@@ -262,10 +323,20 @@ fn most_sealed_mutations_are_converted_not_refused() {
         if report.validation.findings.errors() == 0 && !sink.journals.is_empty() {
             converted += 1;
         } else {
-            for f in report.validation.findings.items().iter().filter(|f| f.severity == ledgerline_extract::finding::Severity::Error).take(3) {
+            for f in report
+                .validation
+                .findings
+                .items()
+                .iter()
+                .filter(|f| f.severity == ledgerline_extract::finding::Severity::Error)
+                .take(3)
+            {
                 eprintln!("seed {seed}: {f}");
             }
         }
     }
-    assert!(converted >= 10, "only {converted} of 20 moved-line files converted");
+    assert!(
+        converted >= 10,
+        "only {converted} of 20 moved-line files converted"
+    );
 }

@@ -29,8 +29,12 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn explain(target: &str, data: &[u8], v: &Violation) -> Option<KnownBug> {
-    let _ = target;
-    oracle::known_bug(data, &ledgerline_journal::Rules::default(), v)
+    let rules = if target == "convert" {
+        oracle::convert_rules_for(data).as_ref().clone()
+    } else {
+        ledgerline_journal::Rules::default()
+    };
+    oracle::known_bug(data, &rules, v)
 }
 
 #[test]

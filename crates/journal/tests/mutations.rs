@@ -289,7 +289,7 @@ proptest! {
     ) {
         let data = build(seed, reports, &muts, seal, drop_totals);
         if let Err(v) = oracle::check_convert(&data) {
-            let bug = oracle::known_bug(&data, &Rules::default(), &v);
+            let bug = oracle::known_bug(&data, oracle::convert_rules_for(&data), &v);
             let strict = std::env::var_os("LEDGERLINE_FUZZ_STRICT").is_some();
             prop_assert!(
                 !strict && bug.is_some_and(oracle::is_pending),

@@ -23,6 +23,10 @@ copy "$c/convert" "${sae[@]}"
 copy "$c/batch" "${batch[@]}"
 copy "$c/rules" "$fx"/cases/*.toml "$fx"/validate/batch/*.toml "$root/crates/journal/src/starter.toml"
 
+# batch: one input per extra mapping of oracle::BATCH_RULES (no fixture uses them)
+printf 'E100;CLAIM-1;60300;12,50\nE100;CLAIM-1;20100;-12,50\n' > "$c/batch/mapping-semicolon.txt"
+printf 'GL,Dr,Cr,Currency\n60300,100.00,,USD\n20100,,100.00,USD\n' > "$c/batch/mapping-two-columns.csv"
+
 # zip: a few small archives of fixtures (stored and deflated, one and several entries).
 python3 - "$fx" "$c/zip" <<'PY'
 import sys, zipfile, pathlib

@@ -788,7 +788,7 @@ pub fn check_convert(data: &[u8]) -> Check {
 pub const BATCH_RULES: &[&str] = &[
     "",
     "[batch]\ndelimiter = \";\"\nheader = false\ndecimal = \",\"\n[batch.columns]\nemployee_id = 1\nclaim_id = 2\naccount_code = 3\namount = 4\n",
-    "[batch]\ndelimiter = \",\"\n[batch.columns]\naccount_code = \"GL\"\ndebit_amount = \"Dr\"\ncredit_amount = \"Cr\"\ncurrency = 4\n",
+    "[batch]\ndelimiter = \",\"\nheader = true\n[batch.columns]\naccount_code = \"GL\"\ndebit_amount = \"Dr\"\ncredit_amount = \"Cr\"\ncurrency = 4\n",
 ];
 
 fn batch_rules() -> &'static [Arc<Rules>] {

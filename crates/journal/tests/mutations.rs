@@ -106,6 +106,9 @@ enum Mutation {
     SetColumn(Pick, Pick, Pick),
     /// Set one column of one detail row to any of a few hundred column positions.
     SetAnyColumn(Pick, usize, Pick),
+    /// Set one column on every row of the report of one detail row (report-level values
+    /// stay consistent, so the change is not just refused).
+    SetColumnReport(Pick, Pick, Pick),
     Delete(Pick),
     Duplicate(Pick),
     Move(Pick, Pick),
@@ -121,6 +124,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
             .prop_map(|(l, c, v)| Mutation::SetColumn(l, c, v)),
         1 => (pick(), 0usize..400, pick())
             .prop_map(|(l, c, v)| Mutation::SetAnyColumn(l, c, v)),
+        2 => (pick(), pick(), pick()).prop_map(|(l, c, v)| Mutation::SetColumnReport(l, c, v)),
         1 => pick().prop_map(Mutation::Delete),
         1 => pick().prop_map(Mutation::Duplicate),
         1 => (pick(), pick()).prop_map(|(a, b)| Mutation::Move(a, b)),
@@ -168,6 +172,16 @@ fn apply(lines: &mut Vec<Vec<u8>>, m: &Mutation) {
         Mutation::SetAnyColumn(l, col, v) => {
             let r = row(l, n);
             set(&mut lines[r], *col, VALUES[v.index(VALUES.len())]);
+        }
+        Mutation::SetColumnReport(l, c, v) => {
+            let report = |line: &[u8]| split_fields(line).get(SaeCol::ReportID.index()).cloned();
+            let id = report(&lines[row(l, n)]);
+            let col = COLUMNS[c.index(COLUMNS.len())].index();
+            for line in lines.iter_mut().skip(1) {
+                if report(line) == id {
+                    set(line, col, VALUES[v.index(VALUES.len())]);
+                }
+            }
         }
         Mutation::Delete(l) => {
             lines.remove(row(l, n));

@@ -1133,6 +1133,11 @@ pub const PENDING: &[(&str, &str, KnownBug)] = &[
     ),
     (
         "batch",
+        "zero_rounded_amount.csv",
+        KnownBug::AllZeroReportEmptyJournal,
+    ),
+    (
+        "batch",
         "empty_amount.csv",
         KnownBug::EmptyBatchAmountIsZero,
     ),

@@ -1138,6 +1138,11 @@ pub const PENDING: &[(&str, &str, KnownBug)] = &[
     ),
     (
         "batch",
+        "whitespace_lines_before_header.csv",
+        KnownBug::BlankLineHidesFirstDetail,
+    ),
+    (
+        "batch",
         "empty_amount.csv",
         KnownBug::EmptyBatchAmountIsZero,
     ),
@@ -1223,10 +1228,10 @@ pub fn known_bug(data: &[u8], rules: &Rules, v: &Violation) -> Option<KnownBug> 
             Some(KnownBug::FirstDetailCutByDetectionPrefix)
         }
         Violation::ChunkDependent(m) if !m.contains("LineTooLong") => {
-            // Without blank lines the same input passes: the blank line is what differs.
+            // Without blank (whitespace-only) lines the same input passes: they are what differs.
             let mut dense = Vec::with_capacity(data.len());
             for l in data.split_inclusive(|&b| b == b'\n') {
-                if !l.iter().all(|&b| b == b'\n' || b == b'\r') {
+                if !l.iter().all(u8::is_ascii_whitespace) {
                     dense.extend_from_slice(l);
                 }
             }

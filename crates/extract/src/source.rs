@@ -245,10 +245,16 @@ fn is_zip<R: io::BufRead>(r: &mut R) -> io::Result<bool> {
 
 fn visit_zip<R: Read + Seek + Send, E>(
     name: &str,
-    reader: R,
+    mut reader: R,
     limits: &ZipLimits,
     f: &mut impl FnMut(Opened<'_>) -> Result<(), E>,
 ) -> Result<(), E> {
+    // No entry holds more compressed bytes than the whole archive: a header declaring more
+    // would let a bomb pass the ratio check (found by fuzzing).
+    let archive_len = reader
+        .seek(io::SeekFrom::End(0))
+        .and_then(|n| reader.seek(io::SeekFrom::Start(0)).map(|_| n))
+        .unwrap_or(u64::MAX);
     let mut archive = match zip::ZipArchive::new(reader) {
         Ok(a) => a,
         Err(e) => {
@@ -283,7 +289,7 @@ fn visit_zip<R: Read + Seek + Send, E>(
             continue;
         }
         let entry_name = format!("{name}!{}", entry.name());
-        let compressed = entry.compressed_size();
+        let compressed = entry.compressed_size().min(archive_len);
         let declared = entry.size();
         let mut guard = Guard {
             inner: entry,

@@ -1110,69 +1110,7 @@ pub enum KnownBug {
 /// The inputs under `fuzz/regressions/<target>/pending/` that still fail, with the known bug
 /// each shows: (target, file name, bug). `tests/fuzz_regressions.rs` asserts every entry
 /// still fails that way; `tests/mutations.rs` tolerates only the bugs listed here.
-pub const PENDING: &[(&str, &str, KnownBug)] = &[
-    (
-        "convert",
-        "zero_rounded_card_line.txt",
-        KnownBug::ZeroRoundedLineVanishes,
-    ),
-    (
-        "convert",
-        "all_zero_report.txt",
-        KnownBug::AllZeroReportEmptyJournal,
-    ),
-    (
-        "convert",
-        "truncated_first_detail.txt",
-        KnownBug::TruncatedFirstDetailIsAttendee,
-    ),
-    (
-        "convert",
-        "long_first_detail.txt",
-        KnownBug::FirstDetailCutByDetectionPrefix,
-    ),
-    (
-        "batch",
-        "zero_rounded_amount.csv",
-        KnownBug::AllZeroReportEmptyJournal,
-    ),
-    (
-        "batch",
-        "whitespace_lines_before_header.csv",
-        KnownBug::BlankLineHidesFirstDetail,
-    ),
-    (
-        "batch",
-        "empty_amount.csv",
-        KnownBug::EmptyBatchAmountIsZero,
-    ),
-    ("split", "crlf_at_line_limit.txt", KnownBug::CrlfAtLineLimit),
-    (
-        "detect_validate",
-        "blank_line_after_header.txt",
-        KnownBug::BlankLineHidesFirstDetail,
-    ),
-    (
-        "convert",
-        "blank_line_after_header.txt",
-        KnownBug::BlankLineHidesFirstDetail,
-    ),
-    (
-        "detect_validate",
-        "blank_lines_campaign.txt",
-        KnownBug::BlankLineHidesFirstDetail,
-    ),
-    (
-        "detect_validate",
-        "first_detail_across_prefix_end.txt",
-        KnownBug::FirstDetailCutByDetectionPrefix,
-    ),
-    (
-        "zip",
-        "lying_compressed_size.zip",
-        KnownBug::ZipRatioTrustsDeclaredSize,
-    ),
-];
+pub const PENDING: &[(&str, &str, KnownBug)] = &[];
 
 /// What a fuzz target does with a violation: known bugs still pending are let through (so
 /// the fuzzer goes on looking for new ones) unless `LEDGERLINE_FUZZ_STRICT` is set.

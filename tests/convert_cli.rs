@@ -674,3 +674,28 @@ fn rules_init_from_an_extract_guesses_its_payment_types() {
     );
     assert_eq!(conv.status.code(), Some(0), "{}", text(&conv.stderr));
 }
+
+#[test]
+fn sap_points_placeholder_accounts_to_the_offsets_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("s.csv");
+    let out = run(
+        &[
+            "convert",
+            "fixtures/example/expense-sae.txt",
+            "--to",
+            "sap",
+            "-o",
+            out_path.to_str().unwrap(),
+        ],
+        None,
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("\"EMPLOYEE_PAYABLE\"") && err.contains("[offsets]"),
+        "{err}"
+    );
+    assert!(!err.contains("[accounts.map]"), "{err}");
+    assert!(!out_path.exists());
+}

@@ -172,7 +172,12 @@ fn account_ok(
             format,
             journal: j.id.clone(),
             reason: format!(
-                "account \"{account}\" does not fit SAP's {ACCOUNT_MAX}-character G/L account (map it in [accounts.map])"
+                "account \"{account}\" does not fit SAP's {ACCOUNT_MAX}-character G/L account ({})",
+                if ledgerline_journal::rules::PLACEHOLDER_ACCOUNTS.contains(&account) {
+                    "it is a placeholder for the other side of the postings: set your G/L account in [offsets] of the rules file"
+                } else {
+                    "map the extract's account to yours in [accounts.map] of the rules file"
+                }
             ),
         });
     }

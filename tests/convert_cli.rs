@@ -481,33 +481,13 @@ fn rules_check_catches_format_setting_typos() {
 fn placeholder_accounts_in_an_erp_file_get_one_warning() {
     let dir = tempfile::tempdir().unwrap();
     let ns = dir.path().join("ns.csv");
-    let out = run(
-        &[
-            "convert",
-            "fixtures/example/expense-sae.txt",
-            "--to",
-            "netsuite",
-            "-o",
-            ns.to_str().unwrap(),
-        ],
-        None,
-    );
+    let out = convert_example("netsuite", ns.to_str().unwrap());
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert_eq!(err.matches("placeholder accounts").count(), 1, "{err}");
     assert!(err.contains("EMPLOYEE_PAYABLE (13 lines)"), "{err}");
     let js = dir.path().join("o.jsonl");
-    let out = run(
-        &[
-            "convert",
-            "fixtures/example/expense-sae.txt",
-            "--to",
-            "jsonl",
-            "-o",
-            js.to_str().unwrap(),
-        ],
-        None,
-    );
+    let out = convert_example("jsonl", js.to_str().unwrap());
     assert!(!text(&out.stderr).contains("placeholder"));
 }
 
@@ -535,18 +515,7 @@ fn unknown_payment_types_are_named_at_once_with_a_section_to_paste() {
     let section = &message[message.find("[payment_types]").unwrap()..];
     let rules = dir.path().join("rules.toml");
     std::fs::write(&rules, section).unwrap();
-    let conv = run(
-        &[
-            "convert",
-            input.to_str().unwrap(),
-            "--to",
-            "jsonl",
-            "--rules",
-            rules.to_str().unwrap(),
-        ],
-        None,
-    );
-    assert_eq!(conv.status.code(), Some(0), "{}", text(&conv.stderr));
+    assert_converts_with(&input, &rules);
 }
 
 #[test]
@@ -661,6 +630,26 @@ fn rules_init_from_an_extract_guesses_its_payment_types() {
     );
     let check = run(&["rules", "check", rules.to_str().unwrap()], None);
     assert_eq!(check.status.code(), Some(0), "{}", text(&check.stderr));
+    assert_converts_with(&input, &rules);
+}
+
+#[test]
+fn sap_points_placeholder_accounts_to_the_offsets_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("s.csv");
+    let out = convert_example("sap", out_path.to_str().unwrap());
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("\"EMPLOYEE_PAYABLE\"") && err.contains("[offsets]"),
+        "{err}"
+    );
+    assert!(!err.contains("[accounts.map]"), "{err}");
+    assert!(!out_path.exists());
+}
+
+/// `input` converts cleanly with the rules file `rules`.
+fn assert_converts_with(input: &Path, rules: &Path) {
     let conv = run(
         &[
             "convert",
@@ -675,27 +664,17 @@ fn rules_init_from_an_extract_guesses_its_payment_types() {
     assert_eq!(conv.status.code(), Some(0), "{}", text(&conv.stderr));
 }
 
-#[test]
-fn sap_points_placeholder_accounts_to_the_offsets_section() {
-    let dir = tempfile::tempdir().unwrap();
-    let out_path = dir.path().join("s.csv");
-    let out = run(
+/// `convert` of the bundled example to `format` into `out`.
+fn convert_example(format: &str, out: &str) -> Output {
+    run(
         &[
             "convert",
             "fixtures/example/expense-sae.txt",
             "--to",
-            "sap",
+            format,
             "-o",
-            out_path.to_str().unwrap(),
+            out,
         ],
         None,
-    );
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(
-        err.contains("\"EMPLOYEE_PAYABLE\"") && err.contains("[offsets]"),
-        "{err}"
-    );
-    assert!(!err.contains("[accounts.map]"), "{err}");
-    assert!(!out_path.exists());
+    )
 }

@@ -57,6 +57,23 @@ impl Dir {
 
 const EXAMPLE: &str = "fixtures/example/expense-sae.txt";
 
+/// `convert INPUT --to FORMAT --force --rejects <d>/r.jsonl -o <d>/OUT`.
+fn forced(d: &Dir, input: &str, to: &str, out: &str) -> Vec<String> {
+    [
+        "convert",
+        input,
+        "--to",
+        to,
+        "--force",
+        "--rejects",
+        &d.s("r.jsonl"),
+        "-o",
+        &d.s(out),
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
 fn lines_of(path: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(path)
         .unwrap()
@@ -113,17 +130,10 @@ fn force_rejects_a_report_that_does_not_reconcile_instead_of_posting_it() {
     assert_eq!(refused.status.code(), Some(1));
     assert!(text(&refused.stderr).contains("JNL202"));
     assert!(!d.path("o.jsonl").exists());
-    let forced = run(&[
-        "convert",
-        &input,
-        "--to",
-        "jsonl",
-        "--force",
-        "--rejects",
-        &d.s("r.jsonl"),
-        "-o",
-        &d.s("o.jsonl"),
-    ]);
+    let forced = run(&forced(&d, &input, "jsonl", "o.jsonl")
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>());
     assert_eq!(forced.status.code(), Some(1), "{}", text(&forced.stderr));
     assert!(
         !journal_ids(&d.path("o.jsonl")).contains(&id),
@@ -149,17 +159,10 @@ fn a_download_cut_at_a_line_end_is_refused_even_with_force() {
     let text_in = std::fs::read_to_string(root().join(EXAMPLE)).unwrap();
     let cut: String = text_in.lines().take(31).map(|l| format!("{l}\n")).collect();
     std::fs::write(d.path("cut.txt"), cut).unwrap();
-    let out = run(&[
-        "convert",
-        &d.s("cut.txt"),
-        "--to",
-        "csv",
-        "--force",
-        "--rejects",
-        &d.s("r.jsonl"),
-        "-o",
-        &d.s("o.csv"),
-    ]);
+    let out = run(&forced(&d, &d.s("cut.txt"), "csv", "o.csv")
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>());
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(err.contains("SAE110") || err.contains("SAE111"), "{err}");
@@ -389,17 +392,8 @@ fn an_output_may_not_overwrite_an_input_or_another_output() {
 fn a_run_killed_between_its_renames_is_completed_by_the_next_run() {
     let d = Dir::new();
     let (input, _) = example_with_bad_319(&d);
-    let args = [
-        "convert",
-        &input,
-        "--to",
-        "jsonl",
-        "--force",
-        "--rejects",
-        &d.s("r.jsonl"),
-        "-o",
-        &d.s("o.jsonl"),
-    ];
+    let owned = forced(&d, &input, "jsonl", "o.jsonl");
+    let args: Vec<&str> = owned.iter().map(String::as_str).collect();
     let killed = run_env(&args, ("LEDGERLINE_FAILPOINT", "commit-first-renamed"));
     assert_eq!(killed.status.code(), Some(134));
     assert!(d.path("o.jsonl").exists());

@@ -678,3 +678,68 @@ fn convert_example(format: &str, out: &str) -> Output {
         None,
     )
 }
+
+/// Every `ledgerline ...` command line in the README's shell blocks names a real command
+/// and only flags its `--help` lists, so the README cannot drift from the CLI. (The examples
+/// themselves run in the tests of each section: convert, ledger, rules, fetch, simulate.)
+#[test]
+fn readme_command_lines_use_real_commands_and_flags() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let mut in_sh = false;
+    let mut checked = 0;
+    let mut helps: std::collections::HashMap<String, String> = Default::default();
+    for line in readme.lines() {
+        if line.starts_with("```") {
+            in_sh = line.trim() == "```sh";
+            continue;
+        }
+        if !in_sh {
+            continue;
+        }
+        let Some(rest) = line.trim_start().split("ledgerline ").nth(1) else {
+            continue;
+        };
+        let code = rest.split('#').next().unwrap();
+        let words: Vec<&str> = code.split_whitespace().collect();
+        let Some(cmd) = words.first() else { continue };
+        if cmd.starts_with('<') {
+            continue;
+        }
+        // Two-word commands: `ledger list`, `rules init`, ...
+        let mut path = vec![*cmd];
+        if let Some(sub) = words.get(1)
+            && ["ledger", "rules"].contains(cmd)
+            && sub.chars().all(|c| c.is_ascii_lowercase())
+        {
+            path.push(sub);
+        }
+        let key = path.join(" ");
+        let help = helps.entry(key.clone()).or_insert_with(|| {
+            let mut args: Vec<&str> = path.clone();
+            args.push("--help");
+            let out = run(&args, None);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "`ledgerline {key}` is no command"
+            );
+            text(&out.stdout)
+        });
+        let flags = words
+            .iter()
+            .map(|w| w.trim_matches(|c| c == '[' || c == ']' || c == '`' || c == '('))
+            .filter(|w| w.starts_with("--"))
+            .map(|w| w.split('=').next().unwrap().trim_end_matches([']', ')']));
+        for flag in flags {
+            assert!(
+                help.contains(&format!("{flag} "))
+                    || help.contains(&format!("{flag}\n"))
+                    || help.contains(&format!("{flag}="))
+                    || help.contains(&format!("{flag},")),
+                "README line `{line}`: `ledgerline {key}` has no {flag}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked > 15, "only {checked} README command lines found");
+}

@@ -480,3 +480,28 @@ fn a_signal_removes_the_temporary_output() {
     assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
     assert!(d.names().is_empty(), "left behind: {:?}", d.names());
 }
+
+#[test]
+fn a_good_extract_next_to_a_cut_copy_of_itself_posts_nothing() {
+    // What a retried download leaves: the full file and the first, truncated attempt.
+    let d = Dir::new();
+    let full = std::fs::read_to_string(root().join(EXAMPLE)).unwrap();
+    let cut: String = full.lines().take(40).map(|l| format!("{l}\n")).collect();
+    std::fs::write(d.path("extract.txt"), &full).unwrap();
+    std::fs::write(d.path("extract (1).txt"), cut).unwrap();
+    let dir = d.0.path().to_str().unwrap().to_owned();
+    let outputs = Dir::new();
+    let out_path = outputs.path("out.jsonl");
+    let out_s = out_path.to_str().unwrap().to_owned();
+    for force in [false, true] {
+        let mut args = vec!["convert", &dir, "--to", "jsonl", "-o", &out_s];
+        if force {
+            args.push("--force");
+        }
+        let out = run(&args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "force={force}: {err}");
+        assert!(err.contains("SAE110") || err.contains("SAE111"), "{err}");
+        assert!(!out_path.exists(), "force={force}: something was posted");
+    }
+}

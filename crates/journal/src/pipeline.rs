@@ -417,7 +417,7 @@ impl UnknownPaymentTypes {
                 format!(
                     "\"{}\" = \"{}\"   # a guess from the name: check it",
                     n.replace('\\', "\\\\").replace('"', "\\\""),
-                    guess_role(n)
+                    crate::rules::guess_role(n)
                 )
             })
             .collect();
@@ -432,26 +432,6 @@ impl UnknownPaymentTypes {
                 paste.join("\n")
             ),
         ))
-    }
-}
-
-/// A first guess at a payment type's role from its name, for the user to confirm (used by
-/// JNL211 and `rules init --from`).
-pub fn guess_role(name: &str) -> &'static str {
-    let n = name.to_ascii_lowercase();
-    if n.contains("central") || n.contains("company bill") {
-        "card:cbcp"
-    } else if n.contains("card") || n.contains("amex") || n.contains("visa") || n.contains("master")
-    {
-        "card:ibcp"
-    } else if n.contains("user")
-        || n.contains("employee")
-        || n.contains("cash")
-        || n.contains("staff")
-    {
-        "employee"
-    } else {
-        "company"
     }
 }
 
@@ -486,25 +466,5 @@ fn warm(spans: &[FieldSpan]) {
     // 16 packed spans of 4 bytes fill one 64-byte cache line.
     for s in spans.iter().step_by(16) {
         std::hint::black_box(*s);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_guessed_role_is_one_the_rules_accept() {
-        for name in [
-            "University",
-            "Amex Corporate",
-            "Visa Central",
-            "Staff",
-            "User",
-            "Petty Cash",
-        ] {
-            let text = format!("[payment_types]\n\"{name}\" = \"{}\"\n", guess_role(name));
-            assert!(Rules::parse(&text).is_ok(), "{text}");
-        }
     }
 }

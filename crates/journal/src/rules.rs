@@ -536,6 +536,26 @@ pub fn role_from_code(lower: &str) -> Option<Role> {
 /// A commented starter rules file (`ledgerline rules init`).
 pub const STARTER: &str = include_str!("starter.toml");
 
+/// A first guess at a payment type's role from its name, for the user to confirm (used by
+/// JNL211 and `rules init --from`).
+pub fn guess_role(name: &str) -> &'static str {
+    let n = name.to_ascii_lowercase();
+    if n.contains("central") || n.contains("company bill") {
+        "card:cbcp"
+    } else if n.contains("card") || n.contains("amex") || n.contains("visa") || n.contains("master")
+    {
+        "card:ibcp"
+    } else if n.contains("user")
+        || n.contains("employee")
+        || n.contains("cash")
+        || n.contains("staff")
+    {
+        "employee"
+    } else {
+        "company"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -586,5 +606,20 @@ mod tests {
             .unwrap();
         assert_eq!(r.role("university"), Some(Role::Company));
         assert_eq!(r.role("User"), Some(Role::Employee));
+    }
+
+    #[test]
+    fn every_guessed_role_is_one_the_rules_accept() {
+        for name in [
+            "University",
+            "Amex Corporate",
+            "Visa Central",
+            "Staff",
+            "User",
+            "Petty Cash",
+        ] {
+            let text = format!("[payment_types]\n\"{name}\" = \"{}\"\n", guess_role(name));
+            assert!(Rules::parse(&text).is_ok(), "{text}");
+        }
     }
 }

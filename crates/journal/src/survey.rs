@@ -8,8 +8,7 @@
 //! assert!(ledgerline_journal::Rules::parse(&text).is_ok());
 //! ```
 
-use crate::pipeline::guess_role;
-use crate::rules::{Role, Rules, role_from_code};
+use crate::rules::{Role, Rules, guess_role, role_from_code};
 use ledgerline_extract::sae::SaeRow;
 use ledgerline_extract::schema::SaeCol as C;
 use std::collections::BTreeMap;

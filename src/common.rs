@@ -9,9 +9,9 @@ use ledgerline_extract::source::{
     InputSpec, Opened, SourceError, ZipLimitError, ZipLimits, expand, for_each_stream,
 };
 use ledgerline_extract::validate::{FileReport, totals};
-use ledgerline_inspect::accounts::Accounts;
-use ledgerline_inspect::gate::Gate;
-use ledgerline_inspect::ledger::DuplicateCheck;
+use ledgerline_guard::accounts::Accounts;
+use ledgerline_guard::duplicates::DuplicateCheck;
+use ledgerline_guard::gate::Gate;
 use ledgerline_journal::Rules;
 use ledgerline_journal::pipeline::{ConvertOptions, Sink, StreamReport, convert_reader};
 use std::collections::{HashMap, HashSet};
@@ -192,7 +192,7 @@ impl Run {
     }
 }
 
-/// What stands between the pipeline and the output (see `ledgerline_inspect::gate`).
+/// What stands between the pipeline and the output (see `ledgerline_guard::gate`).
 #[derive(Default)]
 pub struct Checks<'a> {
     /// `--accounts`.

@@ -10,9 +10,9 @@ use ledgerline_fetch::config::{Config, duration};
 use ledgerline_fetch::extract::Format;
 use ledgerline_fetch::{
     AuthScheme, Client, ClientCredentials, ClientOptions, Edition, EditionChoice, Error, Event,
-    FetchLock, FetchPlan, HttpOptions, Ledger, Logger, TokenStore,
+    FetchLock, FetchPlan, HttpOptions, Logger, TokenStore,
 };
-use ledgerline_inspect::ledger::PostingLedger;
+use ledgerline_ledger::{Ledger, PostingLedger};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

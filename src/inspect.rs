@@ -7,7 +7,7 @@ use anyhow::Context;
 use ledgerline_extract::finding::{Findings, Severity};
 use ledgerline_extract::source::{Opened, for_each_stream};
 use ledgerline_extract::validate::FileReport;
-use ledgerline_inspect::gate::Gate;
+use ledgerline_guard::gate::Gate;
 use ledgerline_inspect::read::{read_canonical, sniff};
 use ledgerline_inspect::{Inspection, Inspector, Options, View};
 use std::io::{BufRead, BufReader, IsTerminal, Write};

@@ -2,8 +2,8 @@
 
 use crate::cli_io::{Paint, color_stdout, terminal_width};
 use anyhow::Context;
-use ledgerline_inspect::ledger::{Forget, PostingLedger};
 use ledgerline_inspect::table::{Cell, ColumnKind, Table};
+use ledgerline_ledger::posting::{Forget, PostingLedger};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -60,7 +60,7 @@ struct Common {
 fn open(c: &Common) -> anyhow::Result<PostingLedger> {
     let path = match &c.ledger {
         Some(p) => p.clone(),
-        None => ledgerline_fetch::Ledger::default_path()
+        None => ledgerline_ledger::Ledger::default_path()
             .context("no default ledger location (HOME is not set): give --ledger FILE")?,
     };
     if !path.exists() {

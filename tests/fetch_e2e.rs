@@ -1,7 +1,7 @@
 //! End to end: the `ledgerline` binary (connect, fetch) against the in-process Concur
 //! simulator on loopback, one flow or fault per test.
 
-use ledgerline_fetch::Ledger;
+use ledgerline_ledger::Ledger;
 use ledgerline_simulator::{Fault, FaultKind, JobClock, RunningSimulator, SimConfig, Simulator};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -946,7 +946,7 @@ fn fetch_convert_posts_outside_the_download_folder_and_never_twice() {
     let posted = journal_ids(&e.path("out-converted"));
     assert!(posted.len() >= 3, "{posted:?}");
     let ledger = || {
-        ledgerline_inspect::ledger::PostingLedger::open(&e.path("ledger.sqlite"))
+        ledgerline_ledger::PostingLedger::open(&e.path("ledger.sqlite"))
             .unwrap()
             .list()
             .unwrap()

@@ -93,14 +93,12 @@ pub enum Error {
         /// What exists.
         available: String,
     },
-    /// The run ledger failed.
-    #[error("run ledger {}: {source}", path.display())]
+    /// The run ledger failed (its message names the file).
+    #[error(transparent)]
     Ledger {
-        /// The ledger file.
-        path: PathBuf,
-        /// SQLite's error.
-        #[source]
-        source: rusqlite::Error,
+        /// Why.
+        #[from]
+        source: ledgerline_ledger::LedgerError,
     },
     /// Another fetch run holds the output folder or the run ledger this run needs: runs are
     /// exclusive per output folder and per ledger (see [`crate::lock`]).

@@ -12,7 +12,8 @@
 //!   before any second try), the batch file;
 //! * streaming downloads checked against Content-Length and zip CRCs, SHA-256 hashed and
 //!   renamed into place ([`download`]);
-//! * a SQLite run [`ledger`] so reruns fetch only what is new;
+//! * records in the SQLite run ledger (`ledgerline_ledger::Ledger`, component `fetch`) so
+//!   reruns fetch only what is new;
 //! * advisory [`lock`]s: one run at a time per output folder and per ledger
 //!   ([`FetchLock`]), one token refresh at a time per token store.
 //!
@@ -22,8 +23,9 @@
 //!
 //! ```no_run
 //! use ledgerline_fetch::{
-//!     Client, ClientCredentials, ClientOptions, FetchLock, FetchPlan, Ledger, TokenStore,
+//!     Client, ClientCredentials, ClientOptions, FetchLock, FetchPlan, TokenStore,
 //! };
+//! use ledgerline_ledger::Ledger;
 //!
 //! # fn main() -> Result<(), ledgerline_fetch::Error> {
 //! let credentials = ClientCredentials {
@@ -57,7 +59,6 @@ pub mod edition;
 pub mod error;
 pub mod extract;
 pub(crate) mod http;
-pub mod ledger;
 pub mod lock;
 pub mod run;
 pub mod store;
@@ -68,7 +69,6 @@ pub use client::{Client, ClientOptions, connect};
 pub use edition::Edition;
 pub use error::{Error, Result};
 pub use http::{HttpOptions, Logger};
-pub use ledger::Ledger;
 pub use lock::FetchLock;
 pub use run::{EditionChoice, Event, FetchPlan, FetchReport};
 pub use store::TokenStore;

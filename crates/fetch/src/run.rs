@@ -6,8 +6,9 @@ use crate::client::Client;
 use crate::edition::Edition;
 use crate::error::{Error, Result};
 use crate::extract::{Definition, Format, Job, JobStatus, StartOutcome};
-use crate::ledger::{FetchKind, FetchRecord, Ledger};
 use crate::time::{format_unix, now_unix};
+use ledgerline_ledger::Ledger;
+use ledgerline_ledger::fetches::{FetchKind, FetchRecord};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 

@@ -1,10 +1,11 @@
 //! The library API in process, against the simulator: what the CLI builds on.
 
-use ledgerline_fetch::ledger::FetchKind;
 use ledgerline_fetch::{
     Client, ClientCredentials, ClientOptions, ConnectRequest, Edition, EditionChoice, Error, Event,
-    FetchPlan, HttpOptions, Ledger, Secret, TokenStore,
+    FetchPlan, HttpOptions, Secret, TokenStore,
 };
+use ledgerline_ledger::Ledger;
+use ledgerline_ledger::fetches::FetchKind;
 use ledgerline_simulator::{Fault, FaultKind, JobClock, RunningSimulator, SimConfig, Simulator};
 use sha2::{Digest, Sha256};
 use std::time::Duration;

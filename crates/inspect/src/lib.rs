@@ -1,6 +1,6 @@
 //! # ledgerline-inspect
 //!
-//! What finance engineers look at before posting, and what keeps them from posting twice.
+//! What finance engineers look at before posting.
 //!
 //! - [`inspector`]: journal lines (from the journal pipeline, or read back from canonical
 //!   JSONL / CSV / Parquet files by [`read`]) aggregated with polars into a trial balance by
@@ -9,9 +9,10 @@
 //!   not applied, suspense lines, rejected lines).
 //! - [`table`]: those views as terminal tables that fit the width, CSV and JSON; [`html`]:
 //!   one self-contained HTML report with charts and drill-down to the extract lines.
-//! - [`accounts`]: the target ERP's chart of accounts and dimension values, checked line by
-//!   line before anything is written.
-//! - [`ledger`]: duplicate protection in the SQLite run ledger (`convert --ledger`).
+//!
+//! The posting guards (chart of accounts, duplicate protection, the in-run gate) are
+//! `ledgerline-guard`'s and the run ledger is `ledgerline-ledger`'s; [`read`] checks canonical
+//! lines against a chart with the guard crate's `Accounts`.
 //!
 //! ```
 //! use ledgerline_inspect::inspector::{Inspector, Options, View};
@@ -35,13 +36,9 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-pub mod accounts;
-pub mod csv;
 pub mod error;
-pub mod gate;
 pub mod html;
 pub mod inspector;
-pub mod ledger;
 pub mod read;
 pub mod table;
 

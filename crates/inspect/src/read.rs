@@ -1,11 +1,11 @@
 //! Canonical journal files in: `--to jsonl`, `--to csv` and Parquet, recognised by their
 //! content (a JSON object per line, the canonical CSV header, the `PAR1` signature).
 
-use crate::accounts::{Accounts, extract_lines};
-use crate::csv::Reader;
 use crate::error::InspectError;
 use crate::inspector::{Inspector, LineRef};
 use ledgerline_extract::finding::{Check, Family, Finding};
+use ledgerline_guard::accounts::{Accounts, extract_lines};
+use ledgerline_guard::csvfile::{CsvError, Reader};
 use polars::prelude::*;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -263,7 +263,7 @@ fn read_jsonl(name: &str, input: &mut dyn BufRead, push: Push<'_>) -> Result<u64
 
 fn read_csv(name: &str, input: &mut dyn BufRead, push: Push<'_>) -> Result<u64, InspectError> {
     let mut r = Reader::new(input);
-    let csv_err = |e: crate::csv::CsvError| InspectError::Canonical {
+    let csv_err = |e: CsvError| InspectError::Canonical {
         file: name.to_owned(),
         line: 0,
         message: e.to_string(),

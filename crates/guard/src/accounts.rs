@@ -11,7 +11,7 @@
 //! Lines starting with `#` are comments.
 //!
 //! ```
-//! use ledgerline_inspect::accounts::Accounts;
+//! use ledgerline_guard::accounts::Accounts;
 //! let chart = Accounts::parse(
 //!     "chart.csv",
 //!     "account,cost_center\n474230,CC100|CC200\nEMPLOYEE_PAYABLE,\n",
@@ -23,7 +23,7 @@
 //! assert!(chart.accepts("EMPLOYEE_PAYABLE", "cost_center", "CC300"));
 //! ```
 
-use crate::csv::{CsvError, Reader};
+use crate::csvfile::{CsvError, Reader};
 use ledgerline_extract::finding::{Check, Family, Finding};
 use ledgerline_journal::{Journal, JournalLine};
 use std::collections::{BTreeSet, HashMap};

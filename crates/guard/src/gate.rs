@@ -5,7 +5,7 @@
 //! naming the extract lines.
 
 use crate::accounts::Accounts;
-use crate::ledger::{DuplicateCheck, Verdict};
+use crate::duplicates::{DuplicateCheck, Verdict};
 use ledgerline_extract::finding::{Check, Family, Finding, Severity};
 use ledgerline_journal::Journal;
 use ledgerline_journal::build::Rejection;

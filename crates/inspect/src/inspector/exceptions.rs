@@ -1,0 +1,194 @@
+//! The exceptions: what needs a look before posting (reconciliation and balance findings,
+//! accounts the ERP would reject, journals the ledger knows, personal card charges still
+//! owed, cash advances not applied, suspense lines, rejected lines), and their table.
+
+use super::Inspector;
+use super::model::{Exception, Inspection};
+use super::tables::Row;
+use crate::table::{Cell, ColumnKind, Table};
+use ledgerline_extract::finding::Check;
+
+impl Inspector {
+    pub(super) fn exceptions(
+        &self,
+        out: &Inspection,
+        employees: Option<&[Row]>,
+        reports: Option<&[Row]>,
+    ) -> Vec<Exception> {
+        let mut ex = Vec::new();
+        for f in &self.findings {
+            let kind = match f.code.check {
+                Check::Reconciliation => "reconciliation",
+                Check::Unbalanced => "unbalanced",
+                Check::UnknownAccount | Check::UnknownDimensionValue => "account",
+                _ => "ledger",
+            };
+            ex.push(Exception {
+                kind,
+                file: Some(f.file.clone()),
+                lines: f.line.into_iter().collect(),
+                journal_id: None,
+                employee_id: None,
+                account: None,
+                amount: None,
+                currency: None,
+                detail: format!("{} {}", f.code, f.message),
+            });
+        }
+        for r in reports.unwrap_or_default() {
+            let (personal, due) = (r.int("personal"), r.int("due_employee"));
+            if personal > 0 && due < 0 {
+                let cur = r.text("currency");
+                let owed = personal.min(-due);
+                let file = self.files.get(r.file()).cloned();
+                ex.push(Exception {
+                    kind: "personal_owed",
+                    file,
+                    lines: Vec::new(),
+                    journal_id: Some(r.text("journal_id")),
+                    employee_id: r.opt("employee_id"),
+                    account: None,
+                    amount: Some(out.amount(&cur, owed)),
+                    currency: Some(cur.clone()),
+                    detail: format!(
+                        "personal card charges of {} {cur}; the employee owes the company {} {cur} on this report",
+                        out.amount(&cur, personal),
+                        out.amount(&cur, -due)
+                    ),
+                });
+            }
+        }
+        for r in employees.unwrap_or_default() {
+            let ca = r.int("cash_advance");
+            if ca > 0 {
+                let cur = r.text("currency");
+                ex.push(Exception {
+                    kind: "cash_advance_outstanding",
+                    file: None,
+                    lines: Vec::new(),
+                    journal_id: None,
+                    employee_id: r.opt("employee_id"),
+                    account: None,
+                    amount: Some(out.amount(&cur, ca)),
+                    currency: Some(cur.clone()),
+                    detail: format!(
+                        "cash advances issued but not applied or returned: {} {cur}",
+                        out.amount(&cur, ca)
+                    ),
+                });
+            }
+        }
+        for l in &self.suspense {
+            let amount = if l.debit.is_zero() {
+                -l.credit
+            } else {
+                l.debit
+            };
+            ex.push(Exception {
+                kind: "suspense",
+                file: Some(l.source_file.clone()),
+                lines: l.source_lines.clone(),
+                journal_id: Some(l.journal_id.clone()),
+                employee_id: l.employee_id.clone(),
+                account: Some(l.account.clone()),
+                amount: Some(amount),
+                currency: Some(l.currency.clone()),
+                detail: format!(
+                    "line {} routed to suspense account {}: {}",
+                    l.line,
+                    l.account,
+                    l.memo.trim()
+                ),
+            });
+        }
+        if self.suspense_count > self.suspense.len() as u64 {
+            ex.push(Exception {
+                kind: "suspense",
+                file: None,
+                lines: Vec::new(),
+                journal_id: None,
+                employee_id: None,
+                account: None,
+                amount: None,
+                currency: None,
+                detail: format!(
+                    "{} more suspense lines not listed",
+                    self.suspense_count - self.suspense.len() as u64
+                ),
+            });
+        }
+        for r in self.rejections.iter().filter(|r| r.status == "rejected") {
+            ex.push(Exception {
+                kind: "rejected",
+                file: Some(r.file.clone()),
+                lines: vec![r.line],
+                journal_id: Some(r.journal_id.clone()),
+                employee_id: None,
+                account: None,
+                amount: None,
+                currency: None,
+                detail: r.reason.clone(),
+            });
+        }
+        let listed = self
+            .rejections
+            .iter()
+            .filter(|r| r.status == "rejected")
+            .count() as u64;
+        if self.rejected > listed {
+            ex.push(Exception {
+                kind: "rejected",
+                file: None,
+                lines: Vec::new(),
+                journal_id: None,
+                employee_id: None,
+                account: None,
+                amount: None,
+                currency: None,
+                detail: format!("{} more rejected lines not listed", self.rejected - listed),
+            });
+        }
+        ex
+    }
+}
+
+/// The exceptions as a table.
+pub fn exceptions_table(ex: &[Exception]) -> Table {
+    let mut t = Table::new(
+        "exceptions",
+        "Exceptions",
+        &[
+            ("kind", ColumnKind::Text),
+            ("file", ColumnKind::Text),
+            ("lines", ColumnKind::Text),
+            ("journal_id", ColumnKind::Text),
+            ("employee_id", ColumnKind::Text),
+            ("amount", ColumnKind::Amount),
+            ("currency", ColumnKind::Text),
+            ("detail", ColumnKind::Text),
+        ],
+    );
+    for e in ex {
+        t.rows.push(vec![
+            Cell::Text(e.kind.to_owned()),
+            Cell::text_or_null(e.file.as_deref()),
+            if e.lines.is_empty() {
+                Cell::Null
+            } else {
+                Cell::Text(
+                    e.lines
+                        .iter()
+                        .map(|n| n.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                )
+            },
+            Cell::text_or_null(e.journal_id.as_deref()),
+            Cell::text_or_null(e.employee_id.as_deref()),
+            e.amount.map(Cell::Amount).unwrap_or(Cell::Null),
+            Cell::text_or_null(e.currency.as_deref()),
+            Cell::Text(e.detail.clone()),
+        ]);
+    }
+    t
+}

@@ -1,7 +1,7 @@
 //! Canonical journal files in: `--to jsonl`, `--to csv` and Parquet, recognised by their
 //! content (a JSON object per line, the canonical CSV header, the `PAR1` signature).
 
-use crate::error::InspectError;
+use crate::error::{InspectError, Malformed};
 use crate::inspector::{Inspector, LineRef};
 use ledgerline_extract::finding::{Check, Family, Finding};
 use ledgerline_guard::accounts::{Accounts, extract_lines};
@@ -81,24 +81,24 @@ struct JsonLine {
     source: Option<JsonSource>,
 }
 
-fn amount(v: &serde_json::Value) -> Result<Decimal, String> {
+fn amount(v: &serde_json::Value) -> Result<Decimal, Malformed> {
     let s = match v {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Number(n) => n.to_string(),
         serde_json::Value::Null => return Ok(Decimal::ZERO),
-        other => return Err(format!("amount {other} is not a number")),
+        other => return Err(Malformed::AmountNotNumber(other.clone())),
     };
     parse_amount(&s)
 }
 
-fn parse_amount(s: &str) -> Result<Decimal, String> {
+fn parse_amount(s: &str) -> Result<Decimal, Malformed> {
     let t = s.trim();
     if t.is_empty() {
         return Ok(Decimal::ZERO);
     }
     t.parse::<Decimal>()
         .or_else(|_| Decimal::from_scientific(t))
-        .map_err(|_| format!("amount {t:?} is not a decimal number"))
+        .map_err(|_| Malformed::Amount(t.to_owned()))
 }
 
 fn dims_of(map: Option<serde_json::Map<String, serde_json::Value>>) -> Vec<(String, String)> {
@@ -224,12 +224,12 @@ fn read_jsonl(name: &str, input: &mut dyn BufRead, push: Push<'_>) -> Result<u64
         if text.iter().all(|b| b.is_ascii_whitespace()) {
             continue;
         }
-        let bad = |message: String| InspectError::Canonical {
+        let bad = |problem: Malformed| InspectError::Canonical {
             file: name.to_owned(),
             line: line_no,
-            message,
+            problem,
         };
-        let l: JsonLine = serde_json::from_slice(text).map_err(|e| bad(e.to_string()))?;
+        let l: JsonLine = serde_json::from_slice(text).map_err(|e| bad(Malformed::Json(e)))?;
         let debit = amount(&l.debit).map_err(bad)?;
         let credit = amount(&l.credit).map_err(bad)?;
         let dims = dims_of(l.dimensions);
@@ -266,17 +266,17 @@ fn read_csv(name: &str, input: &mut dyn BufRead, push: Push<'_>) -> Result<u64, 
     let csv_err = |e: CsvError| InspectError::Canonical {
         file: name.to_owned(),
         line: 0,
-        message: e.to_string(),
+        problem: Malformed::Csv(e),
     };
     let Some(header) = r.next_record().map_err(csv_err)? else {
         return Ok(0);
     };
     let col = |n: &str| header.fields.iter().position(|f| f.trim() == n);
-    let need = |n: &str| {
+    let need = |n: &'static str| {
         col(n).ok_or_else(|| InspectError::Canonical {
             file: name.to_owned(),
             line: 1,
-            message: format!("no {n} column in the header"),
+            problem: Malformed::MissingHeaderColumn(n),
         })
     };
     let (c_journal, c_account, c_debit, c_credit, c_currency) = (
@@ -322,17 +322,17 @@ fn read_csv(name: &str, input: &mut dyn BufRead, push: Push<'_>) -> Result<u64, 
         }
         let get = |c: Option<usize>| c.and_then(|i| rec.fields.get(i)).map(String::as_str);
         let some = |c: Option<usize>| get(c).filter(|s| !s.is_empty());
-        let bad = |message: String| InspectError::Canonical {
+        let bad = |problem: Malformed| InspectError::Canonical {
             file: name.to_owned(),
             line: rec.line,
-            message,
+            problem,
         };
         let debit = parse_amount(get(Some(c_debit)).unwrap_or("")).map_err(bad)?;
         let credit = parse_amount(get(Some(c_credit)).unwrap_or("")).map_err(bad)?;
         let dims = match some(c_dims) {
             Some(j) => {
                 let m: serde_json::Map<String, serde_json::Value> =
-                    serde_json::from_str(j).map_err(|e| bad(format!("dimensions: {e}")))?;
+                    serde_json::from_str(j).map_err(|e| bad(Malformed::Dimensions(e)))?;
                 dims_of(Some(m))
             }
             None => Vec::new(),
@@ -342,13 +342,13 @@ fn read_csv(name: &str, input: &mut dyn BufRead, push: Push<'_>) -> Result<u64, 
             .split_whitespace()
             .map(|s| {
                 s.parse::<u64>()
-                    .map_err(|_| bad(format!("source line {s:?} is not a number")))
+                    .map_err(|_| bad(Malformed::SourceLine(s.to_owned())))
             })
             .collect::<Result<_, _>>()?;
         let line = match some(c_line) {
             Some(s) => s
                 .parse::<u32>()
-                .map_err(|_| bad(format!("line {s:?} is not a number")))?,
+                .map_err(|_| bad(Malformed::LineNumber(s.to_owned())))?,
             None => 0,
         };
         push(&LineRef {
@@ -420,11 +420,11 @@ fn read_parquet(name: &str, bytes: Vec<u8>, push: Push<'_>) -> Result<u64, Inspe
     let df = ParquetReader::new(std::io::Cursor::new(bytes))
         .finish()
         .map_err(InspectError::polars(&format!("{name}: reading Parquet")))?;
-    let need = |n: &str| -> Result<Vec<Option<String>>, InspectError> {
+    let need = |n: &'static str| -> Result<Vec<Option<String>>, InspectError> {
         text_column(&df, n, name)?.ok_or_else(|| InspectError::Canonical {
             file: name.to_owned(),
             line: 0,
-            message: format!("no {n} column"),
+            problem: Malformed::MissingColumn(n),
         })
     };
     let journal = need("journal_id")?;
@@ -449,16 +449,19 @@ fn read_parquet(name: &str, bytes: Vec<u8>, push: Push<'_>) -> Result<u64, Inspe
     let lines = opt("source_lines")?;
     let s = |v: &[Option<String>], i: usize| v.get(i).cloned().flatten();
     for i in 0..h {
-        let bad = |message: String| InspectError::Canonical {
+        let bad = |problem: Malformed| InspectError::Canonical {
             file: name.to_owned(),
             line: (i + 1) as u64,
-            message: format!("row {}: {message}", i + 1),
+            problem: Malformed::Row {
+                row: (i + 1) as u64,
+                problem: Box::new(problem),
+            },
         };
         let d = parse_amount(&s(&debit, i).unwrap_or_default()).map_err(bad)?;
         let c = parse_amount(&s(&credit, i).unwrap_or_default()).map_err(bad)?;
         let dim = match s(&dims, i).filter(|t| !t.is_empty()) {
             Some(j) => dims_of(Some(
-                serde_json::from_str(&j).map_err(|e| bad(format!("dimensions: {e}")))?,
+                serde_json::from_str(&j).map_err(|e| bad(Malformed::Dimensions(e)))?,
             )),
             None => Vec::new(),
         };
@@ -518,6 +521,60 @@ mod tests {
         );
         assert_eq!(sniff(b"EXTRACT|2019-06-30|1|2|3\n"), None);
         assert_eq!(sniff(b""), None);
+    }
+
+    fn read_err(name: &str, text: &str) -> String {
+        let mut inspector = Inspector::new(crate::inspector::Options::default());
+        let format = sniff(text.as_bytes()).unwrap();
+        read_canonical(name, format, &mut text.as_bytes(), &mut inspector, None)
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn malformed_files_say_where_and_what() {
+        let line = |debit: &str| {
+            format!(
+                "{{\"journal_id\":\"J\",\"line\":3,\"account\":\"A\",\"debit\":{debit},\"credit\":0,\"currency\":\"USD\"}}\n"
+            )
+        };
+        assert_eq!(
+            read_err("f.jsonl", &format!("{}\n{}", line("1"), line("\"x\""))),
+            "f.jsonl:3: amount \"x\" is not a decimal number"
+        );
+        assert_eq!(
+            read_err("f.jsonl", &line("true")),
+            "f.jsonl:1: amount true is not a number"
+        );
+        assert!(
+            read_err("f.jsonl", "{\"journal_id\":1}\n").starts_with("f.jsonl:1: invalid type"),
+            "serde's own words"
+        );
+        assert_eq!(
+            read_err("f.jsonl", &line("\"0.00001\"")),
+            "f.jsonl:0: journal J line 3: debit has more than 4 decimal places or is too large"
+        );
+        let header = "journal_id,line,account,debit,credit,currency,dimensions,source_lines\n";
+        assert_eq!(
+            read_err("f.csv", "journal_id,account,debit,credit\nJ,A,1,0\n"),
+            "f.csv:1: no currency column in the header"
+        );
+        assert_eq!(
+            read_err("f.csv", &format!("{header}J,x,A,1,0,USD,,\n")),
+            "f.csv:2: line \"x\" is not a number"
+        );
+        assert_eq!(
+            read_err("f.csv", &format!("{header}\nJ,1,A,1,0,USD,,4 y\n")),
+            "f.csv:3: source line \"y\" is not a number"
+        );
+        assert!(
+            read_err("f.csv", &format!("{header}J,1,A,1,0,USD,{{x,\n"))
+                .starts_with("f.csv:2: dimensions: "),
+        );
+        assert_eq!(
+            read_err("f.csv", &format!("{header}J,1,A,1,0,USD,\"{{\n")),
+            "f.csv:0: line 2: quoted value not closed before the end of the file"
+        );
     }
 
     #[test]

@@ -1,5 +1,27 @@
 //! The result tables of an inspection, and how they are printed: terminal text that fits
 //! the width, CSV for spreadsheets, JSON for scripts.
+//!
+//! Why the text layout is written here rather than taken from comfy-table or tabled (issue 12
+//! asked for one of them if it keeps the width behaviour; neither does):
+//!
+//! - the behaviour is [`fit_widths`]: while the table is wider than the terminal, headers
+//!   wider than their values are cut first, then text values (never below 6 characters) from
+//!   the column with the most to give, and amounts and counts are never cut, so a trial
+//!   balance keeps every digit at any width. comfy-table's `ContentArrangement::Dynamic`
+//!   *wraps* cells onto more lines and spreads the width over all columns by its own rule;
+//!   it truncates only by row height (`max_height`, cutting at the last wrapped word). tabled's
+//!   table-wide `Width::truncate(w).priority(..)` shrinks whichever column its peaker picks,
+//!   amounts included, and knows no header-first or minimum-width rule;
+//! - both measure display width (unicode-width) where this counts characters, and the rest
+//!   of the layout (no borders, two spaces between columns, trailing spaces trimmed, the
+//!   header line passed whole through a `bold` function) would have to be configured or
+//!   post-processed to match;
+//! - so keeping the output byte for byte would mean computing the widths with `fit_widths`
+//!   anyway and leaving the library only padding and joining (the 30 lines of
+//!   [`Table::write_text`]), for a new dependency (comfy-table pulls crossterm by default).
+//!
+//! The CSV *writer* below (`write_csv`, one quoting rule the tests pin) was left as it was;
+//! the hand-written CSV *reader* is gone (the `csv` crate, in `ledgerline_guard::csvfile`).
 
 use rust_decimal::Decimal;
 use serde_json::{Map, Value as Json};

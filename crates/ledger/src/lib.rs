@@ -3,7 +3,7 @@
 //! The SQLite run ledger: one file that remembers what Ledgerline already did, so that a
 //! rerun neither downloads nor posts anything twice.
 //!
-//! - [`file`]: the [`Ledger`] file itself and its schema, versioned per *component* in a
+//! - [`file`](mod@file): the [`Ledger`] file itself and its schema, versioned per *component* in a
 //!   `schema_migrations` table ([`Migration`]), so each part keeps its own tables in the
 //!   same file;
 //! - [`fetches`]: component `fetch`, one row per extract job or payment batch file that

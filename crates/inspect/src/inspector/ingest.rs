@@ -5,7 +5,7 @@
 
 use super::Inspector;
 use super::model::{DetailLine, LineRef, SCALE};
-use crate::error::InspectError;
+use crate::error::{InspectError, Malformed};
 use ledgerline_extract::finding::{Check, Finding};
 use ledgerline_journal::Journal;
 use ledgerline_journal::build::Rejection;
@@ -265,13 +265,14 @@ impl Inspector {
             self.journals += 1;
             self.last = Some((file, l.journal_id.to_owned()));
         }
-        let bad = |what: &str| InspectError::Canonical {
+        let bad = |what: &'static str| InspectError::Canonical {
             file: l.source_file.to_owned(),
             line: l.source_lines.first().copied().unwrap_or(0),
-            message: format!(
-                "journal {} line {}: {what} has more than {SCALE} decimal places or is too large",
-                l.journal_id, l.line
-            ),
+            problem: Malformed::TooPrecise {
+                journal_id: l.journal_id.to_owned(),
+                line: l.line,
+                what,
+            },
         };
         let debit = to_fixed(l.debit).ok_or_else(|| bad("debit"))?;
         let credit = to_fixed(l.credit).ok_or_else(|| bad("credit"))?;

@@ -128,8 +128,8 @@ struct Watch<R> {
     line: u64,
     /// Start lines of the records seen but not yet returned, in order.
     starts: std::collections::VecDeque<u64>,
-    /// Bytes of a leading byte-order mark still to skip (`csv` ignores it too).
-    bom: usize,
+    /// Whether the first bytes were read (and a byte-order mark skipped).
+    started: bool,
     eof: bool,
 }
 
@@ -140,7 +140,7 @@ impl<R> Watch<R> {
             state: State::RecordStart,
             line: 1,
             starts: std::collections::VecDeque::new(),
-            bom: 0,
+            started: false,
             eof: false,
         }
     }
@@ -174,21 +174,100 @@ impl<R: Read> Read for Watch<R> {
         if n == 0 {
             self.eof = !buf.is_empty();
         }
-        for &b in &buf[..n] {
-            // A UTF-8 byte-order mark at the very start is not part of the first field.
-            if self.bom < 3 {
-                if b == b"\xEF\xBB\xBF"[self.bom] {
-                    self.bom += 1;
-                    continue;
-                }
-                for &skipped in &b"\xEF\xBB\xBF"[..self.bom] {
-                    // Not a byte-order mark after all: those bytes were the field's.
-                    self.byte(skipped);
-                }
-                self.bom = 3;
+        let mut rest = &buf[..n];
+        if !self.started && n > 0 {
+            self.started = true;
+            // A UTF-8 byte-order mark is not part of the first field, when it comes whole
+            // in the first read: `csv` strips it on the same condition.
+            if let Some(body) = rest.strip_prefix(b"\xEF\xBB\xBF") {
+                rest = body;
             }
+        }
+        while let Some((&b, more)) = rest.split_first() {
             self.byte(b);
+            rest = more;
+            // Runs of bytes that cannot change the state (nor the line) are skipped whole:
+            // in a bare field everything up to a comma or a line end, inside quotes
+            // everything up to a quote or a line feed.
+            let next = match self.state {
+                State::Bare => memchr::memchr3(b',', b'\r', b'\n', rest),
+                State::Quoted => memchr::memchr2(b'"', b'\n', rest),
+                _ => Some(0),
+            };
+            rest = &rest[next.unwrap_or(rest.len())..];
         }
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Reads `input` through a [`Watch`] `chunk` bytes at a time, as `csv` would.
+    fn watched(input: &[u8], chunk: usize) -> (Vec<u64>, bool) {
+        let mut w = Watch::new(input);
+        let mut buf = vec![0u8; chunk];
+        while w.read(&mut buf).unwrap() > 0 {}
+        let open = w.in_quotes_at_end();
+        (w.starts.into_iter().collect(), open)
+    }
+
+    /// The same, one byte at a time through the state machine alone (no skipping), for
+    /// reads of `chunk` bytes (a byte-order mark is skipped when the first read holds it).
+    fn byte_by_byte(input: &[u8], chunk: usize) -> (Vec<u64>, bool) {
+        let mut w = Watch::new(&b""[..]);
+        let body = match input.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(body) if chunk >= 3 => body,
+            _ => input,
+        };
+        for &b in body {
+            w.byte(b);
+        }
+        w.eof = true;
+        let open = w.in_quotes_at_end();
+        (w.starts.into_iter().collect(), open)
+    }
+
+    proptest! {
+        /// Skipping runs of bytes changes nothing, wherever the reads end, and there is one
+        /// start line per record `csv` reads.
+        #[test]
+        fn skipping_and_chunking_change_nothing(
+            parts in proptest::collection::vec(
+                prop_oneof![
+                    Just(&b"a"[..]), Just(&b"bc d"[..]), Just(&b","[..]), Just(&b"\""[..]),
+                    Just(&b"\r"[..]), Just(&b"\n"[..]), Just(&b"\r\n"[..]),
+                    Just(&b"\xEF\xBB\xBF"[..]), Just(&b"\xEF"[..]),
+                ],
+                0..40,
+            ),
+            chunk in 1usize..9,
+        ) {
+            let input: Vec<u8> = parts.concat();
+            prop_assert_eq!(watched(&input, chunk), byte_by_byte(&input, chunk));
+            let expected = byte_by_byte(&input, 8 << 10);
+            prop_assert_eq!(&watched(&input, 8 << 10), &expected);
+            let mut csv = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(input.as_slice());
+            let mut record = csv::ByteRecord::new();
+            let mut records = 0;
+            while csv.read_byte_record(&mut record).unwrap() {
+                records += 1;
+            }
+            prop_assert_eq!(records, expected.0.len());
+        }
+    }
+
+    #[test]
+    fn start_lines_skip_blank_lines_and_count_breaks_inside_quotes() {
+        assert_eq!(watched(b"\n\nnumber,name\n1,x\n", 3).0, [3, 4]);
+        assert_eq!(watched(b"a\n\"b\nc\"\nd", 2).0, [1, 2, 4]);
+        assert_eq!(watched(b"a\r\n\r\n\r\nb\r\n", 1).0, [1, 4]);
+        assert!(watched(b"a,\"b\n", 64).1);
+        assert!(!watched(b"a,\"b\"\"\"", 64).1);
     }
 }

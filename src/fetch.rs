@@ -276,17 +276,6 @@ fn convert_setup(
     Ok(Some((format, std::sync::Arc::new(rules))))
 }
 
-/// What [`crate::convert::convert_file`] did with one file.
-pub struct Converted {
-    /// The pipeline's run (findings, counts).
-    pub run: crate::common::Run,
-    /// Whether the output was written (not when the file has error-level findings, nor when
-    /// every journal in it was posted already).
-    pub written: bool,
-    /// Journals left out because the ledger records them as posted (JNL208).
-    pub already_posted: usize,
-}
-
 /// The default `--convert-out`: `<out>-converted` beside the download folder.
 fn default_convert_out(out: &Path) -> anyhow::Result<PathBuf> {
     let base = match out.file_name() {
@@ -372,7 +361,7 @@ fn convert_fetched_files(
         let mut name = f.file_name().unwrap_or_default().to_os_string();
         name.push(format!(".{}", format.name()));
         let out = dir.join(name);
-        let c = crate::convert::convert_file(f, format, rules.clone(), &out, Some(ledger))?;
+        let c = ledgerline_engine::convert_file(f, format, rules.clone(), &out, Some(ledger))?;
         print_text(
             &mut stderr.lock(),
             &c.run.reports,

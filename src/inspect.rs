@@ -1,15 +1,17 @@
 //! `ledgerline inspect`: see what is about to be posted: a trial balance, views by employee,
 //! report, kind and currency, the exceptions, and a self-contained HTML report.
 
-use crate::cli_io::{AtomicFile, Paint, color_stdout, terminal_width};
-use crate::common::{InputArgs, Run, convert_stream, plural, print_text, skip_if_not_an_extract};
+use crate::cli_io::{Paint, color_stdout, terminal_width};
+use crate::common::{Bar, InputArgs, plural, print_text};
 use anyhow::Context;
+use ledgerline_atomic::AtomicFile;
+use ledgerline_engine::{InputStream, Run, convert_stream};
 use ledgerline_extract::finding::{Findings, Severity};
-use ledgerline_extract::source::{Opened, for_each_stream};
 use ledgerline_extract::validate::FileReport;
 use ledgerline_inspect::gate::Gate;
 use ledgerline_inspect::read::{read_canonical, sniff};
 use ledgerline_inspect::{Inspection, Inspector, Options, View};
+use ledgerline_journal::pipeline::StreamReport;
 use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -105,52 +107,53 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         drill_limit: if a.html.is_some() { a.drill } else { 0 },
         ..Options::default()
     });
-    let mut run = Run::default();
-    let (specs, from_dir) = a.input.expanded()?;
-    for_each_stream(&specs, &a.input.limits(), |opened| -> anyhow::Result<()> {
-        match opened {
-            Opened::Stream(s) => {
-                let mut reader = BufReader::with_capacity(1 << 16, s.reader);
-                let prefix = reader
-                    .fill_buf()
-                    .with_context(|| format!("reading {}", s.name))?;
-                if let Some(format) = sniff(prefix) {
-                    let r = read_canonical(
-                        &s.name,
-                        format,
-                        &mut reader,
-                        &mut inspector,
-                        accounts.as_ref(),
-                    )?;
-                    inspector.push_findings(&r.findings);
-                    let mut findings = Findings::with_limit(a.input.max_findings);
-                    for f in r.findings {
-                        findings.push(f);
-                    }
-                    run.reports.push(FileReport {
-                        file: s.name.clone(),
+    let max_findings = a.input.max_findings;
+    let mut bar = Bar::default();
+    let run = ledgerline_engine::for_each_input(
+        &a.input.inputs()?,
+        |s: &mut InputStream<'_>| -> anyhow::Result<StreamReport> {
+            let name = s.name.clone();
+            let size = s.size_hint;
+            let mut reader = BufReader::with_capacity(1 << 16, s);
+            let prefix = reader
+                .fill_buf()
+                .with_context(|| format!("reading {name}"))?;
+            if let Some(format) = sniff(prefix) {
+                let r = read_canonical(
+                    &name,
+                    format,
+                    &mut reader,
+                    &mut inspector,
+                    accounts.as_ref(),
+                )?;
+                inspector.push_findings(&r.findings);
+                let mut findings = Findings::with_limit(max_findings);
+                for f in r.findings {
+                    findings.push(f);
+                }
+                Ok(StreamReport {
+                    validation: FileReport {
+                        file: name,
                         kind: Some("canonical journal lines"),
                         rows: r.lines,
                         reports: 0,
                         bytes: 0,
                         findings,
-                    });
-                } else {
-                    let mut r = {
-                        let mut gate = Gate::new(&mut inspector, accounts.as_ref(), None);
-                        convert_stream(&s.name, &mut reader, s.size_hint, &opts, &mut gate)?
-                    };
-                    if from_dir.contains(&s.name) && !a.input.strict_inputs {
-                        skip_if_not_an_extract(&mut r, a.input.max_findings);
-                    }
-                    inspector.push_findings(r.validation.findings.items());
-                    run.add(r);
-                }
+                    },
+                    journals: 0,
+                    lines: 0,
+                    rejected: 0,
+                })
+            } else {
+                let r = {
+                    let mut gate = Gate::new(&mut inspector, accounts.as_ref(), None);
+                    convert_stream(&name, &mut reader, size, &opts, &mut gate, &mut bar)?
+                };
+                inspector.push_findings(r.validation.findings.items());
+                Ok(r)
             }
-            Opened::Failed { name, error } => run.failed(name, error, a.input.max_findings),
-        }
-        Ok(())
-    })?;
+        },
+    )?;
     let ins = inspector.finish()?;
     if let Some(path) = &a.html {
         let title = format!(

@@ -101,7 +101,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let rules = a.input.load_rules()?;
     let accounts = a.input.load_accounts()?;
     let opts = a.input.convert_options(rules);
-    let mut inspector = Inspector::new(Options {
+    let inspector = Inspector::new(Options {
         views: compute,
         suspense: a.suspense.clone(),
         drill_limit: if a.html.is_some() { a.drill } else { 0 },
@@ -109,6 +109,11 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     });
     let max_findings = a.input.max_findings;
     let mut bar = Bar::default();
+    // One gate for the whole run, as convert has: the same journal from two inputs is
+    // counted once (JNL210), not twice in the trial balance.
+    let inspector = std::cell::RefCell::new(inspector);
+    let mut shared = Shared(&inspector);
+    let mut gate = Gate::new(&mut shared, accounts.as_ref(), None);
     let run = ledgerline_engine::for_each_input(
         &a.input.inputs()?,
         |s: &mut InputStream<'_>| -> anyhow::Result<StreamReport> {
@@ -119,14 +124,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                 .fill_buf()
                 .with_context(|| format!("reading {name}"))?;
             if let Some(format) = sniff(prefix) {
-                let r = read_canonical(
-                    &name,
-                    format,
-                    &mut reader,
-                    &mut inspector,
-                    accounts.as_ref(),
-                )?;
-                inspector.push_findings(&r.findings);
+                let mut ins = inspector.borrow_mut();
+                let r = read_canonical(&name, format, &mut reader, &mut ins, accounts.as_ref())?;
+                ins.push_findings(&r.findings);
                 let mut findings = Findings::with_limit(max_findings);
                 for f in r.findings {
                     findings.push(f);
@@ -145,16 +145,16 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                     rejected: 0,
                 })
             } else {
-                let r = {
-                    let mut gate = Gate::new(&mut inspector, accounts.as_ref(), None);
-                    convert_stream(&name, &mut reader, size, &opts, &mut gate, &mut bar)?
-                };
-                inspector.push_findings(r.validation.findings.items());
+                let r = convert_stream(&name, &mut reader, size, &opts, &mut gate, &mut bar)?;
+                inspector
+                    .borrow_mut()
+                    .push_findings(r.validation.findings.items());
                 Ok(r)
             }
         },
     )?;
-    let ins = inspector.finish()?;
+    drop(gate);
+    let ins = inspector.into_inner().finish()?;
     if let Some(path) = &a.html {
         let title = format!(
             "Ledgerline journal report: {}",
@@ -279,5 +279,19 @@ fn json_doc(ins: &Inspection, run: &Run, views: &[View]) -> serde_json::Value {
             "infos": infos,
         },
         "views": v,
+        // Per input: its kind, counts and findings, as `validate --json` gives them.
+        "inputs": crate::common::json_doc(&run.reports)["files"].take(),
     })
+}
+
+/// The inspector behind the run's gate, shared with the canonical-file reader.
+struct Shared<'a>(&'a std::cell::RefCell<Inspector>);
+
+impl ledgerline_journal::pipeline::Sink for Shared<'_> {
+    fn write_journal(&mut self, j: &ledgerline_journal::Journal) -> std::io::Result<()> {
+        self.0.borrow_mut().write_journal(j)
+    }
+    fn reject(&mut self, r: &ledgerline_journal::build::Rejection) -> std::io::Result<()> {
+        self.0.borrow_mut().reject(r)
+    }
 }

@@ -331,3 +331,25 @@ fn html_report_is_self_contained_with_drill_down() {
     );
     assert!(page.contains("<details>"));
 }
+
+#[test]
+fn the_same_extract_twice_is_an_error_not_a_doubled_trial_balance() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.txt");
+    std::fs::copy(root().join("fixtures/cases/oop_cash.txt"), &copy).unwrap();
+    let copy = copy.display().to_string();
+    let out = run(&["inspect", "fixtures/cases/oop_cash.txt", &copy, "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        doc.to_string().contains("IO007"),
+        "the copy is named as a duplicate: {doc}"
+    );
+    // The copy's journals are held back (JNL210), not added to the trial balance.
+    let single = inspect_json(&["fixtures/cases/oop_cash.txt".into()], "account");
+    assert_eq!(doc["summary"]["journals"], single["summary"]["journals"]);
+    assert_eq!(
+        doc["summary"]["currencies"],
+        single["summary"]["currencies"]
+    );
+}

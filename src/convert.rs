@@ -171,6 +171,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    if let (Some(l), Some(out)) = (&ledger, &a.output) {
+        ledgerline_engine::refuse_overwriting_posted(l, out)?;
+    }
     let mut check = ledger
         .as_ref()
         .map(|l| DuplicateCheck::new(l, &target_name, a.strict))
@@ -266,7 +269,14 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     }
     // With a ledger: record the run as pending (with the output's hash), put the outputs in
     // place, then mark the run done (an interrupted commit is finished first, see above).
+    // Everything was posted before: there is nothing to import, so no (empty) file is
+    // written; the rejects file, if asked for, still lists what was skipped.
+    let nothing_new = ledger.is_some() && run.journals == 0 && !rejections.is_empty();
     match target {
+        Target::File(file) if nothing_new => {
+            drop(file);
+            outputs.commit()?;
+        }
         Target::File(file) => {
             let ledger = ledger.as_mut().zip(check);
             ledgerline_engine::post(file, outputs, ledger, &failpoint)?;
@@ -293,6 +303,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             totals: &totals,
             rejections: &rejections,
             output: a.output.as_deref(),
+            written: !nothing_new,
             rejects: a.rejects.as_deref(),
         };
         write!(err, "{summary}")?;
@@ -331,6 +342,8 @@ struct Summary<'a> {
     totals: &'a BTreeMap<String, (u64, Decimal, Decimal)>,
     rejections: &'a [Rejection],
     output: Option<&'a Path>,
+    /// False when nothing new was left to post, so no output file was written.
+    written: bool,
     rejects: Option<&'a Path>,
 }
 
@@ -340,13 +353,21 @@ impl std::fmt::Display for Summary<'_> {
             Some(p) => p.display().to_string(),
             None => "standard output".into(),
         };
-        writeln!(
-            f,
-            "{} read: {}, {} written to {to}",
-            plural(self.files as u64, "file"),
-            plural(self.journals, "journal"),
-            plural(self.lines, "line"),
-        )?;
+        if !self.written {
+            writeln!(
+                f,
+                "{} read: nothing new to post, {to} not written",
+                plural(self.files as u64, "file"),
+            )?;
+        } else {
+            writeln!(
+                f,
+                "{} read: {}, {} written to {to}",
+                plural(self.files as u64, "file"),
+                plural(self.journals, "journal"),
+                plural(self.lines, "line"),
+            )?;
+        }
         for (currency, (n, debit, credit)) in self.totals {
             writeln!(
                 f,

@@ -377,13 +377,36 @@ fn every_run_ends_with_a_summary_per_currency() {
         err.contains("JPY  debits 240,480 = credits 240,480  (2 journals)"),
         "{err}"
     );
+    // Writing over the file the ledger records those journals in would lose them before
+    // they are imported: refused, and the file is left as it was.
+    let written = std::fs::read(&out_path).unwrap();
+    let over = run(&args, None);
+    assert_eq!(over.status.code(), Some(2), "{}", text(&over.stderr));
+    assert!(
+        text(&over.stderr).contains("holds 13 journals an earlier run posted"),
+        "{}",
+        text(&over.stderr)
+    );
+    assert_eq!(std::fs::read(&out_path).unwrap(), written);
+    // Into a new file: nothing new to post, so no empty file is written.
+    let next = dir.path().join("next.csv");
+    let mut args = args;
+    args[5] = next.to_str().unwrap();
     let again = run(&args, None);
     let err = text(&again.stderr);
-    assert!(err.contains("0 journals, 0 lines written"), "{err}");
+    assert_eq!(again.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(&format!(
+            "1 file read: nothing new to post, {} not written",
+            next.display()
+        )),
+        "{err}"
+    );
     assert!(
         err.contains("13 journals skipped: posted before (JNL208)"),
         "{err}"
     );
+    assert!(!next.exists());
 }
 
 #[test]
@@ -555,7 +578,7 @@ fn json_output_is_only_json() {
             "--to",
             "csv",
             "-o",
-            out_csv.to_str().unwrap(),
+            dir.path().join("o2.csv").to_str().unwrap(),
             "--ledger",
             ledger_s,
             "--json",

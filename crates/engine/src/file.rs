@@ -57,6 +57,25 @@ pub fn post(
     Ok(())
 }
 
+/// Refuses to write over `dest` when the posting `ledger` records journals written into it
+/// and it is still there: the journals in it count as posted, so replacing the file before
+/// it is imported would lose them for good (every later run skips them as posted). A file
+/// moved away or deleted (once imported) is no longer protected.
+pub fn refuse_overwriting_posted(ledger: &PostingLedger, dest: &Path) -> Result<()> {
+    if !dest.exists() {
+        return Ok(());
+    }
+    let output = absolute(dest);
+    let journals = ledger.list()?.iter().filter(|p| p.output == output).count();
+    if journals > 0 {
+        return Err(Error::OverwritesPosted {
+            path: dest.to_owned(),
+            journals,
+        });
+    }
+    Ok(())
+}
+
 /// Converts `input` into `output` in `format` (atomically, and only when the input has no
 /// error-level finding). What `fetch --convert` does for each new file.
 ///

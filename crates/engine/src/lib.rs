@@ -44,7 +44,7 @@ mod file;
 mod inputs;
 mod run;
 
-pub use file::{Converted, convert_file, post};
+pub use file::{Converted, convert_file, post, refuse_overwriting_posted};
 pub use inputs::{Inputs, load_rules};
 pub use run::{
     Checks, InputStream, NoProgress, Progress, Run, convert_stream, drive, for_each_input,
@@ -88,6 +88,17 @@ pub enum Error {
     /// The posting ledger failed.
     #[error(transparent)]
     Ledger(#[from] ledgerline_inspect::ledger::LedgerError),
+    /// The output holds journals the ledger records as posted: writing over it would lose them.
+    #[error(
+        "{}: holds {journals} journals an earlier run posted (recorded in the ledger); writing over it before it is imported would lose them, since later runs skip them as posted. Write to a new file (e.g. with the date in its name), or move this one away once it is imported",
+        path.display()
+    )]
+    OverwritesPosted {
+        /// The output file.
+        path: PathBuf,
+        /// Journals the ledger records in it.
+        journals: usize,
+    },
     /// The output format's settings are not valid.
     #[error(transparent)]
     Settings(#[from] ledgerline_erp::SettingsError),

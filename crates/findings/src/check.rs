@@ -248,3 +248,50 @@ impl Serialize for Code {
         s.collect_str(self)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_check_has_its_own_number_and_a_title() {
+        let mut seen = std::collections::HashSet::new();
+        for c in Check::ALL {
+            assert!(
+                seen.insert(c.number()),
+                "{c:?}: number {} twice",
+                c.number()
+            );
+            assert!(!c.title().is_empty(), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn codes_are_the_prefix_and_three_digits() {
+        let code = |family, check| Code { family, check }.to_string();
+        assert_eq!(code(Family::Io, Check::EmptyFile), "IO003");
+        assert_eq!(code(Family::Sae, Check::RecordCount), "SAE110");
+        assert_eq!(code(Family::Prae, Check::BadDate), "PRA130");
+        assert_eq!(code(Family::Journal, Check::Unbalanced), "JNL203");
+        assert_eq!(
+            serde_json::to_string(&Code {
+                family: Family::Batch,
+                check: Check::BadNumber
+            })
+            .unwrap(),
+            "\"BAT131\""
+        );
+        assert_eq!(
+            serde_json::to_string(&Severity::Warning).unwrap(),
+            "\"warning\""
+        );
+    }
+
+    #[test]
+    fn only_damage_to_the_file_itself_makes_it_untrustworthy() {
+        assert!(Check::RecordCount.untrustworthy_file());
+        assert!(Check::LineTooLong.untrustworthy_file());
+        assert!(!Check::BadDate.untrustworthy_file());
+        assert!(!Check::Unbalanced.untrustworthy_file());
+    }
+}

@@ -200,3 +200,102 @@ impl Findings {
         self.infos
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Family, Position};
+
+    fn bad_date(line: u64, msg: &str) -> Finding {
+        Finding::new(Family::Sae, Check::BadDate, "f.txt", msg).at(Position { line, byte: 0 })
+    }
+
+    #[test]
+    fn beyond_the_limit_findings_are_counted_and_grouped_by_cause() {
+        let mut f = Findings::with_limit(5);
+        for line in (1..=30).rev() {
+            f.push(bad_date(line, "bad"));
+        }
+        assert_eq!((f.items().len(), f.dropped(), f.errors()), (5, 25, 30));
+        assert_eq!(f.grouped().len(), 1);
+        let g = &f.grouped()[0];
+        assert_eq!(
+            (g.count, g.first_line, g.message.as_str()),
+            (25, Some(1), "bad")
+        );
+        assert_eq!(g.code.to_string(), "SAE130");
+    }
+
+    #[test]
+    fn one_code_lists_at_most_its_share_and_counts_ten_causes() {
+        let mut f = Findings::with_limit(1000);
+        // 20 listed per code, as the README says.
+        for i in 0..20 {
+            f.push(bad_date(i + 1, "listed"));
+        }
+        for i in 0..15 {
+            f.push(bad_date(100 + i, &format!("cause {i}")));
+        }
+        f.push(Finding::new(
+            Family::Sae,
+            Check::BadFlag,
+            "f.txt",
+            "other code",
+        ));
+        assert_eq!(f.items().len(), 21);
+        assert_eq!((f.dropped(), f.errors(), f.warnings()), (15, 35, 1));
+        let groups: Vec<(&str, usize)> = f
+            .grouped()
+            .iter()
+            .map(|g| (g.message.as_str(), g.count))
+            .collect();
+        assert_eq!(groups.len(), 11, "{groups:?}");
+        assert_eq!(groups[0], ("cause 0", 1));
+        assert_eq!(groups[10], ("invalid date (other causes)", 5));
+    }
+
+    #[test]
+    fn file_level_errors_are_kept_whatever_the_limit() {
+        let mut f = Findings::with_limit(0);
+        f.push(Finding::new(
+            Family::Sae,
+            Check::RecordCount,
+            "f.txt",
+            "count",
+        ));
+        f.push(bad_date(3, "row"));
+        f.push(Finding::new(
+            Family::Sae,
+            Check::HeaderMissing,
+            "f.txt",
+            "no header",
+        ));
+        assert!(f.items().is_empty());
+        let kept: Vec<Check> = f.untrustworthy().iter().map(|x| x.code.check).collect();
+        assert_eq!(kept, vec![Check::RecordCount, Check::HeaderMissing]);
+        // The missing header is about the file, not a row.
+        assert_eq!(f.last_row_error(), Some("SAE130 row"));
+    }
+
+    #[test]
+    fn absorbing_keeps_every_count_and_merges_groups() {
+        let mut a = Findings::with_limit(2);
+        a.push(bad_date(1, "bad"));
+        let mut b = Findings::with_limit(1);
+        for line in 2..=4 {
+            b.push(bad_date(line, "bad"));
+        }
+        b.push(Finding::new(
+            Family::Journal,
+            Check::NotPosted,
+            "f.txt",
+            "skipped",
+        ));
+        a.absorb(b);
+        assert_eq!((a.errors(), a.infos()), (4, 1));
+        assert_eq!(a.items().len(), 2);
+        assert_eq!(a.dropped(), 3);
+        let counts: usize = a.grouped().iter().map(|g| g.count).sum();
+        assert_eq!(counts, a.dropped());
+    }
+}

@@ -544,11 +544,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(
-            days,
-            6 * 146_097,
-            "every day of 0001-01-01..=2400-12-31"
-        );
+        assert_eq!(days, 6 * 146_097, "every day of 0001-01-01..=2400-12-31");
     }
 
     proptest! {

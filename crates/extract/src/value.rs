@@ -283,8 +283,9 @@ impl Date {
     ///
     /// Hand-written rather than `chrono::NaiveDate::from_ymd_opt`: every date of every row
     /// is checked here, and in `benches/dates.rs` parsing and checking 100,000 dates took
-    /// about 1.8 times as long with chrono (17 ns against 9 ns a date). The tests below
-    /// prove it equal to chrono for every date of years 1 to 2400 and random others.
+    /// 1.4 to 1.8 times as long with chrono (rounds of two runs; about 10 ns against 6 ns a
+    /// date on an idle machine). The tests below prove it equal to chrono for every date of
+    /// years 1 to 2400 and for random field values.
     pub fn new(year: u16, month: u8, day: u8) -> Option<Date> {
         let dim = match month {
             1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -304,7 +305,7 @@ impl Date {
     /// numbers (0001-01-01 is day 306; only differences mean anything).
     ///
     /// Hand-written rather than `chrono`: in `benches/dates.rs` chrono's
-    /// `from_ymd_opt(..).num_days_from_ce()` took about 1.2 times as long, and unlike chrono
+    /// `from_ymd_opt(..).num_days_from_ce()` took 1.15 to 1.45 times as long, and unlike chrono
     /// this gives a number for any field values (a `Date` filled in by hand that is not a
     /// calendar date) instead of needing a fallback. Proven equal to chrono's day count by
     /// the tests below.
@@ -319,7 +320,7 @@ impl Date {
     }
 
     /// The date with day number `z` (the inverse of [`Date::days`]), by `chrono`, which
-    /// `benches/dates.rs` measured at about 0.6 times the time of the hand-written
+    /// `benches/dates.rs` measured at 0.6 to 0.7 times the time of the hand-written
     /// conversion it replaces. Day numbers beyond the years chrono can represent (about
     /// 262,000 either side of year 0) are clamped to them.
     pub fn from_days(z: i64) -> Date {

@@ -1,16 +1,15 @@
 //! One fixture per failure mode (fixtures/validate/, written by fixtures/make_fixtures.py):
 //! each must produce its finding code at its line, and the good files must be clean.
 
+use crate::common::{codes, fixture_path};
 use ledgerline_extract::batch::BatchMapping;
-use ledgerline_extract::finding::Severity;
 use ledgerline_extract::reader::ReaderOptions;
 use ledgerline_extract::validate::{FileReport, ValidateOptions, validate_reader};
+use ledgerline_findings::Severity;
 use std::path::PathBuf;
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/validate")
-        .join(name)
+    fixture_path("validate").join(name)
 }
 
 fn run_with(name: &str, reader: ReaderOptions) -> FileReport {
@@ -25,20 +24,6 @@ fn run_with(name: &str, reader: ReaderOptions) -> FileReport {
 
 fn run(name: &str) -> FileReport {
     run_with(name, ReaderOptions::default())
-}
-
-fn codes(r: &FileReport) -> Vec<String> {
-    r.findings
-        .items()
-        .iter()
-        .map(|f| {
-            format!(
-                "{}@{}",
-                f.code,
-                f.line.map_or("-".into(), |l| l.to_string())
-            )
-        })
-        .collect()
 }
 
 #[test]

@@ -4,23 +4,10 @@
 //! same bytes give the same kind and findings however they arrive; Ledgerline's own outputs
 //! are refused as inputs.
 
-use ledgerline_extract::finding::Severity;
-use ledgerline_extract::validate::{FileReport, ValidateOptions, validate_reader};
+use crate::common::{fixture_path, has, read_fixture as read, summary, validate};
+use ledgerline_extract::validate::{ValidateOptions, validate_reader};
+use ledgerline_findings::Severity;
 use std::io::Read;
-use std::path::PathBuf;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
-
-fn read(rel: &str) -> Vec<u8> {
-    let p = root().join(rel);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-fn validate(name: &str, bytes: &[u8]) -> FileReport {
-    validate_reader(name, bytes, &ValidateOptions::default(), &mut |_| {})
-}
 
 /// A reader handing out its bytes in the given chunk sizes, cycling.
 struct Chunked<'a> {
@@ -38,28 +25,6 @@ impl Read for Chunked<'_> {
         self.data = &self.data[n..];
         Ok(n)
     }
-}
-
-fn summary(r: &FileReport) -> String {
-    let mut s = format!("kind={:?} rows={} reports={}\n", r.kind, r.rows, r.reports);
-    for f in r.findings.items() {
-        s.push_str(&format!(
-            "{} {:?} line={:?} col={:?} {}\n",
-            f.code,
-            f.severity,
-            f.line,
-            f.column.as_ref().map(|c| c.number),
-            f.message
-        ));
-    }
-    s
-}
-
-fn has(r: &FileReport, code: &str, line: Option<u64>, severity: Severity) -> bool {
-    r.findings
-        .items()
-        .iter()
-        .any(|f| f.code.to_string() == code && f.line == line && f.severity == severity)
 }
 
 /// A 400-field SAE detail row like the fixtures' (DR in column 168).
@@ -169,7 +134,7 @@ fn the_same_bytes_give_the_same_kind_and_findings_however_they_arrive() {
     .collect();
     // Every failure-mode fixture too.
     for sub in ["validate", "validate/prae", "validate/batch"] {
-        for e in std::fs::read_dir(root().join(sub)).unwrap() {
+        for e in std::fs::read_dir(fixture_path(sub)).unwrap() {
             let p = e.unwrap().path();
             if p.is_file() {
                 let rel = format!("{sub}/{}", p.file_name().unwrap().to_str().unwrap());
@@ -329,7 +294,7 @@ const OUTPUTS: &[(&str, &str)] = &[
 
 #[test]
 fn every_ledgerline_output_is_refused_with_its_format_named() {
-    let dir = root().join("golden");
+    let dir = fixture_path("golden");
     let mut seen = std::collections::BTreeSet::new();
     let mut failures = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap() {

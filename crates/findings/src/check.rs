@@ -1,7 +1,8 @@
-//! Findings: everything wrong (or worth knowing) about an input, each with a stable code.
+//! The registry of checks: every check Ledgerline performs, with its number, default
+//! severity and title, and the family prefix that turns it into a stable code (`SAE110`).
+//! The table is the single source of the finding codes the README documents.
 
 use serde::Serialize;
-use std::collections::HashMap;
 use std::fmt;
 
 /// How serious a finding is.
@@ -248,277 +249,49 @@ impl Serialize for Code {
     }
 }
 
-/// A column reference inside a finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ColumnRef {
-    /// 1-based column number.
-    pub number: u32,
-    /// Column name (from the schema, or the header row of a payment-batch file).
-    pub name: String,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// One problem (or notice) about an input, with its position.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    /// Stable code, e.g. `SAE110`.
-    pub code: Code,
-    /// Severity.
-    pub severity: Severity,
-    /// The input's display name (path, `archive.zip!entry`, or `-`).
-    pub file: String,
-    /// 1-based line, where the finding is about one line.
-    pub line: Option<u64>,
-    /// 0-based byte offset of that line in the input.
-    pub byte: Option<u64>,
-    /// The column, where the finding is about one value.
-    pub column: Option<ColumnRef>,
-    /// A sentence a finance person understands.
-    pub message: String,
-}
-
-impl Finding {
-    /// A finding for `check` in `family`, at the check's default severity.
-    pub fn new(family: Family, check: Check, file: &str, message: impl Into<String>) -> Self {
-        Finding {
-            code: Code { family, check },
-            severity: check.severity(),
-            file: file.to_owned(),
-            line: None,
-            byte: None,
-            column: None,
-            message: message.into(),
+    #[test]
+    fn every_check_has_its_own_number_and_a_title() {
+        let mut seen = std::collections::HashSet::new();
+        for c in Check::ALL {
+            assert!(
+                seen.insert(c.number()),
+                "{c:?}: number {} twice",
+                c.number()
+            );
+            assert!(!c.title().is_empty(), "{c:?}");
         }
     }
 
-    /// Sets the line position.
-    pub fn at(mut self, pos: crate::Position) -> Self {
-        self.line = Some(pos.line);
-        self.byte = Some(pos.byte);
-        self
+    #[test]
+    fn codes_are_the_prefix_and_three_digits() {
+        let code = |family, check| Code { family, check }.to_string();
+        assert_eq!(code(Family::Io, Check::EmptyFile), "IO003");
+        assert_eq!(code(Family::Sae, Check::RecordCount), "SAE110");
+        assert_eq!(code(Family::Prae, Check::BadDate), "PRA130");
+        assert_eq!(code(Family::Journal, Check::Unbalanced), "JNL203");
+        assert_eq!(
+            serde_json::to_string(&Code {
+                family: Family::Batch,
+                check: Check::BadNumber
+            })
+            .unwrap(),
+            "\"BAT131\""
+        );
+        assert_eq!(
+            serde_json::to_string(&Severity::Warning).unwrap(),
+            "\"warning\""
+        );
     }
 
-    /// Sets the column.
-    pub fn column(mut self, number: u32, name: impl Into<String>) -> Self {
-        self.column = Some(ColumnRef {
-            number,
-            name: name.into(),
-        });
-        self
-    }
-
-    /// Overrides the severity.
-    pub fn severity(mut self, severity: Severity) -> Self {
-        self.severity = severity;
-        self
-    }
-}
-
-impl fmt::Display for Finding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some(l) = self.line {
-            write!(f, ":{l}")?;
-        }
-        write!(f, ": {} {}", self.severity, self.code)?;
-        if let Some(c) = &self.column {
-            write!(f, " [col {} {}]", c.number, c.name)?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-/// Collects findings with a cap, counting what it had to drop.
-#[derive(Debug, Default, Clone)]
-pub struct Findings {
-    items: Vec<Finding>,
-    limit: usize,
-    dropped: usize,
-    errors: usize,
-    warnings: usize,
-    infos: usize,
-    last_row_error: Option<String>,
-    /// The first findings that make the file untrustworthy, kept whatever the limit.
-    untrustworthy: Vec<Finding>,
-    /// Findings listed so far, per code.
-    listed_per_code: HashMap<Code, usize>,
-    /// What was not listed, counted per code and cause.
-    grouped: Vec<Grouped>,
-    /// Index of `grouped` by code and message.
-    group_index: HashMap<(Code, String), usize>,
-    /// Distinct causes grouped so far, per code.
-    causes_per_code: HashMap<Code, usize>,
-}
-
-/// Findings of one code and one cause that were counted rather than listed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Grouped {
-    /// The code.
-    pub code: Code,
-    /// Severity.
-    pub severity: Severity,
-    /// The cause: the findings' common message, or a note that the causes differ.
-    pub message: String,
-    /// How many findings.
-    pub count: usize,
-    /// The line of the first one, if it had one.
-    pub first_line: Option<u64>,
-}
-
-/// File-level findings kept beyond the listing limit.
-const UNTRUSTWORTHY_KEPT: usize = 8;
-/// Findings of one code listed in full; the rest of that code are grouped by cause.
-pub const LISTED_PER_CODE: usize = 20;
-/// Distinct causes counted per code; further ones share one "other causes" group.
-const CAUSES_PER_CODE: usize = 10;
-
-impl Findings {
-    /// A collector keeping at most `limit` findings (all are still counted).
-    pub fn with_limit(limit: usize) -> Self {
-        Findings {
-            limit,
-            ..Default::default()
-        }
-    }
-
-    /// Records a finding.
-    pub fn push(&mut self, f: Finding) {
-        if f.severity == Severity::Error
-            && f.code.check.untrustworthy_file()
-            && self.untrustworthy.len() < UNTRUSTWORTHY_KEPT
-        {
-            self.untrustworthy.push(f.clone());
-        }
-        match f.severity {
-            Severity::Error => {
-                self.errors += 1;
-                if f.code.check != Check::HeaderMissing {
-                    self.last_row_error = Some(format!("{} {}", f.code, f.message));
-                }
-            }
-            Severity::Warning => self.warnings += 1,
-            Severity::Info => self.infos += 1,
-        }
-        self.list_or_group(f);
-    }
-
-    /// Lists `f` while there is room (overall and for its code), else counts it with the
-    /// others of its code and cause.
-    fn list_or_group(&mut self, f: Finding) {
-        let listed = self.listed_per_code.entry(f.code).or_insert(0);
-        if self.items.len() < self.limit && *listed < LISTED_PER_CODE {
-            *listed += 1;
-            self.items.push(f);
-            return;
-        }
-        self.dropped += 1;
-        self.group(f.code, f.severity, f.message, 1, f.line);
-    }
-
-    fn group(
-        &mut self,
-        code: Code,
-        severity: Severity,
-        message: String,
-        n: usize,
-        line: Option<u64>,
-    ) {
-        let key = (code, message);
-        let idx = match self.group_index.get(&key) {
-            Some(&i) => i,
-            None => {
-                let causes = self.causes_per_code.entry(code).or_insert(0);
-                let key = if *causes < CAUSES_PER_CODE {
-                    *causes += 1;
-                    key
-                } else {
-                    (code, format!("{} (other causes)", code.check.title()))
-                };
-                match self.group_index.get(&key) {
-                    Some(&i) => i,
-                    None => {
-                        self.grouped.push(Grouped {
-                            code,
-                            severity,
-                            message: key.1.clone(),
-                            count: 0,
-                            first_line: line,
-                        });
-                        self.group_index.insert(key, self.grouped.len() - 1);
-                        self.grouped.len() - 1
-                    }
-                }
-            }
-        };
-        let g = &mut self.grouped[idx];
-        g.count += n;
-        g.first_line = match (g.first_line, line) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-    }
-
-    /// What was not listed, counted per code and cause, in the order first met.
-    pub fn grouped(&self) -> &[Grouped] {
-        &self.grouped
-    }
-
-    /// Takes over every finding of `other` (kept ones up to this collector's limit, and all
-    /// counts).
-    pub fn absorb(&mut self, other: Findings) {
-        self.dropped += other.dropped;
-        self.errors += other.errors;
-        self.warnings += other.warnings;
-        self.infos += other.infos;
-        if other.last_row_error.is_some() {
-            self.last_row_error = other.last_row_error;
-        }
-        for f in other.untrustworthy {
-            if self.untrustworthy.len() < UNTRUSTWORTHY_KEPT {
-                self.untrustworthy.push(f);
-            }
-        }
-        // `other`'s unlisted findings are in `other.dropped`, added above.
-        for g in other.grouped {
-            self.group(g.code, g.severity, g.message, g.count, g.first_line);
-        }
-        for f in other.items {
-            self.list_or_group(f);
-        }
-    }
-
-    /// The findings kept, in the order found.
-    pub fn items(&self) -> &[Finding] {
-        &self.items
-    }
-
-    /// The error-level findings that make the file itself untrustworthy (see
-    /// [`Check::untrustworthy_file`]), the first few of them whatever the listing limit.
-    pub fn untrustworthy(&self) -> &[Finding] {
-        &self.untrustworthy
-    }
-
-    /// Findings counted but not kept.
-    pub fn dropped(&self) -> usize {
-        self.dropped
-    }
-
-    /// The code and message of the latest error about a row (file-level checks excluded).
-    pub fn last_row_error(&self) -> Option<&str> {
-        self.last_row_error.as_deref()
-    }
-
-    /// Number of errors (kept or not).
-    pub fn errors(&self) -> usize {
-        self.errors
-    }
-
-    /// Number of warnings (kept or not).
-    pub fn warnings(&self) -> usize {
-        self.warnings
-    }
-
-    /// Number of infos (kept or not).
-    pub fn infos(&self) -> usize {
-        self.infos
+    #[test]
+    fn only_damage_to_the_file_itself_makes_it_untrustworthy() {
+        assert!(Check::RecordCount.untrustworthy_file());
+        assert!(Check::LineTooLong.untrustworthy_file());
+        assert!(!Check::BadDate.untrustworthy_file());
+        assert!(!Check::Unbalanced.untrustworthy_file());
     }
 }

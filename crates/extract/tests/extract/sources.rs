@@ -1,18 +1,14 @@
 //! Inputs: zip archives (every entry), zip-bomb guards, corrupt and nested archives.
 
+use crate::common::read_fixture;
 use ledgerline_extract::source::{
     InputSpec, Opened, SourceError, ZipLimitError, ZipLimits, for_each_stream,
 };
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../fixtures/validate")
-            .join(name),
-    )
-    .unwrap()
+    read_fixture(&format!("validate/{name}"))
 }
 
 fn make_zip(path: &Path, entries: &[(&str, &[u8])]) {

@@ -2,21 +2,13 @@
 //! kept outside the repository in ../shared/samples/cornell-sae. Skipped with a notice where
 //! that folder is absent (a user's fresh clone).
 
-use ledgerline_extract::finding::Severity;
+use crate::common::shared_dir;
 use ledgerline_extract::validate::{FileReport, ValidateOptions, validate_reader};
+use ledgerline_findings::Severity;
 use std::path::PathBuf;
 
 fn samples() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples/cornell-sae");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "NOTICE: {} is absent; Cornell conformance skipped",
-            dir.display()
-        );
-        None
-    }
+    shared_dir("samples/cornell-sae", "Cornell conformance")
 }
 
 fn validate(dir: &std::path::Path, name: &str) -> FileReport {

@@ -262,10 +262,7 @@ pub fn validate_reader<R: Read>(
 pub fn read_error_finding(name: &str, e: &ReadError, at: Option<Position>) -> Finding {
     let f = match e {
         ReadError::Io(io) => match ZipLimitError::from_io(io) {
-            Some(ZipLimitError::Ratio { .. }) => {
-                Finding::new(Family::Zip, Check::ArchiveRatio, name, io.to_string())
-            }
-            Some(_) => Finding::new(Family::Zip, Check::ArchiveTooLarge, name, io.to_string()),
+            Some(limit) => Finding::new(Family::Zip, limit.check(), name, io.to_string()),
             None => Finding::new(
                 Family::Io,
                 Check::Unreadable,

@@ -153,7 +153,7 @@ impl Common {
         let config_path = self.config_path();
         let config: Config = match &config_path {
             Some(p) => {
-                let text = std::fs::read_to_string(&p)
+                let text = std::fs::read_to_string(p)
                     .with_context(|| format!("reading the config file {}", p.display()))?;
                 toml::from_str(&text)
                     .map_err(|e| anyhow::anyhow!("config file {}: {e}", p.display()))?

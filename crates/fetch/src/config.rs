@@ -79,8 +79,6 @@ pub fn duration(key: &str, value: Option<&str>) -> crate::Result<Option<Duration
 pub enum Origin {
     /// A command-line flag such as `--company`.
     Flag(&'static str),
-    /// An environment variable.
-    Env(&'static str),
     /// A key of the configuration file.
     ConfigFile {
         /// The key, e.g. `company_id`.
@@ -136,7 +134,6 @@ impl std::fmt::Display for Sourced {
         let v = &self.value;
         match &self.origin {
             Origin::Flag(flag) => write!(f, "{flag} {v} (command line)"),
-            Origin::Env(var) => write!(f, "${var}={v} (environment)"),
             Origin::ConfigFile { key, path } => {
                 write!(f, "{key} = {v:?} in the config file {}", path.display())
             }

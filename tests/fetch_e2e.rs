@@ -55,10 +55,15 @@ impl Env {
     }
 
     fn command(&self, args: &[&str]) -> Command {
+        self.command_in("concur.toml", args)
+    }
+
+    /// A command with another config file of the test folder.
+    fn command_in(&self, config: &str, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ledgerline"));
         cmd.args(args)
             .arg("--config")
-            .arg(self.path("concur.toml"))
+            .arg(self.path(config))
             .env("HOME", self.dir.path())
             .env_remove("XDG_CONFIG_HOME")
             .env_remove("XDG_DATA_HOME")
@@ -138,6 +143,15 @@ impl Env {
         serde_json::from_str(&std::fs::read_to_string(self.path("tokens.json")).unwrap()).unwrap()
     }
 
+    /// The store's only connection.
+    fn connection(&self) -> serde_json::Value {
+        let store = self.store_json();
+        assert_eq!(store["version"], 2, "{store}");
+        let all = store["connections"].as_array().unwrap();
+        assert_eq!(all.len(), 1, "{store}");
+        all[0].clone()
+    }
+
     fn sae_key(&self) -> String {
         self.sim.config().definitions[0].key.clone()
     }
@@ -174,8 +188,9 @@ fn connect_stores_private_tokens_with_geolocation_and_prints_no_secret() {
         .output()
         .unwrap();
     assert_eq!(code(&out), Some(0), "{}", stderr(&out));
-    let store = e.store_json();
+    let store = e.connection();
     assert_eq!(store["geolocation"], e.sim.base_url());
+    assert_eq!(store["base_url"], e.sim.base_url());
     assert_eq!(store["company_id"], e.sim.config().company_id.as_str());
     #[cfg(unix)]
     {
@@ -227,19 +242,20 @@ fn connect_with_a_wrong_request_token_fails_with_concurs_error() {
 fn refresh_rotates_the_refresh_token_and_the_old_one_is_dead() {
     let e = env();
     e.connect();
-    let before = e.store_json();
+    let before_file = e.store_json();
+    let before = e.connection();
     // Access tokens with less than 2 h left are refreshed first: always, here (1 h).
     let cfg = std::fs::read_to_string(e.path("concur.toml")).unwrap();
     std::fs::write(e.path("concur.toml"), format!("{cfg}refresh_skew = '2h'\n")).unwrap();
     let out = e.fetch(&[]);
     assert_eq!(code(&out), Some(0), "{}", stderr(&out));
-    let after = e.store_json();
+    let after = e.connection();
     assert_ne!(before["refresh_token"], after["refresh_token"]);
     assert_ne!(before["access_token"], after["access_token"]);
     assert_eq!(after["geolocation"], e.sim.base_url());
     assert_eq!(e.sim.requests("token"), 2);
     // Put the old refresh token back: Concur refuses it (108) and fetch says to reconnect.
-    std::fs::write(e.path("tokens.json"), before.to_string()).unwrap();
+    std::fs::write(e.path("tokens.json"), before_file.to_string()).unwrap();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -671,7 +687,7 @@ fn verbose_logs_requests_with_the_authorization_redacted() {
     assert!(err.contains("-> GET "), "{err}");
     assert!(err.contains("(Authorization: Bearer <redacted>)"), "{err}");
     assert!(err.contains("concur-correlationid"), "{err}");
-    let store = e.store_json();
+    let store = e.connection();
     for secret in [
         store["access_token"].as_str().unwrap(),
         store["refresh_token"].as_str().unwrap(),
@@ -1030,4 +1046,459 @@ fn fetch_convert_posts_outside_the_download_folder_and_never_twice() {
     }
     assert_eq!(e.sim.requests("definitions"), before);
     assert!(!e.path("out/converted").exists());
+}
+
+/// Every request a simulator has answered.
+fn total_requests(sim: &RunningSimulator) -> u64 {
+    sim.stats().values().sum()
+}
+
+/// A second company, on Standard Edition, served by its own simulator (another data centre).
+const COMPANY_B: &str = "0b7e24d2-9c31-4f0e-8d6a-2f3c1e5a7b90";
+
+fn company_b() -> RunningSimulator {
+    Simulator::start(
+        SimConfig {
+            company_id: COMPANY_B.into(),
+            marketing_name: "Standard Edition".into(),
+            ..test_config()
+        },
+        Vec::new(),
+    )
+    .unwrap()
+}
+
+impl Env {
+    /// A config file beside `concur.toml` with its settings but `base_url` and `company_id`
+    /// (an integrator's: the app, the store, the ledger), plus `extra` lines.
+    fn write_config_without_company(&self, name: &str, extra: &str) {
+        let text: String = std::fs::read_to_string(self.path("concur.toml"))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with("base_url") && !l.starts_with("company_id"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(self.path(name), format!("{text}{extra}")).unwrap();
+    }
+
+    fn connect_in(&self, config: &str, sim: &RunningSimulator, extra: &[&str]) -> Output {
+        let mut args = vec!["connect"];
+        args.extend_from_slice(extra);
+        self.command_in(config, &args)
+            .env("LEDGERLINE_REQUEST_TOKEN", sim.request_token())
+            .output()
+            .unwrap()
+    }
+
+    fn visible_in(&self, dir: &str) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(self.path(dir))
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| !n.starts_with('.'))
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+}
+
+#[test]
+fn two_companies_in_one_store_each_fetched_into_its_own_folder() {
+    let e = env();
+    let b = company_b();
+    let a_id = e.sim.config().company_id.clone();
+    let (a_url, b_url) = (e.sim.base_url().to_owned(), b.base_url().to_owned());
+    e.write_config_without_company("integrator.toml", "");
+    let run = |args: &[&str]| e.command_in("integrator.toml", args).output().unwrap();
+
+    // Each company connected at its own host, into one store.
+    let out = e.connect_in(
+        "integrator.toml",
+        &e.sim,
+        &["--company", &a_id, "--base-url", &a_url],
+    );
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("which holds 1 connection"),
+        "{}",
+        stderr(&out)
+    );
+    let out = e.connect_in(
+        "integrator.toml",
+        &b,
+        &["--company", COMPANY_B, "--base-url", &b_url],
+    );
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("which holds 2 connections"),
+        "{}",
+        stderr(&out)
+    );
+    let store = e.store_json();
+    assert_eq!(store["version"], 2);
+    let conns = store["connections"].as_array().unwrap();
+    assert_eq!(conns.len(), 2, "{store}");
+    assert_eq!(conns[0]["company_id"], a_id.as_str());
+    assert_eq!(conns[0]["geolocation"], a_url.as_str());
+    assert_eq!(conns[1]["company_id"], COMPANY_B);
+    assert_eq!(conns[1]["geolocation"], b_url.as_str());
+    assert_eq!(conns[1]["base_url"], b_url.as_str());
+
+    // Two connections and none chosen: refused, listing both, before any call.
+    let before = (total_requests(&e.sim), total_requests(&b));
+    let out = run(&["fetch", "--out", &e.path("a").display().to_string()]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("connections for 2 companies: {a_id}, {COMPANY_B}")),
+        "{err}"
+    );
+    assert!(err.contains("choose one with --company ID"), "{err}");
+    assert_eq!((total_requests(&e.sim), total_requests(&b)), before);
+
+    // Each company into its own folder, from its own host.
+    let out_a = e.path("a").display().to_string();
+    let out_b = e.path("b").display().to_string();
+    let out = run(&["fetch", "--company", &a_id, "--out", &out_a]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("company: {a_id} (--company)")),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("edition: professional"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&[
+        "fetch",
+        "--company",
+        COMPANY_B,
+        "--close",
+        "--out",
+        &out_b,
+        "--json",
+    ]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["company_id"], COMPANY_B);
+    assert_eq!(report["edition"], "standard");
+    let (files_a, files_b) = (e.visible_in("a"), e.visible_in("b"));
+    assert_eq!(files_a.len(), 1, "{files_a:?}");
+    assert!(files_a[0].starts_with("standard-accounting-extract_"));
+    assert_eq!(files_b.len(), 2, "{files_b:?}");
+    assert!(files_b.iter().all(|f| f.starts_with("payment-batch_")));
+    for f in &files_a {
+        validate_ok(&e.path("a").join(f));
+    }
+    for f in &files_b {
+        validate_ok(&e.path("b").join(f));
+    }
+    assert_eq!(b.requests("definitions"), 0);
+    assert_eq!(e.sim.requests("batch_close"), 0);
+    // One ledger, each file recorded under its company.
+    let mut sources: Vec<(String, String)> = Ledger::open(&e.path("ledger.sqlite"))
+        .unwrap()
+        .records()
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            let dir = r.path.parent().unwrap().file_name().unwrap();
+            (dir.to_string_lossy().into_owned(), r.source)
+        })
+        .collect();
+    sources.sort();
+    sources.dedup();
+    assert_eq!(
+        sources,
+        vec![("a".into(), a_id.clone()), ("b".into(), COMPANY_B.into())]
+    );
+
+    // Without a company, status lists both, from the store: no call to Concur.
+    let before = (total_requests(&e.sim), total_requests(&b));
+    let out = run(&["connect", "--status"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("connections:   2, read from the token store only, not checked with Concur"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("company {a_id}\n")), "{text}");
+    assert!(text.contains(&format!("company {COMPANY_B}\n")), "{text}");
+    assert!(text.contains(&format!("base url:      {b_url}")), "{text}");
+    assert_eq!((total_requests(&e.sim), total_requests(&b)), before);
+    // With one, that one is checked with Concur (one live call to its own host).
+    let tokens_b = b.requests("token");
+    let out = run(&["connect", "--status", "--company", COMPANY_B]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!("company:       {COMPANY_B} (--company)")),
+        "{text}"
+    );
+    assert!(text.contains("checked:       with Concur at "), "{text}");
+    assert!(text.contains("(live call)"), "{text}");
+    assert!(!text.contains(&a_id), "{text}");
+    assert_eq!(b.requests("token"), tokens_b + 1);
+    assert_eq!(total_requests(&e.sim), before.0);
+    // --no-check: read from the store only, and said so.
+    let out = run(&["connect", "--status", "--company", COMPANY_B, "--no-check"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("checked:       no, read from the token store only"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(b.requests("token"), tokens_b + 1);
+
+    // concur.toml is company A's (company_id and base_url): --company B is refused with it,
+    // naming both values and where each came from, before anything is sent.
+    let config = e.path("concur.toml").display().to_string();
+    let before = (total_requests(&e.sim), total_requests(&b));
+    for args in [
+        vec!["fetch", "--company", COMPANY_B, "--out", &out_b],
+        vec!["connect", "--company", COMPANY_B],
+        vec!["connect", "--status", "--company", COMPANY_B],
+    ] {
+        let out = e.command(&args).output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(code(&out), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(&format!(
+                "--company {COMPANY_B} (command line) disagrees with company_id = \"{a_id}\" in the config file {config}"
+            )),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains("use a config file per company"), "{err}");
+    }
+    assert_eq!((total_requests(&e.sim), total_requests(&b)), before);
+
+    // A config whose base_url is company A's host: another --base-url is refused, and so is
+    // company B's connection, which was made at its own host.
+    e.write_config_without_company("host-a.toml", &format!("base_url = '{a_url}'\n"));
+    let host_a = e.path("host-a.toml").display().to_string();
+    let out = e.connect_in(
+        "host-a.toml",
+        &b,
+        &["--company", COMPANY_B, "--base-url", &b_url],
+    );
+    let err = stderr(&out);
+    assert_eq!(code(&out), Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "--base-url {b_url} (command line) disagrees with base_url = \"{a_url}\" in the config file {host_a}"
+        )),
+        "{err}"
+    );
+    let out = e
+        .command_in(
+            "host-a.toml",
+            &["fetch", "--company", COMPANY_B, "--out", &out_b],
+        )
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(code(&out), Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "base_url = \"{a_url}\" in the config file {host_a} disagrees with {b_url}, where the stored connection of company {COMPANY_B} in the token store {} was made",
+            e.path("tokens.json").display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("ledgerline connect --company {COMPANY_B}")),
+        "{err}"
+    );
+    assert_eq!((total_requests(&e.sim), total_requests(&b)), before);
+    // Company A's connection agrees with it.
+    let out = e
+        .command_in(
+            "host-a.toml",
+            &["fetch", "--company", &a_id, "--out", &out_a],
+        )
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+
+    // Disconnecting one keeps the other, which is then the only one.
+    let out = run(&["connect", "--disconnect", "--company", &a_id]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("(1 connection left)"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["fetch", "--close", "--out", &out_b]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "company: {COMPANY_B} (the token store's only connection)"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["fetch", "--company", &a_id, "--out", &out_a]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), Some(3), "{err}");
+    assert!(
+        err.contains(&format!("has no connection for company {a_id}")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("ledgerline connect --company {a_id}")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "the company comes from --company {a_id} (command line)"
+        )),
+        "{err}"
+    );
+    // Documented, with an example.
+    for cmd in ["fetch", "connect"] {
+        let help = stdout(&run(&[cmd, "--help"]));
+        assert!(
+            help.contains(&format!("ledgerline {cmd} --company ")),
+            "{help}"
+        );
+    }
+}
+
+#[test]
+fn a_token_store_of_the_single_connection_format_keeps_working_and_is_migrated() {
+    let e = env();
+    e.connect();
+    // The store as the single-connection version wrote it: version 1, the connection's
+    // fields at the top level, the host of the exchange not recorded.
+    let mut old = e.connection().as_object().unwrap().clone();
+    old.remove("base_url");
+    old.insert("version".into(), 1.into());
+    let old_text = serde_json::to_string_pretty(&old).unwrap();
+    std::fs::write(e.path("tokens.json"), &old_text).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            e.path("tokens.json"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
+    }
+    let company = e.sim.config().company_id.clone();
+    // A fetch reads it (and, with nothing to refresh, leaves it as it is).
+    let out = e.fetch(&["--definition", SAE]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert_eq!(e.visible().len(), 1);
+    assert_eq!(
+        std::fs::read_to_string(e.path("tokens.json")).unwrap(),
+        old_text
+    );
+    // The listing shows it.
+    e.write_config_without_company("integrator.toml", "");
+    let out = e
+        .command_in("integrator.toml", &["connect", "--status"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("connections:   1,"), "{text}");
+    assert!(text.contains(&format!("company {company}\n")), "{text}");
+    assert!(
+        text.contains("base url:      (not recorded: connected by an older ledgerline)"),
+        "{text}"
+    );
+    // The first change (the live check refreshes the tokens) writes the current format.
+    let out = e.run(&["connect", "--status"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("(live call)"), "{}", stdout(&out));
+    let now = e.connection();
+    assert_eq!(now["company_id"], company.as_str());
+    assert_ne!(now["refresh_token"], old["refresh_token"]);
+    assert!(now.get("base_url").is_none(), "{now}");
+    // And it keeps working.
+    let out = e.fetch(&["--definition", SAE]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    // Connecting the company again replaces its connection, now with the host recorded.
+    let out = e.connect();
+    assert!(
+        stderr(&out).contains(&format!(
+            "replaced the earlier connection of company {company}"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(e.connection()["base_url"], e.sim.base_url());
+}
+
+#[test]
+fn standard_edition_hints_say_close_and_professional_ones_run() {
+    let e = standard();
+    e.connect();
+    let out = e.fetch(&["--run"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("note: --run has no effect: Standard Edition has payment batches, not extract jobs (--close closes the open batches"),
+        "{err}"
+    );
+    let out = e.fetch(&[]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("note: 1 open payment batch(es) hold reports; their files come once a batch is closed: pass --close to close them"),
+        "{err}"
+    );
+    assert!(!err.contains("--run"), "{err}");
+    let out = e.fetch(&["--close"]);
+    assert!(!stderr(&out).contains("pass --close"), "{}", stderr(&out));
+
+    let e = env();
+    e.connect();
+    let out = e.fetch(&["--close", "--definition", SAE]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("note: --close has no effect: Professional Edition has extract jobs"),
+        "{}",
+        stderr(&out)
+    );
+
+    // The simulator's own hint follows its edition.
+    for (edition, want, not) in [
+        ("Standard Edition", "--close", "--run"),
+        ("CTE", "--run", "--close"),
+    ] {
+        let config = e.path("sim.toml");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ledgerline"))
+            .args([
+                "simulate",
+                "--addr",
+                "127.0.0.1:0",
+                "--edition",
+                edition,
+                "--write-config",
+            ])
+            .arg(&config)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines =
+            std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
+        let hint = loop {
+            let line = lines.next().expect("the simulator stopped").unwrap();
+            if line.contains("ledgerline fetch --config") {
+                break line;
+            }
+        };
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(
+            hint.contains(want) && !hint.contains(not),
+            "{edition}: {hint}"
+        );
+    }
 }

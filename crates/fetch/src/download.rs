@@ -3,7 +3,7 @@
 //! renamed to its final name. A failed attempt leaves nothing under the final name.
 
 use crate::client::{Client, Retry, expect_success};
-use crate::error::{Error, Result};
+use crate::error::{DownloadProblem, Error, Result, ZipProblem};
 use crate::http::Req;
 use sha2::{Digest, Sha256};
 use std::io::{Read, Seek, Write};
@@ -81,16 +81,19 @@ fn is_zip(content_type: &str, head: &[u8]) -> bool {
 }
 
 /// Reads every entry of a zip to the end, which checks each CRC.
-fn check_zip(file: &mut std::fs::File) -> std::result::Result<usize, String> {
-    file.rewind().map_err(|e| e.to_string())?;
-    let mut archive =
-        zip::ZipArchive::new(&mut *file).map_err(|e| format!("not a valid zip: {e}"))?;
-    for i in 0..archive.len() {
+fn check_zip(file: &mut std::fs::File) -> std::result::Result<usize, ZipProblem> {
+    file.rewind().map_err(ZipProblem::Reread)?;
+    let mut archive = zip::ZipArchive::new(&mut *file).map_err(ZipProblem::NotAZip)?;
+    for index in 0..archive.len() {
         let mut entry = archive
-            .by_index(i)
-            .map_err(|e| format!("zip entry {i}: {e}"))?;
-        std::io::copy(&mut entry, &mut std::io::sink())
-            .map_err(|e| format!("zip entry {}: {e}", entry.name()))?;
+            .by_index(index)
+            .map_err(|source| ZipProblem::Entry { index, source })?;
+        std::io::copy(&mut entry, &mut std::io::sink()).map_err(|source| {
+            ZipProblem::EntryData {
+                name: entry.name().to_owned(),
+                source,
+            }
+        })?;
     }
     Ok(archive.len())
 }
@@ -115,15 +118,15 @@ impl Client {
             match self.receive(resp, out_dir, stem) {
                 Ok(d) => return Ok(d),
                 Err(Received::Fatal(e)) => return Err(e),
-                Err(Received::Retry(message)) => {
+                Err(Received::Retry(problem)) => {
                     if attempt >= max {
                         return Err(Error::Download {
                             url: url.into(),
-                            message,
+                            problem,
                             attempts: attempt,
                         });
                     }
-                    self.log(|| format!("   download incomplete ({message}); starting over"));
+                    self.log(|| format!("   download incomplete ({problem}); starting over"));
                     self.sleep(self.delay(attempt), "incomplete download");
                 }
             }
@@ -160,11 +163,12 @@ impl Client {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    let of = expected.map(|x| format!(" of {x}")).unwrap_or_default();
-                    return Err(Received::Retry(format!(
-                        "connection lost after {got}{of} bytes: {e}"
-                    )));
+                Err(source) => {
+                    return Err(Received::Retry(DownloadProblem::ConnectionLost {
+                        got,
+                        expected,
+                        source,
+                    }));
                 }
             };
             let chunk = &buf[..n];
@@ -178,13 +182,14 @@ impl Client {
         if let Some(x) = expected
             && x != got
         {
-            return Err(Received::Retry(format!(
-                "body has {got} bytes, Content-Length said {x}"
-            )));
+            return Err(Received::Retry(DownloadProblem::LengthMismatch {
+                got,
+                expected: x,
+            }));
         }
         let zip = is_zip(&content_type, &head);
         if zip {
-            check_zip(tmp.as_file_mut()).map_err(Received::Retry)?;
+            check_zip(tmp.as_file_mut()).map_err(|p| Received::Retry(p.into()))?;
         }
         tmp.as_file().sync_all().map_err(io_fatal)?;
         let path = out_dir.join(format!("{stem}.{}", if zip { "zip" } else { "csv" }));
@@ -211,7 +216,7 @@ impl Client {
 
 enum Received {
     /// Worth downloading again.
-    Retry(String),
+    Retry(DownloadProblem),
     /// Local problem; stop.
     Fatal(Error),
 }
@@ -250,11 +255,13 @@ mod tests {
             .write(true)
             .open(&path)
             .unwrap();
-        assert_eq!(check_zip(&mut f), Ok(1));
+        assert_eq!(check_zip(&mut f).unwrap(), 1);
         let mut bytes = std::fs::read(&path).unwrap();
         bytes.truncate(bytes.len() / 2);
         std::fs::write(&path, &bytes).unwrap();
         let mut f = std::fs::File::open(&path).unwrap();
-        assert!(check_zip(&mut f).is_err());
+        let e = check_zip(&mut f).unwrap_err();
+        assert!(matches!(e, ZipProblem::NotAZip(_)), "{e}");
+        assert!(e.to_string().starts_with("not a valid zip: "), "{e}");
     }
 }

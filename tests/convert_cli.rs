@@ -702,17 +702,31 @@ fn convert_example(format: &str, out: &str) -> Output {
     )
 }
 
-/// Every `ledgerline ...` command line in the README's shell blocks names a real command
+/// Every `ledgerline ...` command line in the shell blocks of the README and of the manual
+/// (docs/*.md) names a real command
 /// and only flags its `--help` lists, so the README cannot drift from the CLI. (The examples
 /// themselves run in the tests of each section: convert, ledger, rules, fetch, simulate.)
 #[test]
 fn readme_command_lines_use_real_commands_and_flags() {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let mut pages = vec![root().join("README.md")];
+    let mut docs: Vec<_> = std::fs::read_dir(root().join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    docs.sort();
+    assert!(docs.len() >= 6, "the manual's pages: {docs:?}");
+    pages.extend(docs);
+    let text_of_pages: String = pages
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n");
     let mut in_sh = false;
     let mut checked = 0;
     let mut helps: std::collections::HashMap<String, String> = Default::default();
-    for line in readme.lines() {
-        if line.starts_with("```") {
+    for line in text_of_pages.lines() {
+        if line.trim_start().starts_with("```") {
             in_sh = line.trim() == "```sh";
             continue;
         }
@@ -764,5 +778,91 @@ fn readme_command_lines_use_real_commands_and_flags() {
         }
         checked += 1;
     }
-    assert!(checked > 15, "only {checked} README command lines found");
+    assert!(
+        checked > 20,
+        "only {checked} command lines found in the README and docs/"
+    );
+}
+
+/// The README's five-step walkthrough, run as a new user would: each `ledgerline` command
+/// of its shell blocks, in order, in a fresh folder holding the bundled example, with the
+/// one edit step 3 asks for (real accounts in `[offsets]`) done in between.
+#[test]
+fn the_readme_walkthrough_runs_as_written() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme.find("<!-- walkthrough:start -->").unwrap();
+    let end = readme.find("<!-- walkthrough:end -->").unwrap();
+    let commands: Vec<&str> = readme[start..end]
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("ledgerline "))
+        .collect();
+    assert_eq!(commands.len(), 5, "{commands:?}");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("fixtures/example")).unwrap();
+    std::fs::copy(
+        root().join("fixtures/example/expense-sae.txt"),
+        dir.path().join("fixtures/example/expense-sae.txt"),
+    )
+    .unwrap();
+    let exec = |line: &str| {
+        let words: Vec<&str> = line.split_whitespace().skip(1).collect();
+        let out = Command::new(env!("CARGO_BIN_EXE_ledgerline"))
+            .args(&words)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "`{line}`:\n{}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        out
+    };
+    let mut convert_err = String::new();
+    for (i, line) in commands.iter().enumerate() {
+        if line.contains("rules check") {
+            // Step 3: the user sets the accounts of the other side.
+            let path = dir.path().join("ledgerline.toml");
+            let rules = std::fs::read_to_string(&path).unwrap();
+            let edited = rules
+                .replace("\"EMPLOYEE_PAYABLE\"", "\"2100\"")
+                .replace("\"CARD_PAYABLE\"", "\"2150\"")
+                .replace("\"COMPANY_PAID_CLEARING\"", "\"2190\"")
+                .replace("\"CASH_ADVANCE_RECEIVABLE\"", "\"1410\"");
+            assert_ne!(
+                rules, edited,
+                "the starter has the placeholders step 3 replaces"
+            );
+            std::fs::write(&path, edited).unwrap();
+        }
+        let out = exec(line);
+        if i == 4 {
+            convert_err = text(&out.stderr);
+        }
+    }
+    let csv = std::fs::read_to_string(dir.path().join("netsuite-2024-03.csv")).unwrap();
+    assert!(
+        csv.starts_with("External ID,Date,Subsidiary,Currency"),
+        "{csv}"
+    );
+    assert!(
+        !csv.contains("EMPLOYEE_PAYABLE"),
+        "step 3's accounts are used"
+    );
+    assert!(
+        convert_err.contains("13 journals, 97 lines written"),
+        "{convert_err}"
+    );
+    assert!(!convert_err.contains("placeholder"), "{convert_err}");
+    // Step 5's promise: the same extract again, into a new file, posts nothing.
+    let again = exec(&commands[4].replace("netsuite-2024-03.csv", "netsuite-2024-04.csv"));
+    assert!(
+        text(&again.stderr).contains("nothing new to post"),
+        "{}",
+        text(&again.stderr)
+    );
+    assert!(!dir.path().join("netsuite-2024-04.csv").exists());
 }

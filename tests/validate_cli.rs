@@ -251,22 +251,27 @@ fn the_bundled_example_is_what_the_generator_writes() {
     );
     assert!(
         out.stdout == bundled,
-        "regenerate fixtures/example/expense-sae.txt (see README)"
+        "regenerate fixtures/example/expense-sae.txt (see docs/validate.md, Generating test data)"
     );
 }
 
 #[test]
-fn readme_documents_every_finding_code() {
+fn the_manual_documents_every_finding_code() {
     let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/validate.md"))
+            .unwrap();
     for check in ledgerline_extract::finding::Check::ALL {
         let row = format!("| {:03} |", check.number());
         let line = readme.lines().find(|l| l.starts_with(&row));
-        let line = line
-            .unwrap_or_else(|| panic!("README lacks a row for code number {:03}", check.number()));
+        let line = line.unwrap_or_else(|| {
+            panic!(
+                "docs/validate.md lacks a row for code number {:03}",
+                check.number()
+            )
+        });
         assert!(
             line.contains(check.title()),
-            "README row {:03} should say `{}`",
+            "docs/validate.md row {:03} should say `{}`",
             check.number(),
             check.title()
         );

@@ -110,7 +110,7 @@ impl Env {
     fn partials(&self) -> Vec<String> {
         self.files()
             .into_iter()
-            .filter(|f| f.starts_with(".ledgerline-partial-"))
+            .filter(|f| f.starts_with(".ledgerline-") && f.ends_with(".tmp"))
             .collect()
     }
 

@@ -110,6 +110,9 @@ fn untrack(path: &Path) {
 
 /// Prefix of every temporary file Ledgerline writes next to an output.
 const TEMP_PREFIX: &str = ".ledgerline-";
+/// Prefix of the partial downloads of `fetch` before it wrote through this crate; a killed
+/// older run may have left some.
+const LEGACY_PARTIAL_PREFIX: &str = ".ledgerline-partial-";
 /// Prefix of a commit manifest (see [`OutputSet::commit`]).
 const MANIFEST_PREFIX: &str = ".ledgerline-commit-";
 
@@ -124,6 +127,7 @@ fn parent_dir(dest: &Path) -> &Path {
 fn temp_owner(name: &str) -> Option<u32> {
     let rest = name
         .strip_prefix(MANIFEST_PREFIX)
+        .or_else(|| name.strip_prefix(LEGACY_PARTIAL_PREFIX))
         .or_else(|| name.strip_prefix(TEMP_PREFIX))?;
     rest.split(['-', '.']).next()?.parse().ok()
 }
@@ -200,7 +204,24 @@ pub struct AtomicFile {
 
 impl AtomicFile {
     /// Starts writing `dest`: a temporary file in its folder, removed unless committed.
+    /// The file is an ordinary one (mode 0644 before the umask).
     pub fn create(dest: &Path) -> Result<AtomicFile> {
+        AtomicFile::create_with_mode(dest, 0o644)
+    }
+
+    /// [`AtomicFile::create`] for a secret (the token store): readable by its owner only
+    /// (mode 0600) from the first byte written.
+    pub fn create_private(dest: &Path) -> Result<AtomicFile> {
+        AtomicFile::create_with_mode(dest, 0o600)
+    }
+
+    /// Changes where [`AtomicFile::commit`] puts the file, in the same folder (a download
+    /// whose name depends on what arrived: `.zip` or `.csv`).
+    pub fn set_dest(&mut self, dest: &Path) {
+        self.dest = dest.to_owned();
+    }
+
+    fn create_with_mode(dest: &Path, mode: u32) -> Result<AtomicFile> {
         let dir = parent_dir(dest);
         let mut builder = tempfile::Builder::new();
         let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
@@ -208,9 +229,10 @@ impl AtomicFile {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            // Outputs are ordinary files (0644 before umask), not private temp files.
-            builder.permissions(std::fs::Permissions::from_mode(0o644));
+            builder.permissions(std::fs::Permissions::from_mode(mode));
         }
+        #[cfg(not(unix))]
+        let _ = mode;
         let tmp = builder
             .tempfile_in(dir)
             .map_err(|e| Error::new("cannot create a temporary file in", dir, e))?;
@@ -360,5 +382,55 @@ pub fn failpoint(name: &str) {
     if std::env::var("LEDGERLINE_FAILPOINT").is_ok_and(|v| v == name) {
         eprintln!("ledgerline: failpoint {name}: stopping");
         std::process::exit(134);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_dead_processes_left_is_removed_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let dead = dir.path().join(".ledgerline-999999999-abc.tmp");
+        let legacy = dir.path().join(".ledgerline-partial-999999999-abc.part");
+        let mine = dir
+            .path()
+            .join(format!(".ledgerline-{}-x.tmp", std::process::id()));
+        for p in [&dead, &legacy, &mine] {
+            std::fs::write(p, b"half").unwrap();
+        }
+        std::fs::write(dir.path().join("keep.csv"), b"x").unwrap();
+        let done = recover_dir(dir.path());
+        assert_eq!(done.len(), 2, "{done:?}");
+        assert!(!dead.exists() && !legacy.exists());
+        assert!(mine.exists() && dir.path().join("keep.csv").exists());
+    }
+
+    #[test]
+    fn a_manifest_left_by_a_killed_commit_is_rolled_forward() {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = dir.path().join(".ledgerline-999999999-a.tmp");
+        std::fs::write(&tmp, b"journals").unwrap();
+        let dest = dir.path().join("out.csv");
+        let manifest = dir.path().join(".ledgerline-commit-999999999-2.json");
+        std::fs::write(&manifest, serde_json::to_string(&[(&tmp, &dest)]).unwrap()).unwrap();
+        recover_dir(dir.path());
+        assert_eq!(std::fs::read(&dest).unwrap(), b"journals");
+        assert!(!manifest.exists() && !tmp.exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn private_files_are_private_and_set_dest_moves_the_commit() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mut f = AtomicFile::create_private(&dir.path().join("a")).unwrap();
+        f.writer().write_all(b"secret").unwrap();
+        f.set_dest(&dir.path().join("b"));
+        f.commit().unwrap();
+        let meta = std::fs::metadata(dir.path().join("b")).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        assert!(!dir.path().join("a").exists());
     }
 }

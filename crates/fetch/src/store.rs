@@ -283,26 +283,19 @@ impl TokenStore {
                 let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
             }
         }
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(".tokens-").suffix(".tmp");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            builder.permissions(std::fs::Permissions::from_mode(0o600));
-        }
-        let mut tmp = builder.tempfile_in(&dir).map_err(|e| Error::io(&dir, e))?;
         let file = StoreFile {
             version: STORE_VERSION,
             connections: connections.to_vec(),
         };
         let json =
             serde_json::to_vec_pretty(&file).map_err(|e| self.err(StoreProblem::Serialize(e)))?;
-        tmp.write_all(&json)
-            .and_then(|()| tmp.write_all(b"\n"))
-            .and_then(|()| tmp.as_file().sync_all())
-            .map_err(|e| Error::io(tmp.path().to_path_buf(), e))?;
-        tmp.persist(&self.path)
-            .map_err(|e| Error::io(&self.path, e.error))?;
+        let atomic = |e: ledgerline_atomic::Error| Error::io(e.path, e.source);
+        let mut tmp = ledgerline_atomic::AtomicFile::create_private(&self.path).map_err(atomic)?;
+        tmp.writer()
+            .write_all(&json)
+            .and_then(|()| tmp.writer().write_all(b"\n"))
+            .map_err(|e| Error::io(tmp.temp_path().to_path_buf(), e))?;
+        tmp.commit().map_err(atomic)?;
         Ok(())
     }
 

@@ -10,6 +10,7 @@ use crate::classify::Tag;
 use crate::model::{Counterparty, Journal, JournalLine, Kind, Posting, Side};
 use crate::round::{largest_remainder, round_amount};
 use crate::rules::{CardBilling, DateSource, Grouping, Rules};
+use crate::sources::RowError;
 use crate::template::{Values, Var};
 use ledgerline_extract::Position;
 use ledgerline_extract::finding::{Check, Family, Finding, Findings, Severity};
@@ -112,7 +113,34 @@ pub enum Outcome {
     /// Deliberately not posted, with the reason.
     Skipped(String),
     /// Could not be classified, with the reason (an error finding was recorded).
-    Failed(String),
+    Failed(RowError),
+}
+
+/// Whether a line left out of every journal is an error or deliberate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RejectionStatus {
+    /// `rejected`: the line, or its report, has an error (or was held back by a guard).
+    Rejected,
+    /// `skipped`: deliberately not posted (a documented skip, an amount that rounds to
+    /// nothing, a journal posted before).
+    Skipped,
+}
+
+impl RejectionStatus {
+    /// `rejected` or `skipped`, as in the rejection report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectionStatus::Rejected => "rejected",
+            RejectionStatus::Skipped => "skipped",
+        }
+    }
+}
+
+impl std::fmt::Display for RejectionStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A line that did not go into a journal, and why.
@@ -124,8 +152,8 @@ pub struct Rejection {
     pub line: u64,
     /// Journal the line would have gone to.
     pub journal_id: String,
-    /// `rejected` (errors) or `skipped` (deliberately not posted).
-    pub status: &'static str,
+    /// Rejected (errors) or skipped (deliberately not posted).
+    pub status: RejectionStatus,
     /// Why.
     pub reason: String,
 }
@@ -151,6 +179,18 @@ struct ReportCheck {
     company_paid: Option<Decimal>,
 }
 
+/// What became of one row of a group, before the journal is built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum RowState {
+    /// Its postings are in the group (or it gave none).
+    Kept,
+    /// Deliberately not posted, with the reason.
+    Skipped(String),
+    /// Rejected with its own reason (its validation error, or why it cannot be classified):
+    /// the group is held back.
+    Rejected(String),
+}
+
 #[derive(Debug)]
 struct Group {
     id: String,
@@ -159,7 +199,10 @@ struct Group {
     latest_entry: Option<Date>,
     postings: Vec<(Posting, Tag, usize)>,
     checks: Vec<ReportCheck>,
-    rows: Vec<(u64, Option<String>)>,
+    /// Every row of the group, in file order: its line and what became of it.
+    rows: Vec<(u64, RowState)>,
+    /// Why the whole group is held back (its first rejected row, or a report of it that
+    /// does not reconcile over every journal).
     rejected: Option<String>,
     split_part: bool,
     /// Implied recoveries were added (they must be added once only).
@@ -377,142 +420,39 @@ impl Group {
                 }
             }
             Outcome::Skipped(why) => {
-                self.rows
-                    .push((facts.line, Some(format!("skipped: {why}"))));
+                self.rows.push((facts.line, RowState::Skipped(why)));
                 return;
             }
             Outcome::Failed(why) => {
-                own_reason.get_or_insert(why);
+                own_reason.get_or_insert_with(|| why.to_string());
             }
         }
-        if let Some(why) = &own_reason
-            && self.rejected.is_none()
-        {
-            self.rejected = Some(format!("line {} of {}: {why}", facts.line, self.id));
-        }
-        self.rows.push((facts.line, own_reason));
-    }
-
-    /// Step 1 of building: a CBCP personal charge the employee has no repayment line for
-    /// is recovered from the employee (`[personal] cbcp_implied_recovery`). Runs once.
-    fn add_implied_recoveries(&mut self, rules: &Rules) {
-        if self.recovered || !rules.cbcp_implied_recovery {
-            self.recovered = true;
-            return;
-        }
-        self.recovered = true;
-        let gv = GroupValues { facts: &self.facts };
-        let mut repayments: Vec<(Decimal, usize)> = self
-            .postings
-            .iter()
-            .filter(|(_, t, _)| *t == Tag::PersonalRepayment)
-            .map(|(p, _, r)| (p.amount, *r))
-            .collect();
-        let mut implied = Vec::new();
-        for (p, t, r) in &self.postings {
-            if *t != Tag::PersonalCardCharge(CardBilling::Cbcp) {
-                continue;
-            }
-            if let Some(i) = repayments
-                .iter()
-                .position(|(a, rr)| *a == p.amount && rr == r)
-            {
-                repayments.swap_remove(i);
-                continue;
-            }
-            implied.push((
-                Posting {
-                    kind: Kind::PersonalOnCompanyCard,
-                    account: p.account.clone(),
-                    side: Side::Credit,
-                    amount: p.amount,
-                    counterparty: Some(Counterparty::Employee),
-                    offset_account: rules.employee.render(&gv),
-                    memo: format!("recovery from the employee: {}", p.memo),
-                    dimensions: p.dimensions.clone(),
-                    source_line: p.source_line,
-                },
-                Tag::None,
-                *r,
-            ));
-        }
-        self.postings.extend(implied);
-    }
-
-    /// Step 2: the nets per report and counterparty, for the reconciliation with Concur's
-    /// own figures (none for a part of a split report, which cannot be reconciled).
-    fn nets(&self) -> Vec<ReportNet> {
-        if self.split_part {
-            return Vec::new();
-        }
-        self.checks
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let net = |pred: &dyn Fn(&Posting, &Counterparty) -> bool| -> Decimal {
-                    self.postings
-                        .iter()
-                        .filter(|(p, _, r)| {
-                            *r == i && p.counterparty.as_ref().is_some_and(|cp| pred(p, cp))
-                        })
-                        .map(|(p, _, _)| p.side.signed(p.amount))
-                        .sum()
-                };
-                ReportNet {
-                    // A returned advance banked (`return_offset = "bank"`) settles what the
-                    // employee owes Concur's column 319 for: it counts on the employee's side.
-                    employee: net(&|p, cp| {
-                        *cp == Counterparty::Employee
-                            || (p.kind == Kind::CashAdvanceReturned
-                                && *cp == Counterparty::CashAdvance)
-                    }),
-                    card: net(&|_, cp| matches!(cp, Counterparty::Card(_))),
-                    vendor: net(&|_, cp| matches!(cp, Counterparty::Vendor(_))),
-                    company_paid: net(&|_, cp| *cp == Counterparty::CompanyPaid),
-                    check: ReportCheck {
-                        report_id: c.report_id.clone(),
-                        ..*c
-                    },
+        let state = match own_reason {
+            None => RowState::Kept,
+            Some(why) => {
+                if self.rejected.is_none() {
+                    self.rejected = Some(format!("line {} of {}: {why}", facts.line, self.id));
                 }
-            })
-            .collect()
-    }
-
-    /// The group held back whole: every line not deliberately skipped is rejected, with its
-    /// own reason or `why`.
-    fn held_back(
-        id: &str,
-        rows: &[(u64, Option<String>)],
-        file: &Arc<str>,
-        why: &str,
-        skipped: Vec<Rejection>,
-    ) -> Built {
-        let mut out = skipped;
-        for (line, own) in rows {
-            if own.as_deref().is_some_and(|w| w.starts_with("skipped: ")) {
-                continue;
+                RowState::Rejected(why)
             }
-            out.push(Rejection {
-                file: file.to_string(),
-                line: *line,
-                journal_id: id.to_owned(),
-                status: "rejected",
-                reason: match own {
-                    Some(w) => w.clone(),
-                    None => format!("the whole report is held back because {why}"),
-                },
-            });
-        }
-        out.sort_by_key(|r| r.line);
-        Built {
-            journal: None,
-            rejections: out,
-        }
+        };
+        self.rows.push((facts.line, state));
     }
 
-    /// Builds the journal. With `reconcile`, a report that does not reconcile with Concur's
-    /// totals is held back whole (report grouping; other groupings reconcile over every
-    /// journal first, in [`Builder::finish`]).
+    /// Builds the journal, in five steps, each its own function (and unit test):
+    ///
+    /// 1. **lines**: the group's rows; deliberately skipped ones are listed, and one rejected
+    ///    row holds the whole group back (`skipped_lines`, `held_back`);
+    /// 2. **implied recoveries** (`add_implied_recoveries`);
+    /// 3. **offsets**: the exact lines, the postings in file order then one offset per
+    ///    counterparty account (`offset_lines`);
+    /// 4. **rounding**, once per journal (`round_lines`);
+    /// 5. **reconciliation** with Concur's own report totals (`reconcile_nets`): with
+    ///    `reconcile` (report grouping), a report that does not reconcile is held back whole.
+    ///    Other groupings reconcile over every journal first, in [`Builder::finish`].
+    ///
+    /// The rounded lines then become the journal, and every source line that is in none of
+    /// them goes to the rejection report (`journal_lines`, `list_unposted`).
     fn build(
         mut self,
         rules: &Rules,
@@ -520,38 +460,15 @@ impl Group {
         findings: &mut Findings,
         reconcile: bool,
     ) -> Built {
-        let skipped: Vec<Rejection> = self
-            .rows
-            .iter()
-            .filter_map(|(line, why)| {
-                let why = why.as_ref()?;
-                why.strip_prefix("skipped: ").map(|w| Rejection {
-                    file: file.to_string(),
-                    line: *line,
-                    journal_id: self.id.clone(),
-                    status: "skipped",
-                    reason: w.to_owned(),
-                })
-            })
-            .collect();
+        // Step 1, lines.
+        let skipped = self.skipped_lines(file);
         if let Some(first) = &self.rejected {
             return Self::held_back(&self.id, &self.rows, file, first, skipped);
         }
+        // Step 2, implied recoveries.
         self.add_implied_recoveries(rules);
-        if reconcile {
-            let found: Vec<Finding> = self
-                .nets()
-                .iter()
-                .flat_map(|n| n.mismatches(file))
-                .collect();
-            if let Some(first) = found.first() {
-                let why = format!("{} does not reconcile: {}", self.id, first.message);
-                for f in found {
-                    findings.push(f);
-                }
-                return Self::held_back(&self.id, &self.rows, file, &why, skipped);
-            }
-        }
+        // What step 5 reconciles, taken before step 3 turns the postings into lines.
+        let nets = if reconcile { self.nets() } else { Vec::new() };
         let Group {
             id,
             facts,
@@ -563,85 +480,24 @@ impl Group {
         } = self;
         let currency = facts.currency.to_string();
         let minor = rules.minor_units(&currency);
-        let gv = GroupValues { facts: &facts };
 
-        // Step 3, exact lines: the postings in file order, then one offset per counterparty account.
-        let mut exact: Vec<Exact> = Vec::with_capacity(postings.len() + 2);
-        // Per offset: the net, the lines it offsets, and (with `[offsets] dimensions =
-        // "report"`) the dimensions all those lines share.
-        type OffsetAcc = (Decimal, Vec<u64>, Option<Vec<(String, String)>>);
-        let mut offsets: BTreeMap<(Counterparty, String), OffsetAcc> = BTreeMap::new();
-        let shared_dims = rules.offset_dimensions_from_report;
-        let mut unbalanced = Decimal::ZERO;
-        for (p, _, _) in postings {
-            let signed = p.side.signed(p.amount);
-            match &p.counterparty {
-                Some(cp) => {
-                    let e = offsets
-                        .entry((cp.clone(), p.offset_account.clone()))
-                        .or_insert_with(|| (Decimal::ZERO, Vec::new(), None));
-                    e.0 += signed;
-                    e.1.push(p.source_line);
-                    if shared_dims {
-                        match &mut e.2 {
-                            None => e.2 = Some(p.dimensions.clone()),
-                            Some(common) => common.retain(|d| p.dimensions.contains(d)),
-                        }
-                    }
-                }
-                None => unbalanced += signed,
-            }
-            let memo = if p.memo.trim().is_empty() {
-                p.kind.as_str().replace('_', " ")
-            } else {
-                p.memo
-            };
-            exact.push(Exact {
-                account: p.account,
-                side: p.side,
-                amount: p.amount,
-                kind: p.kind,
-                counterparty: p.counterparty,
-                memo,
-                dimensions: p.dimensions,
-                sources: vec![p.source_line],
-            });
+        // Step 3, offsets; step 4, rounding (of a journal that balances).
+        let exact = offset_lines(postings, rules, &GroupValues { facts: &facts }).map(|mut e| {
+            let rounded = round_lines(&mut e, rules, minor);
+            (e, rounded)
+        });
+
+        // Step 5, reconciliation: a report that does not reconcile is held back, whatever
+        // else is wrong with it.
+        if let Some(why) = reconcile_nets(&nets, &id, file, findings) {
+            return Self::held_back(&id, &rows, file, &why, skipped);
         }
-        let offset_memo = rules.offset_memo.render(&gv);
-        for ((cp, account), (net, mut sources, common_dims)) in offsets {
-            if net.is_zero() {
-                continue; // the lines it would offset net out; each is posted or listed below
-            }
-            sources.sort_unstable();
-            sources.dedup();
-            exact.push(Exact {
-                account,
-                side: if net > Decimal::ZERO {
-                    Side::Credit
-                } else {
-                    Side::Debit
-                },
-                amount: net.abs(),
-                kind: Kind::Offset,
-                memo: if offset_memo.is_empty() {
-                    cp.to_string()
-                } else {
-                    offset_memo.clone()
-                },
-                counterparty: Some(cp),
-                dimensions: common_dims.unwrap_or_default(),
-                sources,
-            });
-        }
-        if !unbalanced.is_zero() {
-            // Lines without an implied counterparty (a payment-batch file) must balance by themselves.
-            let has_both = exact
-                .iter()
-                .any(|e| e.side == Side::Debit && !e.amount.is_zero())
-                && exact
-                    .iter()
-                    .any(|e| e.side == Side::Credit && !e.amount.is_zero());
-            if has_both {
+
+        let (exact, rounded) = match exact {
+            Ok(lines) => lines,
+            Err(unbalanced) => {
+                // Lines without an implied counterparty (a payment-batch file) must balance
+                // by themselves.
                 findings.push(
                     Finding::new(
                         Family::Journal,
@@ -655,12 +511,12 @@ impl Group {
                 let mut out = skipped;
                 out.extend(
                     rows.iter()
-                        .filter(|(_, w)| w.is_none())
+                        .filter(|(_, state)| *state == RowState::Kept)
                         .map(|(line, _)| Rejection {
                             file: file.to_string(),
                             line: *line,
                             journal_id: id.clone(),
-                            status: "rejected",
+                            status: RejectionStatus::Rejected,
                             reason: why.clone(),
                         }),
                 );
@@ -669,102 +525,24 @@ impl Group {
                     rejections: out,
                 };
             }
-            let sources: Vec<u64> = exact.iter().flat_map(|e| e.sources.clone()).collect();
-            exact.push(Exact {
-                account: rules.employee.render(&gv),
-                side: if unbalanced > Decimal::ZERO {
-                    Side::Credit
-                } else {
-                    Side::Debit
-                },
-                amount: unbalanced.abs(),
-                kind: Kind::Offset,
-                counterparty: Some(Counterparty::Employee),
-                memo: if offset_memo.is_empty() {
-                    "employee".into()
-                } else {
-                    offset_memo.clone()
-                },
-                dimensions: Vec::new(),
-                sources,
-            });
-        }
-
-        // Step 4, rounding, once: each side shares the rounded total by largest remainder.
-        let rounded = round_lines(&mut exact, rules, minor);
-
-        // Step 5, the journal lines: a line that rounds to nothing is left out, its source
-        // lines staying listed on the offset that covers them; a source line covered by no
-        // line at all (everything it touches rounds to zero) goes to the rejection report as
-        // skipped, so it is never lost.
-        let zero = round_amount(Decimal::ZERO, minor);
-        let mut lines = Vec::with_capacity(exact.len());
-        let mut vanished: Vec<(u64, Decimal)> = Vec::new();
-        for (e, r) in exact.into_iter().zip(rounded) {
-            if r.is_zero() {
-                if e.kind != Kind::Offset {
-                    vanished.extend(e.sources.iter().map(|&l| (l, e.amount)));
-                }
-                continue;
-            }
-            lines.push(JournalLine {
-                line: lines.len() as u32 + 1,
-                account: e.account,
-                debit: if e.side == Side::Debit { r } else { zero },
-                credit: if e.side == Side::Credit { r } else { zero },
-                kind: e.kind,
-                counterparty: e.counterparty,
-                memo: e.memo,
-                dimensions: e.dimensions,
-                source_lines: e.sources,
-            });
-        }
-        let mut rejections = skipped;
-        let had_vanished = !vanished.is_empty();
-        if had_vanished {
-            let covered: HashSet<u64> = lines
-                .iter()
-                .flat_map(|l| l.source_lines.iter().copied())
-                .collect();
-            for (line, amount) in vanished {
-                if covered.contains(&line) || rejections.iter().any(|r| r.line == line) {
-                    continue;
-                }
-                rejections.push(Rejection {
-                    file: file.to_string(),
-                    line,
-                    journal_id: id.clone(),
-                    status: "skipped",
-                    reason: format!(
-                        "amount {} {currency} rounds to zero at {minor} decimal(s) and nets with nothing posted: nothing to post",
-                        amount.normalize()
-                    ),
-                });
-            }
-        }
-        // A line that is neither posted nor skipped (a row that gave no posting at all, or
-        // whose postings all rounded away) is listed too: every input line has a home.
-        // Checked only when such a row can exist, to keep the common journal cheap.
-        let covered: HashSet<u64> = if !(had_vanished || bare_row) {
-            HashSet::new()
-        } else {
-            lines
-                .iter()
-                .flat_map(|l| l.source_lines.iter().copied())
-                .chain(rejections.iter().map(|r| r.line))
-                .collect()
         };
-        for (line, _) in rows.iter().filter(|_| had_vanished || bare_row) {
-            if !covered.contains(line) {
-                rejections.push(Rejection {
-                    file: file.to_string(),
-                    line: *line,
-                    journal_id: id.clone(),
-                    status: "skipped",
-                    reason: "the line and what it offsets net to zero: nothing to post".into(),
-                });
-            }
-        }
+
+        // The journal: its lines, and a home for every source line none of them carries.
+        let (lines, vanished) = journal_lines(exact, rounded, minor);
+        let mut rejections = skipped;
+        list_unposted(
+            &lines,
+            &rows,
+            vanished,
+            bare_row,
+            &Unposted {
+                file,
+                journal_id: &id,
+                currency: &currency,
+                minor,
+            },
+            &mut rejections,
+        );
         rejections.sort_by_key(|r| r.line);
         if lines.is_empty() {
             // A journal with no lines is never emitted: its lines are reported instead.
@@ -821,6 +599,141 @@ impl Group {
             rejections,
         }
     }
+
+    /// Step 1, lines: the rows deliberately not posted, as `skipped` lines of the rejection
+    /// report (listed whatever becomes of the journal).
+    fn skipped_lines(&self, file: &Arc<str>) -> Vec<Rejection> {
+        self.rows
+            .iter()
+            .filter_map(|(line, state)| match state {
+                RowState::Skipped(why) => Some(Rejection {
+                    file: file.to_string(),
+                    line: *line,
+                    journal_id: self.id.clone(),
+                    status: RejectionStatus::Skipped,
+                    reason: why.clone(),
+                }),
+                RowState::Kept | RowState::Rejected(_) => None,
+            })
+            .collect()
+    }
+
+    /// The group held back whole: every line not deliberately skipped is rejected, with its
+    /// own reason or `why`.
+    fn held_back(
+        id: &str,
+        rows: &[(u64, RowState)],
+        file: &Arc<str>,
+        why: &str,
+        skipped: Vec<Rejection>,
+    ) -> Built {
+        let mut out = skipped;
+        for (line, state) in rows {
+            let reason = match state {
+                RowState::Skipped(_) => continue,
+                RowState::Rejected(own) => own.clone(),
+                RowState::Kept => format!("the whole report is held back because {why}"),
+            };
+            out.push(Rejection {
+                file: file.to_string(),
+                line: *line,
+                journal_id: id.to_owned(),
+                status: RejectionStatus::Rejected,
+                reason,
+            });
+        }
+        out.sort_by_key(|r| r.line);
+        Built {
+            journal: None,
+            rejections: out,
+        }
+    }
+
+    /// Step 2, implied recoveries: a CBCP personal charge the employee has no repayment line
+    /// for is recovered from the employee (`[personal] cbcp_implied_recovery`). Runs once
+    /// (groupings other than report add them before reconciling over every journal).
+    fn add_implied_recoveries(&mut self, rules: &Rules) {
+        if self.recovered || !rules.cbcp_implied_recovery {
+            self.recovered = true;
+            return;
+        }
+        self.recovered = true;
+        let gv = GroupValues { facts: &self.facts };
+        let mut repayments: Vec<(Decimal, usize)> = self
+            .postings
+            .iter()
+            .filter(|(_, t, _)| *t == Tag::PersonalRepayment)
+            .map(|(p, _, r)| (p.amount, *r))
+            .collect();
+        let mut implied = Vec::new();
+        for (p, t, r) in &self.postings {
+            if *t != Tag::PersonalCardCharge(CardBilling::Cbcp) {
+                continue;
+            }
+            if let Some(i) = repayments
+                .iter()
+                .position(|(a, rr)| *a == p.amount && rr == r)
+            {
+                repayments.swap_remove(i);
+                continue;
+            }
+            implied.push((
+                Posting {
+                    kind: Kind::PersonalOnCompanyCard,
+                    account: p.account.clone(),
+                    side: Side::Credit,
+                    amount: p.amount,
+                    counterparty: Some(Counterparty::Employee),
+                    offset_account: rules.employee.render(&gv),
+                    memo: format!("recovery from the employee: {}", p.memo),
+                    dimensions: p.dimensions.clone(),
+                    source_line: p.source_line,
+                },
+                Tag::None,
+                *r,
+            ));
+        }
+        self.postings.extend(implied);
+    }
+
+    /// The nets per report and counterparty that step 5 reconciles with Concur's own
+    /// figures (none for a part of a split report, which cannot be reconciled).
+    fn nets(&self) -> Vec<ReportNet> {
+        if self.split_part {
+            return Vec::new();
+        }
+        self.checks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let net = |pred: &dyn Fn(&Posting, &Counterparty) -> bool| -> Decimal {
+                    self.postings
+                        .iter()
+                        .filter(|(p, _, r)| {
+                            *r == i && p.counterparty.as_ref().is_some_and(|cp| pred(p, cp))
+                        })
+                        .map(|(p, _, _)| p.side.signed(p.amount))
+                        .sum()
+                };
+                ReportNet {
+                    // A returned advance banked (`return_offset = "bank"`) settles what the
+                    // employee owes Concur's column 319 for: it counts on the employee's side.
+                    employee: net(&|p, cp| {
+                        *cp == Counterparty::Employee
+                            || (p.kind == Kind::CashAdvanceReturned
+                                && *cp == Counterparty::CashAdvance)
+                    }),
+                    card: net(&|_, cp| matches!(cp, Counterparty::Card(_))),
+                    vendor: net(&|_, cp| matches!(cp, Counterparty::Vendor(_))),
+                    company_paid: net(&|_, cp| *cp == Counterparty::CompanyPaid),
+                    check: ReportCheck {
+                        report_id: c.report_id.clone(),
+                        ..*c
+                    },
+                }
+            })
+            .collect()
+    }
 }
 
 /// An exact (unrounded) journal line.
@@ -835,7 +748,237 @@ struct Exact {
     sources: Vec<u64>,
 }
 
-/// Rounds the exact lines to `minor` units: the journal total is rounded once and each side
+/// Step 3, offsets: the exact lines of a journal, its postings in file order, then one offset
+/// line per counterparty and offset account with the net of the lines it offsets (none
+/// where they net to zero).
+///
+/// Postings without a counterparty (a payment-batch file's own lines) must balance by
+/// themselves: when they leave a difference and the journal has lines on both sides, that
+/// difference is returned as `Err` and the journal is not posted; a one-sided file (all
+/// debits, say) is offset to the employee instead.
+fn offset_lines(
+    postings: Vec<(Posting, Tag, usize)>,
+    rules: &Rules,
+    gv: &dyn Values,
+) -> Result<Vec<Exact>, Decimal> {
+    let mut exact: Vec<Exact> = Vec::with_capacity(postings.len() + 2);
+    // Per offset: the net, the lines it offsets, and (with `[offsets] dimensions =
+    // "report"`) the dimensions all those lines share.
+    type OffsetAcc = (Decimal, Vec<u64>, Option<Vec<(String, String)>>);
+    let mut offsets: BTreeMap<(Counterparty, String), OffsetAcc> = BTreeMap::new();
+    let shared_dims = rules.offset_dimensions_from_report;
+    let mut unbalanced = Decimal::ZERO;
+    for (p, _, _) in postings {
+        let signed = p.side.signed(p.amount);
+        match &p.counterparty {
+            Some(cp) => {
+                let e = offsets
+                    .entry((cp.clone(), p.offset_account.clone()))
+                    .or_insert_with(|| (Decimal::ZERO, Vec::new(), None));
+                e.0 += signed;
+                e.1.push(p.source_line);
+                if shared_dims {
+                    match &mut e.2 {
+                        None => e.2 = Some(p.dimensions.clone()),
+                        Some(common) => common.retain(|d| p.dimensions.contains(d)),
+                    }
+                }
+            }
+            None => unbalanced += signed,
+        }
+        let memo = if p.memo.trim().is_empty() {
+            p.kind.as_str().replace('_', " ")
+        } else {
+            p.memo
+        };
+        exact.push(Exact {
+            account: p.account,
+            side: p.side,
+            amount: p.amount,
+            kind: p.kind,
+            counterparty: p.counterparty,
+            memo,
+            dimensions: p.dimensions,
+            sources: vec![p.source_line],
+        });
+    }
+    let offset_memo = rules.offset_memo.render(gv);
+    for ((cp, account), (net, mut sources, common_dims)) in offsets {
+        if net.is_zero() {
+            continue; // the lines it would offset net out; each is posted or listed
+        }
+        sources.sort_unstable();
+        sources.dedup();
+        exact.push(Exact {
+            account,
+            side: if net > Decimal::ZERO {
+                Side::Credit
+            } else {
+                Side::Debit
+            },
+            amount: net.abs(),
+            kind: Kind::Offset,
+            memo: if offset_memo.is_empty() {
+                cp.to_string()
+            } else {
+                offset_memo.clone()
+            },
+            counterparty: Some(cp),
+            dimensions: common_dims.unwrap_or_default(),
+            sources,
+        });
+    }
+    if !unbalanced.is_zero() {
+        let has_both = exact
+            .iter()
+            .any(|e| e.side == Side::Debit && !e.amount.is_zero())
+            && exact
+                .iter()
+                .any(|e| e.side == Side::Credit && !e.amount.is_zero());
+        if has_both {
+            return Err(unbalanced);
+        }
+        let sources: Vec<u64> = exact.iter().flat_map(|e| e.sources.clone()).collect();
+        exact.push(Exact {
+            account: rules.employee.render(gv),
+            side: if unbalanced > Decimal::ZERO {
+                Side::Credit
+            } else {
+                Side::Debit
+            },
+            amount: unbalanced.abs(),
+            kind: Kind::Offset,
+            counterparty: Some(Counterparty::Employee),
+            memo: if offset_memo.is_empty() {
+                "employee".into()
+            } else {
+                offset_memo
+            },
+            dimensions: Vec::new(),
+            sources,
+        });
+    }
+    Ok(exact)
+}
+
+/// Step 5, reconciliation: where a journal's nets disagree with Concur's own totals for its
+/// reports (see [`ReportNet::mismatches`]), the findings are pushed and the reason the
+/// journal `id` is held back is returned.
+fn reconcile_nets(
+    nets: &[ReportNet],
+    id: &str,
+    file: &str,
+    findings: &mut Findings,
+) -> Option<String> {
+    let found: Vec<Finding> = nets.iter().flat_map(|n| n.mismatches(file)).collect();
+    let why = format!("{id} does not reconcile: {}", found.first()?.message);
+    for f in found {
+        findings.push(f);
+    }
+    Some(why)
+}
+
+/// The journal lines of the rounded exact lines: a line that rounds to nothing is left out,
+/// its source lines staying listed on the offset that covers them. Returns the lines, and
+/// the source lines (with their exact amounts) of the posting lines left out.
+fn journal_lines(
+    exact: Vec<Exact>,
+    rounded: Vec<Decimal>,
+    minor: u32,
+) -> (Vec<JournalLine>, Vec<(u64, Decimal)>) {
+    let zero = round_amount(Decimal::ZERO, minor);
+    let mut lines = Vec::with_capacity(exact.len());
+    let mut vanished: Vec<(u64, Decimal)> = Vec::new();
+    for (e, r) in exact.into_iter().zip(rounded) {
+        if r.is_zero() {
+            if e.kind != Kind::Offset {
+                vanished.extend(e.sources.iter().map(|&l| (l, e.amount)));
+            }
+            continue;
+        }
+        lines.push(JournalLine {
+            line: lines.len() as u32 + 1,
+            account: e.account,
+            debit: if e.side == Side::Debit { r } else { zero },
+            credit: if e.side == Side::Credit { r } else { zero },
+            kind: e.kind,
+            counterparty: e.counterparty,
+            memo: e.memo,
+            dimensions: e.dimensions,
+            source_lines: e.sources,
+        });
+    }
+    (lines, vanished)
+}
+
+/// The journal the unposted lines of [`list_unposted`] belong to.
+struct Unposted<'a> {
+    file: &'a Arc<str>,
+    journal_id: &'a str,
+    currency: &'a str,
+    minor: u32,
+}
+
+/// Gives a home in `rejections` (as `skipped`) to every row of the journal that none of its
+/// `lines` carries and that is not listed yet: a line whose amount rounded to nothing and
+/// nets with nothing posted (`vanished`), and a row that gave no posting at all or whose
+/// postings all rounded away. Checked only when such a row can exist (`vanished` not empty,
+/// or `bare_row`), to keep the common journal cheap.
+fn list_unposted(
+    lines: &[JournalLine],
+    rows: &[(u64, RowState)],
+    vanished: Vec<(u64, Decimal)>,
+    bare_row: bool,
+    at: &Unposted<'_>,
+    rejections: &mut Vec<Rejection>,
+) {
+    let skipped = |line: u64, reason: String| Rejection {
+        file: at.file.to_string(),
+        line,
+        journal_id: at.journal_id.to_owned(),
+        status: RejectionStatus::Skipped,
+        reason,
+    };
+    let had_vanished = !vanished.is_empty();
+    if had_vanished {
+        let covered: HashSet<u64> = lines
+            .iter()
+            .flat_map(|l| l.source_lines.iter().copied())
+            .collect();
+        for (line, amount) in vanished {
+            if covered.contains(&line) || rejections.iter().any(|r| r.line == line) {
+                continue;
+            }
+            rejections.push(skipped(
+                line,
+                format!(
+                    "amount {} {} rounds to zero at {} decimal(s) and nets with nothing posted: nothing to post",
+                    amount.normalize(),
+                    at.currency,
+                    at.minor
+                ),
+            ));
+        }
+    }
+    if !(had_vanished || bare_row) {
+        return;
+    }
+    let covered: HashSet<u64> = lines
+        .iter()
+        .flat_map(|l| l.source_lines.iter().copied())
+        .chain(rejections.iter().map(|r| r.line))
+        .collect();
+    for (line, _) in rows {
+        if !covered.contains(line) {
+            rejections.push(skipped(
+                *line,
+                "the line and what it offsets net to zero: nothing to post".into(),
+            ));
+        }
+    }
+}
+
+/// Step 4, rounding: rounds the exact lines to `minor` units: the journal total is rounded once and each side
 /// shares it by largest remainder, or (with a rounding account) each line is rounded on its
 /// own and the difference posted to that account, pushed onto `exact`. Returns the rounded
 /// amount of every line of `exact`, in order.

@@ -35,6 +35,31 @@ pub enum Classified {
     Skipped(String),
 }
 
+/// The cash-advance transaction of an SAE line (column 185, Cash Advance Transaction Type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CashAdvanceTransaction {
+    /// `1`: an advance issued to the employee (or, from the employee to the company, returned).
+    Issue,
+    /// `2`: an advance applied against the expenses of a report (or returned, on a line whose
+    /// expense type is one of `[cash_advance] return_expense_types`).
+    Application,
+    /// `3`: a system advance from a carried-forward balance.
+    CarryForward,
+}
+
+impl CashAdvanceTransaction {
+    /// Reads column 185 (surrounding blanks ignored); `None` for a line that is not a
+    /// cash-advance transaction (empty) or a code Concur does not define.
+    pub fn from_code(code: &str) -> Option<CashAdvanceTransaction> {
+        match code.trim() {
+            "1" => Some(CashAdvanceTransaction::Issue),
+            "2" => Some(CashAdvanceTransaction::Application),
+            "3" => Some(CashAdvanceTransaction::CarryForward),
+            _ => None,
+        }
+    }
+}
+
 /// Why a line fits no kind.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClassifyError {
@@ -140,8 +165,7 @@ pub fn classify(row: &SaeRow<'_>, rules: &Rules) -> Result<Classified, ClassifyE
     };
     let amount = row.amount(C::JournalAmount)?.abs();
     let personal = row.flag(C::ReportEntryIsPersonalFlag).ok().flatten() == Some(true);
-    let ca = row.text(C::CashAdvanceTransactionType);
-    let ca = ca.trim();
+    let ca = CashAdvanceTransaction::from_code(&row.text(C::CashAdvanceTransactionType));
     let payer_name = row.text(C::JournalPayerPaymentTypeName).trim().to_owned();
     let payee_name = row.text(C::JournalPayeePaymentTypeName).trim().to_owned();
     let payer = resolve(
@@ -181,6 +205,7 @@ pub fn classify(row: &SaeRow<'_>, rules: &Rules) -> Result<Classified, ClassifyE
         },
         personal: if personal { " marked personal" } else { "" },
     };
+    use CashAdvanceTransaction::{Application, CarryForward, Issue};
     use Role::*;
     use Side::*;
     let raw_account = row.text(C::JournalAccountCode);
@@ -190,7 +215,7 @@ pub fn classify(row: &SaeRow<'_>, rules: &Rules) -> Result<Classified, ClassifyE
     };
     // (kind, counterparty, tag, explicit line account)
     let (kind, cp, tag, account): (Kind, Counterparty, Tag, Option<String>) = match ca {
-        "1" => match (payer, payee, side) {
+        Some(Issue) => match (payer, payee, side) {
             (Company, Employee, Debit) => {
                 let cp = if rules.cash_advance_issue_to_bank {
                     Counterparty::CashAdvance
@@ -216,7 +241,7 @@ pub fn classify(row: &SaeRow<'_>, rules: &Rules) -> Result<Classified, ClassifyE
             ),
             _ => return Err(shape_err()),
         },
-        "2" if (payer, payee, side) == (Employee, Company, Credit) => {
+        Some(Application) if (payer, payee, side) == (Employee, Company, Credit) => {
             let expense = row
                 .text(C::ReportEntryExpenseTypeName)
                 .trim()
@@ -238,7 +263,7 @@ pub fn classify(row: &SaeRow<'_>, rules: &Rules) -> Result<Classified, ClassifyE
                 Some(ca_line_account(rules, row, ca_account())),
             )
         }
-        "3" => {
+        Some(CarryForward) => {
             let cp = if (payer, payee, side) == (Employee, Company, Credit)
                 || (payer, payee, side) == (Company, Employee, Debit)
             {
@@ -352,7 +377,7 @@ pub fn classify(row: &SaeRow<'_>, rules: &Rules) -> Result<Classified, ClassifyE
         None => rules.account.render(&vals),
     };
     vals.account = account.clone();
-    let offset_account = offset_account(rules, &cp, &vals);
+    let offset_account = offset_account(rules, &cp, kind, &vals);
     Ok(Classified::Posting(
         Box::new(Posting {
             kind,
@@ -381,8 +406,8 @@ fn ca_line_account(rules: &Rules, row: &SaeRow<'_>, mapped: Option<String>) -> S
     }
 }
 
-/// The offset account for `cp`, composed with the row's values.
-pub fn offset_account(rules: &Rules, cp: &Counterparty, vals: &dyn Values) -> String {
+/// The offset account for `cp` on a line of `kind`, composed with the row's values.
+pub fn offset_account(rules: &Rules, cp: &Counterparty, kind: Kind, vals: &dyn Values) -> String {
     match cp {
         Counterparty::Employee => rules.employee.render(vals),
         Counterparty::Card(program) => match rules.cards.get(&program.to_lowercase()) {
@@ -390,10 +415,10 @@ pub fn offset_account(rules: &Rules, cp: &Counterparty, vals: &dyn Values) -> St
             None => rules.card.render(vals),
         },
         Counterparty::CompanyPaid => rules.company_paid.render(vals),
-        Counterparty::CashAdvance => match vals.var(Var::Kind).as_ref() {
-            "cash_advance_carry_forward" => rules.cash_advance_carry_forward.render(vals),
-            _ => rules.bank.render(vals),
-        },
+        Counterparty::CashAdvance if kind == Kind::CashAdvanceCarryForward => {
+            rules.cash_advance_carry_forward.render(vals)
+        }
+        Counterparty::CashAdvance => rules.bank.render(vals),
         Counterparty::Tax => rules.tax_authority.render(vals),
         Counterparty::Vendor(_) => rules.vendor.render(vals),
     }
@@ -463,7 +488,7 @@ fn tax_posting(
     Ok(Classified::Posting(
         Box::new(Posting {
             kind: Kind::Tax,
-            offset_account: offset_account(rules, &cp, &vals),
+            offset_account: offset_account(rules, &cp, Kind::Tax, &vals),
             account,
             side,
             amount,

@@ -4,9 +4,9 @@
 //! report. The files name their payment types "University" and "User", mapped by rules as a
 //! customer would.
 
+use crate::support::convert;
 use ledgerline_extract::finding::Severity;
 use ledgerline_journal::Rules;
-use ledgerline_journal::pipeline::{Collect, ConvertOptions, convert_reader};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -40,15 +40,7 @@ fn good_files_convert_balance_and_reconcile_or_name_the_report() {
     let mut clean = 0;
     for name in &names {
         let data = std::fs::read(dir.join(name)).unwrap();
-        let mut out = Collect::default();
-        let report = convert_reader(
-            name,
-            data.as_slice(),
-            &ConvertOptions::new(rules.clone()),
-            &mut out,
-            &mut |_| {},
-        )
-        .unwrap();
+        let (out, report) = convert(name, &data, rules.clone());
         for j in &out.journals {
             assert!(j.is_balanced(), "{name}: {} does not balance", j.id);
         }

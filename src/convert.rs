@@ -284,7 +284,10 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         failpoint("output-renamed");
         ledger.finish(run)?;
     }
-    let rejected = rejections.iter().filter(|r| r.status == RejectionStatus::Rejected).count();
+    let rejected = rejections
+        .iter()
+        .filter(|r| r.status == RejectionStatus::Rejected)
+        .count();
     if a.json || errors > 0 || run.reports.iter().any(|r| r.findings.warnings() > 0) {
         report(&mut err, Severity::Warning)?;
     }

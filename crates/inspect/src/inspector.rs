@@ -980,7 +980,11 @@ impl Inspector {
                 ),
             });
         }
-        for r in self.rejections.iter().filter(|r| r.status == RejectionStatus::Rejected) {
+        for r in self
+            .rejections
+            .iter()
+            .filter(|r| r.status == RejectionStatus::Rejected)
+        {
             ex.push(Exception {
                 kind: "rejected",
                 file: Some(r.file.clone()),

@@ -377,8 +377,13 @@ impl Stage<'_> {
                 // error is the reason it is rejected).
                 if verdict.error.is_none() {
                     self.findings.push(
-                        Finding::new(Family::Journal, Check::Unclassified, self.name, e.to_string())
-                            .at(m.pos),
+                        Finding::new(
+                            Family::Journal,
+                            Check::Unclassified,
+                            self.name,
+                            e.to_string(),
+                        )
+                        .at(m.pos),
                     );
                 }
                 Outcome::Failed(e)

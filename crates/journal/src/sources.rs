@@ -160,9 +160,9 @@ impl<'a> RowSource<'a> for SaeRow<'a> {
 
     fn outcome(&self, ctx: &RowContext<'_>) -> Result<Outcome, RowError> {
         Ok(match classify::classify(self, ctx.rules)? {
-            Classified::Posting(p, _) if p.amount.is_zero() => Outcome::Skipped(
-                "the journal amount is zero; there is nothing to post".into(),
-            ),
+            Classified::Posting(p, _) if p.amount.is_zero() => {
+                Outcome::Skipped("the journal amount is zero; there is nothing to post".into())
+            }
             Classified::Posting(p, tag) => Outcome::Postings(vec![(*p, tag)]),
             Classified::Skipped(why) => Outcome::Skipped(why),
         })

@@ -4,28 +4,16 @@
 //! report. The files name their payment types "University" and "User", mapped by rules as a
 //! customer would.
 
-use crate::support::convert;
+use crate::support::{convert, shared_samples};
 use ledgerline_extract::finding::Severity;
 use ledgerline_journal::Rules;
-use std::path::PathBuf;
 use std::sync::Arc;
-
-fn samples() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples/cornell-sae");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "NOTICE: {} is absent; Cornell conformance skipped",
-            dir.display()
-        );
-        None
-    }
-}
 
 #[test]
 fn good_files_convert_balance_and_reconcile_or_name_the_report() {
-    let Some(dir) = samples() else { return };
+    let Some(dir) = shared_samples("cornell-sae") else {
+        return;
+    };
     let rules = Arc::new(
         Rules::parse("[payment_types]\n\"University\" = \"company\"\n\"User\" = \"employee\"\n")
             .unwrap(),

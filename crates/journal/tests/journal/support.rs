@@ -4,12 +4,30 @@
 use ledgerline_generate::{Generator, Options};
 use ledgerline_journal::pipeline::{Collect, ConvertOptions, StreamReport, convert_reader};
 use ledgerline_journal::rules::Rules;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The workspace's `fixtures/` directory.
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+/// `../shared/samples/<name>` next to the workspace, if present; if not, a notice on stderr
+/// (written past the test harness's capture, so a skipped test is seen skipping).
+pub fn shared_samples(name: &str) -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/samples")
+        .join(name);
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "NOTICE: {} is absent; the tests that need it are skipped",
+        dir.display()
+    );
+    None
 }
 
 /// A generated SAE extract of `reports` reports.

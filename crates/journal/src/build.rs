@@ -21,8 +21,9 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
-/// What the builder needs to know about one extract row, whatever its file kind. Text
-/// borrows from the row where it can: a row costs no allocation unless it starts a journal.
+/// What the builder needs to know about one extract row, whatever its file kind (see
+/// [`RowSource::facts`](crate::sources::RowSource::facts)). Text borrows from the row where
+/// it can; the builder copies the facts only for a row that starts a journal.
 #[derive(Debug, Clone, Default)]
 pub struct RowFacts<'a> {
     /// 1-based line.
@@ -496,34 +497,7 @@ impl Group {
         let (exact, rounded) = match exact {
             Ok(lines) => lines,
             Err(unbalanced) => {
-                // Lines without an implied counterparty (a payment-batch file) must balance
-                // by themselves.
-                findings.push(
-                    Finding::new(
-                        Family::Journal,
-                        Check::Unbalanced,
-                        file,
-                        format!("{id}: the file's own offsetting lines leave a difference of {unbalanced}; the journal is not posted"),
-                    )
-                    .at(Position { line: facts.line, byte: facts.byte }),
-                );
-                let why = format!("{id} does not balance by {unbalanced}");
-                let mut out = skipped;
-                out.extend(
-                    rows.iter()
-                        .filter(|(_, state)| *state == RowState::Kept)
-                        .map(|(line, _)| Rejection {
-                            file: file.to_string(),
-                            line: *line,
-                            journal_id: id.clone(),
-                            status: RejectionStatus::Rejected,
-                            reason: why.clone(),
-                        }),
-                );
-                return Built {
-                    journal: None,
-                    rejections: out,
-                };
+                return Self::unbalanced(&id, &facts, &rows, file, unbalanced, skipped, findings);
             }
         };
 
@@ -551,19 +525,7 @@ impl Group {
                 rejections,
             };
         }
-        let date = match rules.date {
-            DateSource::Batch => facts.batch_date,
-            DateSource::Submit => facts.submit_date,
-            DateSource::Processing => facts.processing_date,
-            DateSource::Entry => latest_entry,
-        }
-        .or(facts.batch_date)
-        .or(latest_entry)
-        .unwrap_or(Date {
-            year: 1970,
-            month: 1,
-            day: 1,
-        });
+        let date = journal_date(rules.date, &facts, latest_entry);
         let journal = Journal {
             id,
             date,
@@ -643,6 +605,46 @@ impl Group {
             });
         }
         out.sort_by_key(|r| r.line);
+        Built {
+            journal: None,
+            rejections: out,
+        }
+    }
+
+    /// The group not posted because the file's own lines (those without an implied
+    /// counterparty, as in a payment-batch file) leave `unbalanced`: an `Unbalanced` finding,
+    /// and every line not deliberately skipped rejected.
+    fn unbalanced(
+        id: &str,
+        facts: &RowFacts<'_>,
+        rows: &[(u64, RowState)],
+        file: &Arc<str>,
+        unbalanced: Decimal,
+        skipped: Vec<Rejection>,
+        findings: &mut Findings,
+    ) -> Built {
+        findings.push(
+            Finding::new(
+                Family::Journal,
+                Check::Unbalanced,
+                file,
+                format!("{id}: the file's own offsetting lines leave a difference of {unbalanced}; the journal is not posted"),
+            )
+            .at(Position { line: facts.line, byte: facts.byte }),
+        );
+        let why = format!("{id} does not balance by {unbalanced}");
+        let mut out = skipped;
+        out.extend(
+            rows.iter()
+                .filter(|(_, state)| *state == RowState::Kept)
+                .map(|(line, _)| Rejection {
+                    file: file.to_string(),
+                    line: *line,
+                    journal_id: id.to_owned(),
+                    status: RejectionStatus::Rejected,
+                    reason: why.clone(),
+                }),
+        );
         Built {
             journal: None,
             rejections: out,
@@ -734,6 +736,25 @@ impl Group {
             })
             .collect()
     }
+}
+
+/// The journal's date: the one the rules choose, else the batch date, else the latest entry
+/// date; 1970-01-01 only as a last resort (`tests/journal/dates_and_amounts.rs` checks that
+/// inputs never reach it).
+fn journal_date(source: DateSource, facts: &RowFacts<'_>, latest_entry: Option<Date>) -> Date {
+    match source {
+        DateSource::Batch => facts.batch_date,
+        DateSource::Submit => facts.submit_date,
+        DateSource::Processing => facts.processing_date,
+        DateSource::Entry => latest_entry,
+    }
+    .or(facts.batch_date)
+    .or(latest_entry)
+    .unwrap_or(Date {
+        year: 1970,
+        month: 1,
+        day: 1,
+    })
 }
 
 /// An exact (unrounded) journal line.

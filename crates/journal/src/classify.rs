@@ -82,17 +82,28 @@ pub enum ClassifyError {
     #[error("the line has no account (column 167 is empty)")]
     NoAccount,
     /// A payer/payee/direction combination that has no posting rule.
-    #[error("a {side} from `{payer}` to `{payee}`{personal} fits no posting kind")]
+    #[error(
+        "a {} from `{payer}` to `{payee}`{} fits no posting kind",
+        side_word(.side),
+        if *.personal { " marked personal" } else { "" }
+    )]
     Shape {
         /// Payer name.
         payer: String,
         /// Payee name.
         payee: String,
-        /// DR or CR.
-        side: &'static str,
-        /// " marked personal" or "".
-        personal: &'static str,
+        /// Column 168, DR or CR.
+        side: Side,
+        /// Whether the entry is marked personal (column 68).
+        personal: bool,
     },
+}
+
+fn side_word(side: &Side) -> &'static str {
+    match side {
+        Side::Debit => "debit",
+        Side::Credit => "credit",
+    }
 }
 
 /// Template values of one SAE row.
@@ -198,12 +209,8 @@ pub fn classify(row: &SaeRow<'_>, rules: &Rules) -> Result<Classified, ClassifyE
     let shape_err = || ClassifyError::Shape {
         payer: payer_name.clone(),
         payee: payee_name.clone(),
-        side: if side == Side::Debit {
-            "debit"
-        } else {
-            "credit"
-        },
-        personal: if personal { " marked personal" } else { "" },
+        side,
+        personal,
     };
     use CashAdvanceTransaction::{Application, CarryForward, Issue};
     use Role::*;
@@ -499,4 +506,42 @@ fn tax_posting(
         }),
         Tag::None,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cash_advance_transactions_are_read_from_their_codes() {
+        use CashAdvanceTransaction::*;
+        let read = CashAdvanceTransaction::from_code;
+        assert_eq!(read("1"), Some(Issue));
+        assert_eq!(read(" 2 "), Some(Application));
+        assert_eq!(read("3"), Some(CarryForward));
+        for other in ["", " ", "0", "4", "12", "I"] {
+            assert_eq!(read(other), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn a_shape_error_reads_as_before() {
+        let e = |side, personal| {
+            ClassifyError::Shape {
+                payer: "Company".into(),
+                payee: "Visa".into(),
+                side,
+                personal,
+            }
+            .to_string()
+        };
+        assert_eq!(
+            e(Side::Credit, true),
+            "a credit from `Company` to `Visa` marked personal fits no posting kind"
+        );
+        assert_eq!(
+            e(Side::Debit, false),
+            "a debit from `Company` to `Visa` fits no posting kind"
+        );
+    }
 }

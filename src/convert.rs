@@ -10,7 +10,7 @@ use ledgerline_extract::finding::Severity;
 use ledgerline_extract::validate::FileReport;
 use ledgerline_inspect::ledger::{DuplicateCheck, PostingLedger};
 use ledgerline_journal::Journal;
-use ledgerline_journal::build::Rejection;
+use ledgerline_journal::build::{Rejection, RejectionStatus};
 use ledgerline_journal::pipeline::Sink;
 use ledgerline_journal::rules::PLACEHOLDER_ACCOUNTS;
 use rust_decimal::Decimal;
@@ -291,7 +291,10 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             out.flush()?;
         }
     }
-    let rejected = rejections.iter().filter(|r| r.status == "rejected").count();
+    let rejected = rejections
+        .iter()
+        .filter(|r| r.status == RejectionStatus::Rejected)
+        .count();
     if a.json || errors > 0 || run.reports.iter().any(|r| r.findings.warnings() > 0) {
         report(&mut err, Severity::Warning)?;
     }
@@ -389,7 +392,7 @@ impl std::fmt::Display for Summary<'_> {
         let rejected = self
             .rejections
             .iter()
-            .filter(|r| r.status == "rejected")
+            .filter(|r| r.status == RejectionStatus::Rejected)
             .count() as u64;
         let skipped = self.rejections.len() as u64 - rejected;
         if posted_before > 0 {

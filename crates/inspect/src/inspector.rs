@@ -7,7 +7,7 @@ use crate::error::InspectError;
 use crate::table::{Cell, ColumnKind, Table};
 use ledgerline_extract::finding::{Check, Finding};
 use ledgerline_journal::Journal;
-use ledgerline_journal::build::Rejection;
+use ledgerline_journal::build::{Rejection, RejectionStatus};
 use ledgerline_journal::pipeline::Sink;
 use polars::prelude::*;
 use rust_decimal::Decimal;
@@ -627,7 +627,7 @@ impl Inspector {
 
     /// Records a line that went to the rejection report instead of a journal.
     pub fn push_rejection(&mut self, r: &Rejection) {
-        if r.status == "rejected" {
+        if r.status == RejectionStatus::Rejected {
             self.rejected += 1;
         } else {
             self.skipped += 1;
@@ -980,7 +980,11 @@ impl Inspector {
                 ),
             });
         }
-        for r in self.rejections.iter().filter(|r| r.status == "rejected") {
+        for r in self
+            .rejections
+            .iter()
+            .filter(|r| r.status == RejectionStatus::Rejected)
+        {
             ex.push(Exception {
                 kind: "rejected",
                 file: Some(r.file.clone()),
@@ -996,7 +1000,7 @@ impl Inspector {
         let listed = self
             .rejections
             .iter()
-            .filter(|r| r.status == "rejected")
+            .filter(|r| r.status == RejectionStatus::Rejected)
             .count() as u64;
         if self.rejected > listed {
             ex.push(Exception {

@@ -1,33 +1,20 @@
 //! Structured mutations of valid extracts keep the posting guarantees (issue 10): a small
 //! generated SAE file is mutated (a row resized, a column changed, lines deleted, duplicated,
 //! moved, the file truncated), then converted; the result must pass the same oracle as the
-//! `convert` fuzz target (`tests/oracle/mod.rs`): refused, or every DETAIL line in exactly one
+//! `convert` fuzz target (`oracle.rs`): refused, or every DETAIL line in exactly one
 //! journal or in the rejection list, every journal balanced.
 //!
 //! A violation is tolerated only when it is one of the known bugs still listed in
 //! `oracle::PENDING` (whose fixes are in flight); everything else fails the test.
 //! `LEDGERLINE_FUZZ_STRICT=1` tolerates nothing (to see the known bugs show up).
 
-mod oracle;
-
+use crate::oracle;
+use crate::support::{convert, generate};
 use ledgerline_extract::schema::SaeCol;
 use ledgerline_extract::split::{Dialect, Record, split_line, write_record};
-use ledgerline_generate::{Generator, Options};
 use ledgerline_journal::Rules;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-
-fn generate(seed: u64, reports: u64) -> Vec<u8> {
-    let mut v = Vec::new();
-    Generator::new(Options {
-        reports,
-        seed,
-        ..Options::default()
-    })
-    .write(&mut v)
-    .unwrap();
-    v
-}
 
 /// Columns where a change means something to classification and posting.
 const COLUMNS: &[SaeCol] = &[
@@ -323,17 +310,7 @@ fn most_sealed_mutations_are_converted_not_refused() {
             Pick(seed as usize * 104729),
         )];
         let data = build(seed, 3, &muts, true, true);
-        let mut sink = ledgerline_journal::pipeline::Collect::default();
-        let report = ledgerline_journal::pipeline::convert_reader(
-            "m",
-            data.as_slice(),
-            &ledgerline_journal::pipeline::ConvertOptions::new(std::sync::Arc::new(
-                Rules::default(),
-            )),
-            &mut sink,
-            &mut |_| {},
-        )
-        .unwrap();
+        let (sink, report) = convert("m", &data, Rules::default());
         if report.validation.findings.errors() == 0 && !sink.journals.is_empty() {
             converted += 1;
         } else {

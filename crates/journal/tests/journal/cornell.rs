@@ -4,28 +4,16 @@
 //! report. The files name their payment types "University" and "User", mapped by rules as a
 //! customer would.
 
+use crate::support::{convert, shared_samples};
 use ledgerline_extract::finding::Severity;
 use ledgerline_journal::Rules;
-use ledgerline_journal::pipeline::{Collect, ConvertOptions, convert_reader};
-use std::path::PathBuf;
 use std::sync::Arc;
-
-fn samples() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples/cornell-sae");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "NOTICE: {} is absent; Cornell conformance skipped",
-            dir.display()
-        );
-        None
-    }
-}
 
 #[test]
 fn good_files_convert_balance_and_reconcile_or_name_the_report() {
-    let Some(dir) = samples() else { return };
+    let Some(dir) = shared_samples("cornell-sae") else {
+        return;
+    };
     let rules = Arc::new(
         Rules::parse("[payment_types]\n\"University\" = \"company\"\n\"User\" = \"employee\"\n")
             .unwrap(),
@@ -40,15 +28,7 @@ fn good_files_convert_balance_and_reconcile_or_name_the_report() {
     let mut clean = 0;
     for name in &names {
         let data = std::fs::read(dir.join(name)).unwrap();
-        let mut out = Collect::default();
-        let report = convert_reader(
-            name,
-            data.as_slice(),
-            &ConvertOptions::new(rules.clone()),
-            &mut out,
-            &mut |_| {},
-        )
-        .unwrap();
+        let (out, report) = convert(name, &data, rules.clone());
         for j in &out.journals {
             assert!(j.is_balanced(), "{name}: {} does not balance", j.id);
         }

@@ -1,14 +1,14 @@
 //! Replays every input the fuzz targets ever failed on (`fuzz/regressions/<target>/`)
-//! through the same oracle, on stable Rust (see `tests/oracle/mod.rs` and `fuzz/README.md`).
+//! through the same oracle, on stable Rust (see `oracle.rs` next to this file and
+//! `fuzz/README.md`).
 //!
 //! Inputs that still fail because their fix is in flight live in
 //! `fuzz/regressions/<target>/pending/` and are listed in `oracle::PENDING` with the known bug
 //! they show. The test asserts that each of them still fails, and fails that way: when a
 //! fix lands, its entries fail here and must move up out of `pending/` (and off the list).
 
-mod oracle;
-
-use oracle::{KnownBug, PENDING, TARGETS, Violation};
+use crate::oracle::{self, KnownBug, PENDING, TARGETS, Violation};
+use crate::support::fixtures;
 use std::path::{Path, PathBuf};
 
 fn regressions() -> PathBuf {
@@ -104,7 +104,7 @@ fn pending_regressions_still_fail_as_known() {
 /// to them, so a fuzzer starts from inputs that pass.
 #[test]
 fn fixtures_keep_the_oracles() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+    let root = fixtures();
     let mut failures = Vec::new();
     let mut n = 0;
     for dir in [

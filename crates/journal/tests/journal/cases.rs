@@ -2,14 +2,15 @@
 //! written by hand in its `.expected` file, reconcile with Concur's report totals, and leave
 //! no line unaccounted for.
 
-use ledgerline_journal::pipeline::{Collect, ConvertOptions, convert_reader};
+use crate::support::{convert, fixtures};
+use ledgerline_journal::build::RejectionStatus;
+use ledgerline_journal::pipeline::{Collect, StreamReport};
 use ledgerline_journal::rules::Rules;
 use rust_decimal::Decimal;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 fn cases_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/cases")
+    fixtures().join("cases")
 }
 
 fn expected(path: &Path) -> Vec<(String, String, String, Decimal, String, String)> {
@@ -32,23 +33,14 @@ fn expected(path: &Path) -> Vec<(String, String, String, Decimal, String, String
         .collect()
 }
 
-fn convert_case(name: &str) -> (Collect, ledgerline_journal::pipeline::StreamReport) {
+fn convert_case(name: &str) -> (Collect, StreamReport) {
     let dir = cases_dir();
     let rules = match std::fs::read_to_string(dir.join(format!("{name}.toml"))) {
         Ok(t) => Rules::parse(&t).unwrap(),
         Err(_) => Rules::default(),
     };
     let data = std::fs::read(dir.join(format!("{name}.txt"))).unwrap();
-    let mut out = Collect::default();
-    let report = convert_reader(
-        name,
-        data.as_slice(),
-        &ConvertOptions::new(Arc::new(rules)),
-        &mut out,
-        &mut |_| {},
-    )
-    .unwrap();
-    (out, report)
+    convert(name, &data, rules)
 }
 
 #[test]
@@ -120,7 +112,7 @@ fn the_personal_ibcp_line_is_listed_as_skipped_not_lost() {
     let (out, report) = convert_case("ibcp_personal_no_oop");
     assert_eq!(out.rejections.len(), 1);
     let r = &out.rejections[0];
-    assert_eq!((r.line, r.status), (4, "skipped"));
+    assert_eq!((r.line, r.status), (4, RejectionStatus::Skipped));
     assert!(
         r.reason.contains("settles it with the card issuer"),
         "{}",
@@ -140,15 +132,7 @@ fn returned_advance_can_go_to_the_bank() {
     let dir = cases_dir();
     let data = std::fs::read(dir.join("ca_higher_than_payout.txt")).unwrap();
     let rules = Rules::parse("[cash_advance]\nreturn_offset = \"bank\"\n").unwrap();
-    let mut out = Collect::default();
-    let report = convert_reader(
-        "x",
-        data.as_slice(),
-        &ConvertOptions::new(Arc::new(rules)),
-        &mut out,
-        &mut |_| {},
-    )
-    .unwrap();
+    let (out, report) = convert("x", &data, rules);
     let j = &out.journals[0];
     let bank = j
         .lines

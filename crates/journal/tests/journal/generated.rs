@@ -3,41 +3,19 @@
 //! debits plus derived offsets, Concur's report totals reconcile, and rounding moves no
 //! journal total by more than the minor unit.
 
+use crate::support::generate;
 use ledgerline_extract::reader::ExtractReader;
 use ledgerline_extract::sae::SaeRow;
 use ledgerline_extract::schema::SaeCol;
-use ledgerline_generate::{Generator, Options};
 use ledgerline_journal::model::Kind;
-use ledgerline_journal::pipeline::{Collect, ConvertOptions, convert_reader};
+use ledgerline_journal::pipeline::{Collect, StreamReport};
 use ledgerline_journal::rules::Rules;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-fn generate(seed: u64, reports: u64) -> Vec<u8> {
-    let mut v = Vec::new();
-    Generator::new(Options {
-        reports,
-        seed,
-        ..Options::default()
-    })
-    .write(&mut v)
-    .unwrap();
-    v
-}
-
-fn convert(data: &[u8], rules: Rules) -> (Collect, ledgerline_journal::pipeline::StreamReport) {
-    let mut out = Collect::default();
-    let report = convert_reader(
-        "gen.txt",
-        data,
-        &ConvertOptions::new(Arc::new(rules)),
-        &mut out,
-        &mut |_| {},
-    )
-    .unwrap();
-    (out, report)
+fn convert(data: &[u8], rules: Rules) -> (Collect, StreamReport) {
+    crate::support::convert("gen.txt", data, rules)
 }
 
 /// (line -> signed amount of column 169) for every detail row, read independently of the

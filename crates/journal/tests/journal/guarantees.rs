@@ -2,20 +2,17 @@
 //! posted (whatever the grouping), a line whose amount rounds to nothing is still accounted
 //! for, and a journal with no lines is never emitted.
 
+use crate::support::{codes, fixtures};
 use ledgerline_journal::Journal;
-use ledgerline_journal::pipeline::{Collect, ConvertOptions, StreamReport, convert_reader};
+use ledgerline_journal::build::RejectionStatus;
+use ledgerline_journal::pipeline::{Collect, StreamReport};
 use ledgerline_journal::rules::Rules;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::Arc;
 
 fn fixture(rel: &str) -> String {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(rel);
-    std::fs::read_to_string(p).unwrap()
+    std::fs::read_to_string(fixtures().join(rel)).unwrap()
 }
 
 /// Sets 1-based column `col` of a pipe-separated line without quotes.
@@ -45,25 +42,7 @@ fn with_header(details: &[String], date: &str) -> String {
 }
 
 fn convert(data: &str, rules: &str) -> (Collect, StreamReport) {
-    let mut out = Collect::default();
-    let r = convert_reader(
-        "t.txt",
-        data.as_bytes(),
-        &ConvertOptions::new(Arc::new(Rules::parse(rules).unwrap())),
-        &mut out,
-        &mut |_| {},
-    )
-    .unwrap();
-    (out, r)
-}
-
-fn codes(r: &StreamReport) -> Vec<String> {
-    r.validation
-        .findings
-        .items()
-        .iter()
-        .map(|f| f.code.to_string())
-        .collect()
+    crate::support::convert("t.txt", data.as_bytes(), Rules::parse(rules).unwrap())
 }
 
 /// Every DETAIL line is in exactly one journal or in the rejections, never both, and every
@@ -148,7 +127,7 @@ fn a_report_that_does_not_reconcile_is_rejected_whole() {
         let rejected: Vec<_> = out
             .rejections
             .iter()
-            .filter(|r| r.status == "rejected")
+            .filter(|r| r.status == RejectionStatus::Rejected)
             .collect();
         assert!(!rejected.is_empty(), "{rules}: nothing rejected");
         assert!(
@@ -244,7 +223,7 @@ fn a_line_that_rounds_to_zero_is_listed_not_lost() {
             .iter()
             .find(|r| r.line == 3)
             .unwrap_or_else(|| panic!("{amount} {currency}: line 3 vanished"));
-        assert_eq!(r.status, "skipped", "{r:?}");
+        assert_eq!(r.status, RejectionStatus::Skipped, "{r:?}");
         assert!(r.reason.contains("rounds to zero"), "{}", r.reason);
         assert_every_line_has_one_home(&data, &out);
     }

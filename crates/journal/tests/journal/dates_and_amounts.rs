@@ -2,31 +2,17 @@
 //! every input kind, never a zero (and never the reason for an invented offset), and every
 //! journal has a date the input gave it, never the 1970-01-01 fallback.
 
-use ledgerline_journal::pipeline::{Collect, ConvertOptions, StreamReport, convert_reader};
+use crate::support::fixtures;
+use ledgerline_journal::pipeline::{Collect, StreamReport};
 use ledgerline_journal::rules::Rules;
-use std::path::PathBuf;
-use std::sync::Arc;
 
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/validate")
-        .join(name)
-}
-
+/// Converts `fixtures/validate/<name>`.
 fn convert(name: &str, rules: Rules) -> (Collect, StreamReport) {
-    let data = std::fs::read(fixture(name)).unwrap();
-    let mut sink = Collect::default();
-    let report = convert_reader(
-        name,
-        data.as_slice(),
-        &ConvertOptions::new(Arc::new(rules)),
-        &mut sink,
-        &mut |_| {},
-    )
-    .unwrap();
-    (sink, report)
+    let data = std::fs::read(fixtures().join("validate").join(name)).unwrap();
+    crate::support::convert(name, &data, rules)
 }
 
+/// The codes of the findings with their lines (`BAT138@3`).
 fn codes(r: &StreamReport) -> Vec<String> {
     r.validation
         .findings
@@ -95,7 +81,9 @@ fn batch_files_are_dated_by_their_date_column_or_a_fixed_date_or_refused() {
     assert_eq!(c.journals.len(), 1);
     assert_eq!(c.journals[0].date.to_string(), "2024-03-31");
 
-    let err = Rules::parse("[batch]\ndate = \"31/03/2024\"\n").unwrap_err();
+    let err = Rules::parse("[batch]\ndate = \"31/03/2024\"\n")
+        .unwrap_err()
+        .to_string();
     assert!(err.starts_with("batch.date:"), "{err}");
 }
 

@@ -1,8 +1,8 @@
 //! The oracles of the fuzz targets, shared with the stable tests.
 //!
 //! One file, compiled twice: by the cargo-fuzz targets in `fuzz/` (through
-//! `#[path = "../../crates/journal/tests/oracle/mod.rs"] mod oracle;`) and by the stable tests
-//! of this crate (`mod oracle;` from `tests/fuzz_regressions.rs` and `tests/mutations.rs`).
+//! `#[path = "../../crates/journal/tests/journal/oracle.rs"] mod oracle;`) and by the stable
+//! tests of this crate (`fuzz_regressions` and `mutations` of the `tests/journal` binary).
 //! So a failing fuzz input replays on stable Rust through exactly the code that flagged it,
 //! and the library itself carries no test-only API. Everything here uses the public API of
 //! `ledgerline-extract` and `ledgerline-journal` only.
@@ -17,6 +17,7 @@ use ledgerline_extract::schema::SaeCol;
 use ledgerline_extract::source::{InputSpec, Opened, ZipLimits, for_each_stream};
 use ledgerline_extract::split::{Dialect, LineFlags, Quoting, SplitError, Splitter, split_line};
 use ledgerline_extract::validate::{FileReport, ValidateOptions, validate_reader};
+use ledgerline_journal::build::RejectionStatus;
 use ledgerline_journal::pipeline::{Collect, ConvertOptions, StreamReport, convert_reader};
 use ledgerline_journal::rules::Rules;
 use rust_decimal::Decimal;
@@ -897,7 +898,7 @@ fn check_batch_amounts(
         let rejected = sink
             .rejections
             .iter()
-            .any(|r| r.line == line && r.status == "rejected");
+            .any(|r| r.line == line && r.status == RejectionStatus::Rejected);
         if empty && !rejected {
             return Err(Violation::EmptyBatchAmount { line });
         }
@@ -1064,7 +1065,9 @@ pub fn check_rules(data: &[u8]) -> Check {
             let _ = rules.map_account("60000");
             check_convert_with(rules_extract(), &rules)
         }
-        Err(e) if e.is_empty() => Err(other("Rules::parse failed with an empty message")),
+        Err(e) if e.to_string().is_empty() => {
+            Err(other("Rules::parse failed with an empty message"))
+        }
         Err(_) => Ok(()),
     }
 }

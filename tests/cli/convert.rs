@@ -1,13 +1,11 @@
 //! End-to-end tests of `ledgerline convert`, `formats` and `rules` as a user runs them.
 
+use crate::support::*;
+
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ledgerline"))
@@ -26,10 +24,6 @@ fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
         child.stdin.take().unwrap().write_all(d).unwrap();
     }
     child.wait_with_output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 fn jsonl(b: &[u8]) -> Vec<serde_json::Value> {

@@ -3,13 +3,11 @@
 //! Skipped with a notice where Chromium is absent, unless LEDGERLINE_REQUIRE_TOOLS is set
 //! (CI sets it, and installs Chromium).
 
+use crate::support::*;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn chromium() -> Option<PathBuf> {
     ["/usr/bin/chromium", "/usr/bin/chromium-browser"]

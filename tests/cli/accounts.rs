@@ -1,14 +1,12 @@
 //! `--accounts FILE` on validate and convert: every account or dimension value the ERP would
 //! reject is reported with the extract lines behind it, before anything is written.
 
+use crate::support::*;
+
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::path::Path;
-use std::process::{Command, Output};
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use std::process::{Command, Output};
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ledgerline"))
@@ -17,12 +15,6 @@ fn run(args: &[&str]) -> Output {
         .output()
         .unwrap()
 }
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-const EXAMPLE: &str = "fixtures/example/expense-sae.txt";
 
 fn findings(doc: &Value, code: &str) -> Vec<Value> {
     doc["files"]

@@ -3,21 +3,14 @@
 //! extract twice in one run, per-target ledger), nothing lost or half-written (zero lines,
 //! empty reports, interrupted runs, outputs that would overwrite inputs).
 
+use crate::support::*;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn cmd(args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ledgerline"));
-    c.args(args)
-        .current_dir(root())
-        .env("LEDGERLINE_NO_PROGRESS", "1")
-        .stdin(Stdio::null());
-    c
+    ledgerline(args)
 }
 
 fn run(args: &[&str]) -> Output {
@@ -26,10 +19,6 @@ fn run(args: &[&str]) -> Output {
 
 fn run_env(args: &[&str], env: (&str, &str)) -> Output {
     cmd(args).env(env.0, env.1).output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 struct Dir(tempfile::TempDir);
@@ -54,8 +43,6 @@ impl Dir {
         v
     }
 }
-
-const EXAMPLE: &str = "fixtures/example/expense-sae.txt";
 
 /// `convert INPUT --to FORMAT --force --rejects <d>/r.jsonl -o <d>/OUT`.
 fn forced(d: &Dir, input: &str, to: &str, out: &str) -> Vec<String> {

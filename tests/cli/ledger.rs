@@ -1,13 +1,11 @@
 //! Duplicate protection: `convert --ledger FILE`, `ledger list`, `ledger forget`, and what an
 //! interrupted run leaves behind.
 
-use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use crate::support::*;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Command, Output};
 
 fn run_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ledgerline"));
@@ -21,12 +19,6 @@ fn run_env(args: &[&str], env: &[(&str, &str)]) -> Output {
 fn run(args: &[&str]) -> Output {
     run_env(args, &[])
 }
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-const EXAMPLE: &str = "fixtures/example/expense-sae.txt";
 
 struct Dir {
     dir: tempfile::TempDir,

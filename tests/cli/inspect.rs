@@ -2,15 +2,13 @@
 //! test computes itself from the hand-checked golden journal lines (fixtures/golden), not by
 //! the code under test.
 
+use crate::support::*;
+
 use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ledgerline"))
@@ -19,10 +17,6 @@ fn run(args: &[&str]) -> Output {
         .env("COLUMNS", "100")
         .output()
         .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 fn dec(v: &Value) -> Decimal {

@@ -1,7 +1,9 @@
 //! End-to-end tests of `ledgerline validate` and `ledgerline generate` as a user runs them.
 
+use crate::support::*;
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 fn bin() -> Command {
@@ -9,9 +11,7 @@ fn bin() -> Command {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/validate")
-        .join(name)
+    root().join("fixtures/validate").join(name)
 }
 
 fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
@@ -233,10 +233,7 @@ fn generate_failure_leaves_no_partial_file() {
 
 #[test]
 fn the_bundled_example_is_what_the_generator_writes() {
-    let bundled = std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/example/expense-sae.txt"),
-    )
-    .unwrap();
+    let bundled = std::fs::read(root().join("fixtures/example/expense-sae.txt")).unwrap();
     let out = run(
         &[
             "generate",
@@ -257,9 +254,7 @@ fn the_bundled_example_is_what_the_generator_writes() {
 
 #[test]
 fn the_manual_documents_every_finding_code() {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/validate.md"))
-            .unwrap();
+    let readme = std::fs::read_to_string(root().join("docs/validate.md")).unwrap();
     for check in ledgerline_extract::finding::Check::ALL {
         let row = format!("| {:03} |", check.number());
         let line = readme.lines().find(|l| l.starts_with(&row));
@@ -279,7 +274,7 @@ fn the_manual_documents_every_finding_code() {
 }
 
 fn detect_fixture(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    root()
         .join("fixtures/detect")
         .join(name)
         .to_str()
@@ -393,7 +388,7 @@ fn every_output_format_is_refused_when_read_back_as_input() {
         .collect();
     assert!(names.len() >= 14, "{names:?}");
     let dir = tempfile::tempdir().unwrap();
-    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cases/oop_cash.txt");
+    let case = root().join("fixtures/cases/oop_cash.txt");
     // Numeric offset accounts, which every ERP format accepts.
     let rules = dir.path().join("rules.toml");
     std::fs::write(

@@ -6,6 +6,7 @@ mod support;
 
 mod accounts;
 mod convert;
+mod docs;
 mod fetch;
 mod inspect;
 mod inspect_html;

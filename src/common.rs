@@ -2,23 +2,17 @@
 //! streaming pipeline over every input, and how findings are printed.
 
 use crate::cli_io::{Paint, progress};
-use anyhow::Context;
-use ledgerline_extract::batch::BatchMapping;
-use ledgerline_extract::finding::{Check, Family, Finding, Findings, Severity};
-use ledgerline_extract::source::{
-    InputSpec, Opened, SourceError, ZipLimitError, ZipLimits, expand, for_each_stream,
-};
+use ledgerline_engine::{Checks, Inputs, Progress, Run};
+use ledgerline_extract::finding::{Finding, Severity};
+use ledgerline_extract::source::{InputSpec, ZipLimits};
 use ledgerline_extract::validate::{FileReport, totals};
 use ledgerline_guard::accounts::Accounts;
-use ledgerline_guard::duplicates::DuplicateCheck;
-use ledgerline_guard::gate::Gate;
 use ledgerline_journal::Rules;
-use ledgerline_journal::pipeline::{ConvertOptions, Sink, StreamReport, convert_reader};
-use std::collections::{HashMap, HashSet};
-use std::io::{Read, Write};
+use ledgerline_journal::pipeline::{ConvertOptions, Sink};
+use ledgerline_journal::rules::Grouping;
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Flags every command that reads extracts takes.
 #[derive(Debug, clap::Args)]
@@ -61,42 +55,16 @@ pub struct InputArgs {
 impl InputArgs {
     /// The rules: the file (or defaults), with `--group` and `--batch-map` applied.
     pub fn load_rules(&self) -> anyhow::Result<Arc<Rules>> {
-        let mut text = match &self.rules {
-            Some(p) => {
-                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?
-            }
-            None => String::new(),
-        };
-        if let Some(g) = &self.group {
-            // The flag wins over the file: append it as the last word on [journal].group.
-            let mut table: toml::Table = text.parse().map_err(|e| {
-                anyhow::anyhow!(
-                    "{}: {e}",
-                    self.rules
-                        .as_ref()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_default()
-                )
-            })?;
-            let journal = table
-                .entry("journal")
-                .or_insert_with(|| toml::Value::Table(Default::default()));
-            if let toml::Value::Table(t) = journal {
-                t.insert("group".into(), toml::Value::String(g.clone()));
-            }
-            text = toml::to_string(&table)?;
-        }
-        let mut rules = Rules::parse(&text).map_err(|e| match &self.rules {
-            Some(p) => anyhow::anyhow!("{}: {e}", p.display()),
-            None => anyhow::anyhow!("{e}"),
-        })?;
-        if let Some(path) = &self.batch_map {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            rules.batch = toml::from_str::<BatchMapping>(&text)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        }
-        Ok(Arc::new(rules))
+        let group = self.group.as_deref().map(|g| match g {
+            "batch" => Grouping::Batch,
+            "employee-day" => Grouping::EmployeeDay,
+            _ => Grouping::Report,
+        });
+        Ok(ledgerline_engine::load_rules(
+            self.rules.as_deref(),
+            group,
+            self.batch_map.as_deref(),
+        )?)
     }
 
     /// The chart of accounts of `--accounts`, if given.
@@ -116,293 +84,63 @@ impl InputArgs {
         }
     }
 
-    /// The inputs as specs.
-    pub fn specs(&self) -> Vec<InputSpec> {
-        self.inputs.iter().map(|s| InputSpec::parse(s)).collect()
+    /// Runs the engine over the inputs into `sink`, through `checks`, with a progress bar.
+    pub fn drive(
+        &self,
+        rules: Arc<Rules>,
+        sink: &mut dyn Sink,
+        checks: Checks<'_>,
+    ) -> anyhow::Result<Run> {
+        let opts = self.convert_options(rules);
+        Ok(ledgerline_engine::drive(
+            &self.inputs()?,
+            &opts,
+            sink,
+            checks,
+            &mut Bar::default(),
+        )?)
     }
 
-    /// The inputs with folders expanded (and filtered by `--glob`), and the names of the
-    /// files that came from a folder. A folder that cannot be listed is passed on as it is,
-    /// for the reader to report.
-    pub fn expanded(&self) -> anyhow::Result<(Vec<InputSpec>, HashSet<String>)> {
-        let pattern = self
+    /// The inputs of the run, as the engine takes them.
+    pub fn inputs(&self) -> anyhow::Result<Inputs> {
+        let glob = self
             .glob
             .as_deref()
             .map(glob::Pattern::new)
             .transpose()
             .map_err(|e| anyhow::anyhow!("--glob: {e}"))?;
-        let mut specs = Vec::new();
-        let mut from_dir = HashSet::new();
-        for spec in self.specs() {
-            let dir = match &spec {
-                InputSpec::Path(p) if p.is_dir() => p.clone(),
-                _ => {
-                    specs.push(spec);
-                    continue;
-                }
-            };
-            let Ok(files) = expand(std::slice::from_ref(&spec)) else {
-                specs.push(spec);
-                continue;
-            };
-            for f in files {
-                let InputSpec::Path(p) = &f else { continue };
-                if let Some(pat) = &pattern {
-                    let rel = p.strip_prefix(&dir).unwrap_or(p);
-                    let name = p.file_name().map(PathBuf::from).unwrap_or_default();
-                    if !pat.matches_path(rel) && !pat.matches_path(&name) {
-                        continue;
-                    }
-                }
-                from_dir.insert(p.display().to_string());
-                specs.push(f);
-            }
-        }
-        Ok((specs, from_dir))
-    }
-
-    pub fn limits(&self) -> ZipLimits {
-        ZipLimits {
-            max_total: self.max_inflated,
-            max_ratio: self.max_ratio,
-            ..ZipLimits::default()
-        }
+        Ok(Inputs {
+            specs: self.inputs.iter().map(|s| InputSpec::parse(s)).collect(),
+            glob,
+            strict_inputs: self.strict_inputs,
+            max_findings: self.max_findings,
+            limits: ZipLimits {
+                max_total: self.max_inflated,
+                max_ratio: self.max_ratio,
+                ..ZipLimits::default()
+            },
+        })
     }
 }
 
-/// The outcome of running the pipeline over every input.
-#[derive(Debug, Default)]
-pub struct Run {
-    /// One report per logical input.
-    pub reports: Vec<FileReport>,
-    /// Journals written.
-    pub journals: u64,
-    /// Journal lines written.
-    pub lines: u64,
-    /// Lines sent to the rejection report.
-    pub rejected: u64,
-    /// An input could not be opened at all.
-    pub could_not_run: bool,
-}
-
-impl Run {
-    /// Error-level findings over every input.
-    pub fn errors(&self) -> usize {
-        totals(&self.reports).0
-    }
-}
-
-/// What stands between the pipeline and the output (see `ledgerline_guard::gate`).
+/// The progress bar on stderr (see [`progress`]): bytes, journal lines, rate and ETA.
 #[derive(Default)]
-pub struct Checks<'a> {
-    /// `--accounts`.
-    pub accounts: Option<&'a Accounts>,
-    /// `convert --ledger`.
-    pub ledger: Option<&'a mut DuplicateCheck>,
-}
+pub struct Bar(Option<indicatif::ProgressBar>);
 
-/// Validates and converts every input into `sink`.
-pub fn drive(args: &InputArgs, rules: Arc<Rules>, sink: &mut dyn Sink) -> anyhow::Result<Run> {
-    drive_checked(args, rules, sink, Checks::default())
-}
-
-/// Validates and converts every input into `sink`, through the accounts and ledger checks.
-pub fn drive_checked(
-    args: &InputArgs,
-    rules: Arc<Rules>,
-    sink: &mut dyn Sink,
-    checks: Checks<'_>,
-) -> anyhow::Result<Run> {
-    let opts = args.convert_options(rules);
-    let (specs, from_dir) = args.expanded()?;
-    let mut run = Run::default();
-    let mut gate = Gate::new(sink, checks.accounts, checks.ledger);
-    // Content digests of the inputs read so far: the same extract twice (renamed, or in a
-    // zip next to itself) is an error naming both.
-    let mut contents: HashMap<u128, String> = HashMap::new();
-    for_each_stream(&specs, &args.limits(), |opened| -> anyhow::Result<()> {
-        match opened {
-            Opened::Stream(s) => {
-                let mut hashing = HashingReader {
-                    inner: s.reader,
-                    hasher: xxhash_rust::xxh3::Xxh3::new(),
-                    bytes: 0,
-                };
-                let mut r = convert_stream(&s.name, &mut hashing, s.size_hint, &opts, &mut gate)?;
-                if hashing.bytes > 0 {
-                    let digest = hashing.hasher.digest128();
-                    match contents.get(&digest) {
-                        Some(first) => r.validation.findings.push(Finding::new(
-                            Family::Io,
-                            Check::DuplicateInput,
-                            &s.name,
-                            format!(
-                                "{} has the same content as {first}: every report in it would be posted twice; give each extract once (with --force its journals are rejected as duplicates)",
-                                s.name
-                            ),
-                        )),
-                        None => {
-                            contents.insert(digest, s.name.clone());
-                        }
-                    }
-                }
-                if from_dir.contains(&s.name) && !args.strict_inputs {
-                    skip_if_not_an_extract(&mut r, args.max_findings);
-                }
-                run.add(r);
-            }
-            Opened::Failed { name, error } => run.failed(name, error, args.max_findings),
+impl Progress for Bar {
+    fn start(&mut self, name: &str, size: Option<u64>) {
+        self.0 = Some(progress(size, name));
+    }
+    fn advance(&mut self, name: &str, bytes: u64, lines: u64) {
+        if let Some(bar) = &self.0 {
+            bar.set_position(bytes);
+            bar.set_message(format!("{name} · {lines} journal lines"));
         }
-        Ok(())
-    })?;
-    Ok(run)
-}
-
-/// Converts one extract stream through `gate`, with a progress bar (bytes, journal lines,
-/// rate and ETA) when stderr is a terminal and the input is large. The gate's findings are
-/// added to the stream's report, and what it held back is not counted as written.
-pub fn convert_stream<R: Read + Send>(
-    name: &str,
-    reader: R,
-    size_hint: Option<u64>,
-    opts: &ConvertOptions,
-    gate: &mut Gate<'_>,
-) -> anyhow::Result<StreamReport> {
-    let bar = progress(size_hint, name);
-    let lines = Arc::new(AtomicU64::new(0));
-    let held = (gate.held_journals, gate.held_lines);
-    let mut r = {
-        let mut counting = Counting {
-            inner: gate,
-            lines: lines.clone(),
-        };
-        let mut tick = |b: u64| {
-            bar.set_position(b);
-            bar.set_message(format!(
-                "{name} · {} journal lines",
-                lines.load(Ordering::Relaxed)
-            ));
-        };
-        convert_reader(name, reader, opts, &mut counting, &mut tick)
-            .context("writing the output")?
-    };
-    bar.finish_and_clear();
-    for f in gate.take_findings() {
-        r.validation.findings.push(f);
     }
-    r.journals = r.journals.saturating_sub(gate.held_journals - held.0);
-    r.lines = r.lines.saturating_sub(gate.held_lines - held.1);
-    Ok(r)
-}
-
-/// A file found in an input folder that is no extract at all (a README, a PDF,
-/// `.DS_Store`-like clutter) is skipped with a warning instead of failing the run
-/// (`--strict-inputs` keeps the error). Ledgerline's own outputs (IO005) and damaged
-/// extracts stay errors: they look like postings.
-pub fn skip_if_not_an_extract(r: &mut StreamReport, limit: usize) {
-    let f = &r.validation.findings;
-    let only_unknown = r.validation.kind.is_none()
-        && f.errors() == 1
-        && f.items()
-            .iter()
-            .any(|x| matches!(x.code.check, Check::UnknownKind | Check::EmptyFile));
-    if !only_unknown {
-        return;
-    }
-    let mut out = Findings::with_limit(limit);
-    for item in f.items() {
-        let mut item = item.clone();
-        if matches!(item.code.check, Check::UnknownKind | Check::EmptyFile) {
-            item.severity = Severity::Warning;
-            item.message = format!(
-                "{}; skipped (a file in an input folder; --strict-inputs makes this an error, --glob chooses the files read)",
-                item.message
-            );
+    fn finish(&mut self) {
+        if let Some(bar) = self.0.take() {
+            bar.finish_and_clear();
         }
-        out.push(item);
-    }
-    r.validation.findings = out;
-}
-
-/// Digests what it reads (XXH3-128, several GB/s: it costs nothing next to parsing).
-struct HashingReader<R> {
-    inner: R,
-    hasher: xxhash_rust::xxh3::Xxh3,
-    bytes: u64,
-}
-
-impl<R: Read> Read for HashingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.bytes += n as u64;
-        Ok(n)
-    }
-}
-
-/// Counts journal lines for the progress bar.
-struct Counting<'g, 'a> {
-    inner: &'g mut Gate<'a>,
-    lines: Arc<AtomicU64>,
-}
-
-impl Sink for Counting<'_, '_> {
-    fn write_journal(&mut self, j: &ledgerline_journal::Journal) -> std::io::Result<()> {
-        self.lines
-            .fetch_add(j.lines.len() as u64, Ordering::Relaxed);
-        self.inner.write_journal(j)
-    }
-    fn reject(&mut self, r: &ledgerline_journal::build::Rejection) -> std::io::Result<()> {
-        self.inner.reject(r)
-    }
-    fn finish(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Run {
-    /// Adds the report of one converted stream.
-    pub fn add(&mut self, r: StreamReport) {
-        if r.validation
-            .findings
-            .items()
-            .iter()
-            .any(|f| f.code.check == Check::Unreadable)
-        {
-            self.could_not_run = true;
-        }
-        self.journals += r.journals;
-        self.lines += r.lines;
-        self.rejected += r.rejected;
-        self.reports.push(r.validation);
-    }
-
-    /// Records an input that could not be opened.
-    pub fn failed(&mut self, name: String, error: SourceError, max_findings: usize) {
-        let (family, check) = match &error {
-            SourceError::Io(_) => {
-                self.could_not_run = true;
-                (Family::Io, Check::Unreadable)
-            }
-            SourceError::Archive(_) => (Family::Zip, Check::BadArchive),
-            SourceError::Limit(ZipLimitError::Ratio { .. }) => (Family::Zip, Check::ArchiveRatio),
-            SourceError::Limit(_) => (Family::Zip, Check::ArchiveTooLarge),
-        };
-        let mut findings = Findings::with_limit(max_findings);
-        findings.push(Finding::new(
-            family,
-            check,
-            &name,
-            format!("cannot read {name}: {error}"),
-        ));
-        self.reports.push(FileReport {
-            file: name,
-            kind: None,
-            rows: 0,
-            reports: 0,
-            bytes: 0,
-            findings,
-        });
     }
 }
 

@@ -1,23 +1,45 @@
-//! `ledgerline connect`: the one-time company-token exchange.
+//! `ledgerline connect`: the company-token exchange that stores a company's connection, and
+//! the status and removal of stored connections (one per company).
 
-use crate::fetch::{Common, client_options, reconnect_exit};
+use crate::fetch::{Common, Resolved, client_options};
+use ledgerline_fetch::config::{Sourced, agree};
+use ledgerline_fetch::store::StoredTokens;
+use ledgerline_fetch::time::{format_unix, now_unix};
 use ledgerline_fetch::{Client, ConnectRequest, Error, Secret};
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
-/// Connect Ledgerline to a Concur company (or show / remove the connection).
+/// Connect Ledgerline to a Concur company (or show / remove stored connections).
 ///
 /// A Concur administrator creates a company request token (Administration > Company >
 /// Authentication Admin > Company Request Token); it is valid for 24 hours. `connect`
-/// exchanges it, with the company UUID shown next to it, for an access token and a refresh
-/// token, and stores them in the token store (created with mode 600; a store readable by
-/// group or others is refused). Later `fetch` runs refresh the tokens themselves.
+/// exchanges it, with the company UUID shown next to it (--company, else the config file's
+/// company_id), for an access token and a refresh token, and stores them as that company's
+/// connection in the token store (created with mode 600; a store readable by group or others
+/// is refused). The store holds one connection per company: connecting a second company
+/// keeps the first, connecting a company again replaces its connection. Later `fetch` runs
+/// refresh the tokens themselves.
 ///
 /// The request token is read from $LEDGERLINE_REQUEST_TOKEN, else from the first line of
 /// standard input. Nothing secret is printed.
 ///
+/// --status with a company (--company or company_id) checks that connection with Concur by
+/// refreshing its tokens (a live call; --no-check reads the store only); without one it lists
+/// every stored connection from the store, without calling Concur. Either way it says which.
+///
+/// A config file's company_id and base_url are never overridden: --company or --base-url
+/// with another value is refused, naming both.
+///
+/// Examples:
+///   LEDGERLINE_REQUEST_TOKEN=... ledgerline connect --company 59c5bfd1-1803-4ca8-b43a-df083a5c60f9
+///   ledgerline connect --company 0b7e24d2-9c31-4f0e-8d6a-2f3c1e5a7b90 < request-token.txt
+///   ledgerline connect --status
+///   ledgerline connect --status --company 59c5bfd1-1803-4ca8-b43a-df083a5c60f9
+///   ledgerline connect --disconnect --company 0b7e24d2-9c31-4f0e-8d6a-2f3c1e5a7b90
+///
 /// Exit codes: 0 done, 2 could not run, 3 (with --status or --disconnect) no valid connection.
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     #[command(flatten)]
     common: Common,
@@ -25,13 +47,15 @@ pub struct Args {
     /// https://us.api.concursolutions.com). Later calls go to the geolocation Concur returns.
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
-    /// The company UUID shown with the request token.
-    #[arg(long, value_name = "UUID")]
-    company_id: Option<String>,
-    /// Show the stored connection (no secrets) instead of connecting.
+    /// Show the stored connections (no secrets) instead of connecting: the chosen company's,
+    /// checked with Concur, or without one every connection, read from the store.
     #[arg(long, conflicts_with = "disconnect")]
     status: bool,
-    /// Revoke the connection at Concur and delete the token store.
+    /// With --status: read the store only, do not check the connection with Concur.
+    #[arg(long, requires = "status")]
+    no_check: bool,
+    /// Revoke the chosen company's connection at Concur and delete it from the token store
+    /// (the other companies' connections stay).
     #[arg(long)]
     disconnect: bool,
 }
@@ -43,68 +67,52 @@ const DEFAULT_BASE_URL: &str = "https://us.api.concursolutions.com";
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let r = a.common.resolve()?;
-    if a.status || a.disconnect {
-        let client = match Client::open(
+    if a.status {
+        return status(&r, !a.no_check);
+    }
+    if a.disconnect {
+        // The chosen company's connection, or the only one. Not held to the config file's
+        // base_url: the revocation goes to the connection's own geolocation.
+        let client = match Client::open_company(
             r.store.clone(),
-            r.credentials,
+            r.company_id(),
+            r.credentials.clone(),
             client_options(&r.config)?,
-            r.log,
+            r.log.clone(),
         ) {
             Ok(c) => c,
-            Err(e @ Error::ReconnectNeeded { .. }) => return Ok(reconnect_exit(&e)),
-            Err(e) => return Err(e.into()),
+            Err(e) => return r.exit_for(e),
         };
-        if a.disconnect {
-            match client.disconnect() {
-                Ok(()) => {}
-                Err(e @ Error::ReconnectNeeded { .. }) => return Ok(reconnect_exit(&e)),
-                Err(e) => return Err(e.into()),
-            }
-            eprintln!(
-                "disconnected: the refresh tokens are revoked and {} is deleted",
-                r.store.path().display()
-            );
-            return Ok(ExitCode::SUCCESS);
+        let company = client.session().tokens().company_label();
+        if let Err(e) = client.disconnect() {
+            return r.exit_for(e);
         }
-        let t = client.session().tokens();
-        let now = ledgerline_fetch::time::now_unix();
-        println!("token store:   {}", r.store.path().display());
-        println!("client id:     {}", t.client_id);
-        println!(
-            "company:       {}",
-            t.company_id.as_deref().unwrap_or("(unknown)")
-        );
-        println!("geolocation:   {}", t.geolocation);
-        println!(
-            "access token:  {} (expires {})",
-            if t.access_expires_at > now {
-                "valid"
-            } else {
-                "expired"
-            },
-            ledgerline_fetch::time::format_unix(t.access_expires_at)
-        );
-        println!(
-            "refresh token: expires {}",
-            t.refresh_expires_at
-                .map(ledgerline_fetch::time::format_unix)
-                .unwrap_or_else(|| "(not given)".into())
-        );
-        println!(
-            "connected:     {}",
-            ledgerline_fetch::time::format_unix(t.connected_at)
+        let left = r.store.load_all()?.len();
+        eprintln!(
+            "disconnected company {company}: its refresh tokens are revoked and its connection is deleted from {} ({} left)",
+            r.store.path().display(),
+            plural(left, "connection")
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let company_id = a
-        .company_id
-        .clone()
-        .or_else(|| r.config.company_id.clone())
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "no company UUID: pass --company-id or set company_id in the config file"
-            )
-        })?;
+    let company_id = r.company_id().map(str::to_owned).ok_or_else(|| {
+        anyhow::anyhow!("no company UUID: pass --company or set company_id in the config file")
+    })?;
+    let base_url = agree(
+        a.base_url
+            .as_deref()
+            .map(|u| Sourced::flag("--base-url", u)),
+        r.config_base_url(),
+    )?
+    .map(|s| s.value)
+    .unwrap_or_else(|| DEFAULT_BASE_URL.into());
+    // Read before anything is sent: an unusable store is refused before the request token
+    // is spent, and a connection being replaced is said.
+    let earlier = r.store.load_all()?.into_iter().find(|t| {
+        t.company_id
+            .as_deref()
+            .is_some_and(|c| c.eq_ignore_ascii_case(company_id.trim()))
+    });
     let request_token = match std::env::var("LEDGERLINE_REQUEST_TOKEN")
         .ok()
         .filter(|t| !t.trim().is_empty())
@@ -112,7 +120,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         Some(t) => t.trim().to_owned(),
         None => {
             if std::io::stdin().is_terminal() {
-                eprint!("company request token: ");
+                eprint!("company request token for {company_id}: ");
             }
             let mut line = String::new();
             std::io::stdin().lock().read_line(&mut line)?;
@@ -125,24 +133,163 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             t
         }
     };
-    let base_url = a
-        .base_url
-        .clone()
-        .or_else(|| r.config.base_url.clone())
-        .unwrap_or_else(|| DEFAULT_BASE_URL.into());
     let req = ConnectRequest {
         base_url,
-        client: r.credentials,
+        client: r.credentials.clone(),
         company_id,
         request_token: Secret(request_token),
     };
     let opts = client_options(&r.config)?;
-    let tokens = ledgerline_fetch::connect(&req, &r.store, opts.http, r.log)?;
+    let tokens = ledgerline_fetch::connect(&req, &r.store, opts.http, r.log.clone())?;
+    if let Some(t) = earlier {
+        eprintln!(
+            "replaced the earlier connection of company {} (connected {}{})",
+            t.company_label(),
+            format_unix(t.connected_at),
+            t.base_url.map(|u| format!(" at {u}")).unwrap_or_default()
+        );
+    }
+    let all = r.store.load_all()?;
     eprintln!(
-        "connected: company {}, geolocation {}; tokens saved to {} (mode 600)",
-        tokens.company_id.as_deref().unwrap_or("?"),
+        "connected: company {}, geolocation {}; tokens saved to {} (mode 600), which holds {}",
+        tokens.company_label(),
         tokens.geolocation,
-        r.store.path().display()
+        r.store.path().display(),
+        plural(all.len(), "connection")
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The fields of one connection, indented by `pad`; `checked`: its tokens were just
+/// refreshed with Concur.
+fn describe(
+    out: &mut impl Write,
+    t: &StoredTokens,
+    pad: &str,
+    checked: bool,
+) -> std::io::Result<()> {
+    writeln!(out, "{pad}client id:     {}", t.client_id)?;
+    writeln!(
+        out,
+        "{pad}base url:      {}",
+        t.base_url
+            .as_deref()
+            .unwrap_or("(not recorded: connected by an older ledgerline)")
+    )?;
+    writeln!(out, "{pad}geolocation:   {}", t.geolocation)?;
+    writeln!(out, "{pad}access token:  {}", access_line(t, checked))?;
+    writeln!(
+        out,
+        "{pad}refresh token: expires {}",
+        t.refresh_expires_at
+            .map(format_unix)
+            .unwrap_or_else(|| "(not given)".into())
+    )?;
+    writeln!(out, "{pad}connected:     {}", format_unix(t.connected_at))?;
+    writeln!(out, "{pad}refreshed:     {}", format_unix(t.refreshed_at))?;
+    Ok(())
+}
+
+/// The access token's expiry as the store has it.
+fn access_line(t: &StoredTokens, checked: bool) -> String {
+    let at = format_unix(t.access_expires_at);
+    if t.access_expires_at <= now_unix() {
+        format!("expired {at}")
+    } else if checked {
+        format!("valid until {at}")
+    } else {
+        format!("expires {at} (by the store; not checked)")
+    }
+}
+
+fn status(r: &Resolved, check: bool) -> anyhow::Result<ExitCode> {
+    let mut out = crate::cli_io::stdout();
+    if r.company.is_none() {
+        return list(r, &mut out);
+    }
+    let opts = client_options(&r.config)?;
+    let mut client = match Client::open_company(
+        r.store.clone(),
+        r.company_id(),
+        r.credentials.clone(),
+        opts,
+        r.log.clone(),
+    ) {
+        Ok(c) => c,
+        Err(e) => return r.exit_for(e),
+    };
+    let outcome = if check {
+        Some(client.refresh().map(|()| now_unix()))
+    } else {
+        None
+    };
+    let t = client.session().tokens().clone();
+    writeln!(out, "token store:   {}", r.store.path().display())?;
+    writeln!(out, "company:       {}", r.company_line(&t))?;
+    let checked = match &outcome {
+        None => {
+            writeln!(
+                out,
+                "checked:       no, read from the token store only (--no-check); a revoked connection looks the same until it is used"
+            )?;
+            false
+        }
+        Some(Ok(at)) => {
+            writeln!(
+                out,
+                "checked:       with Concur at {}: the token endpoint of {} accepted the refresh token (live call)",
+                format_unix(*at),
+                t.geolocation
+            )?;
+            true
+        }
+        Some(Err(e)) => {
+            writeln!(
+                out,
+                "checked:       with Concur at {}: REFUSED or unreachable (live call): {e}",
+                format_unix(now_unix())
+            )?;
+            false
+        }
+    };
+    describe(&mut out, &t, "", checked)?;
+    out.flush()?;
+    if let Err(e) = r.stored_host_agrees(&t) {
+        eprintln!("ledgerline: warning: {e}; `ledgerline fetch` refuses to run with this config");
+    }
+    match outcome {
+        Some(Err(e)) => r.exit_for(e),
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Every stored connection, from the store only.
+fn list(r: &Resolved, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    let all = r.store.load_all()?;
+    if all.is_empty() {
+        return r.exit_for(Error::ReconnectNeeded {
+            reason: format!(
+                "no connection in the token store {}",
+                r.store.path().display()
+            ),
+        });
+    }
+    writeln!(out, "token store:   {}", r.store.path().display())?;
+    writeln!(
+        out,
+        "connections:   {}, read from the token store only, not checked with Concur \
+         (`ledgerline connect --status --company ID` checks one)",
+        all.len()
+    )?;
+    for t in &all {
+        writeln!(out)?;
+        writeln!(out, "company {}", t.company_label())?;
+        describe(out, t, "  ", false)?;
+    }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

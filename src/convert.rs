@@ -1,20 +1,19 @@
 //! `ledgerline convert`: extracts in, balanced journals out, in the format of your ERP.
 
-use crate::cli_io::{AtomicFile, OutputSet, Paint, failpoint};
-use crate::common::{
-    Checks, InputArgs, drive, drive_checked, json_doc, plural, print_text, summary_line,
-};
+use crate::cli_io::Paint;
+use crate::common::{InputArgs, json_doc, plural, print_text, summary_line};
 use anyhow::Context;
+use ledgerline_atomic::{AtomicFile, OutputSet, failpoint};
+use ledgerline_engine::Checks;
 use ledgerline_erp::{FORMATS, Format};
 use ledgerline_extract::finding::Severity;
 use ledgerline_extract::validate::FileReport;
 use ledgerline_guard::duplicates::DuplicateCheck;
 use ledgerline_journal::Journal;
-use ledgerline_journal::build::Rejection;
+use ledgerline_journal::build::{Rejection, RejectionStatus};
 use ledgerline_journal::pipeline::Sink;
 use ledgerline_journal::rules::PLACEHOLDER_ACCOUNTS;
 use ledgerline_ledger::PostingLedger;
-use ledgerline_ledger::posting::file_sha256;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::io::{BufWriter, IsTerminal, Seek, Write};
@@ -151,7 +150,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     // What killed runs left next to the outputs: finish an interrupted commit (before the
     // ledger settles its pending runs by the files on disk), remove stale temporary files.
     for dest in a.output.iter().chain(a.rejects.iter()) {
-        for done in crate::cli_io::recover_dir(parent_of(dest)) {
+        for done in ledgerline_atomic::recover_dir(parent_of(dest)) {
             eprintln!("ledgerline: {done}");
         }
     }
@@ -173,6 +172,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    if let (Some(l), Some(out)) = (&ledger, &a.output) {
+        ledgerline_engine::refuse_overwriting_posted(l, out)?;
+    }
     let mut check = ledger
         .as_ref()
         .map(|l| DuplicateCheck::new(l, &target_name, a.strict))
@@ -199,7 +201,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             accounts: accounts.as_ref(),
             ledger: check.as_mut(),
         };
-        let run = drive_checked(&a.input, rules.clone(), &mut tee, checks)?;
+        let run = a.input.drive(rules.clone(), &mut tee, checks)?;
         tee.finish().context("writing the output")?;
         totals = std::mem::take(&mut tee.totals);
         placeholders = std::mem::take(&mut tee.placeholders);
@@ -267,26 +269,33 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         outputs.add(f);
     }
     // With a ledger: record the run as pending (with the output's hash), put the outputs in
-    // place, then mark the run done. A run killed in between is settled the next time the
-    // ledger is opened, by whether the file is there (an interrupted commit is finished
-    // first, see above).
-    let pending = match (&mut ledger, check, &target) {
-        (Some(ledger), Some(check), Target::File(file)) if !check.pending().is_empty() => {
-            let sha = file_sha256(file.temp_path())?;
-            let output = absolute(file.dest());
-            let records = check.into_records(&output);
-            let run = ledger.begin(&output, &sha, &records)?;
-            failpoint("ledger-pending");
-            Some(run)
+    // place, then mark the run done (an interrupted commit is finished first, see above).
+    // Everything was posted before: there is nothing to import, so no (empty) file is
+    // written; the rejects file, if asked for, still lists what was skipped.
+    let nothing_new = ledger.is_some() && run.journals == 0 && !rejections.is_empty();
+    match target {
+        Target::File(file) if nothing_new => {
+            drop(file);
+            outputs.commit()?;
         }
-        _ => None,
-    };
-    target.commit(outputs)?;
-    if let (Some(ledger), Some(run)) = (&mut ledger, pending) {
-        failpoint("output-renamed");
-        ledger.finish(run)?;
+        Target::File(file) => {
+            let ledger = ledger.as_mut().zip(check);
+            ledgerline_engine::post(file, outputs, ledger, &failpoint)?;
+        }
+        Target::Spool(mut f) => {
+            // Standard output cannot be renamed into place: the files go first, then the
+            // spooled journals are copied out.
+            outputs.commit()?;
+            f.rewind()?;
+            let mut out = crate::cli_io::stdout();
+            std::io::copy(&mut f, &mut out).context("writing to standard output")?;
+            out.flush()?;
+        }
     }
-    let rejected = rejections.iter().filter(|r| r.status == "rejected").count();
+    let rejected = rejections
+        .iter()
+        .filter(|r| r.status == RejectionStatus::Rejected)
+        .count();
     if a.json || errors > 0 || run.reports.iter().any(|r| r.findings.warnings() > 0) {
         report(&mut err, Severity::Warning)?;
     }
@@ -298,6 +307,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             totals: &totals,
             rejections: &rejections,
             output: a.output.as_deref(),
+            written: !nothing_new,
             rejects: a.rejects.as_deref(),
         };
         write!(err, "{summary}")?;
@@ -336,6 +346,8 @@ struct Summary<'a> {
     totals: &'a BTreeMap<String, (u64, Decimal, Decimal)>,
     rejections: &'a [Rejection],
     output: Option<&'a Path>,
+    /// False when nothing new was left to post, so no output file was written.
+    written: bool,
     rejects: Option<&'a Path>,
 }
 
@@ -345,13 +357,21 @@ impl std::fmt::Display for Summary<'_> {
             Some(p) => p.display().to_string(),
             None => "standard output".into(),
         };
-        writeln!(
-            f,
-            "{} read: {}, {} written to {to}",
-            plural(self.files as u64, "file"),
-            plural(self.journals, "journal"),
-            plural(self.lines, "line"),
-        )?;
+        if !self.written {
+            writeln!(
+                f,
+                "{} read: nothing new to post, {to} not written",
+                plural(self.files as u64, "file"),
+            )?;
+        } else {
+            writeln!(
+                f,
+                "{} read: {}, {} written to {to}",
+                plural(self.files as u64, "file"),
+                plural(self.journals, "journal"),
+                plural(self.lines, "line"),
+            )?;
+        }
         for (currency, (n, debit, credit)) in self.totals {
             writeln!(
                 f,
@@ -373,7 +393,7 @@ impl std::fmt::Display for Summary<'_> {
         let rejected = self
             .rejections
             .iter()
-            .filter(|r| r.status == "rejected")
+            .filter(|r| r.status == RejectionStatus::Rejected)
             .count() as u64;
         let skipped = self.rejections.len() as u64 - rejected;
         if posted_before > 0 {
@@ -474,101 +494,6 @@ fn check_paths(a: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Converts `input` into `output` (atomically, and only when the input has no error-level
-/// finding). Used by `fetch --convert` for each new file.
-///
-/// With a posting `ledger`, journals it records as posted already are left out (JNL208
-/// warning) and the ones written are recorded like `convert --ledger` does: pending with the
-/// output's hash, output moved into place, run marked done. A file whose journals were all
-/// posted already is not written at all.
-pub fn convert_file(
-    input: &std::path::Path,
-    format: Format,
-    rules: std::sync::Arc<ledgerline_journal::Rules>,
-    output: &std::path::Path,
-    ledger: Option<&mut PostingLedger>,
-) -> anyhow::Result<crate::fetch::Converted> {
-    let args = InputArgs {
-        inputs: vec![input.display().to_string()],
-        rules: None,
-        group: None,
-        batch_map: None,
-        glob: None,
-        strict_inputs: false,
-        max_findings: 100,
-        max_inflated: ledgerline_extract::source::ZipLimits::default().max_total,
-        max_ratio: ledgerline_extract::source::ZipLimits::default().max_ratio,
-        accounts: None,
-    };
-    let mut check = ledger
-        .as_deref()
-        .map(|l| DuplicateCheck::new(l, format.name(), false))
-        .transpose()?;
-    let mut file = AtomicFile::create(output)?;
-    let run = {
-        let writer = BufWriter::with_capacity(1 << 20, file.writer());
-        let mut sink = ledgerline_erp::create(format, writer, &rules)?;
-        let run = match check.as_mut() {
-            Some(check) => {
-                let checks = Checks {
-                    accounts: None,
-                    ledger: Some(check),
-                };
-                drive_checked(&args, rules.clone(), sink.as_mut(), checks)?
-            }
-            None => drive(&args, rules.clone(), sink.as_mut())?,
-        };
-        sink.finish().context("writing the output")?;
-        run
-    };
-    let already_posted = run
-        .reports
-        .iter()
-        .flat_map(|r| r.findings.items())
-        .filter(|f| f.code.check == ledgerline_extract::finding::Check::AlreadyPosted)
-        .count();
-    let written = if run.errors() > 0 || run.could_not_run {
-        false
-    } else {
-        match (ledger, check) {
-            // Every journal posted already: nothing to write.
-            (Some(_), Some(check)) if check.pending().is_empty() => false,
-            (Some(ledger), Some(check)) => {
-                let sha = file_sha256(file.temp_path())?;
-                let dest = absolute(file.dest());
-                let records = check.into_records(&dest);
-                let pending = ledger.begin(&dest, &sha, &records)?;
-                file.commit()?;
-                ledger.finish(pending)?;
-                true
-            }
-            _ => {
-                file.commit()?;
-                true
-            }
-        }
-    };
-    Ok(crate::fetch::Converted {
-        run,
-        written,
-        already_posted,
-    })
-}
-
-/// `path` made absolute (its directory resolved), for the ledger's records.
-fn absolute(path: &std::path::Path) -> String {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path.file_name().map(PathBuf::from).unwrap_or_default();
-    std::fs::canonicalize(&dir)
-        .map(|d| d.join(&name))
-        .unwrap_or_else(|_| path.to_path_buf())
-        .display()
-        .to_string()
-}
-
 enum Target {
     File(AtomicFile),
     Spool(std::fs::File),
@@ -579,28 +504,6 @@ impl Target {
         match self {
             Target::File(f) => f.writer(),
             Target::Spool(f) => f,
-        }
-    }
-
-    /// Puts the output in place together with `others` (the rejects file).
-    fn commit(self, mut others: OutputSet) -> anyhow::Result<()> {
-        match self {
-            Target::File(f) => {
-                let mut set = OutputSet::default();
-                set.add(f);
-                set.extend(others);
-                set.commit()
-            }
-            Target::Spool(mut f) => {
-                // Standard output cannot be renamed into place: the files go first, then
-                // the spooled journals are copied out.
-                std::mem::take(&mut others).commit()?;
-                f.rewind()?;
-                let mut out = crate::cli_io::stdout();
-                std::io::copy(&mut f, &mut out).context("writing to standard output")?;
-                out.flush()?;
-                Ok(())
-            }
         }
     }
 }

@@ -6,7 +6,7 @@ use crate::cli_io::Paint;
 use crate::common::{plural, print_text};
 use anyhow::Context;
 use ledgerline_extract::finding::Severity;
-use ledgerline_fetch::config::{Config, duration};
+use ledgerline_fetch::config::{Config, Origin, Sourced, agree, duration};
 use ledgerline_fetch::extract::Format;
 use ledgerline_fetch::{
     AuthScheme, Client, ClientCredentials, ClientOptions, Edition, EditionChoice, Error, Event,
@@ -38,9 +38,14 @@ pub struct Common {
     #[arg(long, value_name = "ID")]
     pub client_id: Option<String>,
     /// Token store file (default: $LEDGERLINE_TOKEN_STORE, else
-    /// ~/.config/ledgerline/tokens.json).
+    /// ~/.config/ledgerline/tokens.json). It holds one connection per company.
     #[arg(long, value_name = "FILE")]
     pub token_store: Option<PathBuf>,
+    /// The Concur company (UUID) whose connection to make or use (default: the config
+    /// file's company_id, else the token store's only connection). Refused when the config
+    /// file names another company.
+    #[arg(long, visible_alias = "company-id", value_name = "ID")]
+    pub company: Option<String>,
     /// Log every HTTP request and response on stderr (Authorization redacted).
     #[arg(short, long)]
     pub verbose: bool,
@@ -49,9 +54,83 @@ pub struct Common {
 /// The configuration file, the credentials and the token store, resolved.
 pub struct Resolved {
     pub config: Config,
+    /// The configuration file read, if any.
+    pub config_path: Option<PathBuf>,
+    /// The company chosen by --company or the config file (they agree, or this is an error).
+    pub company: Option<Sourced>,
     pub credentials: ClientCredentials,
     pub store: TokenStore,
     pub log: Option<Logger>,
+}
+
+impl Resolved {
+    /// The chosen company's id.
+    pub fn company_id(&self) -> Option<&str> {
+        self.company.as_ref().map(|c| c.value.as_str())
+    }
+
+    /// The config file's `base_url`, with where it came from.
+    pub fn config_base_url(&self) -> Option<Sourced> {
+        let value = self.config.base_url.clone()?;
+        let path = self.config_path.clone().unwrap_or_default();
+        Some(Sourced::config_file("base_url", path, value))
+    }
+
+    /// Opens the chosen company's connection (the only one when none is chosen), refused
+    /// when it was made at another host than the config file's `base_url`.
+    pub fn open_client(&self, opts: ClientOptions) -> Result<Client, Error> {
+        let client = Client::open_company(
+            self.store.clone(),
+            self.company_id(),
+            self.credentials.clone(),
+            opts,
+            self.log.clone(),
+        )?;
+        self.stored_host_agrees(client.session().tokens())?;
+        Ok(client)
+    }
+
+    /// The config file's `base_url` against the host a stored connection was made at
+    /// (unknown for connections made before it was recorded).
+    pub fn stored_host_agrees(
+        &self,
+        t: &ledgerline_fetch::store::StoredTokens,
+    ) -> Result<(), Error> {
+        let stored = t.base_url.clone().map(|value| Sourced {
+            value,
+            origin: Origin::StoredConnection {
+                store: self.store.path().to_owned(),
+                company: t.company_id.clone(),
+            },
+        });
+        agree(self.config_base_url(), stored).map(|_| ())
+    }
+
+    /// "A (--company)", "A (company_id in the config file F)", "A (the token store's only
+    /// connection)": which company a run uses and why.
+    pub fn company_line(&self, t: &ledgerline_fetch::store::StoredTokens) -> String {
+        let why = match self.company.as_ref().map(|c| &c.origin) {
+            Some(Origin::Flag(flag)) => (*flag).to_owned(),
+            Some(Origin::ConfigFile { key, path }) => {
+                format!("{key} in the config file {}", path.display())
+            }
+            _ => "the token store's only connection".into(),
+        };
+        format!("{} ({why})", t.company_label())
+    }
+
+    /// The exit for an error of the fetch library: 3 (with the message) when a person has
+    /// to run `connect`, else the error.
+    pub fn exit_for(&self, e: Error) -> anyhow::Result<ExitCode> {
+        if !e.needs_connect() {
+            return Err(e.into());
+        }
+        let code = reconnect_exit(&e);
+        if let (Error::UnknownCompany { .. }, Some(c)) = (&e, &self.company) {
+            eprintln!("ledgerline: the company comes from {c}");
+        }
+        Ok(code)
+    }
 }
 
 impl Common {
@@ -71,9 +150,10 @@ impl Common {
     }
 
     pub fn resolve(&self) -> anyhow::Result<Resolved> {
-        let config: Config = match self.config_path() {
+        let config_path = self.config_path();
+        let config: Config = match &config_path {
             Some(p) => {
-                let text = std::fs::read_to_string(&p)
+                let text = std::fs::read_to_string(p)
                     .with_context(|| format!("reading the config file {}", p.display()))?;
                 toml::from_str(&text)
                     .map_err(|e| anyhow::anyhow!("config file {}: {e}", p.display()))?
@@ -109,8 +189,18 @@ impl Common {
                 let _ = writeln!(std::io::stderr(), "{line}");
             }) as Logger
         });
+        let company = agree(
+            self.company
+                .as_deref()
+                .map(|c| Sourced::flag("--company", c.trim())),
+            config.company_id.as_deref().map(|c| {
+                Sourced::config_file("company_id", config_path.clone().unwrap_or_default(), c)
+            }),
+        )?;
         Ok(Resolved {
             config,
+            config_path,
+            company,
             credentials: ClientCredentials {
                 client_id,
                 client_secret,
@@ -185,11 +275,25 @@ enum FormatArg {
 /// `convert --ledger` does: a journal posted before is skipped with a warning (JNL208), a
 /// file with nothing new to post is not written.
 ///
+/// Several companies: the token store holds one connection per company. --company (or the
+/// config file's company_id) chooses one; with a single stored connection it is used; with
+/// several and none chosen the run is refused, listing them. A config file's company_id and
+/// base_url are never overridden: --company with another company, or a connection made at
+/// another host than base_url, is refused naming both values (use a config file per company,
+/// or one without company_id). Give each company its own --out.
+///
+/// Examples:
+///   ledgerline fetch --config concur.toml --run --out incoming
+///   ledgerline fetch --company 59c5bfd1-1803-4ca8-b43a-df083a5c60f9 --run --out incoming/acme
+///   ledgerline fetch --company 0b7e24d2-9c31-4f0e-8d6a-2f3c1e5a7b90 --close --out incoming/globex
+///   ledgerline fetch --run --out incoming --convert --to netsuite --rules ledgerline.toml
+///
 /// Exit codes: 0 done (possibly nothing new), 2 could not run, 3 the connection is gone
 /// (run `ledgerline connect` again), 4 some job failed or some file could not be fetched
 /// or converted, 5 another fetch run is using the output folder or the run ledger (wait for
 /// it, or use another --out / --ledger).
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     #[command(flatten)]
     common: Common,
@@ -274,17 +378,6 @@ fn convert_setup(
         None => ledgerline_journal::Rules::default(),
     };
     Ok(Some((format, std::sync::Arc::new(rules))))
-}
-
-/// What [`crate::convert::convert_file`] did with one file.
-pub struct Converted {
-    /// The pipeline's run (findings, counts).
-    pub run: crate::common::Run,
-    /// Whether the output was written (not when the file has error-level findings, nor when
-    /// every journal in it was posted already).
-    pub written: bool,
-    /// Journals left out because the ledger records them as posted (JNL208).
-    pub already_posted: usize,
 }
 
 /// The default `--convert-out`: `<out>-converted` beside the download folder.
@@ -372,7 +465,7 @@ fn convert_fetched_files(
         let mut name = f.file_name().unwrap_or_default().to_os_string();
         name.push(format!(".{}", format.name()));
         let out = dir.join(name);
-        let c = crate::convert::convert_file(f, format, rules.clone(), &out, Some(ledger))?;
+        let c = ledgerline_engine::convert_file(f, format, rules.clone(), &out, Some(ledger))?;
         print_text(
             &mut stderr.lock(),
             &c.run.reports,
@@ -484,17 +577,16 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         Some(_) => Some(convert_dir(a.convert_out.as_deref(), &plan.out_dir)?),
         None => None,
     };
-    let mut client = match Client::open(r.store, r.credentials, opts, r.log) {
+    let mut client = match r.open_client(opts) {
         Ok(c) => c,
-        Err(e @ Error::ReconnectNeeded { .. }) => return Ok(reconnect_exit(&e)),
-        Err(e) => return Err(e.into()),
+        Err(e) => return r.exit_for(e),
     };
+    eprintln!("company: {}", r.company_line(client.session().tokens()));
     let mut ledger = Ledger::open(&ledger_path)?;
     let mut on_event = |e: &Event| print_event(e);
     let report = match client.fetch(&plan, &mut ledger, &mut on_event) {
         Ok(r) => r,
-        Err(e @ Error::ReconnectNeeded { .. }) => return Ok(reconnect_exit(&e)),
-        Err(e) => return Err(e.into()),
+        Err(e) => return r.exit_for(e),
     };
     let mut out = crate::cli_io::stdout();
     if a.json {

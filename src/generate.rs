@@ -1,7 +1,7 @@
 //! `ledgerline generate`: synthetic SAE files.
 
-use crate::cli_io::AtomicFile;
 use anyhow::Context;
+use ledgerline_atomic::AtomicFile;
 use ledgerline_extract::value::parse_date;
 use ledgerline_generate::{Generator, Options};
 use std::io::{BufWriter, Write};

@@ -1,15 +1,17 @@
 //! `ledgerline inspect`: see what is about to be posted: a trial balance, views by employee,
 //! report, kind and currency, the exceptions, and a self-contained HTML report.
 
-use crate::cli_io::{AtomicFile, Paint, color_stdout, terminal_width};
-use crate::common::{InputArgs, Run, convert_stream, plural, print_text, skip_if_not_an_extract};
+use crate::cli_io::{Paint, color_stdout, terminal_width};
+use crate::common::{Bar, InputArgs, plural, print_text};
 use anyhow::Context;
+use ledgerline_atomic::AtomicFile;
+use ledgerline_engine::{InputStream, Run, convert_stream};
 use ledgerline_extract::finding::{Findings, Severity};
-use ledgerline_extract::source::{Opened, for_each_stream};
 use ledgerline_extract::validate::FileReport;
 use ledgerline_guard::gate::Gate;
 use ledgerline_inspect::read::{read_canonical, sniff};
 use ledgerline_inspect::{Inspection, Inspector, Options, View};
+use ledgerline_journal::pipeline::StreamReport;
 use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -99,59 +101,60 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let rules = a.input.load_rules()?;
     let accounts = a.input.load_accounts()?;
     let opts = a.input.convert_options(rules);
-    let mut inspector = Inspector::new(Options {
+    let inspector = Inspector::new(Options {
         views: compute,
         suspense: a.suspense.clone(),
         drill_limit: if a.html.is_some() { a.drill } else { 0 },
         ..Options::default()
     });
-    let mut run = Run::default();
-    let (specs, from_dir) = a.input.expanded()?;
-    for_each_stream(&specs, &a.input.limits(), |opened| -> anyhow::Result<()> {
-        match opened {
-            Opened::Stream(s) => {
-                let mut reader = BufReader::with_capacity(1 << 16, s.reader);
-                let prefix = reader
-                    .fill_buf()
-                    .with_context(|| format!("reading {}", s.name))?;
-                if let Some(format) = sniff(prefix) {
-                    let r = read_canonical(
-                        &s.name,
-                        format,
-                        &mut reader,
-                        &mut inspector,
-                        accounts.as_ref(),
-                    )?;
-                    inspector.push_findings(&r.findings);
-                    let mut findings = Findings::with_limit(a.input.max_findings);
-                    for f in r.findings {
-                        findings.push(f);
-                    }
-                    run.reports.push(FileReport {
-                        file: s.name.clone(),
+    let max_findings = a.input.max_findings;
+    let mut bar = Bar::default();
+    // One gate for the whole run, as convert has: the same journal from two inputs is
+    // counted once (JNL210), not twice in the trial balance.
+    let inspector = std::cell::RefCell::new(inspector);
+    let mut shared = Shared(&inspector);
+    let mut gate = Gate::new(&mut shared, accounts.as_ref(), None);
+    let run = ledgerline_engine::for_each_input(
+        &a.input.inputs()?,
+        |s: &mut InputStream<'_>| -> anyhow::Result<StreamReport> {
+            let name = s.name.clone();
+            let size = s.size_hint;
+            let mut reader = BufReader::with_capacity(1 << 16, s);
+            let prefix = reader
+                .fill_buf()
+                .with_context(|| format!("reading {name}"))?;
+            if let Some(format) = sniff(prefix) {
+                let mut ins = inspector.borrow_mut();
+                let r = read_canonical(&name, format, &mut reader, &mut ins, accounts.as_ref())?;
+                ins.push_findings(&r.findings);
+                let mut findings = Findings::with_limit(max_findings);
+                for f in r.findings {
+                    findings.push(f);
+                }
+                Ok(StreamReport {
+                    validation: FileReport {
+                        file: name,
                         kind: Some("canonical journal lines"),
                         rows: r.lines,
                         reports: 0,
                         bytes: 0,
                         findings,
-                    });
-                } else {
-                    let mut r = {
-                        let mut gate = Gate::new(&mut inspector, accounts.as_ref(), None);
-                        convert_stream(&s.name, &mut reader, s.size_hint, &opts, &mut gate)?
-                    };
-                    if from_dir.contains(&s.name) && !a.input.strict_inputs {
-                        skip_if_not_an_extract(&mut r, a.input.max_findings);
-                    }
-                    inspector.push_findings(r.validation.findings.items());
-                    run.add(r);
-                }
+                    },
+                    journals: 0,
+                    lines: 0,
+                    rejected: 0,
+                })
+            } else {
+                let r = convert_stream(&name, &mut reader, size, &opts, &mut gate, &mut bar)?;
+                inspector
+                    .borrow_mut()
+                    .push_findings(r.validation.findings.items());
+                Ok(r)
             }
-            Opened::Failed { name, error } => run.failed(name, error, a.input.max_findings),
-        }
-        Ok(())
-    })?;
-    let ins = inspector.finish()?;
+        },
+    )?;
+    drop(gate);
+    let ins = inspector.into_inner().finish()?;
     if let Some(path) = &a.html {
         let title = format!(
             "Ledgerline journal report: {}",
@@ -276,5 +279,19 @@ fn json_doc(ins: &Inspection, run: &Run, views: &[View]) -> serde_json::Value {
             "infos": infos,
         },
         "views": v,
+        // Per input: its kind, counts and findings, as `validate --json` gives them.
+        "inputs": crate::common::json_doc(&run.reports)["files"].take(),
     })
+}
+
+/// The inspector behind the run's gate, shared with the canonical-file reader.
+struct Shared<'a>(&'a std::cell::RefCell<Inspector>);
+
+impl ledgerline_journal::pipeline::Sink for Shared<'_> {
+    fn write_journal(&mut self, j: &ledgerline_journal::Journal) -> std::io::Result<()> {
+        self.0.borrow_mut().write_journal(j)
+    }
+    fn reject(&mut self, r: &ledgerline_journal::build::Rejection) -> std::io::Result<()> {
+        self.0.borrow_mut().reject(r)
+    }
 }

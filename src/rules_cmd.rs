@@ -1,6 +1,6 @@
 //! `ledgerline rules`: the rules file.
 
-use crate::cli_io::AtomicFile;
+use ledgerline_atomic::AtomicFile;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;

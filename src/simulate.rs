@@ -106,8 +106,13 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             "  LEDGERLINE_REQUEST_TOKEN={token} ledgerline connect --config {}",
             p.display()
         );
+        // Standard Edition has payment batches to close, not extract jobs to run.
+        let how = match ledgerline_fetch::edition::edition_from_marketing_name(&c.marketing_name) {
+            Some(ledgerline_fetch::Edition::Standard) => "--close",
+            _ => "--run",
+        };
         println!(
-            "  ledgerline fetch --config {} --run --out incoming",
+            "  ledgerline fetch --config {} {how} --out incoming",
             p.display()
         );
     }

@@ -1,7 +1,8 @@
 //! `ledgerline validate`: find everything wrong with an extract before anyone posts it.
 
 use crate::cli_io::{Paint, color_stdout};
-use crate::common::{Checks, InputArgs, drive_checked, json_doc, print_text, summary_line};
+use crate::common::{InputArgs, json_doc, print_text, summary_line};
+use ledgerline_engine::Checks;
 use ledgerline_extract::finding::Severity;
 use ledgerline_journal::pipeline::Discard;
 use std::io::Write;
@@ -38,7 +39,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         accounts: accounts.as_ref(),
         ledger: None,
     };
-    let run = drive_checked(&a.input, rules, &mut Discard, checks)?;
+    let run = a.input.drive(rules, &mut Discard, checks)?;
     let mut out = crate::cli_io::stdout();
     if a.json {
         let doc = serde_json::to_string_pretty(&json_doc(&run.reports))?;

@@ -1,8 +1,8 @@
-//! Fuzz target `batch`: see `check_batch` in crates/journal/tests/oracle/mod.rs (shared with the
+//! Fuzz target `batch`: see `check_batch` in crates/journal/tests/journal/oracle.rs (shared with the
 //! stable regression tests, which replay fuzz/regressions/batch/).
 #![no_main]
 
-#[path = "../../crates/journal/tests/oracle/mod.rs"]
+#[path = "../../crates/journal/tests/journal/oracle.rs"]
 mod oracle;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| oracle::fuzz_verdict("batch", data));

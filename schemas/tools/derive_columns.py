@@ -8,7 +8,7 @@ Run once by hand when the reference changes:
 Only facts are taken (column number, name, section, maximum length, value type);
 none of the reference prose is copied. The Rust column enums are then regenerated
 from these files by `cargo test -p ledgerline-extract schema_codegen` with
-LEDGERLINE_BLESS=1 (see crates/extract/tests/schema_codegen.rs).
+LEDGERLINE_BLESS=1 (see crates/extract/tests/extract/schema_codegen.rs).
 """
 import csv
 import re

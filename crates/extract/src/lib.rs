@@ -35,7 +35,6 @@
 pub mod batch;
 pub mod currency;
 pub mod detect;
-pub mod finding;
 pub mod outputs;
 pub mod reader;
 pub mod sae;
@@ -46,11 +45,10 @@ pub mod text;
 pub mod validate;
 pub mod value;
 
-/// Where a record starts in its input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
-pub struct Position {
-    /// 1-based line number.
-    pub line: u64,
-    /// 0-based byte offset of the start of the line.
-    pub byte: u64,
-}
+/// The finding registry, which moved to the `ledgerline-findings` crate. Kept so
+/// `ledgerline_extract::finding::...` paths resolve; the owner will sweep the imports.
+pub use ledgerline_findings as finding;
+
+/// Where a record starts in its input (a finding's position: the same type as
+/// `ledgerline_findings::Position`).
+pub use ledgerline_findings::Position;

@@ -95,6 +95,14 @@ pub enum ZipLimitError {
 }
 
 impl ZipLimitError {
+    /// The finding code of this guard: the ratio guard (a probable zip bomb) has its own.
+    pub fn check(&self) -> crate::finding::Check {
+        match self {
+            ZipLimitError::Ratio { .. } => crate::finding::Check::ArchiveRatio,
+            _ => crate::finding::Check::ArchiveTooLarge,
+        }
+    }
+
     /// The zip-limit error inside an I/O error produced by a guarded entry reader, if any.
     pub fn from_io(e: &io::Error) -> Option<&ZipLimitError> {
         e.get_ref()

@@ -217,11 +217,6 @@ impl Splitter {
         self
     }
 
-    /// The dialect in use.
-    pub fn dialect(&self) -> Dialect {
-        self.dialect
-    }
-
     /// Changes the dialect for the records not yet returned.
     pub fn set_dialect(&mut self, dialect: Dialect) {
         self.dialect = dialect;

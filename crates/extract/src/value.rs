@@ -3,6 +3,7 @@
 //! Amounts are parsed straight into [`rust_decimal::Decimal`] without going through `f64`
 //! or an intermediate string.
 
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use std::fmt;
 
@@ -278,7 +279,13 @@ pub struct Date {
 }
 
 impl Date {
-    /// A validated date.
+    /// A validated date (any year from 1, proleptic Gregorian calendar).
+    ///
+    /// Hand-written rather than `chrono::NaiveDate::from_ymd_opt`: every date of every row
+    /// is checked here, and in `benches/dates.rs` parsing and checking 100,000 dates took
+    /// 1.4 to 1.8 times as long with chrono (rounds of two runs; about 10 ns against 6 ns a
+    /// date on an idle machine). The tests below prove it equal to chrono for every date of
+    /// years 1 to 2400 and for random field values.
     pub fn new(year: u16, month: u8, day: u8) -> Option<Date> {
         let dim = match month {
             1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -294,7 +301,14 @@ impl Date {
         (year >= 1 && day >= 1 && day <= dim).then_some(Date { year, month, day })
     }
 
-    /// Days since 0001-01-01 (for date arithmetic and ordering).
+    /// A day number for date arithmetic and ordering: consecutive days have consecutive
+    /// numbers (0001-01-01 is day 306; only differences mean anything).
+    ///
+    /// Hand-written rather than `chrono`: in `benches/dates.rs` chrono's
+    /// `from_ymd_opt(..).num_days_from_ce()` took 1.15 to 1.45 times as long, and unlike chrono
+    /// this gives a number for any field values (a `Date` filled in by hand that is not a
+    /// calendar date) instead of needing a fallback. Proven equal to chrono's day count by
+    /// the tests below.
     pub fn days(self) -> i64 {
         let y = self.year as i64 - if self.month <= 2 { 1 } else { 0 };
         let era = y.div_euclid(400);
@@ -305,23 +319,29 @@ impl Date {
         era * 146097 + doe
     }
 
-    /// The date `days()` days after 0001-01-01 (inverse of [`Date::days`]).
+    /// The date with day number `z` (the inverse of [`Date::days`]), by `chrono`, which
+    /// `benches/dates.rs` measured at 0.6 to 0.7 times the time of the hand-written
+    /// conversion it replaces. Day numbers beyond the years chrono can represent (about
+    /// 262,000 either side of year 0) are clamped to them.
     pub fn from_days(z: i64) -> Date {
-        let era = z.div_euclid(146097);
-        let doe = z - era * 146097;
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-        let y = yoe + era * 400;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let (min, max) = (
+            NaiveDate::MIN.num_days_from_ce(),
+            NaiveDate::MAX.num_days_from_ce(),
+        );
+        let n = (z - DAY_OF_CE_OFFSET).clamp(min.into(), max.into()) as i32;
+        let d = NaiveDate::from_num_days_from_ce_opt(n).unwrap_or_default();
+        // Years before 1 (only reachable by arithmetic past 0001-01-01) wrap as they always
+        // did; no date of an extract has one.
         Date {
-            year: (y + if m <= 2 { 1 } else { 0 }) as u16,
-            month: m,
-            day: d,
+            year: d.year() as u16,
+            month: d.month() as u8,
+            day: d.day() as u8,
         }
     }
 }
+
+/// [`Date::days`] minus chrono's `num_days_from_ce` (which counts 0001-01-01 as day 1).
+const DAY_OF_CE_OFFSET: i64 = 305;
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -480,11 +500,95 @@ mod tests {
         );
     }
 
+    /// The hand-written inverse of [`Date::days`] that [`Date::from_days`] replaced with
+    /// chrono, kept as the oracle that the replacement changed nothing.
+    fn old_from_days(z: i64) -> Date {
+        let era = z.div_euclid(146097);
+        let doe = z - era * 146097;
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        let y = yoe + era * 400;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        Date {
+            year: (y + if m <= 2 { 1 } else { 0 }) as u16,
+            month: m,
+            day: d,
+        }
+    }
+
+    fn chrono_date(year: u16, month: u8, day: u8) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(year.into(), month.into(), day.into()).filter(|_| year >= 1)
+    }
+
+    #[test]
+    fn calendar_agrees_with_chrono_on_every_day_of_six_400_year_cycles() {
+        let mut days = 0;
+        for year in 1..=2400u16 {
+            for month in 0..=13u8 {
+                for day in 0..=32u8 {
+                    let ours = Date::new(year, month, day);
+                    let theirs = chrono_date(year, month, day);
+                    assert_eq!(ours.is_some(), theirs.is_some(), "{year}-{month}-{day}");
+                    let (Some(d), Some(n)) = (ours, theirs) else {
+                        continue;
+                    };
+                    days += 1;
+                    assert_eq!(
+                        d.days(),
+                        n.num_days_from_ce() as i64 + DAY_OF_CE_OFFSET,
+                        "{d}"
+                    );
+                    assert_eq!(Date::from_days(d.days()), d);
+                    assert_eq!(d.to_string(), n.format("%Y-%m-%d").to_string());
+                }
+            }
+        }
+        assert_eq!(days, 6 * 146_097, "every day of 0001-01-01..=2400-12-31");
+    }
+
     proptest! {
         #[test]
         fn plain_amount_check_agrees_with_the_parser(s in "[+-]?[0-9.]{0,12}") {
             if is_plain_amount(s.as_bytes()) {
                 prop_assert!(parse_amount(s.as_bytes()).is_ok(), "{}", s);
+            }
+        }
+
+        #[test]
+        fn date_check_agrees_with_chrono_for_any_fields(year: u16, month: u8, day: u8) {
+            let ours = Date::new(year, month, day);
+            prop_assert_eq!(ours.is_some(), chrono_date(year, month, day).is_some());
+            if let Some(d) = ours {
+                prop_assert_eq!(Date::from_days(d.days()), d);
+            }
+        }
+
+        #[test]
+        fn date_parse_agrees_with_chrono(s in "[0-9]{4}[-/]([01][0-9]|[0-9]{2})[-/]([0-3][0-9]|[0-9]{2})|[0-9/-]{8,11}") {
+            let ours = parse_date(s.as_bytes()).ok();
+            // chrono reads the strict shape only: four, two and two digits, one separator.
+            let b = s.as_bytes();
+            let shape = b.len() == 10
+                && b[4] == b[7]
+                && (b[4] == b'-' || b[4] == b'/')
+                && s.bytes().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+            let theirs = shape
+                .then(|| NaiveDate::parse_from_str(&s.replace('/', "-"), "%Y-%m-%d").ok())
+                .flatten()
+                .filter(|n| n.year() >= 1);
+            prop_assert_eq!(ours.map(|d| d.to_string()), theirs.map(|n| n.format("%Y-%m-%d").to_string()), "{}", s);
+        }
+
+        #[test]
+        fn day_numbers_agree_with_chrono_and_the_old_conversion(z in -95_000_000i64..95_000_000) {
+            let n = NaiveDate::from_num_days_from_ce_opt((z - DAY_OF_CE_OFFSET) as i32).unwrap();
+            let d = Date::from_days(z);
+            prop_assert_eq!(d, old_from_days(z));
+            prop_assert_eq!((d.year, d.month, d.day), (n.year() as u16, n.month() as u8, n.day() as u8));
+            if d.year >= 1 && (n.year() as u16 as i32) == n.year() {
+                prop_assert_eq!(d.days(), z);
             }
         }
 

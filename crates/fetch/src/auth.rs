@@ -4,7 +4,8 @@
 
 use crate::error::{Error, Result};
 use crate::http::{Attempt, Http, Req, form_encode, read_small, retry_after};
-use crate::store::{STORE_VERSION, StoredTokens, TokenStore};
+use crate::lock::FileLock;
+use crate::store::{StoredTokens, TokenStore};
 use crate::time::now_unix;
 use std::time::Duration;
 
@@ -216,7 +217,8 @@ impl std::fmt::Debug for Secret {
     }
 }
 
-/// Exchanges a company request token for access and refresh tokens and saves them.
+/// Exchanges a company request token for access and refresh tokens and saves them as the
+/// company's connection (replacing its earlier one, keeping the other companies').
 pub(crate) fn connect(
     http: &Http,
     req: &ConnectRequest,
@@ -232,7 +234,7 @@ pub(crate) fn connect(
     ];
     // Held until the new connection is saved: a refresh of the old one running in another
     // process then either finishes first or, after waiting, sees the new tokens.
-    let _lock = store.lock(refresh_wait(http))?;
+    let lock = store.lock(refresh_wait(http))?;
     let mut url = token_url(&req.base_url);
     let mut redirected = false;
     let tr = loop {
@@ -254,14 +256,12 @@ pub(crate) fn connect(
         message: "the token response has no refresh_token".into(),
     })?;
     let now = now_unix();
+    let base_url = req.base_url.trim_end_matches('/').to_owned();
     let tokens = StoredTokens {
-        version: STORE_VERSION,
         client_id: req.client.client_id.clone(),
-        company_id: Some(req.company_id.clone()),
-        geolocation: tr
-            .geolocation
-            .clone()
-            .unwrap_or_else(|| req.base_url.trim_end_matches('/').to_owned()),
+        company_id: Some(req.company_id.trim().to_owned()),
+        base_url: Some(base_url.clone()),
+        geolocation: tr.geolocation.clone().unwrap_or(base_url),
         access_token: tr.access_token,
         access_expires_at: now + tr.expires_in,
         refresh_token,
@@ -270,7 +270,7 @@ pub(crate) fn connect(
         connected_at: now,
         refreshed_at: now,
     };
-    store.save(&tokens)?;
+    store.save(&tokens, &lock)?;
     Ok(tokens)
 }
 
@@ -295,13 +295,20 @@ impl std::fmt::Debug for Session {
 }
 
 impl Session {
-    /// Opens the stored connection. `skew`: refresh when the access token has less than this
+    /// Opens a stored connection: `company`'s, or without one the store's only connection
+    /// (see [`TokenStore::load`]). `skew`: refresh when the access token has less than this
     /// left.
-    pub fn open(store: TokenStore, client: ClientCredentials, skew: Duration) -> Result<Session> {
-        let tokens = store.load()?;
+    pub fn open(
+        store: TokenStore,
+        company: Option<&str>,
+        client: ClientCredentials,
+        skew: Duration,
+    ) -> Result<Session> {
+        let tokens = store.load(company)?;
         if tokens.client_id != client.client_id {
             return Err(Error::Config(format!(
-                "the token store {} belongs to client id {:?}, not {:?}",
+                "the connection of company {} in the token store {} belongs to client id {:?}, not {:?}",
+                tokens.company_label(),
                 store.path().display(),
                 tokens.client_id,
                 client.client_id
@@ -352,7 +359,7 @@ impl Session {
     /// lock rotated it first), the store is read again: a different refresh token there is
     /// tried once before the connection is declared gone.
     pub(crate) fn refresh(&mut self, http: &Http) -> Result<()> {
-        let _lock = self.store.lock(refresh_wait(http))?;
+        let lock = self.store.lock(refresh_wait(http))?;
         if let Some(stored) = self.stored_if_changed()? {
             let fresh = stored.access_token != self.tokens.access_token
                 && stored.access_expires_at - now_unix() > 5;
@@ -363,7 +370,7 @@ impl Session {
                 return Ok(());
             }
         }
-        let refused = match self.refresh_with_current(http)? {
+        let refused = match self.refresh_with_current(http, &lock)? {
             None => return Ok(()),
             Some(reconnect) => reconnect,
         };
@@ -374,7 +381,7 @@ impl Session {
                     "   refresh token refused, but the store holds another one (rotated by another process); retrying once with it".into()
                 });
                 self.tokens = stored;
-                match self.refresh_with_current(http)? {
+                match self.refresh_with_current(http, &lock)? {
                     None => Ok(()),
                     Some(reconnect) => Err(reconnect),
                 }
@@ -383,20 +390,19 @@ impl Session {
         }
     }
 
-    /// The stored tokens, when they differ from the ones in memory and belong to the same
-    /// client. A missing store is no change (the next save writes it again).
+    /// This company's stored tokens, when they differ from the ones in memory and belong to
+    /// the same client. A missing store or connection is no change (the next save writes it
+    /// again).
     fn stored_if_changed(&self) -> Result<Option<StoredTokens>> {
-        let stored = match self.store.load() {
-            Ok(t) => t,
-            Err(Error::ReconnectNeeded { .. }) => return Ok(None),
-            Err(e) => return Err(e),
+        let Some(stored) = self.store.load_exact(self.tokens.company_id.as_deref())? else {
+            return Ok(None);
         };
         Ok((stored != self.tokens && stored.client_id == self.tokens.client_id).then_some(stored))
     }
 
     /// One refresh with the refresh token in memory, saved before it returns. `Some(error)`
     /// when the refresh token is expired or refused (the connection may be gone).
-    fn refresh_with_current(&mut self, http: &Http) -> Result<Option<Error>> {
+    fn refresh_with_current(&mut self, http: &Http, lock: &FileLock) -> Result<Option<Error>> {
         if let Some(exp) = self.tokens.refresh_expires_at
             && exp <= now_unix()
         {
@@ -446,14 +452,15 @@ impl Session {
             t.scope = tr.scope;
         }
         t.refreshed_at = now;
-        self.store.save(&self.tokens)?;
+        self.store.save(&self.tokens, lock)?;
         self.refreshed = true;
         http.log(|| "   tokens refreshed and saved".into());
         Ok(None)
     }
 
     /// Revokes every refresh token of this app for the company
-    /// (`DELETE /app-mgmt/v0/connections`) and deletes the store.
+    /// (`DELETE /app-mgmt/v0/connections`) and deletes its connection from the store (the
+    /// store itself with the last one).
     pub(crate) fn revoke(mut self, http: &Http, scheme: AuthScheme) -> Result<()> {
         let token = self.access_token(http)?;
         let url = format!(
@@ -487,7 +494,8 @@ impl Session {
                 });
             }
         }
-        self.store.remove()
+        let lock = self.store.lock(refresh_wait(http))?;
+        self.store.remove(self.tokens.company_id.as_deref(), &lock)
     }
 }
 

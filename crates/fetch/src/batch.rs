@@ -4,7 +4,7 @@
 //! read again, and the close is repeated only if the batch is still open.
 
 use crate::client::{Client, Retry};
-use crate::error::{Error, Result};
+use crate::error::{BodyError, Error, Result};
 use crate::http::{Req, error_message, read_small};
 
 /// A batch as the list shows it.
@@ -55,9 +55,8 @@ fn child_text(node: roxmltree::Node<'_, '_>, name: &str) -> Option<String> {
 
 /// Parses `<BatchList>` (element names matched case-insensitively: the official sample
 /// reads `Batch-Url`, the reference writes `Batch-URL`).
-pub fn parse_batch_list(body: &str) -> Result<Vec<BatchSummary>, String> {
-    let doc = roxmltree::Document::parse(body.trim_start_matches('\u{feff}').trim())
-        .map_err(|e| format!("XML: {e}"))?;
+pub fn parse_batch_list(body: &str) -> Result<Vec<BatchSummary>, BodyError> {
+    let doc = roxmltree::Document::parse(body.trim_start_matches('\u{feff}').trim())?;
     Ok(doc
         .descendants()
         .filter(|n| n.is_element() && n.tag_name().name().eq_ignore_ascii_case("BatchSummary"))
@@ -117,7 +116,7 @@ impl Client {
             "/api/expense/paymentbatch/v1.1/batchlist/{suffix}"
         ));
         let body = self.get_text(&url, "application/xml")?;
-        parse_batch_list(&body).map_err(|message| Error::Parse { url, message })
+        parse_batch_list(&body).map_err(|problem| Error::Body { url, problem })
     }
 
     /// Closes a batch with the synchronous v1.1 call. `empty_marker`: text in Concur's 500
@@ -220,5 +219,12 @@ mod tests {
             Some("https://h/x/file")
         );
         assert_eq!(parse_close_response("<BatchStatus/>"), None);
+    }
+
+    #[test]
+    fn a_batch_list_that_is_not_xml_says_so() {
+        let e = parse_batch_list("<BatchList><BatchSummary>").unwrap_err();
+        assert!(matches!(e, BodyError::Xml(_)), "{e}");
+        assert!(e.to_string().starts_with("XML: "), "{e}");
     }
 }

@@ -75,14 +75,27 @@ pub fn connect(
 }
 
 impl Client {
-    /// Opens the stored connection.
+    /// Opens the store's only connection; a store with several is
+    /// [`Error::CompanyNotChosen`] (use [`Client::open_company`]).
     pub fn open(
         store: TokenStore,
         credentials: ClientCredentials,
         opts: ClientOptions,
         log: Option<Logger>,
     ) -> Result<Client> {
-        let session = Session::open(store, credentials, opts.refresh_skew)?;
+        Client::open_company(store, None, credentials, opts, log)
+    }
+
+    /// Opens the stored connection of `company`, or without one the store's only connection
+    /// (see [`TokenStore::load`]). Nothing is sent to Concur yet.
+    pub fn open_company(
+        store: TokenStore,
+        company: Option<&str>,
+        credentials: ClientCredentials,
+        opts: ClientOptions,
+        log: Option<Logger>,
+    ) -> Result<Client> {
+        let session = Session::open(store, company, credentials, opts.refresh_skew)?;
         Ok(Client {
             http: Http::new(opts.http.clone(), log),
             session,
@@ -95,12 +108,15 @@ impl Client {
         &self.session
     }
 
-    /// Refreshes the tokens now (rotated refresh token saved before this returns).
+    /// Refreshes the tokens now (rotated refresh token saved before this returns). This is
+    /// the live check of a connection: it succeeds only when Concur accepts the client and
+    /// the refresh token.
     pub fn refresh(&mut self) -> Result<()> {
         self.session.refresh(&self.http)
     }
 
-    /// Revokes the connection at Concur and deletes the token store.
+    /// Revokes the connection at Concur and deletes it from the token store (the other
+    /// companies' connections stay).
     pub fn disconnect(self) -> Result<()> {
         self.session.revoke(&self.http, self.opts.auth_scheme)
     }

@@ -1,16 +1,14 @@
-//! Streaming downloads: body -> hidden temporary file in the output directory, checked
+//! Streaming downloads: body -> hidden temporary file in the output directory (a
+//! `ledgerline_atomic::AtomicFile`), checked
 //! against Content-Length (and, for zips, every entry's CRC), SHA-256 hashed, synced, then
 //! renamed to its final name. A failed attempt leaves nothing under the final name.
 
 use crate::client::{Client, Retry, expect_success};
-use crate::error::{Error, Result};
+use crate::error::{DownloadProblem, Error, Result, ZipProblem};
 use crate::http::Req;
 use sha2::{Digest, Sha256};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
-
-/// Prefix of in-progress download files in the output directory.
-pub const PARTIAL_PREFIX: &str = ".ledgerline-partial-";
 
 /// A file that arrived intact.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,28 +50,10 @@ pub fn slug(s: &str) -> String {
     if out.is_empty() { "_".into() } else { out }
 }
 
-/// Removes `.ledgerline-partial-*` files left in `dir` by runs that were killed (their
-/// process is gone). Returns how many were removed.
+/// Settles what killed runs left in `dir` (see [`ledgerline_atomic::recover_dir`]): partial
+/// downloads of processes that are gone are removed. Returns how many.
 pub fn clean_stale_partials(dir: &Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    let mut removed = 0;
-    for e in entries.flatten() {
-        let name = e.file_name();
-        let Some(name) = name.to_str() else { continue };
-        let Some(rest) = name.strip_prefix(PARTIAL_PREFIX) else {
-            continue;
-        };
-        let pid = rest.split('-').next().unwrap_or("");
-        let alive = pid != std::process::id().to_string()
-            && Path::new("/proc").exists()
-            && Path::new("/proc").join(pid).exists();
-        if !alive && std::fs::remove_file(e.path()).is_ok() {
-            removed += 1;
-        }
-    }
-    removed
+    ledgerline_atomic::recover_dir(dir).len()
 }
 
 fn is_zip(content_type: &str, head: &[u8]) -> bool {
@@ -81,16 +61,19 @@ fn is_zip(content_type: &str, head: &[u8]) -> bool {
 }
 
 /// Reads every entry of a zip to the end, which checks each CRC.
-fn check_zip(file: &mut std::fs::File) -> std::result::Result<usize, String> {
-    file.rewind().map_err(|e| e.to_string())?;
-    let mut archive =
-        zip::ZipArchive::new(&mut *file).map_err(|e| format!("not a valid zip: {e}"))?;
-    for i in 0..archive.len() {
+fn check_zip(file: &mut std::fs::File) -> std::result::Result<usize, ZipProblem> {
+    file.rewind().map_err(ZipProblem::Reread)?;
+    let mut archive = zip::ZipArchive::new(&mut *file).map_err(ZipProblem::NotAZip)?;
+    for index in 0..archive.len() {
         let mut entry = archive
-            .by_index(i)
-            .map_err(|e| format!("zip entry {i}: {e}"))?;
-        std::io::copy(&mut entry, &mut std::io::sink())
-            .map_err(|e| format!("zip entry {}: {e}", entry.name()))?;
+            .by_index(index)
+            .map_err(|source| ZipProblem::Entry { index, source })?;
+        std::io::copy(&mut entry, &mut std::io::sink()).map_err(|source| {
+            ZipProblem::EntryData {
+                name: entry.name().to_owned(),
+                source,
+            }
+        })?;
     }
     Ok(archive.len())
 }
@@ -115,15 +98,15 @@ impl Client {
             match self.receive(resp, out_dir, stem) {
                 Ok(d) => return Ok(d),
                 Err(Received::Fatal(e)) => return Err(e),
-                Err(Received::Retry(message)) => {
+                Err(Received::Retry(problem)) => {
                     if attempt >= max {
                         return Err(Error::Download {
                             url: url.into(),
-                            message,
+                            problem,
                             attempts: attempt,
                         });
                     }
-                    self.log(|| format!("   download incomplete ({message}); starting over"));
+                    self.log(|| format!("   download incomplete ({problem}); starting over"));
                     self.sleep(self.delay(attempt), "incomplete download");
                 }
             }
@@ -140,16 +123,13 @@ impl Client {
         let expected: Option<u64> = resp
             .header("Content-Length")
             .and_then(|v| v.trim().parse().ok());
-        let mut builder = tempfile::Builder::new();
-        let prefix = format!("{PARTIAL_PREFIX}{}-", std::process::id());
-        builder.prefix(&prefix).suffix(".part");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            builder.permissions(std::fs::Permissions::from_mode(0o644));
-        }
         let io_fatal = |e: std::io::Error| Received::Fatal(Error::io(out_dir, e));
-        let mut tmp = builder.tempfile_in(out_dir).map_err(io_fatal)?;
+        let atomic_fatal =
+            |e: ledgerline_atomic::Error| Received::Fatal(Error::io(&e.path, e.source));
+        // Its name is known once the content is: `.zip` or `.csv`.
+        let mut file =
+            ledgerline_atomic::AtomicFile::create(&out_dir.join(stem)).map_err(atomic_fatal)?;
+        let tmp = file.writer();
         let mut reader = resp.into_reader();
         let mut hasher = Sha256::new();
         let mut got: u64 = 0;
@@ -160,11 +140,12 @@ impl Client {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    let of = expected.map(|x| format!(" of {x}")).unwrap_or_default();
-                    return Err(Received::Retry(format!(
-                        "connection lost after {got}{of} bytes: {e}"
-                    )));
+                Err(source) => {
+                    return Err(Received::Retry(DownloadProblem::ConnectionLost {
+                        got,
+                        expected,
+                        source,
+                    }));
                 }
             };
             let chunk = &buf[..n];
@@ -178,22 +159,19 @@ impl Client {
         if let Some(x) = expected
             && x != got
         {
-            return Err(Received::Retry(format!(
-                "body has {got} bytes, Content-Length said {x}"
-            )));
+            return Err(Received::Retry(DownloadProblem::LengthMismatch {
+                got,
+                expected: x,
+            }));
         }
         let zip = is_zip(&content_type, &head);
         if zip {
-            check_zip(tmp.as_file_mut()).map_err(Received::Retry)?;
+            check_zip(file.writer()).map_err(|p| Received::Retry(p.into()))?;
         }
-        tmp.as_file().sync_all().map_err(io_fatal)?;
         let path = out_dir.join(format!("{stem}.{}", if zip { "zip" } else { "csv" }));
-        tmp.persist(&path)
-            .map_err(|e| Received::Fatal(Error::io(&path, e.error)))?;
-        if let Ok(d) = std::fs::File::open(out_dir) {
-            // Make the rename durable too (best effort; not every platform allows it).
-            let _ = d.sync_all();
-        }
+        // Synced, renamed, and the folder synced so the rename is durable too.
+        file.set_dest(&path);
+        file.commit().map_err(atomic_fatal)?;
         let sha256 = hasher
             .finalize()
             .iter()
@@ -211,7 +189,7 @@ impl Client {
 
 enum Received {
     /// Worth downloading again.
-    Retry(String),
+    Retry(DownloadProblem),
     /// Local problem; stop.
     Fatal(Error),
 }
@@ -223,9 +201,7 @@ mod tests {
     #[test]
     fn stale_partials_are_removed_but_not_other_files() {
         let dir = tempfile::tempdir().unwrap();
-        let stale = dir
-            .path()
-            .join(format!("{PARTIAL_PREFIX}999999999-abc.part"));
+        let stale = dir.path().join(".ledgerline-partial-999999999-abc.part");
         std::fs::write(&stale, b"half").unwrap();
         std::fs::write(dir.path().join("keep.csv"), b"x").unwrap();
         assert_eq!(clean_stale_partials(dir.path()), 1);
@@ -250,11 +226,13 @@ mod tests {
             .write(true)
             .open(&path)
             .unwrap();
-        assert_eq!(check_zip(&mut f), Ok(1));
+        assert_eq!(check_zip(&mut f).unwrap(), 1);
         let mut bytes = std::fs::read(&path).unwrap();
         bytes.truncate(bytes.len() / 2);
         std::fs::write(&path, &bytes).unwrap();
         let mut f = std::fs::File::open(&path).unwrap();
-        assert!(check_zip(&mut f).is_err());
+        let e = check_zip(&mut f).unwrap_err();
+        assert!(matches!(e, ZipProblem::NotAZip(_)), "{e}");
+        assert!(e.to_string().starts_with("not a valid zip: "), "{e}");
     }
 }

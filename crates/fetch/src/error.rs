@@ -52,14 +52,22 @@ pub enum Error {
         attempts: u32,
     },
     /// A download could not be completed intact after every retry.
-    #[error("download of {url} failed after {attempts} attempts: {message}")]
+    #[error("download of {url} failed after {attempts} attempts: {problem}")]
     Download {
         /// File URL.
         url: String,
         /// Last problem (short body, corrupt zip ...).
-        message: String,
+        problem: DownloadProblem,
         /// Attempts made.
         attempts: u32,
+    },
+    /// A response body is not the XML or JSON document it should be.
+    #[error("{url}: cannot read the response: {problem}")]
+    Body {
+        /// Where it came from.
+        url: String,
+        /// What was wrong.
+        problem: BodyError,
     },
     /// A response body could not be understood.
     #[error("{url}: cannot read the response: {message}")]
@@ -70,12 +78,51 @@ pub enum Error {
         message: String,
     },
     /// The token store is unsafe or unreadable.
-    #[error("token store {}: {message}", path.display())]
+    #[error("token store {}: {problem}", path.display())]
     TokenStore {
         /// The store file.
         path: PathBuf,
         /// What was wrong.
-        message: String,
+        problem: StoreProblem,
+    },
+    /// The token store holds no connection for the company asked for: a person has to run
+    /// `ledgerline connect` for it (like [`Error::ReconnectNeeded`]).
+    #[error(
+        "the token store {} has no connection for company {company} ({}); run `ledgerline connect --company {company}` with a company request token of that company",
+        store.display(),
+        holds(available)
+    )]
+    UnknownCompany {
+        /// The company asked for.
+        company: String,
+        /// The store file.
+        store: PathBuf,
+        /// The companies it holds connections for.
+        available: Vec<String>,
+    },
+    /// The token store holds connections for several companies and none was chosen.
+    #[error(
+        "the token store {} {}; choose one with --company ID (or company_id in the config file)",
+        store.display(),
+        holds(available)
+    )]
+    CompanyNotChosen {
+        /// The store file.
+        store: PathBuf,
+        /// The companies it holds connections for.
+        available: Vec<String>,
+    },
+    /// Two sources of one setting disagree (a flag and the config file, or the config file
+    /// and the stored connection): nothing is picked silently.
+    #[error(
+        "{first} disagrees with {second}; {}",
+        crate::config::conflict_hint(first, second)
+    )]
+    Conflict {
+        /// The setting with the higher precedence (a flag, the config file).
+        first: Box<crate::config::Sourced>,
+        /// The other one (the config file, the stored connection).
+        second: Box<crate::config::Sourced>,
     },
     /// The company profile gave an edition this tool does not know.
     #[error(
@@ -130,7 +177,153 @@ pub enum Error {
     },
 }
 
+/// "holds connections for A, B" / "holds no connection".
+fn holds(available: &[String]) -> String {
+    match available {
+        [] => "holds no connection".into(),
+        [one] => format!("holds a connection for company {one} only"),
+        more => format!(
+            "holds connections for {} companies: {}",
+            more.len(),
+            more.join(", ")
+        ),
+    }
+}
+
+/// Why a response body could not be read as the document it should be.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BodyError {
+    /// Not well-formed XML.
+    #[error("XML: {0}")]
+    Xml(#[from] roxmltree::Error),
+    /// Not JSON.
+    #[error("JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Why one download attempt did not give an intact file (each is worth another try).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DownloadProblem {
+    /// The connection broke while the body was coming.
+    #[error(
+        "connection lost after {got}{} bytes: {source}",
+        expected.map(|x| format!(" of {x}")).unwrap_or_default()
+    )]
+    ConnectionLost {
+        /// Bytes received.
+        got: u64,
+        /// Content-Length, when sent.
+        expected: Option<u64>,
+        /// The read error.
+        source: std::io::Error,
+    },
+    /// The body is not as long as Content-Length said.
+    #[error("body has {got} bytes, Content-Length said {expected}")]
+    LengthMismatch {
+        /// Bytes received.
+        got: u64,
+        /// Content-Length.
+        expected: u64,
+    },
+    /// The body is a zip whose directory or entries do not read back intact.
+    #[error(transparent)]
+    Zip(#[from] ZipProblem),
+}
+
+/// What is wrong with a downloaded zip.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ZipProblem {
+    /// The file could not be read back from the start.
+    #[error("reading the downloaded zip back: {0}")]
+    Reread(#[source] std::io::Error),
+    /// No readable zip directory.
+    #[error("not a valid zip: {0}")]
+    NotAZip(#[source] zip::result::ZipError),
+    /// An entry's header cannot be read.
+    #[error("zip entry {index}: {source}")]
+    Entry {
+        /// Its position in the archive.
+        index: usize,
+        /// The zip error.
+        source: zip::result::ZipError,
+    },
+    /// An entry's data is short or fails its CRC.
+    #[error("zip entry {name}: {source}")]
+    EntryData {
+        /// The entry's name.
+        name: String,
+        /// The read error (a CRC mismatch included).
+        source: std::io::Error,
+    },
+}
+
+/// What is wrong with the token store file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreProblem {
+    /// Group or others may read or write it: its tokens may have leaked, or it was planted.
+    #[error(
+        "is readable or writable by group or others (mode {mode:o}); refusing to use it. \
+         Fix with `chmod 600` if you trust it, or delete it and run `ledgerline connect` again"
+    )]
+    NotPrivate {
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// It cannot be opened or read.
+    #[error("{0}")]
+    Unreadable(#[source] std::io::Error),
+    /// It is not JSON of a store.
+    #[error("not a ledgerline token store ({0}); move it away and run `ledgerline connect` again")]
+    NotAStore(#[source] serde_json::Error),
+    /// It was written by a newer (or unknown) version of the format.
+    #[error(
+        "store format version {0} is not supported (this ledgerline reads versions {LEGACY_STORE_VERSION} and {STORE_VERSION})"
+    )]
+    Version(u64),
+    /// The connections cannot be written as JSON.
+    #[error("cannot write the store: {0}")]
+    Serialize(#[source] serde_json::Error),
+    /// Another process held the store's lock for longer than a refresh may take.
+    #[error(
+        "another process ({holder}) has held its lock {} for more than {} s while \
+         refreshing the tokens; try again once it has finished",
+        lock.display(),
+        wait.as_secs()
+    )]
+    Busy {
+        /// Who holds it.
+        holder: crate::lock::Holder,
+        /// The lock file.
+        lock: PathBuf,
+        /// How long this process waited.
+        wait: std::time::Duration,
+    },
+    /// A change was attempted without holding this store's lock.
+    #[error("changed without holding its lock {} (the lock given is {})", expected.display(), given.display())]
+    NotLocked {
+        /// This store's lock file.
+        expected: PathBuf,
+        /// The lock file that was held.
+        given: PathBuf,
+    },
+}
+
+use crate::store::{LEGACY_STORE_VERSION, STORE_VERSION};
+
 impl Error {
+    /// Whether a person has to run `ledgerline connect` (no connection, or no longer a valid
+    /// one, for the company asked for).
+    pub fn needs_connect(&self) -> bool {
+        matches!(
+            self,
+            Error::ReconnectNeeded { .. } | Error::UnknownCompany { .. }
+        )
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         Error::Io {
             path: path.into(),

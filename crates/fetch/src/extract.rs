@@ -6,7 +6,7 @@
 //! and are followed as given.
 
 use crate::client::{Client, Retry, expect_success};
-use crate::error::{Error, Result};
+use crate::error::{BodyError, Error, Result};
 use crate::http::{Req, read_small};
 
 /// Namespace of Extract documents.
@@ -142,10 +142,6 @@ fn last_segment(url: &str) -> &str {
     url.trim_end_matches('/').rsplit('/').next().unwrap_or(url)
 }
 
-fn parse_err(what: &str, e: impl std::fmt::Display) -> String {
-    format!("{what}: {e}")
-}
-
 fn child_text(node: roxmltree::Node<'_, '_>, name: &str) -> Option<String> {
     node.children()
         .find(|c| c.is_element() && c.tag_name().name().eq_ignore_ascii_case(name))
@@ -193,10 +189,10 @@ fn definition_from(
 }
 
 /// Parses a definitions list (XML `<definitions>` or a JSON array).
-pub fn parse_definitions(body: &str) -> Result<Vec<Definition>, String> {
+pub fn parse_definitions(body: &str) -> Result<Vec<Definition>, BodyError> {
     let body = body.trim_start_matches('\u{feff}').trim();
     if body.starts_with('[') || body.starts_with('{') {
-        let v: serde_json::Value = serde_json::from_str(body).map_err(|e| parse_err("JSON", e))?;
+        let v: serde_json::Value = serde_json::from_str(body)?;
         return Ok(json_items(&v, "definitions")
             .into_iter()
             .filter_map(|d| {
@@ -208,7 +204,7 @@ pub fn parse_definitions(body: &str) -> Result<Vec<Definition>, String> {
             })
             .collect());
     }
-    let doc = roxmltree::Document::parse(body).map_err(|e| parse_err("XML", e))?;
+    let doc = roxmltree::Document::parse(body)?;
     Ok(doc
         .descendants()
         .filter(|n| n.is_element() && n.tag_name().name().eq_ignore_ascii_case("definition"))
@@ -234,16 +230,16 @@ fn job_from(get: impl Fn(&str) -> Option<String>) -> Option<Job> {
 }
 
 /// Parses a jobs list or a single job (XML or JSON).
-pub fn parse_jobs(body: &str) -> Result<Vec<Job>, String> {
+pub fn parse_jobs(body: &str) -> Result<Vec<Job>, BodyError> {
     let body = body.trim_start_matches('\u{feff}').trim();
     if body.starts_with('[') || body.starts_with('{') {
-        let v: serde_json::Value = serde_json::from_str(body).map_err(|e| parse_err("JSON", e))?;
+        let v: serde_json::Value = serde_json::from_str(body)?;
         return Ok(json_items(&v, "jobs")
             .into_iter()
             .filter_map(|j| job_from(|k| json_text(j, k)))
             .collect());
     }
-    let doc = roxmltree::Document::parse(body).map_err(|e| parse_err("XML", e))?;
+    let doc = roxmltree::Document::parse(body)?;
     Ok(doc
         .descendants()
         .filter(|n| n.is_element() && n.tag_name().name().eq_ignore_ascii_case("job"))
@@ -265,7 +261,7 @@ impl Client {
     pub fn list_definitions(&mut self, format: Format) -> Result<Vec<Definition>> {
         let url = self.url("/api/expense/extract/v1.0/");
         let body = self.get_text(&url, format.accept())?;
-        parse_definitions(&body).map_err(|message| Error::Parse { url, message })
+        parse_definitions(&body).map_err(|problem| Error::Body { url, problem })
     }
 
     /// Lists the last 100 jobs of a definition, oldest first (Concur's order is undocumented,
@@ -273,7 +269,7 @@ impl Client {
     pub fn list_jobs(&mut self, def: &Definition, format: Format) -> Result<Vec<Job>> {
         let url = def.job_link.clone();
         let body = self.get_text(&url, format.accept())?;
-        let mut jobs = parse_jobs(&body).map_err(|message| Error::Parse { url, message })?;
+        let mut jobs = parse_jobs(&body).map_err(|problem| Error::Body { url, problem })?;
         jobs.reverse();
         jobs.sort_by_key(|j| j.started_at().unwrap_or(i64::MIN));
         Ok(jobs)
@@ -314,9 +310,9 @@ impl Client {
     pub fn job(&mut self, job_url: &str, format: Format) -> Result<Job> {
         let body = self.get_text(job_url, format.accept())?;
         parse_jobs(&body)
-            .map_err(|message| Error::Parse {
+            .map_err(|problem| Error::Body {
                 url: job_url.into(),
-                message,
+                problem,
             })?
             .into_iter()
             .next()
@@ -372,6 +368,11 @@ mod tests {
         let xml = "<jobs><job><id>https://h/d/job/9</id><status>Complete</status></job></jobs>";
         assert_eq!(parse_jobs(xml).unwrap()[0].status, JobStatus::Completed);
         assert_eq!(JobStatus::parse("3"), JobStatus::Failed);
-        assert!(parse_jobs("<jobs><job>").is_err());
+        assert!(matches!(parse_jobs("<jobs><job>"), Err(BodyError::Xml(_))));
+        assert!(matches!(parse_jobs("[{\"id\": "), Err(BodyError::Json(_))));
+        assert!(matches!(
+            parse_definitions("{\"definitions\": ["),
+            Err(BodyError::Json(_))
+        ));
     }
 }

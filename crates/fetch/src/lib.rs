@@ -4,7 +4,8 @@
 //!
 //! * OAuth2 company tokens ([`connect`]: `password` grant with `credtype=authtoken`),
 //!   refresh with rotating refresh tokens, revocation, and a private [`store::TokenStore`]
-//!   that keeps the geolocation every later call goes to;
+//!   that keeps one connection per company, each with the geolocation its later calls go
+//!   to ([`Client::open_company`] picks one);
 //! * the edition from the company profile ([`edition`]);
 //! * Extract API v1.0 for Professional ([`extract`]): definitions, jobs, 409 handling,
 //!   status polling, the job file;
@@ -36,7 +37,10 @@
 //! // One run at a time per output folder and per ledger: a second one is refused here.
 //! let _lock = FetchLock::acquire("incoming".as_ref(), ledger_path)?;
 //! let store = TokenStore::new("/home/me/.config/ledgerline/tokens.json");
-//! let mut client = Client::open(store, credentials, ClientOptions::default(), None)?;
+//! // The store holds one connection per company (`ledgerline connect --company ...`).
+//! let company = Some("59c5bfd1-1803-4ca8-b43a-df083a5c60f9");
+//! let mut client =
+//!     Client::open_company(store, company, credentials, ClientOptions::default(), None)?;
 //! let mut ledger = Ledger::open(ledger_path)?;
 //! let plan = FetchPlan { out_dir: "incoming".into(), run: true, ..FetchPlan::default() };
 //! let report = client.fetch(&plan, &mut ledger, &mut |event| eprintln!("{event:?}"))?;
@@ -67,7 +71,7 @@ pub mod time;
 pub use auth::{AuthScheme, ClientCredentials, ConnectRequest, Secret};
 pub use client::{Client, ClientOptions, connect};
 pub use edition::Edition;
-pub use error::{Error, Result};
+pub use error::{BodyError, DownloadProblem, Error, Result, StoreProblem, ZipProblem};
 pub use http::{HttpOptions, Logger};
 pub use lock::FetchLock;
 pub use run::{EditionChoice, Event, FetchPlan, FetchReport};

@@ -160,6 +160,8 @@ pub struct Failure {
 /// The outcome of a run.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FetchReport {
+    /// The company fetched for (its stored connection's), when known.
+    pub company_id: Option<String>,
     /// Edition used.
     pub edition: Edition,
     /// New files, in fetch order.
@@ -222,6 +224,7 @@ impl Client {
         };
         on_event(&Event::Edition { edition, detected });
         let mut report = FetchReport {
+            company_id: self.session().tokens().company_id.clone(),
             edition,
             fetched: Vec::new(),
             already_fetched: 0,
@@ -230,9 +233,26 @@ impl Client {
         };
         match edition {
             Edition::Professional => {
+                if plan.close {
+                    report.notes.push(
+                        "--close has no effect: Professional Edition has extract jobs, not payment batches (--run starts a job)".into(),
+                    );
+                }
                 self.fetch_professional(plan, ledger, &mut report, on_event)?
             }
-            Edition::Standard => self.fetch_standard(plan, ledger, &mut report, on_event)?,
+            Edition::Standard => {
+                if plan.run {
+                    report.notes.push(format!(
+                        "--run has no effect: Standard Edition has payment batches, not extract jobs{}",
+                        if plan.close {
+                            ""
+                        } else {
+                            " (--close closes the open batches so that their files can be fetched)"
+                        }
+                    ));
+                }
+                self.fetch_standard(plan, ledger, &mut report, on_event)?
+            }
         }
         Ok(report)
     }
@@ -466,6 +486,12 @@ impl Client {
                 name: b.name.clone(),
                 count: b.count,
             });
+        }
+        let waiting = open.iter().filter(|b| b.count > 0).count();
+        if !plan.close && waiting > 0 {
+            report.notes.push(format!(
+                "{waiting} open payment batch(es) hold reports; their files come once a batch is closed: pass --close to close them"
+            ));
         }
         if plan.close {
             for b in &open {

@@ -304,3 +304,107 @@ fn a_refused_refresh_retries_with_a_newer_stored_token() {
         Err(Error::ReconnectNeeded { .. })
     ));
 }
+
+fn connect_company(sim: &RunningSimulator, store: &TokenStore) {
+    let c = sim.config();
+    ledgerline_fetch::connect(
+        &ConnectRequest {
+            base_url: sim.base_url().into(),
+            client: ClientCredentials {
+                client_id: c.client_id.clone(),
+                client_secret: c.client_secret.clone(),
+            },
+            company_id: c.company_id.clone(),
+            request_token: Secret(sim.request_token()),
+        },
+        store,
+        fast(),
+        None,
+    )
+    .unwrap();
+}
+
+fn open_company(
+    sim: &RunningSimulator,
+    store: &TokenStore,
+    company: Option<&str>,
+) -> Result<Client, Error> {
+    let c = sim.config();
+    Client::open_company(
+        store.clone(),
+        company,
+        ClientCredentials {
+            client_id: c.client_id.clone(),
+            client_secret: c.client_secret.clone(),
+        },
+        ClientOptions {
+            http: fast(),
+            ..ClientOptions::default()
+        },
+        None,
+    )
+}
+
+/// One store, two companies (each at its own host): each client talks to its own company,
+/// and refreshes of the two, at the same time, never write back the other's stale tokens.
+#[test]
+fn two_companies_share_a_store_and_refresh_side_by_side() {
+    let a = Simulator::start(cfg(), Vec::new()).unwrap();
+    let b = Simulator::start(
+        SimConfig {
+            company_id: "0b7e24d2-9c31-4f0e-8d6a-2f3c1e5a7b90".into(),
+            marketing_name: "Standard Edition".into(),
+            ..cfg()
+        },
+        Vec::new(),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = TokenStore::new(dir.path().join("tokens.json"));
+    connect_company(&a, &store);
+    connect_company(&b, &store);
+    assert_eq!(store.load_all().unwrap().len(), 2);
+    // None chosen: refused, naming both.
+    let e = open_company(&a, &store, None).unwrap_err();
+    assert!(
+        matches!(e, Error::CompanyNotChosen { ref available, .. } if available.len() == 2),
+        "{e}"
+    );
+    let e = open_company(&a, &store, Some("nobody")).unwrap_err();
+    assert!(e.needs_connect(), "{e}");
+    let mut ca = open_company(&a, &store, Some(&a.config().company_id)).unwrap();
+    let mut cb = open_company(&b, &store, Some(&b.config().company_id)).unwrap();
+    assert_eq!(ca.detect_edition().unwrap(), Edition::Professional);
+    assert_eq!(cb.detect_edition().unwrap(), Edition::Standard);
+    let ta = std::thread::spawn(move || {
+        for _ in 0..15 {
+            ca.refresh().unwrap();
+        }
+        ca
+    });
+    let tb = std::thread::spawn(move || {
+        for _ in 0..15 {
+            cb.refresh().unwrap();
+        }
+        cb
+    });
+    let (ca, cb) = (ta.join().unwrap(), tb.join().unwrap());
+    // The store holds each client's last rotated tokens.
+    let stored = store.load_all().unwrap();
+    assert_eq!(
+        stored,
+        vec![ca.session().tokens().clone(), cb.session().tokens().clone()]
+    );
+    // And both still work from it.
+    let mut ca = open_company(&a, &store, Some(&a.config().company_id)).unwrap();
+    ca.refresh().unwrap();
+    let mut cb = open_company(&b, &store, Some(&b.config().company_id)).unwrap();
+    cb.refresh().unwrap();
+    // Disconnecting one leaves the other, which is then the only one.
+    ca.disconnect().unwrap();
+    let only = open_company(&b, &store, None).unwrap();
+    assert_eq!(
+        only.session().tokens().company_id.as_deref(),
+        Some(b.config().company_id.as_str())
+    );
+}

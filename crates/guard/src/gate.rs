@@ -8,7 +8,7 @@ use crate::accounts::Accounts;
 use crate::duplicates::{DuplicateCheck, Verdict};
 use ledgerline_extract::finding::{Check, Family, Finding, Severity};
 use ledgerline_journal::Journal;
-use ledgerline_journal::build::Rejection;
+use ledgerline_journal::build::{Rejection, RejectionStatus};
 use ledgerline_journal::pipeline::Sink;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -55,7 +55,7 @@ impl<'a> Gate<'a> {
         std::mem::take(&mut self.findings)
     }
 
-    fn hold(&mut self, j: &Journal, status: &'static str, reason: &str) -> std::io::Result<()> {
+    fn hold(&mut self, j: &Journal, status: RejectionStatus, reason: &str) -> std::io::Result<()> {
         self.held_journals += 1;
         self.held_lines += j.lines.len() as u64;
         for line in j.source_lines() {
@@ -111,14 +111,14 @@ impl Sink for Gate<'_> {
         if !posted_before && let Some(f) = self.duplicate_in_run(j) {
             let reason = format!("{} {}", f.code, f.message);
             self.findings.push(f);
-            return self.hold(j, "rejected", &reason);
+            return self.hold(j, RejectionStatus::Rejected, &reason);
         }
         if let Some(accounts) = self.accounts {
             let found = accounts.check_journal(j);
             if let Some(first) = found.first() {
                 let reason = format!("{} {}", first.code, first.message);
                 self.findings.extend(found);
-                return self.hold(j, "rejected", &reason);
+                return self.hold(j, RejectionStatus::Rejected, &reason);
             }
         }
         if let Some(ledger) = self.ledger.as_deref_mut() {
@@ -126,9 +126,9 @@ impl Sink for Gate<'_> {
                 Verdict::Post => {}
                 Verdict::Skip(f) => {
                     let status = if f.severity == Severity::Error {
-                        "rejected"
+                        RejectionStatus::Rejected
                     } else {
-                        "skipped"
+                        RejectionStatus::Skipped
                     };
                     let reason = format!("{} {}", f.code, f.message);
                     self.findings.push(f);
@@ -137,7 +137,7 @@ impl Sink for Gate<'_> {
                 Verdict::Conflict(f) => {
                     let reason = format!("{} {}", f.code, f.message);
                     self.findings.push(f);
-                    return self.hold(j, "rejected", &reason);
+                    return self.hold(j, RejectionStatus::Rejected, &reason);
                 }
             }
         }

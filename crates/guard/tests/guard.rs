@@ -8,6 +8,7 @@ use ledgerline_guard::accounts::Accounts;
 use ledgerline_guard::csvfile::{CsvError, Reader};
 use ledgerline_guard::duplicates::{DuplicateCheck, Verdict, lines_hash, posted};
 use ledgerline_guard::gate::Gate;
+use ledgerline_journal::build::RejectionStatus;
 use ledgerline_journal::pipeline::{Collect, ConvertOptions, Sink, convert_reader};
 use ledgerline_journal::{Journal, Rules};
 use ledgerline_ledger::PostingLedger;
@@ -71,7 +72,7 @@ fn the_same_extract_twice_in_a_run_posts_each_journal_once() {
     assert!(
         out.rejections
             .iter()
-            .all(|r| r.file == "copy.txt" && r.status == "rejected")
+            .all(|r| r.file == "copy.txt" && r.status == RejectionStatus::Rejected)
     );
 }
 
@@ -177,7 +178,11 @@ fn the_ledger_skips_what_was_posted_and_refuses_what_changed() {
     assert!(found.iter().all(|f| f.code.to_string() == "JNL208"));
     assert!(found.iter().all(|f| f.severity == Severity::Warning));
     assert!(out.journals.is_empty());
-    assert!(out.rejections.iter().all(|r| r.status == "skipped"));
+    assert!(
+        out.rejections
+            .iter()
+            .all(|r| r.status == RejectionStatus::Skipped)
+    );
     assert!(check.pending().is_empty());
 
     // Strict: the same journal again is an error.

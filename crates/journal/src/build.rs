@@ -10,6 +10,7 @@ use crate::classify::Tag;
 use crate::model::{Counterparty, Journal, JournalLine, Kind, Posting, Side};
 use crate::round::{largest_remainder, round_amount};
 use crate::rules::{CardBilling, DateSource, Grouping, Rules};
+use crate::sources::RowError;
 use crate::template::{Values, Var};
 use ledgerline_extract::Position;
 use ledgerline_extract::finding::{Check, Family, Finding, Findings, Severity};
@@ -20,8 +21,9 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
-/// What the builder needs to know about one extract row, whatever its file kind. Text
-/// borrows from the row where it can: a row costs no allocation unless it starts a journal.
+/// What the builder needs to know about one extract row, whatever its file kind (see
+/// [`RowSource::facts`](crate::sources::RowSource::facts)). Text borrows from the row where
+/// it can; the builder copies the facts only for a row that starts a journal.
 #[derive(Debug, Clone, Default)]
 pub struct RowFacts<'a> {
     /// 1-based line.
@@ -112,7 +114,34 @@ pub enum Outcome {
     /// Deliberately not posted, with the reason.
     Skipped(String),
     /// Could not be classified, with the reason (an error finding was recorded).
-    Failed(String),
+    Failed(RowError),
+}
+
+/// Whether a line left out of every journal is an error or deliberate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RejectionStatus {
+    /// `rejected`: the line, or its report, has an error (or was held back by a guard).
+    Rejected,
+    /// `skipped`: deliberately not posted (a documented skip, an amount that rounds to
+    /// nothing, a journal posted before).
+    Skipped,
+}
+
+impl RejectionStatus {
+    /// `rejected` or `skipped`, as in the rejection report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectionStatus::Rejected => "rejected",
+            RejectionStatus::Skipped => "skipped",
+        }
+    }
+}
+
+impl std::fmt::Display for RejectionStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A line that did not go into a journal, and why.
@@ -124,8 +153,8 @@ pub struct Rejection {
     pub line: u64,
     /// Journal the line would have gone to.
     pub journal_id: String,
-    /// `rejected` (errors) or `skipped` (deliberately not posted).
-    pub status: &'static str,
+    /// Rejected (errors) or skipped (deliberately not posted).
+    pub status: RejectionStatus,
     /// Why.
     pub reason: String,
 }
@@ -151,6 +180,18 @@ struct ReportCheck {
     company_paid: Option<Decimal>,
 }
 
+/// What became of one row of a group, before the journal is built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum RowState {
+    /// Its postings are in the group (or it gave none).
+    Kept,
+    /// Deliberately not posted, with the reason.
+    Skipped(String),
+    /// Rejected with its own reason (its validation error, or why it cannot be classified):
+    /// the group is held back.
+    Rejected(String),
+}
+
 #[derive(Debug)]
 struct Group {
     id: String,
@@ -159,7 +200,10 @@ struct Group {
     latest_entry: Option<Date>,
     postings: Vec<(Posting, Tag, usize)>,
     checks: Vec<ReportCheck>,
-    rows: Vec<(u64, Option<String>)>,
+    /// Every row of the group, in file order: its line and what became of it.
+    rows: Vec<(u64, RowState)>,
+    /// Why the whole group is held back (its first rejected row, or a report of it that
+    /// does not reconcile over every journal).
     rejected: Option<String>,
     split_part: bool,
     /// Implied recoveries were added (they must be added once only).
@@ -377,24 +421,239 @@ impl Group {
                 }
             }
             Outcome::Skipped(why) => {
-                self.rows
-                    .push((facts.line, Some(format!("skipped: {why}"))));
+                self.rows.push((facts.line, RowState::Skipped(why)));
                 return;
             }
             Outcome::Failed(why) => {
-                own_reason.get_or_insert(why);
+                own_reason.get_or_insert_with(|| why.to_string());
             }
         }
-        if let Some(why) = &own_reason
-            && self.rejected.is_none()
-        {
-            self.rejected = Some(format!("line {} of {}: {why}", facts.line, self.id));
-        }
-        self.rows.push((facts.line, own_reason));
+        let state = match own_reason {
+            None => RowState::Kept,
+            Some(why) => {
+                if self.rejected.is_none() {
+                    self.rejected = Some(format!("line {} of {}: {why}", facts.line, self.id));
+                }
+                RowState::Rejected(why)
+            }
+        };
+        self.rows.push((facts.line, state));
     }
 
-    /// Step 1 of building: a CBCP personal charge the employee has no repayment line for
-    /// is recovered from the employee (`[personal] cbcp_implied_recovery`). Runs once.
+    /// Builds the journal, in five steps, each its own function (and unit test):
+    ///
+    /// 1. **lines**: the group's rows; deliberately skipped ones are listed, and one rejected
+    ///    row holds the whole group back (`skipped_lines`, `held_back`);
+    /// 2. **implied recoveries** (`add_implied_recoveries`);
+    /// 3. **offsets**: the exact lines, the postings in file order then one offset per
+    ///    counterparty account (`offset_lines`);
+    /// 4. **rounding**, once per journal (`round_lines`);
+    /// 5. **reconciliation** with Concur's own report totals (`reconcile_nets`): with
+    ///    `reconcile` (report grouping), a report that does not reconcile is held back whole.
+    ///    Other groupings reconcile over every journal first, in [`Builder::finish`].
+    ///
+    /// The rounded lines then become the journal, and every source line that is in none of
+    /// them goes to the rejection report (`journal_lines`, `list_unposted`).
+    fn build(
+        mut self,
+        rules: &Rules,
+        file: &Arc<str>,
+        findings: &mut Findings,
+        reconcile: bool,
+    ) -> Built {
+        // Step 1, lines.
+        let skipped = self.skipped_lines(file);
+        if let Some(first) = &self.rejected {
+            return Self::held_back(&self.id, &self.rows, file, first, skipped);
+        }
+        // Step 2, implied recoveries.
+        self.add_implied_recoveries(rules);
+        // What step 5 reconciles, taken before step 3 turns the postings into lines.
+        let nets = if reconcile { self.nets() } else { Vec::new() };
+        let Group {
+            id,
+            facts,
+            latest_entry,
+            postings,
+            rows,
+            bare_row,
+            ..
+        } = self;
+        let currency = facts.currency.to_string();
+        let minor = rules.minor_units(&currency);
+
+        // Step 3, offsets; step 4, rounding (of a journal that balances).
+        let exact = offset_lines(postings, rules, &GroupValues { facts: &facts }).map(|mut e| {
+            let rounded = round_lines(&mut e, rules, minor);
+            (e, rounded)
+        });
+
+        // Step 5, reconciliation: a report that does not reconcile is held back, whatever
+        // else is wrong with it.
+        if let Some(why) = reconcile_nets(&nets, &id, file, findings) {
+            return Self::held_back(&id, &rows, file, &why, skipped);
+        }
+
+        let (exact, rounded) = match exact {
+            Ok(lines) => lines,
+            Err(unbalanced) => {
+                return Self::unbalanced(&id, &facts, &rows, file, unbalanced, skipped, findings);
+            }
+        };
+
+        // The journal: its lines, and a home for every source line none of them carries.
+        let (lines, vanished) = journal_lines(exact, rounded, minor);
+        let mut rejections = skipped;
+        list_unposted(
+            &lines,
+            &rows,
+            vanished,
+            bare_row,
+            &Unposted {
+                file,
+                journal_id: &id,
+                currency: &currency,
+                minor,
+            },
+            &mut rejections,
+        );
+        rejections.sort_by_key(|r| r.line);
+        if lines.is_empty() {
+            // A journal with no lines is never emitted: its lines are reported instead.
+            return Built {
+                journal: None,
+                rejections,
+            };
+        }
+        let date = journal_date(rules.date, &facts, latest_entry);
+        let journal = Journal {
+            id,
+            date,
+            currency,
+            minor_units: minor,
+            employee_id: facts.employee_id.as_deref().map(str::to_owned),
+            employee_name: facts.employee_name.as_deref().map(str::to_owned),
+            report_id: facts.report_id.as_deref().map(str::to_owned),
+            report_key: facts.report_key.as_deref().map(str::to_owned),
+            title: facts.title.to_string(),
+            batch_id: facts.batch_id.to_string(),
+            source_file: file.clone(),
+            lines,
+        };
+        if !journal.is_balanced() {
+            findings.push(
+                Finding::new(
+                    Family::Journal,
+                    Check::Unbalanced,
+                    file,
+                    format!(
+                        "{}: debits {} and credits {} differ after rounding (an internal error; please report it)",
+                        journal.id,
+                        journal.total_debit(),
+                        journal.total_credit()
+                    ),
+                )
+                .severity(Severity::Error),
+            );
+        }
+        Built {
+            journal: Some(Box::new(journal)),
+            rejections,
+        }
+    }
+
+    /// Step 1, lines: the rows deliberately not posted, as `skipped` lines of the rejection
+    /// report (listed whatever becomes of the journal).
+    fn skipped_lines(&self, file: &Arc<str>) -> Vec<Rejection> {
+        self.rows
+            .iter()
+            .filter_map(|(line, state)| match state {
+                RowState::Skipped(why) => Some(Rejection {
+                    file: file.to_string(),
+                    line: *line,
+                    journal_id: self.id.clone(),
+                    status: RejectionStatus::Skipped,
+                    reason: why.clone(),
+                }),
+                RowState::Kept | RowState::Rejected(_) => None,
+            })
+            .collect()
+    }
+
+    /// The group held back whole: every line not deliberately skipped is rejected, with its
+    /// own reason or `why`.
+    fn held_back(
+        id: &str,
+        rows: &[(u64, RowState)],
+        file: &Arc<str>,
+        why: &str,
+        skipped: Vec<Rejection>,
+    ) -> Built {
+        let mut out = skipped;
+        for (line, state) in rows {
+            let reason = match state {
+                RowState::Skipped(_) => continue,
+                RowState::Rejected(own) => own.clone(),
+                RowState::Kept => format!("the whole report is held back because {why}"),
+            };
+            out.push(Rejection {
+                file: file.to_string(),
+                line: *line,
+                journal_id: id.to_owned(),
+                status: RejectionStatus::Rejected,
+                reason,
+            });
+        }
+        out.sort_by_key(|r| r.line);
+        Built {
+            journal: None,
+            rejections: out,
+        }
+    }
+
+    /// The group not posted because the file's own lines (those without an implied
+    /// counterparty, as in a payment-batch file) leave `unbalanced`: an `Unbalanced` finding,
+    /// and every line not deliberately skipped rejected.
+    fn unbalanced(
+        id: &str,
+        facts: &RowFacts<'_>,
+        rows: &[(u64, RowState)],
+        file: &Arc<str>,
+        unbalanced: Decimal,
+        skipped: Vec<Rejection>,
+        findings: &mut Findings,
+    ) -> Built {
+        findings.push(
+            Finding::new(
+                Family::Journal,
+                Check::Unbalanced,
+                file,
+                format!("{id}: the file's own offsetting lines leave a difference of {unbalanced}; the journal is not posted"),
+            )
+            .at(Position { line: facts.line, byte: facts.byte }),
+        );
+        let why = format!("{id} does not balance by {unbalanced}");
+        let mut out = skipped;
+        out.extend(
+            rows.iter()
+                .filter(|(_, state)| *state == RowState::Kept)
+                .map(|(line, _)| Rejection {
+                    file: file.to_string(),
+                    line: *line,
+                    journal_id: id.to_owned(),
+                    status: RejectionStatus::Rejected,
+                    reason: why.clone(),
+                }),
+        );
+        Built {
+            journal: None,
+            rejections: out,
+        }
+    }
+
+    /// Step 2, implied recoveries: a CBCP personal charge the employee has no repayment line
+    /// for is recovered from the employee (`[personal] cbcp_implied_recovery`). Runs once
+    /// (groupings other than report add them before reconciling over every journal).
     fn add_implied_recoveries(&mut self, rules: &Rules) {
         if self.recovered || !rules.cbcp_implied_recovery {
             self.recovered = true;
@@ -439,8 +698,8 @@ impl Group {
         self.postings.extend(implied);
     }
 
-    /// Step 2: the nets per report and counterparty, for the reconciliation with Concur's
-    /// own figures (none for a part of a split report, which cannot be reconciled).
+    /// The nets per report and counterparty that step 5 reconciles with Concur's own
+    /// figures (none for a part of a split report, which cannot be reconciled).
     fn nets(&self) -> Vec<ReportNet> {
         if self.split_part {
             return Vec::new();
@@ -477,350 +736,25 @@ impl Group {
             })
             .collect()
     }
+}
 
-    /// The group held back whole: every line not deliberately skipped is rejected, with its
-    /// own reason or `why`.
-    fn held_back(
-        id: &str,
-        rows: &[(u64, Option<String>)],
-        file: &Arc<str>,
-        why: &str,
-        skipped: Vec<Rejection>,
-    ) -> Built {
-        let mut out = skipped;
-        for (line, own) in rows {
-            if own.as_deref().is_some_and(|w| w.starts_with("skipped: ")) {
-                continue;
-            }
-            out.push(Rejection {
-                file: file.to_string(),
-                line: *line,
-                journal_id: id.to_owned(),
-                status: "rejected",
-                reason: match own {
-                    Some(w) => w.clone(),
-                    None => format!("the whole report is held back because {why}"),
-                },
-            });
-        }
-        out.sort_by_key(|r| r.line);
-        Built {
-            journal: None,
-            rejections: out,
-        }
+/// The journal's date: the one the rules choose, else the batch date, else the latest entry
+/// date; 1970-01-01 only as a last resort (`tests/journal/dates_and_amounts.rs` checks that
+/// inputs never reach it).
+fn journal_date(source: DateSource, facts: &RowFacts<'_>, latest_entry: Option<Date>) -> Date {
+    match source {
+        DateSource::Batch => facts.batch_date,
+        DateSource::Submit => facts.submit_date,
+        DateSource::Processing => facts.processing_date,
+        DateSource::Entry => latest_entry,
     }
-
-    /// Builds the journal. With `reconcile`, a report that does not reconcile with Concur's
-    /// totals is held back whole (report grouping; other groupings reconcile over every
-    /// journal first, in [`Builder::finish`]).
-    fn build(
-        mut self,
-        rules: &Rules,
-        file: &Arc<str>,
-        findings: &mut Findings,
-        reconcile: bool,
-    ) -> Built {
-        let skipped: Vec<Rejection> = self
-            .rows
-            .iter()
-            .filter_map(|(line, why)| {
-                let why = why.as_ref()?;
-                why.strip_prefix("skipped: ").map(|w| Rejection {
-                    file: file.to_string(),
-                    line: *line,
-                    journal_id: self.id.clone(),
-                    status: "skipped",
-                    reason: w.to_owned(),
-                })
-            })
-            .collect();
-        if let Some(first) = &self.rejected {
-            return Self::held_back(&self.id, &self.rows, file, first, skipped);
-        }
-        self.add_implied_recoveries(rules);
-        if reconcile {
-            let found: Vec<Finding> = self
-                .nets()
-                .iter()
-                .flat_map(|n| n.mismatches(file))
-                .collect();
-            if let Some(first) = found.first() {
-                let why = format!("{} does not reconcile: {}", self.id, first.message);
-                for f in found {
-                    findings.push(f);
-                }
-                return Self::held_back(&self.id, &self.rows, file, &why, skipped);
-            }
-        }
-        let Group {
-            id,
-            facts,
-            latest_entry,
-            postings,
-            rows,
-            bare_row,
-            ..
-        } = self;
-        let currency = facts.currency.to_string();
-        let minor = rules.minor_units(&currency);
-        let gv = GroupValues { facts: &facts };
-
-        // Step 3, exact lines: the postings in file order, then one offset per counterparty account.
-        let mut exact: Vec<Exact> = Vec::with_capacity(postings.len() + 2);
-        // Per offset: the net, the lines it offsets, and (with `[offsets] dimensions =
-        // "report"`) the dimensions all those lines share.
-        type OffsetAcc = (Decimal, Vec<u64>, Option<Vec<(String, String)>>);
-        let mut offsets: BTreeMap<(Counterparty, String), OffsetAcc> = BTreeMap::new();
-        let shared_dims = rules.offset_dimensions_from_report;
-        let mut unbalanced = Decimal::ZERO;
-        for (p, _, _) in postings {
-            let signed = p.side.signed(p.amount);
-            match &p.counterparty {
-                Some(cp) => {
-                    let e = offsets
-                        .entry((cp.clone(), p.offset_account.clone()))
-                        .or_insert_with(|| (Decimal::ZERO, Vec::new(), None));
-                    e.0 += signed;
-                    e.1.push(p.source_line);
-                    if shared_dims {
-                        match &mut e.2 {
-                            None => e.2 = Some(p.dimensions.clone()),
-                            Some(common) => common.retain(|d| p.dimensions.contains(d)),
-                        }
-                    }
-                }
-                None => unbalanced += signed,
-            }
-            let memo = if p.memo.trim().is_empty() {
-                p.kind.as_str().replace('_', " ")
-            } else {
-                p.memo
-            };
-            exact.push(Exact {
-                account: p.account,
-                side: p.side,
-                amount: p.amount,
-                kind: p.kind,
-                counterparty: p.counterparty,
-                memo,
-                dimensions: p.dimensions,
-                sources: vec![p.source_line],
-            });
-        }
-        let offset_memo = rules.offset_memo.render(&gv);
-        for ((cp, account), (net, mut sources, common_dims)) in offsets {
-            if net.is_zero() {
-                continue; // the lines it would offset net out; each is posted or listed below
-            }
-            sources.sort_unstable();
-            sources.dedup();
-            exact.push(Exact {
-                account,
-                side: if net > Decimal::ZERO {
-                    Side::Credit
-                } else {
-                    Side::Debit
-                },
-                amount: net.abs(),
-                kind: Kind::Offset,
-                memo: if offset_memo.is_empty() {
-                    cp.to_string()
-                } else {
-                    offset_memo.clone()
-                },
-                counterparty: Some(cp),
-                dimensions: common_dims.unwrap_or_default(),
-                sources,
-            });
-        }
-        if !unbalanced.is_zero() {
-            // Lines without an implied counterparty (a payment-batch file) must balance by themselves.
-            let has_both = exact
-                .iter()
-                .any(|e| e.side == Side::Debit && !e.amount.is_zero())
-                && exact
-                    .iter()
-                    .any(|e| e.side == Side::Credit && !e.amount.is_zero());
-            if has_both {
-                findings.push(
-                    Finding::new(
-                        Family::Journal,
-                        Check::Unbalanced,
-                        file,
-                        format!("{id}: the file's own offsetting lines leave a difference of {unbalanced}; the journal is not posted"),
-                    )
-                    .at(Position { line: facts.line, byte: facts.byte }),
-                );
-                let why = format!("{id} does not balance by {unbalanced}");
-                let mut out = skipped;
-                out.extend(
-                    rows.iter()
-                        .filter(|(_, w)| w.is_none())
-                        .map(|(line, _)| Rejection {
-                            file: file.to_string(),
-                            line: *line,
-                            journal_id: id.clone(),
-                            status: "rejected",
-                            reason: why.clone(),
-                        }),
-                );
-                return Built {
-                    journal: None,
-                    rejections: out,
-                };
-            }
-            let sources: Vec<u64> = exact.iter().flat_map(|e| e.sources.clone()).collect();
-            exact.push(Exact {
-                account: rules.employee.render(&gv),
-                side: if unbalanced > Decimal::ZERO {
-                    Side::Credit
-                } else {
-                    Side::Debit
-                },
-                amount: unbalanced.abs(),
-                kind: Kind::Offset,
-                counterparty: Some(Counterparty::Employee),
-                memo: if offset_memo.is_empty() {
-                    "employee".into()
-                } else {
-                    offset_memo.clone()
-                },
-                dimensions: Vec::new(),
-                sources,
-            });
-        }
-
-        // Step 4, rounding, once: each side shares the rounded total by largest remainder.
-        let rounded = round_lines(&mut exact, rules, minor);
-
-        // Step 5, the journal lines: a line that rounds to nothing is left out, its source
-        // lines staying listed on the offset that covers them; a source line covered by no
-        // line at all (everything it touches rounds to zero) goes to the rejection report as
-        // skipped, so it is never lost.
-        let zero = round_amount(Decimal::ZERO, minor);
-        let mut lines = Vec::with_capacity(exact.len());
-        let mut vanished: Vec<(u64, Decimal)> = Vec::new();
-        for (e, r) in exact.into_iter().zip(rounded) {
-            if r.is_zero() {
-                if e.kind != Kind::Offset {
-                    vanished.extend(e.sources.iter().map(|&l| (l, e.amount)));
-                }
-                continue;
-            }
-            lines.push(JournalLine {
-                line: lines.len() as u32 + 1,
-                account: e.account,
-                debit: if e.side == Side::Debit { r } else { zero },
-                credit: if e.side == Side::Credit { r } else { zero },
-                kind: e.kind,
-                counterparty: e.counterparty,
-                memo: e.memo,
-                dimensions: e.dimensions,
-                source_lines: e.sources,
-            });
-        }
-        let mut rejections = skipped;
-        let had_vanished = !vanished.is_empty();
-        if had_vanished {
-            let covered: HashSet<u64> = lines
-                .iter()
-                .flat_map(|l| l.source_lines.iter().copied())
-                .collect();
-            for (line, amount) in vanished {
-                if covered.contains(&line) || rejections.iter().any(|r| r.line == line) {
-                    continue;
-                }
-                rejections.push(Rejection {
-                    file: file.to_string(),
-                    line,
-                    journal_id: id.clone(),
-                    status: "skipped",
-                    reason: format!(
-                        "amount {} {currency} rounds to zero at {minor} decimal(s) and nets with nothing posted: nothing to post",
-                        amount.normalize()
-                    ),
-                });
-            }
-        }
-        // A line that is neither posted nor skipped (a row that gave no posting at all, or
-        // whose postings all rounded away) is listed too: every input line has a home.
-        // Checked only when such a row can exist, to keep the common journal cheap.
-        let covered: HashSet<u64> = if !(had_vanished || bare_row) {
-            HashSet::new()
-        } else {
-            lines
-                .iter()
-                .flat_map(|l| l.source_lines.iter().copied())
-                .chain(rejections.iter().map(|r| r.line))
-                .collect()
-        };
-        for (line, _) in rows.iter().filter(|_| had_vanished || bare_row) {
-            if !covered.contains(line) {
-                rejections.push(Rejection {
-                    file: file.to_string(),
-                    line: *line,
-                    journal_id: id.clone(),
-                    status: "skipped",
-                    reason: "the line and what it offsets net to zero: nothing to post".into(),
-                });
-            }
-        }
-        rejections.sort_by_key(|r| r.line);
-        if lines.is_empty() {
-            // A journal with no lines is never emitted: its lines are reported instead.
-            return Built {
-                journal: None,
-                rejections,
-            };
-        }
-        let date = match rules.date {
-            DateSource::Batch => facts.batch_date,
-            DateSource::Submit => facts.submit_date,
-            DateSource::Processing => facts.processing_date,
-            DateSource::Entry => latest_entry,
-        }
-        .or(facts.batch_date)
-        .or(latest_entry)
-        .unwrap_or(Date {
-            year: 1970,
-            month: 1,
-            day: 1,
-        });
-        let journal = Journal {
-            id,
-            date,
-            currency,
-            minor_units: minor,
-            employee_id: facts.employee_id.as_deref().map(str::to_owned),
-            employee_name: facts.employee_name.as_deref().map(str::to_owned),
-            report_id: facts.report_id.as_deref().map(str::to_owned),
-            report_key: facts.report_key.as_deref().map(str::to_owned),
-            title: facts.title.to_string(),
-            batch_id: facts.batch_id.to_string(),
-            source_file: file.clone(),
-            lines,
-        };
-        if !journal.is_balanced() {
-            findings.push(
-                Finding::new(
-                    Family::Journal,
-                    Check::Unbalanced,
-                    file,
-                    format!(
-                        "{}: debits {} and credits {} differ after rounding (an internal error; please report it)",
-                        journal.id,
-                        journal.total_debit(),
-                        journal.total_credit()
-                    ),
-                )
-                .severity(Severity::Error),
-            );
-        }
-        Built {
-            journal: Some(Box::new(journal)),
-            rejections,
-        }
-    }
+    .or(facts.batch_date)
+    .or(latest_entry)
+    .unwrap_or(Date {
+        year: 1970,
+        month: 1,
+        day: 1,
+    })
 }
 
 /// An exact (unrounded) journal line.
@@ -835,10 +769,123 @@ struct Exact {
     sources: Vec<u64>,
 }
 
-/// Rounds the exact lines to `minor` units: the journal total is rounded once and each side
-/// shares it by largest remainder, or (with a rounding account) each line is rounded on its
-/// own and the difference posted to that account, pushed onto `exact`. Returns the rounded
-/// amount of every line of `exact`, in order.
+/// Step 3, offsets: the exact lines of a journal, its postings in file order, then one offset
+/// line per counterparty and offset account with the net of the lines it offsets (none
+/// where they net to zero).
+///
+/// Postings without a counterparty (a payment-batch file's own lines) must balance by
+/// themselves: when they leave a difference and the journal has lines on both sides, that
+/// difference is returned as `Err` and the journal is not posted; a one-sided file (all
+/// debits, say) is offset to the employee instead.
+fn offset_lines(
+    postings: Vec<(Posting, Tag, usize)>,
+    rules: &Rules,
+    gv: &dyn Values,
+) -> Result<Vec<Exact>, Decimal> {
+    let mut exact: Vec<Exact> = Vec::with_capacity(postings.len() + 2);
+    // Per offset: the net, the lines it offsets, and (with `[offsets] dimensions =
+    // "report"`) the dimensions all those lines share.
+    type OffsetAcc = (Decimal, Vec<u64>, Option<Vec<(String, String)>>);
+    let mut offsets: BTreeMap<(Counterparty, String), OffsetAcc> = BTreeMap::new();
+    let shared_dims = rules.offset_dimensions_from_report;
+    let mut unbalanced = Decimal::ZERO;
+    for (p, _, _) in postings {
+        let signed = p.side.signed(p.amount);
+        match &p.counterparty {
+            Some(cp) => {
+                let e = offsets
+                    .entry((cp.clone(), p.offset_account.clone()))
+                    .or_insert_with(|| (Decimal::ZERO, Vec::new(), None));
+                e.0 += signed;
+                e.1.push(p.source_line);
+                if shared_dims {
+                    match &mut e.2 {
+                        None => e.2 = Some(p.dimensions.clone()),
+                        Some(common) => common.retain(|d| p.dimensions.contains(d)),
+                    }
+                }
+            }
+            None => unbalanced += signed,
+        }
+        let memo = if p.memo.trim().is_empty() {
+            p.kind.as_str().replace('_', " ")
+        } else {
+            p.memo
+        };
+        exact.push(Exact {
+            account: p.account,
+            side: p.side,
+            amount: p.amount,
+            kind: p.kind,
+            counterparty: p.counterparty,
+            memo,
+            dimensions: p.dimensions,
+            sources: vec![p.source_line],
+        });
+    }
+    let offset_memo = rules.offset_memo.render(gv);
+    for ((cp, account), (net, mut sources, common_dims)) in offsets {
+        if net.is_zero() {
+            continue; // the lines it would offset net out; each is posted or listed
+        }
+        sources.sort_unstable();
+        sources.dedup();
+        exact.push(Exact {
+            account,
+            side: if net > Decimal::ZERO {
+                Side::Credit
+            } else {
+                Side::Debit
+            },
+            amount: net.abs(),
+            kind: Kind::Offset,
+            memo: if offset_memo.is_empty() {
+                cp.to_string()
+            } else {
+                offset_memo.clone()
+            },
+            counterparty: Some(cp),
+            dimensions: common_dims.unwrap_or_default(),
+            sources,
+        });
+    }
+    if !unbalanced.is_zero() {
+        let has_both = exact
+            .iter()
+            .any(|e| e.side == Side::Debit && !e.amount.is_zero())
+            && exact
+                .iter()
+                .any(|e| e.side == Side::Credit && !e.amount.is_zero());
+        if has_both {
+            return Err(unbalanced);
+        }
+        let sources: Vec<u64> = exact.iter().flat_map(|e| e.sources.clone()).collect();
+        exact.push(Exact {
+            account: rules.employee.render(gv),
+            side: if unbalanced > Decimal::ZERO {
+                Side::Credit
+            } else {
+                Side::Debit
+            },
+            amount: unbalanced.abs(),
+            kind: Kind::Offset,
+            counterparty: Some(Counterparty::Employee),
+            memo: if offset_memo.is_empty() {
+                "employee".into()
+            } else {
+                offset_memo
+            },
+            dimensions: Vec::new(),
+            sources,
+        });
+    }
+    Ok(exact)
+}
+
+/// Step 4, rounding, once per journal: the exact lines to `minor` units. The journal total
+/// is rounded once and each side shares it by largest remainder; or (with a rounding
+/// account) each line is rounded on its own and the difference posted to that account,
+/// pushed onto `exact`. Returns the rounded amount of every line of `exact`, in order.
 fn round_lines(exact: &mut Vec<Exact>, rules: &Rules, minor: u32) -> Vec<Decimal> {
     let mut rounded = vec![Decimal::ZERO; exact.len()];
     match &rules.rounding_account {
@@ -888,6 +935,123 @@ fn round_lines(exact: &mut Vec<Exact>, rules: &Rules, minor: u32) -> Vec<Decimal
         }
     }
     rounded
+}
+
+/// Step 5, reconciliation: where a journal's nets disagree with Concur's own totals for its
+/// reports (see [`ReportNet::mismatches`]), the findings are pushed and the reason the
+/// journal `id` is held back is returned.
+fn reconcile_nets(
+    nets: &[ReportNet],
+    id: &str,
+    file: &str,
+    findings: &mut Findings,
+) -> Option<String> {
+    let found: Vec<Finding> = nets.iter().flat_map(|n| n.mismatches(file)).collect();
+    let why = format!("{id} does not reconcile: {}", found.first()?.message);
+    for f in found {
+        findings.push(f);
+    }
+    Some(why)
+}
+
+/// The journal lines of the rounded exact lines: a line that rounds to nothing is left out,
+/// its source lines staying listed on the offset that covers them. Returns the lines, and
+/// the source lines (with their exact amounts) of the posting lines left out.
+fn journal_lines(
+    exact: Vec<Exact>,
+    rounded: Vec<Decimal>,
+    minor: u32,
+) -> (Vec<JournalLine>, Vec<(u64, Decimal)>) {
+    let zero = round_amount(Decimal::ZERO, minor);
+    let mut lines = Vec::with_capacity(exact.len());
+    let mut vanished: Vec<(u64, Decimal)> = Vec::new();
+    for (e, r) in exact.into_iter().zip(rounded) {
+        if r.is_zero() {
+            if e.kind != Kind::Offset {
+                vanished.extend(e.sources.iter().map(|&l| (l, e.amount)));
+            }
+            continue;
+        }
+        lines.push(JournalLine {
+            line: lines.len() as u32 + 1,
+            account: e.account,
+            debit: if e.side == Side::Debit { r } else { zero },
+            credit: if e.side == Side::Credit { r } else { zero },
+            kind: e.kind,
+            counterparty: e.counterparty,
+            memo: e.memo,
+            dimensions: e.dimensions,
+            source_lines: e.sources,
+        });
+    }
+    (lines, vanished)
+}
+
+/// The journal the unposted lines of [`list_unposted`] belong to.
+struct Unposted<'a> {
+    file: &'a Arc<str>,
+    journal_id: &'a str,
+    currency: &'a str,
+    minor: u32,
+}
+
+/// Gives a home in `rejections` (as `skipped`) to every row of the journal that none of its
+/// `lines` carries and that is not listed yet: a line whose amount rounded to nothing and
+/// nets with nothing posted (`vanished`), and a row that gave no posting at all or whose
+/// postings all rounded away. Checked only when such a row can exist (`vanished` not empty,
+/// or `bare_row`), to keep the common journal cheap.
+fn list_unposted(
+    lines: &[JournalLine],
+    rows: &[(u64, RowState)],
+    vanished: Vec<(u64, Decimal)>,
+    bare_row: bool,
+    at: &Unposted<'_>,
+    rejections: &mut Vec<Rejection>,
+) {
+    let skipped = |line: u64, reason: String| Rejection {
+        file: at.file.to_string(),
+        line,
+        journal_id: at.journal_id.to_owned(),
+        status: RejectionStatus::Skipped,
+        reason,
+    };
+    let had_vanished = !vanished.is_empty();
+    if had_vanished {
+        let covered: HashSet<u64> = lines
+            .iter()
+            .flat_map(|l| l.source_lines.iter().copied())
+            .collect();
+        for (line, amount) in vanished {
+            if covered.contains(&line) || rejections.iter().any(|r| r.line == line) {
+                continue;
+            }
+            rejections.push(skipped(
+                line,
+                format!(
+                    "amount {} {} rounds to zero at {} decimal(s) and nets with nothing posted: nothing to post",
+                    amount.normalize(),
+                    at.currency,
+                    at.minor
+                ),
+            ));
+        }
+    }
+    if !(had_vanished || bare_row) {
+        return;
+    }
+    let covered: HashSet<u64> = lines
+        .iter()
+        .flat_map(|l| l.source_lines.iter().copied())
+        .chain(rejections.iter().map(|r| r.line))
+        .collect();
+    for (line, _) in rows {
+        if !covered.contains(line) {
+            rejections.push(skipped(
+                *line,
+                "the line and what it offsets net to zero: nothing to post".into(),
+            ));
+        }
+    }
 }
 
 /// A report's nets per counterparty in one journal.
@@ -987,5 +1151,403 @@ impl Values for GroupValues<'_> {
             Var::Kind => Cow::Borrowed("offset"),
             _ => Cow::Borrowed(""),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! One test per step of `Group::build`, each on that step alone.
+    use super::*;
+    use crate::classify::ClassifyError;
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    fn posting(
+        line: u64,
+        side: Side,
+        amount: &str,
+        counterparty: Option<Counterparty>,
+        offset_account: &str,
+    ) -> Posting {
+        Posting {
+            kind: Kind::OutOfPocket,
+            account: format!("6{line:04}"),
+            side,
+            amount: dec(amount),
+            counterparty,
+            offset_account: offset_account.into(),
+            memo: format!("line {line}"),
+            dimensions: Vec::new(),
+            source_line: line,
+        }
+    }
+
+    fn facts(line: u64) -> RowFacts<'static> {
+        RowFacts {
+            line,
+            group_id: Cow::Borrowed("R-1"),
+            report_id: Some(Cow::Borrowed("R-1")),
+            currency: Cow::Borrowed("USD"),
+            ..RowFacts::default()
+        }
+    }
+
+    fn group() -> Group {
+        Group::new("R-1".into(), "R-1".into(), facts(2), false)
+    }
+
+    fn file() -> Arc<str> {
+        Arc::from("f.txt")
+    }
+
+    #[test]
+    fn step_1_lines_list_the_skipped_rows_and_a_rejected_row_holds_the_group_back() {
+        let mut g = group();
+        let p = posting(2, Side::Debit, "10", Some(Counterparty::Employee), "EMP");
+        g.add(&facts(2), Outcome::Postings(vec![(p, Tag::None)]), None);
+        g.add(&facts(3), Outcome::Skipped("zero".into()), None);
+        g.add(
+            &facts(4),
+            Outcome::Failed(RowError::Classify(ClassifyError::NoAccount)),
+            None,
+        );
+        g.add(&facts(5), Outcome::Postings(Vec::new()), Some("bad".into()));
+        let skipped = g.skipped_lines(&file());
+        assert_eq!(
+            skipped,
+            vec![Rejection {
+                file: "f.txt".into(),
+                line: 3,
+                journal_id: "R-1".into(),
+                status: RejectionStatus::Skipped,
+                reason: "zero".into(),
+            }]
+        );
+        let why = "line 4 of R-1: the line has no account (column 167 is empty)";
+        assert_eq!(g.rejected.as_deref(), Some(why));
+        let built = Group::held_back(&g.id, &g.rows, &file(), why, skipped);
+        assert!(built.journal.is_none());
+        let got: Vec<(u64, RejectionStatus, &str)> = built
+            .rejections
+            .iter()
+            .map(|r| (r.line, r.status, r.reason.as_str()))
+            .collect();
+        let held = format!("the whole report is held back because {why}");
+        assert_eq!(
+            got,
+            vec![
+                (2, RejectionStatus::Rejected, held.as_str()),
+                (3, RejectionStatus::Skipped, "zero"),
+                (
+                    4,
+                    RejectionStatus::Rejected,
+                    "the line has no account (column 167 is empty)"
+                ),
+                (5, RejectionStatus::Rejected, "bad"),
+            ]
+        );
+    }
+
+    #[test]
+    fn step_2_an_unrepaid_cbcp_personal_charge_is_recovered_from_the_employee() {
+        let charge = |line: u64, amount: &str, billing: CardBilling| {
+            let cp = Counterparty::Card(Arc::from("Amex"));
+            (
+                posting(line, Side::Debit, amount, Some(cp), "CARD"),
+                Tag::PersonalCardCharge(billing),
+                0,
+            )
+        };
+        let mut g = group();
+        g.postings = vec![
+            charge(2, "10", CardBilling::Cbcp),
+            charge(3, "7", CardBilling::Cbcp),
+            (
+                posting(4, Side::Credit, "10", Some(Counterparty::Employee), "EMP"),
+                Tag::PersonalRepayment,
+                0,
+            ),
+            charge(5, "5", CardBilling::Ibcp),
+        ];
+        let mut off = group();
+        off.postings = g.postings.clone();
+
+        let rules = Rules::default();
+        g.add_implied_recoveries(&rules);
+        g.add_implied_recoveries(&rules); // runs once
+        let added: Vec<&Posting> = g.postings[4..].iter().map(|(p, _, _)| p).collect();
+        assert_eq!(
+            added,
+            vec![&Posting {
+                kind: Kind::PersonalOnCompanyCard,
+                account: "60003".into(),
+                side: Side::Credit,
+                amount: dec("7"),
+                counterparty: Some(Counterparty::Employee),
+                offset_account: "EMPLOYEE_PAYABLE".into(),
+                memo: "recovery from the employee: line 3".into(),
+                dimensions: Vec::new(),
+                source_line: 3,
+            }],
+            "only the CBCP charge without a repayment of its amount"
+        );
+
+        let rules = Rules {
+            cbcp_implied_recovery: false,
+            ..Rules::default()
+        };
+        off.add_implied_recoveries(&rules);
+        assert_eq!(off.postings.len(), 4);
+    }
+
+    #[test]
+    fn step_3_offsets_one_line_per_counterparty_account_with_the_net_of_its_lines() {
+        let amex = || Some(Counterparty::Card(Arc::from("Amex")));
+        let postings: Vec<(Posting, Tag, usize)> = vec![
+            posting(2, Side::Debit, "100", Some(Counterparty::Employee), "EMP"),
+            posting(3, Side::Credit, "30", Some(Counterparty::Employee), "EMP"),
+            posting(4, Side::Debit, "50", amex(), "CARD"),
+            posting(5, Side::Debit, "20", amex(), "CARD"),
+            posting(6, Side::Debit, "10", Some(Counterparty::Employee), "EMP"),
+            posting(7, Side::Debit, "5", Some(Counterparty::CompanyPaid), "COPD"),
+            posting(
+                8,
+                Side::Credit,
+                "5",
+                Some(Counterparty::CompanyPaid),
+                "COPD",
+            ),
+        ]
+        .into_iter()
+        .map(|p| (p, Tag::None, 0))
+        .collect();
+        let f = facts(2);
+        let exact = offset_lines(postings, &Rules::default(), &GroupValues { facts: &f }).unwrap();
+        let got: Vec<(String, Side, Decimal, Kind, Vec<u64>, String)> = exact
+            .iter()
+            .map(|e| {
+                (
+                    e.account.clone(),
+                    e.side,
+                    e.amount,
+                    e.kind,
+                    e.sources.clone(),
+                    e.memo.clone(),
+                )
+            })
+            .collect();
+        let line = |l: u64, side: Side, amount: &str| {
+            let memo = format!("line {l}");
+            (
+                format!("6{l:04}"),
+                side,
+                dec(amount),
+                Kind::OutOfPocket,
+                vec![l],
+                memo,
+            )
+        };
+        assert_eq!(
+            got,
+            vec![
+                line(2, Side::Debit, "100"),
+                line(3, Side::Credit, "30"),
+                line(4, Side::Debit, "50"),
+                line(5, Side::Debit, "20"),
+                line(6, Side::Debit, "10"),
+                line(7, Side::Debit, "5"),
+                line(8, Side::Credit, "5"),
+                // The company-paid lines net to zero: no offset line.
+                (
+                    "EMP".into(),
+                    Side::Credit,
+                    dec("80"),
+                    Kind::Offset,
+                    vec![2, 3, 6],
+                    "employee".into()
+                ),
+                (
+                    "CARD".into(),
+                    Side::Credit,
+                    dec("70"),
+                    Kind::Offset,
+                    vec![4, 5],
+                    "card:Amex".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn step_3_offsets_a_files_own_lines_must_balance_by_themselves() {
+        let f = facts(2);
+        let gv = GroupValues { facts: &f };
+        let own = |ps: Vec<Posting>| -> Vec<(Posting, Tag, usize)> {
+            ps.into_iter().map(|p| (p, Tag::None, 0)).collect()
+        };
+        let both = own(vec![
+            posting(2, Side::Debit, "10", None, ""),
+            posting(3, Side::Credit, "7", None, ""),
+        ]);
+        assert_eq!(
+            offset_lines(both, &Rules::default(), &gv).err(),
+            Some(dec("3"))
+        );
+        // One-sided: offset to the employee.
+        let one = own(vec![posting(2, Side::Debit, "10", None, "")]);
+        let exact = offset_lines(one, &Rules::default(), &gv).unwrap();
+        assert_eq!(exact.len(), 2);
+        let offset = &exact[1];
+        assert_eq!(
+            (
+                offset.account.as_str(),
+                offset.side,
+                offset.amount,
+                offset.kind,
+                &offset.sources
+            ),
+            (
+                "EMPLOYEE_PAYABLE",
+                Side::Credit,
+                dec("10"),
+                Kind::Offset,
+                &vec![2]
+            )
+        );
+    }
+
+    fn exact(side: Side, amount: &str) -> Exact {
+        Exact {
+            account: "A".into(),
+            side,
+            amount: dec(amount),
+            kind: Kind::OutOfPocket,
+            counterparty: None,
+            memo: String::new(),
+            dimensions: Vec::new(),
+            sources: vec![2],
+        }
+    }
+
+    #[test]
+    fn step_4_rounding_once_per_journal_keeps_it_balanced() {
+        let third = "33.3333";
+        let lines = || {
+            vec![
+                exact(Side::Debit, third),
+                exact(Side::Debit, third),
+                exact(Side::Debit, third),
+                exact(Side::Credit, "99.9999"),
+            ]
+        };
+        // Largest remainder: the rounded total (100.00) shared on each side.
+        let mut e = lines();
+        let rounded = round_lines(&mut e, &Rules::default(), 2);
+        let strings: Vec<String> = rounded.iter().map(|d| d.to_string()).collect();
+        assert_eq!(strings, ["33.34", "33.33", "33.33", "100.00"]);
+        assert_eq!(e.len(), 4);
+
+        // A rounding account: each line rounded alone, the difference posted there.
+        let rules = Rules {
+            rounding_account: Some("ROUND".into()),
+            ..Rules::default()
+        };
+        let mut e = lines();
+        let rounded = round_lines(&mut e, &rules, 2);
+        let strings: Vec<String> = rounded.iter().map(|d| d.to_string()).collect();
+        assert_eq!(strings, ["33.33", "33.33", "33.33", "100.00", "0.01"]);
+        let r = &e[4];
+        assert_eq!(
+            (r.account.as_str(), r.side, r.kind),
+            ("ROUND", Side::Debit, Kind::Rounding)
+        );
+    }
+
+    #[test]
+    fn step_5_reconciliation_holds_back_a_report_that_disagrees_with_concur() {
+        let with_due = |due: &str| {
+            let mut g = group();
+            let f = RowFacts {
+                due_employee: Some(dec(due)),
+                due_card: None,
+                ..facts(2)
+            };
+            let ps = vec![
+                posting(2, Side::Debit, "100", Some(Counterparty::Employee), "EMP"),
+                posting(3, Side::Credit, "30", Some(Counterparty::Employee), "EMP"),
+            ];
+            g.add(
+                &f,
+                Outcome::Postings(ps.into_iter().map(|p| (p, Tag::None)).collect()),
+                None,
+            );
+            g
+        };
+        let mut findings = Findings::with_limit(10);
+        let nets = with_due("70").nets();
+        assert_eq!(reconcile_nets(&nets, "R-1", "f.txt", &mut findings), None);
+        assert!(findings.items().is_empty());
+
+        let nets = with_due("70.01").nets();
+        let why = reconcile_nets(&nets, "R-1", "f.txt", &mut findings);
+        let msg = "R-1: the journal's net due to the employee is 70 but Concur's Amount Due Employee (column 319) is 70.01 (difference -0.01); the report is not posted";
+        assert_eq!(why, Some(format!("R-1 does not reconcile: {msg}")));
+        let codes: Vec<(String, &str)> = findings
+            .items()
+            .iter()
+            .map(|f| (f.code.to_string(), f.message.as_str()))
+            .collect();
+        assert_eq!(codes, vec![("JNL202".to_string(), msg)]);
+
+        // A part of a split report cannot be reconciled: nothing is checked.
+        let mut part = with_due("70.01");
+        part.split_part = true;
+        assert!(part.nets().is_empty());
+    }
+
+    #[test]
+    fn the_journal_gives_every_line_that_rounds_away_a_home() {
+        // Line 3 rounds to nothing and nets with nothing posted; line 2 is posted.
+        let mut small = exact(Side::Debit, "0.001");
+        small.sources = vec![3];
+        let lines = vec![exact(Side::Debit, "5"), small];
+        let (lines, vanished) = journal_lines(lines, vec![dec("5.00"), dec("0.00")], 2);
+        assert_eq!(lines.len(), 1);
+        assert_eq!(vanished, vec![(3, dec("0.001"))]);
+        let rows = vec![
+            (2, RowState::Kept),
+            (3, RowState::Kept),
+            (4, RowState::Kept),
+        ];
+        let mut rejections = Vec::new();
+        let file = file();
+        let at = Unposted {
+            file: &file,
+            journal_id: "R-1",
+            currency: "USD",
+            minor: 2,
+        };
+        list_unposted(&lines, &rows, vanished, false, &at, &mut rejections);
+        let got: Vec<(u64, RejectionStatus, &str)> = rejections
+            .iter()
+            .map(|r| (r.line, r.status, r.reason.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    3,
+                    RejectionStatus::Skipped,
+                    "amount 0.001 USD rounds to zero at 2 decimal(s) and nets with nothing posted: nothing to post"
+                ),
+                (
+                    4,
+                    RejectionStatus::Skipped,
+                    "the line and what it offsets net to zero: nothing to post"
+                ),
+            ]
+        );
     }
 }

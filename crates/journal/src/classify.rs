@@ -35,6 +35,31 @@ pub enum Classified {
     Skipped(String),
 }
 
+/// The cash-advance transaction of an SAE line (column 185, Cash Advance Transaction Type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CashAdvanceTransaction {
+    /// `1`: an advance issued to the employee (or, from the employee to the company, returned).
+    Issue,
+    /// `2`: an advance applied against the expenses of a report (or returned, on a line whose
+    /// expense type is one of `[cash_advance] return_expense_types`).
+    Application,
+    /// `3`: a system advance from a carried-forward balance.
+    CarryForward,
+}
+
+impl CashAdvanceTransaction {
+    /// Reads column 185 (surrounding blanks ignored); `None` for a line that is not a
+    /// cash-advance transaction (empty) or a code Concur does not define.
+    pub fn from_code(code: &str) -> Option<CashAdvanceTransaction> {
+        match code.trim() {
+            "1" => Some(CashAdvanceTransaction::Issue),
+            "2" => Some(CashAdvanceTransaction::Application),
+            "3" => Some(CashAdvanceTransaction::CarryForward),
+            _ => None,
+        }
+    }
+}
+
 /// Why a line fits no kind.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClassifyError {
@@ -57,17 +82,28 @@ pub enum ClassifyError {
     #[error("the line has no account (column 167 is empty)")]
     NoAccount,
     /// A payer/payee/direction combination that has no posting rule.
-    #[error("a {side} from `{payer}` to `{payee}`{personal} fits no posting kind")]
+    #[error(
+        "a {} from `{payer}` to `{payee}`{} fits no posting kind",
+        side_word(.side),
+        if *.personal { " marked personal" } else { "" }
+    )]
     Shape {
         /// Payer name.
         payer: String,
         /// Payee name.
         payee: String,
-        /// DR or CR.
-        side: &'static str,
-        /// " marked personal" or "".
-        personal: &'static str,
+        /// Column 168, DR or CR.
+        side: Side,
+        /// Whether the entry is marked personal (column 68).
+        personal: bool,
     },
+}
+
+fn side_word(side: &Side) -> &'static str {
+    match side {
+        Side::Debit => "debit",
+        Side::Credit => "credit",
+    }
 }
 
 /// Template values of one SAE row.
@@ -140,8 +176,7 @@ pub fn classify(row: &SaeRow<'_>, rules: &Rules) -> Result<Classified, ClassifyE
     };
     let amount = row.amount(C::JournalAmount)?.abs();
     let personal = row.flag(C::ReportEntryIsPersonalFlag).ok().flatten() == Some(true);
-    let ca = row.text(C::CashAdvanceTransactionType);
-    let ca = ca.trim();
+    let ca = CashAdvanceTransaction::from_code(&row.text(C::CashAdvanceTransactionType));
     let payer_name = row.text(C::JournalPayerPaymentTypeName).trim().to_owned();
     let payee_name = row.text(C::JournalPayeePaymentTypeName).trim().to_owned();
     let payer = resolve(
@@ -174,13 +209,10 @@ pub fn classify(row: &SaeRow<'_>, rules: &Rules) -> Result<Classified, ClassifyE
     let shape_err = || ClassifyError::Shape {
         payer: payer_name.clone(),
         payee: payee_name.clone(),
-        side: if side == Side::Debit {
-            "debit"
-        } else {
-            "credit"
-        },
-        personal: if personal { " marked personal" } else { "" },
+        side,
+        personal,
     };
+    use CashAdvanceTransaction::{Application, CarryForward, Issue};
     use Role::*;
     use Side::*;
     let raw_account = row.text(C::JournalAccountCode);
@@ -190,7 +222,7 @@ pub fn classify(row: &SaeRow<'_>, rules: &Rules) -> Result<Classified, ClassifyE
     };
     // (kind, counterparty, tag, explicit line account)
     let (kind, cp, tag, account): (Kind, Counterparty, Tag, Option<String>) = match ca {
-        "1" => match (payer, payee, side) {
+        Some(Issue) => match (payer, payee, side) {
             (Company, Employee, Debit) => {
                 let cp = if rules.cash_advance_issue_to_bank {
                     Counterparty::CashAdvance
@@ -216,7 +248,7 @@ pub fn classify(row: &SaeRow<'_>, rules: &Rules) -> Result<Classified, ClassifyE
             ),
             _ => return Err(shape_err()),
         },
-        "2" if (payer, payee, side) == (Employee, Company, Credit) => {
+        Some(Application) if (payer, payee, side) == (Employee, Company, Credit) => {
             let expense = row
                 .text(C::ReportEntryExpenseTypeName)
                 .trim()
@@ -238,7 +270,7 @@ pub fn classify(row: &SaeRow<'_>, rules: &Rules) -> Result<Classified, ClassifyE
                 Some(ca_line_account(rules, row, ca_account())),
             )
         }
-        "3" => {
+        Some(CarryForward) => {
             let cp = if (payer, payee, side) == (Employee, Company, Credit)
                 || (payer, payee, side) == (Company, Employee, Debit)
             {
@@ -352,7 +384,7 @@ pub fn classify(row: &SaeRow<'_>, rules: &Rules) -> Result<Classified, ClassifyE
         None => rules.account.render(&vals),
     };
     vals.account = account.clone();
-    let offset_account = offset_account(rules, &cp, &vals);
+    let offset_account = offset_account(rules, &cp, kind, &vals);
     Ok(Classified::Posting(
         Box::new(Posting {
             kind,
@@ -381,8 +413,8 @@ fn ca_line_account(rules: &Rules, row: &SaeRow<'_>, mapped: Option<String>) -> S
     }
 }
 
-/// The offset account for `cp`, composed with the row's values.
-pub fn offset_account(rules: &Rules, cp: &Counterparty, vals: &dyn Values) -> String {
+/// The offset account for `cp` on a line of `kind`, composed with the row's values.
+pub fn offset_account(rules: &Rules, cp: &Counterparty, kind: Kind, vals: &dyn Values) -> String {
     match cp {
         Counterparty::Employee => rules.employee.render(vals),
         Counterparty::Card(program) => match rules.cards.get(&program.to_lowercase()) {
@@ -390,10 +422,10 @@ pub fn offset_account(rules: &Rules, cp: &Counterparty, vals: &dyn Values) -> St
             None => rules.card.render(vals),
         },
         Counterparty::CompanyPaid => rules.company_paid.render(vals),
-        Counterparty::CashAdvance => match vals.var(Var::Kind).as_ref() {
-            "cash_advance_carry_forward" => rules.cash_advance_carry_forward.render(vals),
-            _ => rules.bank.render(vals),
-        },
+        Counterparty::CashAdvance if kind == Kind::CashAdvanceCarryForward => {
+            rules.cash_advance_carry_forward.render(vals)
+        }
+        Counterparty::CashAdvance => rules.bank.render(vals),
         Counterparty::Tax => rules.tax_authority.render(vals),
         Counterparty::Vendor(_) => rules.vendor.render(vals),
     }
@@ -463,7 +495,7 @@ fn tax_posting(
     Ok(Classified::Posting(
         Box::new(Posting {
             kind: Kind::Tax,
-            offset_account: offset_account(rules, &cp, &vals),
+            offset_account: offset_account(rules, &cp, Kind::Tax, &vals),
             account,
             side,
             amount,
@@ -474,4 +506,42 @@ fn tax_posting(
         }),
         Tag::None,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cash_advance_transactions_are_read_from_their_codes() {
+        use CashAdvanceTransaction::*;
+        let read = CashAdvanceTransaction::from_code;
+        assert_eq!(read("1"), Some(Issue));
+        assert_eq!(read(" 2 "), Some(Application));
+        assert_eq!(read("3"), Some(CarryForward));
+        for other in ["", " ", "0", "4", "12", "I"] {
+            assert_eq!(read(other), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn a_shape_error_reads_as_before() {
+        let e = |side, personal| {
+            ClassifyError::Shape {
+                payer: "Company".into(),
+                payee: "Visa".into(),
+                side,
+                personal,
+            }
+            .to_string()
+        };
+        assert_eq!(
+            e(Side::Credit, true),
+            "a credit from `Company` to `Visa` marked personal fits no posting kind"
+        );
+        assert_eq!(
+            e(Side::Debit, false),
+            "a debit from `Company` to `Visa` fits no posting kind"
+        );
+    }
 }

@@ -6,7 +6,9 @@
 //! debit/credit indicator, personal flag and cash-advance type; [`build::Builder`] groups the
 //! postings into journals, adds one aggregated offset line per counterparty, reconciles with
 //! Concur's report totals (columns 319 and 320) and rounds once per journal so that it still
-//! balances. [`pipeline`] runs validation and conversion in one streaming pass.
+//! balances. Each file kind's rows (SAE, PRAE, payment batch) reach the builder through one
+//! trait, [`sources::RowSource`]. [`pipeline`] runs validation and conversion in one
+//! streaming pass.
 //!
 //! ```
 //! use ledgerline_journal::pipeline::{convert_reader, ConvertOptions, Collect};

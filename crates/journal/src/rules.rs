@@ -4,7 +4,7 @@
 //! with placeholder offset accounts such as `EMPLOYEE_PAYABLE`. A wrong file is refused with
 //! an error naming the key and what was expected (unknown keys included, so typos surface).
 
-use crate::template::Template;
+use crate::template::{Template, TemplateError};
 use ledgerline_extract::batch::BatchMapping;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -217,12 +217,70 @@ pub enum RulesError {
         source: std::io::Error,
     },
     /// TOML syntax or schema error (the message names the key and line).
-    #[error("{path}: {message}")]
+    #[error("{path}: {error}")]
     Invalid {
         /// The file.
         path: String,
         /// What is wrong, naming the key.
-        message: String,
+        error: RulesParseError,
+    },
+}
+
+/// Why rules text does not compile; every message names the key and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RulesParseError {
+    /// Not TOML, or a key or value the schema does not have (the message names the line).
+    #[error("{}", .0.to_string().trim_end())]
+    Toml(toml::de::Error),
+    /// A `[payment_types]` entry whose role is not one of the roles.
+    #[error(
+        "payment_types.\"{name}\": `{role}` is not a role; expected company, employee, card:ibcp, card:cbcp, card:ibip, company_paid or tax"
+    )]
+    UnknownRole {
+        /// The payment-type name.
+        name: String,
+        /// The role as written.
+        role: String,
+    },
+    /// `[batch] date` is not a date.
+    #[error(
+        "batch.date: `{value}` is not a date; expected yyyy-MM-dd, e.g. date = \"2024-03-31\" (the posting date of payment-batch files without a date column)"
+    )]
+    BatchDate {
+        /// The value as written.
+        value: String,
+    },
+    /// A key whose value must be one of a few words.
+    #[error("{key}: `{value}` is not allowed; expected {expected}")]
+    NotAllowed {
+        /// The key, with its section (`offsets.dimensions`).
+        key: &'static str,
+        /// The value as written.
+        value: String,
+        /// The words allowed (`none or report`).
+        expected: &'static str,
+    },
+    /// A template (account, memo, dimension) that does not compile.
+    #[error("{key}: {error}")]
+    Template {
+        /// The key, with its section (`dimensions.dept`).
+        key: String,
+        /// What is wrong with the template.
+        error: TemplateError,
+    },
+    /// A `[currencies]` key that is not an ISO 4217 code.
+    #[error("currencies.{code}: not an ISO 4217 currency code")]
+    NotACurrency {
+        /// The key as written.
+        code: String,
+    },
+    /// A `[currencies]` value outside 0 to 8.
+    #[error("currencies.{code}: {units} minor units; expected 0 to 8")]
+    MinorUnits {
+        /// The currency.
+        code: String,
+        /// The value as written.
+        units: u32,
     },
 }
 
@@ -300,8 +358,11 @@ pub struct Rules {
     pub formats: toml::Table,
 }
 
-fn tpl(key: &str, value: Option<&str>, default: &str) -> Result<Template, String> {
-    Template::parse(value.unwrap_or(default)).map_err(|e| format!("{key}: {e}"))
+fn tpl(key: &str, value: Option<&str>, default: &str) -> Result<Template, RulesParseError> {
+    Template::parse(value.unwrap_or(default)).map_err(|error| RulesParseError::Template {
+        key: key.to_owned(),
+        error,
+    })
 }
 
 impl Default for Rules {
@@ -317,45 +378,44 @@ impl Rules {
             path: path.display().to_string(),
             source,
         })?;
-        Rules::parse(&text).map_err(|message| RulesError::Invalid {
+        Rules::parse(&text).map_err(|error| RulesError::Invalid {
             path: path.display().to_string(),
-            message,
+            error,
         })
     }
 
     /// Compiles rules from TOML text; the error names the key and what was expected.
-    pub fn parse(text: &str) -> Result<Rules, String> {
-        let raw: RawRules =
-            toml::from_str(text).map_err(|e| e.to_string().trim_end().to_owned())?;
+    pub fn parse(text: &str) -> Result<Rules, RulesParseError> {
+        let raw: RawRules = toml::from_str(text).map_err(RulesParseError::Toml)?;
         Rules::from_raw(raw)
     }
 
-    fn from_raw(raw: RawRules) -> Result<Rules, String> {
+    fn from_raw(raw: RawRules) -> Result<Rules, RulesParseError> {
         let j = raw.journal.unwrap_or_default();
         let o = raw.offsets.unwrap_or_default();
         let mut payment_types = BTreeMap::new();
         for (name, role) in raw.payment_types.unwrap_or_default() {
-            let r = Role::parse(&role).ok_or_else(|| {
-                format!(
-                    "payment_types.\"{name}\": `{role}` is not a role; expected company, employee, card:ibcp, card:cbcp, card:ibip, company_paid or tax"
-                )
-            })?;
+            let Some(r) = Role::parse(&role) else {
+                return Err(RulesParseError::UnknownRole { name, role });
+            };
             payment_types.insert(name.trim().to_lowercase(), r);
         }
         if let Some(d) = raw.batch.as_ref().and_then(|b| b.date.as_deref())
             && ledgerline_extract::value::parse_date(d.trim().as_bytes()).is_err()
         {
-            return Err(format!(
-                "batch.date: `{d}` is not a date; expected yyyy-MM-dd, e.g. date = \"2024-03-31\" (the posting date of payment-batch files without a date column)"
-            ));
+            return Err(RulesParseError::BatchDate {
+                value: d.to_owned(),
+            });
         }
         let offset_dimensions_from_report = match o.dimensions.as_deref().unwrap_or("none") {
             "none" => false,
             "report" => true,
             other => {
-                return Err(format!(
-                    "offsets.dimensions: `{other}` is not allowed; expected none or report"
-                ));
+                return Err(RulesParseError::NotAllowed {
+                    key: "offsets.dimensions",
+                    value: other.to_owned(),
+                    expected: "none or report",
+                });
             }
         };
         let issue = o.cash_advance_issue.as_deref().unwrap_or("employee");
@@ -363,9 +423,11 @@ impl Rules {
             "employee" => false,
             "bank" => true,
             other => {
-                return Err(format!(
-                    "offsets.cash_advance_issue: `{other}` is not allowed; expected employee or bank"
-                ));
+                return Err(RulesParseError::NotAllowed {
+                    key: "offsets.cash_advance_issue",
+                    value: other.to_owned(),
+                    expected: "employee or bank",
+                });
             }
         };
         let mut cards = BTreeMap::new();
@@ -385,12 +447,13 @@ impl Rules {
         let currencies = raw.currencies.unwrap_or_default();
         for (code, units) in &currencies {
             if !ledgerline_extract::currency::is_iso_code(code.as_bytes()) {
-                return Err(format!("currencies.{code}: not an ISO 4217 currency code"));
+                return Err(RulesParseError::NotACurrency { code: code.clone() });
             }
             if *units > 8 {
-                return Err(format!(
-                    "currencies.{code}: {units} minor units; expected 0 to 8"
-                ));
+                return Err(RulesParseError::MinorUnits {
+                    code: code.clone(),
+                    units: *units,
+                });
             }
         }
         let ca = raw.cash_advance.unwrap_or_default();
@@ -398,9 +461,11 @@ impl Rules {
             "employee" => false,
             "bank" => true,
             other => {
-                return Err(format!(
-                    "cash_advance.return_offset: `{other}` is not allowed; expected employee or bank"
-                ));
+                return Err(RulesParseError::NotAllowed {
+                    key: "cash_advance.return_offset",
+                    value: other.to_owned(),
+                    expected: "employee or bank",
+                });
             }
         };
         let prae = raw.prae.unwrap_or_default();
@@ -585,19 +650,60 @@ mod tests {
 
     #[test]
     fn errors_name_the_key() {
-        let e = Rules::parse("[journal]\ngroup = \"weekly\"\n").unwrap_err();
+        let err = |text: &str| Rules::parse(text).unwrap_err().to_string();
+        let e = err("[journal]\ngroup = \"weekly\"\n");
         assert!(e.contains("group") && e.contains("report"), "{e}");
-        let e = Rules::parse("[journal]\nmemmo = \"x\"\n").unwrap_err();
+        let e = err("[journal]\nmemmo = \"x\"\n");
         assert!(e.contains("memmo"), "{e}");
-        let e = Rules::parse("[payment_types]\nUniversity = \"boss\"\n").unwrap_err();
+        let e = err("[payment_types]\nUniversity = \"boss\"\n");
         assert!(
             e.contains("payment_types.\"University\"") && e.contains("card:cbcp"),
             "{e}"
         );
-        let e = Rules::parse("[dimensions]\ndept = \"{Nope}\"\n").unwrap_err();
+        let e = err("[dimensions]\ndept = \"{Nope}\"\n");
         assert!(e.starts_with("dimensions.dept:"), "{e}");
-        let e = Rules::parse("[currencies]\nUSD = 12\n").unwrap_err();
+        let e = err("[currencies]\nUSD = 12\n");
         assert!(e.contains("currencies.USD"), "{e}");
+    }
+
+    #[test]
+    fn error_texts_are_unchanged() {
+        let err = |text: &str| Rules::parse(text).unwrap_err().to_string();
+        assert_eq!(
+            err("[payment_types]\nUniversity = \"boss\"\n"),
+            "payment_types.\"University\": `boss` is not a role; expected company, employee, card:ibcp, card:cbcp, card:ibip, company_paid or tax"
+        );
+        assert_eq!(
+            err("[batch]\ndate = \"31/03\"\n"),
+            "batch.date: `31/03` is not a date; expected yyyy-MM-dd, e.g. date = \"2024-03-31\" (the posting date of payment-batch files without a date column)"
+        );
+        assert_eq!(
+            err("[offsets]\ndimensions = \"all\"\n"),
+            "offsets.dimensions: `all` is not allowed; expected none or report"
+        );
+        assert_eq!(
+            err("[offsets]\ncash_advance_issue = \"vault\"\n"),
+            "offsets.cash_advance_issue: `vault` is not allowed; expected employee or bank"
+        );
+        assert_eq!(
+            err("[cash_advance]\nreturn_offset = \"vault\"\n"),
+            "cash_advance.return_offset: `vault` is not allowed; expected employee or bank"
+        );
+        assert_eq!(
+            err("[offsets]\nemployee = \"{open\"\n"),
+            "offsets.employee: `{open` is not closed with `}`"
+        );
+        assert_eq!(
+            err("[currencies]\nUS = 2\n"),
+            "currencies.US: not an ISO 4217 currency code"
+        );
+        assert_eq!(
+            err("[currencies]\nUSD = 9\n"),
+            "currencies.USD: 9 minor units; expected 0 to 8"
+        );
+        let toml = err("[journal]\nmemmo = \"x\"\n");
+        assert_eq!(toml, toml.trim_end(), "the TOML message is trimmed");
+        assert!(toml.contains("memmo"), "{toml}");
     }
 
     #[test]

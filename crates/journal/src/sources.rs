@@ -1,17 +1,140 @@
-//! Adapters from each file kind's rows to the builder's [`RowFacts`] and [`Outcome`].
+//! The rows journals are built from, whatever their file kind: the [`RowSource`] trait and
+//! its implementations for SAE, PRAE and payment-batch rows.
+//!
+//! A source turns one detail row into the builder's [`RowFacts`] (where the row belongs) and
+//! an [`Outcome`] (what it posts), so the pipeline runs one generic path for every file kind;
+//! [`RowError`] says, typed, why a row gives no posting.
 
 use crate::build::{Outcome, RowFacts};
-use crate::classify::{self, Classified, Tag};
+use crate::classify::{self, Classified, ClassifyError, Tag};
 use crate::model::{Counterparty, Kind, Posting, Side};
 use crate::rules::{PraeAmount, Rules};
 use crate::template::{Values, Var};
-use ledgerline_extract::batch::{BatchField, BatchRow};
-use ledgerline_extract::sae::{Header, PraeRow, SaeRow};
+use ledgerline_extract::batch::{AmountError, BatchField, BatchRow};
+use ledgerline_extract::sae::{ColumnError, Header, PraeRow, SaeRow};
 use ledgerline_extract::schema::{PraeCol as P, SaeCol as C};
 use ledgerline_extract::value::{self, Date};
 use rust_decimal::Decimal;
 use std::borrow::Cow;
 use std::sync::Arc;
+
+/// One detail row of an input, as the journal builder sees it.
+///
+/// The pipeline reads, splits and validates a row, then asks its source for two things, in
+/// one generic path for every file kind (static dispatch, monomorphised per row type: no
+/// `Box<dyn>` and no allocation per row for the dispatch, so the hot path costs what a
+/// hand-written match did):
+///
+/// - [`facts`](RowSource::facts): *where the row belongs*. The journal it goes to (its
+///   [`RowFacts::group_id`], or [`RowFacts::standalone_key`] for a row outside any group),
+///   the journal's header values (employee, currency, title, batch, dates) and Concur's own
+///   totals for its report (`due_*`, `company_paid`), against which the journal is
+///   reconciled. Asked of every detail row, well-formed or not, so that even a row that is
+///   rejected is listed under the journal it would have gone to.
+/// - [`outcome`](RowSource::outcome): *what the row posts*. [`Outcome::Postings`] (one or
+///   more sides of a posting, each with its implied counterparty, aggregated by the builder
+///   into offset lines), [`Outcome::Skipped`] for a row deliberately not posted (the reason
+///   becomes a JNL205 notice and a `skipped` line of the rejection report), or `Err` for a
+///   row that cannot be posted (a JNL201 error; its whole journal is held back). Asked only
+///   of rows whose field count validation accepted.
+///
+/// # What an implementation must guarantee
+///
+/// - **No panic, whatever the row holds**: an absent or unreadable column reads as empty in
+///   the facts, and as an `Err` in the outcome when the posting needs it. Never a guess: an
+///   amount, side or account that cannot be read is an error, not a zero or a default.
+/// - **Facts are cheap**: they are built for every row, so text borrows from the row
+///   (`Cow::Borrowed`) wherever it needs no decoding or composing; the builder copies them
+///   only for a row that starts a journal.
+/// - **Facts are consistent within a group**: rows of one journal share its `group_id`;
+///   the journal's header values and a report's totals are taken from its first row (and
+///   the totals of one `report_id` are the same on each of its rows, as Concur writes them).
+/// - **Postings are exact and non-negative**: `amount` unrounded (the builder rounds once
+///   per journal) and at least zero with the direction in `side`; `source_line` the row's
+///   1-based line. A posting with `counterparty: None` is balanced by other lines of the
+///   file itself (a payment-batch file carries its own offsets): if those do not balance,
+///   the journal is held back.
+/// - **Never `Outcome::Failed`**: that variant is the pipeline's, made from the `Err`.
+/// - **Deterministic**: the same row and rules give the same facts and outcome.
+///
+/// A new file kind (FIS documents next) adds its row type, an implementation here, a
+/// [`RowError`] variant for its own error type, and one arm in `pipeline::build_stage`
+/// that wraps the record in its row type (plus the reader's `ExtractKind` for the file).
+pub trait RowSource<'a> {
+    /// Where the row belongs: its journal, the journal's header values and its report's
+    /// totals. Text borrows from the row (lifetime `'a`) where it can.
+    fn facts(&self, ctx: &RowContext<'_>) -> RowFacts<'a>;
+
+    /// What the row posts (or why it is not posted); only asked of a well-formed row.
+    fn outcome(&self, ctx: &RowContext<'_>) -> Result<Outcome, RowError>;
+}
+
+/// What a [`RowSource`] may need besides the row: the rules, and the file's header.
+#[derive(Debug, Clone, Copy)]
+pub struct RowContext<'c> {
+    /// The rules of the run.
+    pub rules: &'c Rules,
+    /// The file's header record once read (a PRAE file's batch id and date).
+    pub header: Option<&'c Header>,
+}
+
+/// Why a row gives no posting: a JNL201 error on the row, and its journal held back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RowError {
+    /// Validation found the row malformed (its field count), so its columns cannot be
+    /// trusted; the row's own validation error, if any, is the reason given instead.
+    #[error("the row is malformed")]
+    Malformed,
+    /// An SAE line fits no kind.
+    #[error(transparent)]
+    Classify(#[from] ClassifyError),
+    /// A PRAE invoice line cannot be posted.
+    #[error(transparent)]
+    Invoice(#[from] InvoiceError),
+    /// A payment-batch line cannot be posted.
+    #[error(transparent)]
+    BatchLine(#[from] BatchLineError),
+}
+
+/// Why a PRAE invoice line cannot be posted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvoiceError {
+    /// A value could not be read.
+    #[error(transparent)]
+    Value(#[from] ColumnError),
+    /// Neither the allocation account (column 68) nor the journal account (61) is given.
+    #[error("the line has no account (columns 61 and 68 are empty)")]
+    NoAccount,
+    /// The vendor code (column 165) is empty.
+    #[error("the line has no vendor code (column 165)")]
+    NoVendorCode,
+    /// With `[prae] amount = "net"`: the net and shipping exceed the gross amount.
+    #[error(
+        "gross amount {gross} is less than net {net} plus shipping {shipping}; cannot split out the tax"
+    )]
+    TaxBelowZero {
+        /// Column 63.
+        gross: Decimal,
+        /// Column 62.
+        net: Decimal,
+        /// Column 58.
+        shipping: Decimal,
+    },
+}
+
+/// Why a payment-batch line cannot be posted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BatchLineError {
+    /// The account column is empty.
+    #[error("the account is empty")]
+    NoAccount,
+    /// The amount is empty or unreadable (never read as a zero).
+    #[error(transparent)]
+    Amount(#[from] AmountError),
+    /// Neither the date column nor `[batch] date` gives a date.
+    #[error("the line has no posting date (see the date column and `[batch] date`)")]
+    NoDate,
+}
 
 /// The trimmed text, `None` when empty; borrowed unless the field needed decoding.
 fn opt(s: Cow<'_, str>) -> Option<Cow<'_, str>> {
@@ -31,8 +154,24 @@ fn date(r: Result<Option<Date>, impl std::fmt::Debug>) -> Option<Date> {
     r.ok().flatten()
 }
 
-/// Facts of an SAE row.
-pub fn sae_facts<'a>(row: &SaeRow<'a>) -> RowFacts<'a> {
+/// An SAE `DETAIL` row: one side of a posting, classified by [`classify::classify`].
+impl<'a> RowSource<'a> for SaeRow<'a> {
+    fn facts(&self, _ctx: &RowContext<'_>) -> RowFacts<'a> {
+        sae_facts(self)
+    }
+
+    fn outcome(&self, ctx: &RowContext<'_>) -> Result<Outcome, RowError> {
+        Ok(match classify::classify(self, ctx.rules)? {
+            Classified::Posting(p, _) if p.amount.is_zero() => {
+                Outcome::Skipped("the journal amount is zero; there is nothing to post".into())
+            }
+            Classified::Posting(p, tag) => Outcome::Postings(vec![(*p, tag)]),
+            Classified::Skipped(why) => Outcome::Skipped(why),
+        })
+    }
+}
+
+fn sae_facts<'a>(row: &SaeRow<'a>) -> RowFacts<'a> {
     let rec = row.record();
     let report_id = opt(row.text(C::ReportID));
     let currency = [
@@ -73,18 +212,6 @@ pub fn sae_facts<'a>(row: &SaeRow<'a>) -> RowFacts<'a> {
     }
 }
 
-/// Classifies an SAE row into an outcome; the error text is returned for a finding.
-pub fn sae_outcome(row: &SaeRow<'_>, rules: &Rules) -> Result<Outcome, classify::ClassifyError> {
-    match classify::classify(row, rules) {
-        Ok(Classified::Posting(p, _)) if p.amount.is_zero() => Ok(Outcome::Skipped(
-            "the journal amount is zero; there is nothing to post".into(),
-        )),
-        Ok(Classified::Posting(p, tag)) => Ok(Outcome::Postings(vec![(*p, tag)])),
-        Ok(Classified::Skipped(why)) => Ok(Outcome::Skipped(why)),
-        Err(e) => Err(e),
-    }
-}
-
 struct PraeValues<'r, 'a> {
     row: &'r PraeRow<'a>,
     account: String,
@@ -112,8 +239,19 @@ impl Values for PraeValues<'_, '_> {
     }
 }
 
-/// Facts of a PRAE row (`header` gives the batch id and date).
-pub fn prae_facts<'a>(row: &PraeRow<'a>, header: Option<&Header>) -> RowFacts<'a> {
+/// A PRAE `DETAIL` row: an invoice line against its vendor (the header gives the batch id
+/// and date).
+impl<'a> RowSource<'a> for PraeRow<'a> {
+    fn facts(&self, ctx: &RowContext<'_>) -> RowFacts<'a> {
+        prae_facts(self, ctx.header)
+    }
+
+    fn outcome(&self, ctx: &RowContext<'_>) -> Result<Outcome, RowError> {
+        Ok(prae_outcome(self, ctx.rules)?)
+    }
+}
+
+fn prae_facts<'a>(row: &PraeRow<'a>, header: Option<&Header>) -> RowFacts<'a> {
     let rec = row.record();
     let key = trim(row.text(P::RequestKey));
     let first = opt(row.text(P::EmployeeFirstName)).unwrap_or_default();
@@ -145,8 +283,8 @@ pub fn prae_facts<'a>(row: &PraeRow<'a>, header: Option<&Header>) -> RowFacts<'a
 }
 
 /// Postings of a PRAE row: the line (gross, or net plus shipping and tax) against the vendor.
-pub fn prae_outcome(row: &PraeRow<'_>, rules: &Rules) -> Result<Outcome, String> {
-    let side = match row.dr_cr(P::DebitOrCredit).map_err(|e| e.to_string())? {
+fn prae_outcome(row: &PraeRow<'_>, rules: &Rules) -> Result<Outcome, InvoiceError> {
+    let side = match row.dr_cr(P::DebitOrCredit)? {
         value::DebitCredit::Debit => Side::Debit,
         value::DebitCredit::Credit => Side::Credit,
     };
@@ -158,11 +296,11 @@ pub fn prae_outcome(row: &PraeRow<'_>, rules: &Rules) -> Result<Outcome, String>
     };
     let natural = natural.trim();
     if natural.is_empty() {
-        return Err("the line has no account (columns 61 and 68 are empty)".into());
+        return Err(InvoiceError::NoAccount);
     }
     let vendor_code = row.text(P::VendorCode).trim().to_owned();
     if vendor_code.is_empty() {
-        return Err("the line has no vendor code (column 165)".into());
+        return Err(InvoiceError::NoVendorCode);
     }
     let mut vals = PraeValues {
         row,
@@ -191,28 +329,23 @@ pub fn prae_outcome(row: &PraeRow<'_>, rules: &Rules) -> Result<Outcome, String>
             Tag::None,
         )
     };
-    let gross = row
-        .amount(P::JournalGrossAmount)
-        .map_err(|e| e.to_string())?
-        .abs();
+    let gross = row.amount(P::JournalGrossAmount)?.abs();
     let mut out = Vec::new();
     match rules.prae_amount {
         PraeAmount::Gross => out.push(mk(account, gross, memo)),
         PraeAmount::Net => {
-            let net = row
-                .amount(P::JournalAmount)
-                .map_err(|e| e.to_string())?
-                .abs();
+            let net = row.amount(P::JournalAmount)?.abs();
             let shipping = row
-                .opt_amount(P::ProratedShipping)
-                .map_err(|e| e.to_string())?
+                .opt_amount(P::ProratedShipping)?
                 .unwrap_or_default()
                 .abs();
             let tax = gross - net - shipping;
             if tax.is_sign_negative() && !tax.is_zero() {
-                return Err(format!(
-                    "gross amount {gross} is less than net {net} plus shipping {shipping}; cannot split out the tax"
-                ));
+                return Err(InvoiceError::TaxBelowZero {
+                    gross,
+                    net,
+                    shipping,
+                });
             }
             out.push(mk(account, net, memo.clone()));
             if !shipping.is_zero() {
@@ -240,8 +373,19 @@ pub fn prae_outcome(row: &PraeRow<'_>, rules: &Rules) -> Result<Outcome, String>
     Ok(Outcome::Postings(out))
 }
 
-/// Facts of a payment-batch row.
-pub fn batch_facts<'a>(row: &BatchRow<'a, '_>, rules: &Rules) -> RowFacts<'a> {
+/// A row of a Standard Edition payment-batch file, under its column mapping: a line taken as
+/// written (the file may carry its own offsets).
+impl<'a> RowSource<'a> for BatchRow<'a, '_> {
+    fn facts(&self, ctx: &RowContext<'_>) -> RowFacts<'a> {
+        batch_facts(self, ctx.rules)
+    }
+
+    fn outcome(&self, ctx: &RowContext<'_>) -> Result<Outcome, RowError> {
+        Ok(batch_outcome(self, ctx.rules)?)
+    }
+}
+
+fn batch_facts<'a>(row: &BatchRow<'a, '_>, rules: &Rules) -> RowFacts<'a> {
     let rec = row.record();
     let t = |f: BatchField| Some(row.text(f)).filter(|s| !s.is_empty()).map(Cow::Owned);
     let claim = row.text(BatchField::ClaimId);
@@ -284,16 +428,15 @@ pub fn batch_facts<'a>(row: &BatchRow<'a, '_>, rules: &Rules) -> RowFacts<'a> {
     }
 }
 
-/// The line of a payment-batch row, taken as written (the file may carry its own offsets).
-pub fn batch_outcome(row: &BatchRow<'_, '_>, rules: &Rules) -> Result<Outcome, String> {
+fn batch_outcome(row: &BatchRow<'_, '_>, rules: &Rules) -> Result<Outcome, BatchLineError> {
     let account_code = row.text(BatchField::AccountCode);
     if account_code.is_empty() {
-        return Err("the account is empty".into());
+        return Err(BatchLineError::NoAccount);
     }
     // An empty or unreadable amount is an error, never a zero.
-    let signed = row.signed_amount().map_err(|e| e.message)?;
+    let signed = row.signed_amount()?;
     if row.date().ok().flatten().is_none() {
-        return Err("the line has no posting date (see the date column and `[batch] date`)".into());
+        return Err(BatchLineError::NoDate);
     }
     if signed.is_zero() {
         return Ok(Outcome::Skipped(

@@ -66,6 +66,39 @@ pub struct Template {
     pieces: Vec<Piece>,
 }
 
+/// Why a template does not compile.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    /// A `{` without its `}`.
+    #[error("`{{{name}` is not closed with `}}`")]
+    Unclosed {
+        /// The text after the `{`.
+        name: String,
+    },
+    /// A `}` that closes nothing (literal braces are written `}}`).
+    #[error("a single `}}` must be written `}}}}`")]
+    SingleBrace,
+    /// A column number outside the SAE layout.
+    #[error("`{{{name}}}`: SAE columns are numbered 1 to 400")]
+    NoSuchColumn {
+        /// The placeholder as written.
+        name: String,
+    },
+    /// Neither a column name, a column number nor a variable.
+    #[error(
+        "unknown placeholder `{{{name}}}`; expected an SAE column name such as {{ReportOrgUnit1}}, a column number such as {{35}}, or one of: {}",
+        var_names()
+    )]
+    UnknownPlaceholder {
+        /// The placeholder as written.
+        name: String,
+    },
+}
+
+fn var_names() -> String {
+    VARS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+}
+
 /// Supplies values while rendering.
 pub trait Values {
     /// The value of an SAE column (empty when the row has none).
@@ -76,7 +109,7 @@ pub trait Values {
 
 impl Template {
     /// Compiles `text`; the error says which placeholder is unknown and what is expected.
-    pub fn parse(text: &str) -> Result<Template, String> {
+    pub fn parse(text: &str) -> Result<Template, TemplateError> {
         let mut pieces = Vec::new();
         let mut lit = String::new();
         let mut chars = text.chars().peekable();
@@ -96,7 +129,7 @@ impl Template {
                         match chars.next() {
                             Some('}') => break,
                             Some(c) => name.push(c),
-                            None => return Err(format!("`{{{name}` is not closed with `}}`")),
+                            None => return Err(TemplateError::Unclosed { name }),
                         }
                     }
                     if !lit.is_empty() {
@@ -104,7 +137,7 @@ impl Template {
                     }
                     pieces.push(resolve(name.trim())?);
                 }
-                '}' => return Err("a single `}` must be written `}}`".into()),
+                '}' => return Err(TemplateError::SingleBrace),
                 c => lit.push(c),
             }
         }
@@ -114,25 +147,9 @@ impl Template {
         Ok(Template { pieces })
     }
 
-    /// A template that is just literal text.
-    pub fn literal(text: &str) -> Template {
-        Template {
-            pieces: if text.is_empty() {
-                Vec::new()
-            } else {
-                vec![Piece::Lit(text.to_owned())]
-            },
-        }
-    }
-
-    /// Whether the template has no placeholder.
-    pub fn is_literal(&self) -> bool {
-        self.pieces.iter().all(|p| matches!(p, Piece::Lit(_)))
-    }
-
-    /// Renders into `out` (cleared first).
-    pub fn render_into(&self, v: &dyn Values, out: &mut String) {
-        out.clear();
+    /// Renders to a new string.
+    pub fn render(&self, v: &dyn Values) -> String {
+        let mut out = String::new();
         for p in &self.pieces {
             match p {
                 Piece::Lit(s) => out.push_str(s),
@@ -142,32 +159,27 @@ impl Template {
                 Piece::Var(var) => out.push_str(v.var(*var).trim()),
             }
         }
-    }
-
-    /// Renders to a new string.
-    pub fn render(&self, v: &dyn Values) -> String {
-        let mut s = String::new();
-        self.render_into(v, &mut s);
-        s
+        out
     }
 }
 
-fn resolve(name: &str) -> Result<Piece, String> {
+fn resolve(name: &str) -> Result<Piece, TemplateError> {
     if let Some((_, var)) = VARS.iter().find(|(n, _)| *n == name) {
         return Ok(Piece::Var(*var));
     }
     if let Ok(n) = name.parse::<u16>() {
         return SaeCol::from_number(n)
             .map(Piece::Col)
-            .ok_or_else(|| format!("`{{{name}}}`: SAE columns are numbered 1 to 400"));
+            .ok_or_else(|| TemplateError::NoSuchColumn {
+                name: name.to_owned(),
+            });
     }
     if let Some(c) = SaeCol::ALL.iter().find(|c| c.def().ident == name) {
         return Ok(Piece::Col(*c));
     }
-    Err(format!(
-        "unknown placeholder `{{{name}}}`; expected an SAE column name such as {{ReportOrgUnit1}}, a column number such as {{35}}, or one of: {}",
-        VARS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
-    ))
+    Err(TemplateError::UnknownPlaceholder {
+        name: name.to_owned(),
+    })
 }
 
 #[cfg(test)]
@@ -189,14 +201,28 @@ mod tests {
     fn placeholders_render() {
         let t = Template::parse("{account}-{ReportOrgUnit1}/{191} {{x}}").unwrap();
         assert_eq!(t.render(&V), "Account-c35/c191 {x}");
-        assert!(Template::parse("plain").unwrap().is_literal());
+        assert_eq!(Template::parse("plain").unwrap().render(&V), "plain");
     }
 
     #[test]
     fn errors_name_the_placeholder() {
-        let e = Template::parse("{nope}").unwrap_err();
+        let e = Template::parse("{nope}").unwrap_err().to_string();
         assert!(e.contains("`{nope}`") && e.contains("employee_id"), "{e}");
-        assert!(Template::parse("{401}").unwrap_err().contains("1 to 400"));
-        assert!(Template::parse("{open").unwrap_err().contains("not closed"));
+        let e = Template::parse("{401}").unwrap_err();
+        assert!(e.to_string().contains("1 to 400"), "{e}");
+        let e = Template::parse("{open").unwrap_err();
+        assert!(e.to_string().contains("not closed"), "{e}");
+    }
+
+    #[test]
+    fn error_texts_are_unchanged() {
+        let text = |t: &str| Template::parse(t).unwrap_err().to_string();
+        assert_eq!(text("{open"), "`{open` is not closed with `}`");
+        assert_eq!(text("a}b"), "a single `}` must be written `}}`");
+        assert_eq!(text("{0}"), "`{0}`: SAE columns are numbered 1 to 400");
+        assert_eq!(
+            text("{ nope }"),
+            "unknown placeholder `{nope}`; expected an SAE column name such as {ReportOrgUnit1}, a column number such as {35}, or one of: account, employee_id, employee_name, report_id, report_key, report_name, expense_type, vendor, description, program, vendor_code, batch_id, kind"
+        );
     }
 }

@@ -357,17 +357,17 @@ fn faults_drop_truncate_and_answer_statuses() {
     assert_eq!(s.requests("job_file"), 1);
 }
 
-/// The README's `POST /_admin/faults` example, read from the README itself and sent to a
+/// The manual's `POST /_admin/faults` example, read from docs/fetch.md itself and sent to a
 /// running simulator, is accepted and arms what it says.
 #[test]
 fn the_readme_fault_example_is_accepted_over_http() {
     let readme = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/fetch.md"),
     )
     .unwrap();
     let at = readme
         .find("/_admin/faults -d")
-        .expect("the README shows the faults example");
+        .expect("docs/fetch.md shows the faults example");
     let body = readme[at..]
         .split('\'')
         .nth(1)

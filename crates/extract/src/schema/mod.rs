@@ -52,27 +52,3 @@ pub struct ColumnDef {
     /// Whether every detail row must carry a value.
     pub required: bool,
 }
-
-/// A set of column definitions for one record type, used by generic validation code.
-pub trait Schema {
-    /// All columns of the detail record.
-    fn detail() -> &'static [ColumnDef];
-}
-
-/// The SAE (Standard Accounting Extract) schema.
-#[derive(Debug, Clone, Copy)]
-pub struct Sae;
-impl Schema for Sae {
-    fn detail() -> &'static [ColumnDef] {
-        &SAE_DETAIL
-    }
-}
-
-/// The PRAE (Payment Request Accounting Extract) schema.
-#[derive(Debug, Clone, Copy)]
-pub struct Prae;
-impl Schema for Prae {
-    fn detail() -> &'static [ColumnDef] {
-        &PRAE_DETAIL
-    }
-}

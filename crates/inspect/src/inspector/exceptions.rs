@@ -7,6 +7,7 @@ use super::model::{Exception, Inspection};
 use super::tables::Row;
 use crate::table::{Cell, ColumnKind, Table};
 use ledgerline_extract::finding::Check;
+use ledgerline_journal::build::RejectionStatus;
 
 impl Inspector {
     pub(super) fn exceptions(
@@ -117,7 +118,11 @@ impl Inspector {
                 ),
             });
         }
-        for r in self.rejections.iter().filter(|r| r.status == "rejected") {
+        for r in self
+            .rejections
+            .iter()
+            .filter(|r| r.status == RejectionStatus::Rejected)
+        {
             ex.push(Exception {
                 kind: "rejected",
                 file: Some(r.file.clone()),
@@ -133,7 +138,7 @@ impl Inspector {
         let listed = self
             .rejections
             .iter()
-            .filter(|r| r.status == "rejected")
+            .filter(|r| r.status == RejectionStatus::Rejected)
             .count() as u64;
         if self.rejected > listed {
             ex.push(Exception {

@@ -8,7 +8,7 @@ use super::model::{DetailLine, LineRef, SCALE};
 use crate::error::{InspectError, Malformed};
 use ledgerline_extract::finding::{Check, Finding};
 use ledgerline_journal::Journal;
-use ledgerline_journal::build::Rejection;
+use ledgerline_journal::build::{Rejection, RejectionStatus};
 use ledgerline_journal::pipeline::Sink;
 use polars::prelude::*;
 use rust_decimal::Decimal;
@@ -381,7 +381,7 @@ impl Inspector {
 
     /// Records a line that went to the rejection report instead of a journal.
     pub fn push_rejection(&mut self, r: &Rejection) {
-        if r.status == "rejected" {
+        if r.status == RejectionStatus::Rejected {
             self.rejected += 1;
         } else {
             self.skipped += 1;

@@ -1,0 +1,151 @@
+//! One extract into one ERP file, and the commit that records a posting in the ledger.
+
+use crate::{Checks, Error, Inputs, NoProgress, Result, Run, drive};
+use ledgerline_atomic::{AtomicFile, OutputSet};
+use ledgerline_erp::Format;
+use ledgerline_extract::finding::Check;
+use ledgerline_guard::duplicates::DuplicateCheck;
+use ledgerline_journal::Rules;
+use ledgerline_journal::pipeline::ConvertOptions;
+use ledgerline_ledger::PostingLedger;
+use ledgerline_ledger::posting::file_sha256;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// What [`convert_file`] did with one file.
+#[derive(Debug)]
+pub struct Converted {
+    /// The run (findings, counts).
+    pub run: Run,
+    /// Whether the output was written (not when the file has error-level findings, nor when
+    /// every journal in it was posted already).
+    pub written: bool,
+    /// Journals left out because the ledger records them as posted (JNL208).
+    pub already_posted: usize,
+}
+
+/// Puts `journals` in place together with `others` (the rejects file), or neither. With a
+/// posting `ledger`, records the journals `check` let through around the renames: the run
+/// is stored as pending with the SHA-256 of the journals file, the files are renamed, the
+/// run is marked done. A process killed in between is settled the next time the ledger is
+/// opened, by whether the file is there. `failpoint` is called between the steps (tests
+/// stop the process there).
+pub fn post(
+    journals: AtomicFile,
+    others: OutputSet,
+    ledger: Option<(&mut PostingLedger, DuplicateCheck)>,
+    failpoint: &dyn Fn(&str),
+) -> Result<()> {
+    let pending = match ledger {
+        Some((ledger, check)) if !check.pending().is_empty() => {
+            let sha = file_sha256(journals.temp_path())?;
+            let output = absolute(journals.dest());
+            let records = check.into_records(&output);
+            let run = ledger.begin(&output, &sha, &records)?;
+            failpoint("ledger-pending");
+            Some((ledger, run))
+        }
+        _ => None,
+    };
+    let mut set = OutputSet::default();
+    set.add(journals);
+    set.extend(others);
+    set.commit()?;
+    if let Some((ledger, run)) = pending {
+        failpoint("output-renamed");
+        ledger.finish(run)?;
+    }
+    Ok(())
+}
+
+/// Refuses to write over `dest` when the posting `ledger` records journals written into it
+/// and it is still there: the journals in it count as posted, so replacing the file before
+/// it is imported would lose them for good (every later run skips them as posted). A file
+/// moved away or deleted (once imported) is no longer protected.
+pub fn refuse_overwriting_posted(ledger: &PostingLedger, dest: &Path) -> Result<()> {
+    if !dest.exists() {
+        return Ok(());
+    }
+    let output = absolute(dest);
+    let journals = ledger.list()?.iter().filter(|p| p.output == output).count();
+    if journals > 0 {
+        return Err(Error::OverwritesPosted {
+            path: dest.to_owned(),
+            journals,
+        });
+    }
+    Ok(())
+}
+
+/// Converts `input` into `output` in `format` (atomically, and only when the input has no
+/// error-level finding). What `fetch --convert` does for each new file.
+///
+/// With a posting `ledger`, journals it records as posted already for the format are left
+/// out (JNL208 warning) and the ones written are recorded as [`post`] does. A file whose
+/// journals were all posted already is not written at all.
+pub fn convert_file(
+    input: &Path,
+    format: Format,
+    rules: Arc<Rules>,
+    output: &Path,
+    ledger: Option<&mut PostingLedger>,
+) -> Result<Converted> {
+    let mut inputs = Inputs::file(input);
+    inputs.max_findings = 100;
+    let opts = ConvertOptions::new(rules.clone());
+    let mut check = ledger
+        .as_deref()
+        .map(|l| DuplicateCheck::new(l, format.name(), false))
+        .transpose()?;
+    let mut file = AtomicFile::create(output)?;
+    let run = {
+        let writer = BufWriter::with_capacity(1 << 20, file.writer());
+        let mut sink = ledgerline_erp::create(format, writer, &rules)?;
+        let checks = Checks {
+            accounts: None,
+            ledger: check.as_mut(),
+        };
+        let run = drive(&inputs, &opts, sink.as_mut(), checks, &mut NoProgress)?;
+        sink.finish().map_err(Error::Output)?;
+        run
+    };
+    let already_posted = run
+        .reports
+        .iter()
+        .flat_map(|r| r.findings.items())
+        .filter(|f| f.code.check == Check::AlreadyPosted)
+        .count();
+    let written = if run.errors() > 0 || run.could_not_run {
+        false
+    } else {
+        match (ledger, check) {
+            // Every journal posted already: nothing to write.
+            (Some(_), Some(check)) if check.pending().is_empty() => false,
+            (ledger, check) => {
+                let ledger = ledger.zip(check);
+                post(file, OutputSet::default(), ledger, &|_| {})?;
+                true
+            }
+        }
+    };
+    Ok(Converted {
+        run,
+        written,
+        already_posted,
+    })
+}
+
+/// `path` made absolute (its directory resolved), for the ledger's records.
+pub(crate) fn absolute(path: &Path) -> String {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().map(PathBuf::from).unwrap_or_default();
+    std::fs::canonicalize(&dir)
+        .map(|d| d.join(&name))
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
+}

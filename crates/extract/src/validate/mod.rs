@@ -1,0 +1,338 @@
+//! File-level validation: one streaming pass, bounded memory, every finding collected.
+//!
+//! [`validate_reader`] checks structure (header first and once, record count, journal total,
+//! batch id and date on every row, field counts), values (dates, decimals, flags, DR/CR
+//! against the sign, currency codes, lengths) and consistency (report-level values equal on
+//! every line of a report, duplicate sequence numbers, reports split across the file).
+//!
+//! Memory is bounded by the longest line plus a few bytes per report (a hash of its id and
+//! of its report-level values) and one bit per sequence number.
+//!
+//! The work is split along its seams: `line` checks every line's bytes (encoding, control
+//! characters, quoting), `structured` the SAE and PRAE files (header, detail rows, values,
+//! report-level consistency, with what differs between the two in `profile`) and `batch`
+//! the payment-batch files. This module holds the public API and dispatches to them.
+
+mod batch;
+mod line;
+mod profile;
+mod structured;
+
+use self::batch::BatchValidator;
+use self::line::line_checks;
+use self::profile::{PRAE_PROFILE, SAE_PROFILE};
+use self::structured::Structured;
+use crate::Position;
+use crate::reader::{ExtractKind, ExtractReader, ReadError, ReaderOptions};
+use crate::sae::Header;
+use crate::schema::{SAE_DETAIL, SaeCol};
+use crate::source::ZipLimitError;
+use crate::split::Record;
+use crate::value::ValueError;
+use ledgerline_findings::{Check, Family, Finding, Findings};
+use std::hash::{Hash, Hasher};
+use std::io::Read;
+
+/// Options for validation.
+#[derive(Debug, Clone)]
+pub struct ValidateOptions {
+    /// Findings kept per file (all are counted).
+    pub max_findings: usize,
+    /// Reader options (payment-batch mapping).
+    pub reader: ReaderOptions,
+}
+
+impl Default for ValidateOptions {
+    fn default() -> Self {
+        ValidateOptions {
+            max_findings: 1000,
+            reader: ReaderOptions::default(),
+        }
+    }
+}
+
+/// The outcome of validating one input.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    /// Display name.
+    pub file: String,
+    /// What the input was detected as (`None` when it could not be read).
+    pub kind: Option<&'static str>,
+    /// Detail rows read.
+    pub rows: u64,
+    /// Distinct reports (SAE), invoices (PRAE) or claims (payment batch).
+    pub reports: u64,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Findings.
+    pub findings: Findings,
+}
+
+/// What validation made of one record.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RowVerdict {
+    /// The record is a detail row (a posting line).
+    pub detail: bool,
+    /// The row has the field count its layout expects (its columns can be trusted).
+    pub well_formed: bool,
+    /// The first error-level finding about this row itself, if any.
+    pub error: Option<String>,
+}
+
+enum Inner {
+    Sae(Structured),
+    Prae(Structured),
+    Batch(BatchValidator),
+    Attendee {
+        /// Whether a posting row was reported already.
+        posting_seen: bool,
+    },
+    Empty,
+}
+
+/// Validates one input record by record, so a converter can validate and convert in the
+/// same pass. [`validate_reader`] is the whole-file convenience.
+pub struct FileValidator {
+    inner: Inner,
+    report: FileReport,
+}
+
+impl FileValidator {
+    /// A validator for an input of `kind`.
+    pub fn new(name: &str, kind: &ExtractKind, max_findings: usize) -> Self {
+        let mut report = FileReport {
+            file: name.to_owned(),
+            kind: Some(kind.label()),
+            rows: 0,
+            reports: 0,
+            bytes: 0,
+            findings: Findings::with_limit(max_findings),
+        };
+        let inner = match kind {
+            ExtractKind::Empty => {
+                report.findings.push(Finding::new(
+                    Family::Io,
+                    Check::EmptyFile,
+                    name,
+                    "the file is empty: a Concur extract always has at least its EXTRACT header line",
+                ));
+                Inner::Empty
+            }
+            ExtractKind::Sae { .. } => Inner::Sae(Structured::new(name, &SAE_PROFILE)),
+            ExtractKind::Prae => Inner::Prae(Structured::new(name, &PRAE_PROFILE)),
+            ExtractKind::Attendee => {
+                report.findings.push(Finding::new(
+                    Family::Attendee,
+                    Check::AttendeeExtract,
+                    name,
+                    "this is a Standard Attendee Detail extract; it lists attendees and carries no postings, so nothing in it is converted",
+                ));
+                Inner::Attendee {
+                    posting_seen: false,
+                }
+            }
+            ExtractKind::PaymentBatch(layout) => Inner::Batch(BatchValidator::new(name, layout)),
+        };
+        FileValidator { inner, report }
+    }
+
+    /// Checks one record.
+    pub fn record(&mut self, rec: &Record<'_>) -> RowVerdict {
+        let before = self.report.findings.errors();
+        let report = &mut self.report;
+        let (detail, well_formed) = match &mut self.inner {
+            Inner::Sae(v) | Inner::Prae(v) => v.record(*rec, report),
+            Inner::Batch(v) => v.record(*rec, report),
+            Inner::Attendee { posting_seen } => {
+                line_checks(&report.file.clone(), rec, None, report);
+                let d = rec.field(0).is_some_and(|f| f.raw() == b"DETAIL");
+                if d {
+                    report.rows += 1;
+                    let evidence = (!*posting_seen)
+                        .then(|| crate::detect::posting_evidence(rec))
+                        .flatten();
+                    if let Some(why) = evidence {
+                        *posting_seen = true;
+                        let mut f = Finding::new(
+                            Family::Attendee,
+                            Check::AttendeeHasPostings,
+                            &report.file,
+                            format!(
+                                "this row {why}: the file is an SAE whose first rows are damaged, not an attendee extract, and none of its rows is converted; repair or download the file again and check its first detail rows"
+                            ),
+                        )
+                        .at(rec.position());
+                        if matches!(why, crate::detect::PostingEvidence::DebitCredit(_)) {
+                            let col = &SAE_DETAIL[SaeCol::JournalDebitOrCredit.index()];
+                            f = f.column(col.number as u32, col.name);
+                        }
+                        report.findings.push(f);
+                    }
+                }
+                (d, false)
+            }
+            Inner::Empty => (false, false),
+        };
+        let error = (self.report.findings.errors() > before)
+            .then(|| self.report.findings.last_row_error().map(str::to_owned))
+            .flatten();
+        RowVerdict {
+            detail,
+            well_formed,
+            error,
+        }
+    }
+
+    /// The findings so far.
+    pub fn findings(&mut self) -> &mut Findings {
+        &mut self.report.findings
+    }
+
+    /// The header of an SAE or PRAE file, once read.
+    pub fn header(&self) -> Option<&Header> {
+        match &self.inner {
+            Inner::Sae(v) | Inner::Prae(v) => v.header.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Records a read error (I/O, zip limit) met at `byte`.
+    pub fn read_error(&mut self, e: &ReadError, byte: u64) {
+        let f = read_error_finding(&self.report.file, e, Some(Position { line: 0, byte }));
+        self.report.findings.push(f);
+    }
+
+    /// End-of-file checks (record count, journal total); returns the report.
+    pub fn finish(mut self, bytes: u64) -> FileReport {
+        match &mut self.inner {
+            Inner::Sae(v) | Inner::Prae(v) => v.finish(&mut self.report),
+            Inner::Batch(_) | Inner::Attendee { .. } | Inner::Empty => {}
+        }
+        self.report.bytes = bytes;
+        self.report
+    }
+}
+
+/// Validates one input stream.
+pub fn validate_reader<R: Read>(
+    name: &str,
+    input: R,
+    opts: &ValidateOptions,
+    progress: &mut dyn FnMut(u64),
+) -> FileReport {
+    let mut reader = match ExtractReader::with_options(name, input, &opts.reader) {
+        Ok(r) => r,
+        Err(e) => {
+            let mut findings = Findings::with_limit(opts.max_findings);
+            findings.push(read_error_finding(name, &e, None));
+            return FileReport {
+                file: name.to_owned(),
+                kind: None,
+                rows: 0,
+                reports: 0,
+                bytes: 0,
+                findings,
+            };
+        }
+    };
+    let mut v = FileValidator::new(name, reader.kind(), opts.max_findings);
+    let mut n = 0u64;
+    loop {
+        let at = reader.offset();
+        match reader.next_record() {
+            Ok(Some(rec)) => {
+                v.record(&rec);
+            }
+            Ok(None) => break,
+            Err(e) => {
+                v.read_error(&e, at);
+                break;
+            }
+        }
+        n += 1;
+        if n.is_multiple_of(4096) {
+            progress(reader.offset());
+        }
+    }
+    progress(reader.offset());
+    v.finish(reader.offset())
+}
+
+/// The finding for an input that could not be read (I/O, zip limits, unknown kind).
+pub fn read_error_finding(name: &str, e: &ReadError, at: Option<Position>) -> Finding {
+    let f = match e {
+        ReadError::Io(io) => match ZipLimitError::from_io(io) {
+            Some(limit) => Finding::new(Family::Zip, limit.check(), name, io.to_string()),
+            None => Finding::new(
+                Family::Io,
+                Check::Unreadable,
+                name,
+                format!("could not read the input: {io}"),
+            ),
+        },
+        ReadError::Split(s) => Finding::new(Family::Io, Check::LineTooLong, name, s.to_string()),
+        ReadError::UnknownKind(why) => Finding::new(
+            Family::Io,
+            Check::UnknownKind,
+            name,
+            format!("not a recognised Concur extract: {why}"),
+        ),
+        ReadError::LedgerlineOutput { .. } => {
+            Finding::new(Family::Io, Check::LedgerlineOutput, name, e.to_string())
+        }
+        ReadError::Mapping(m) => Finding::new(
+            Family::Batch,
+            match m {
+                crate::batch::MappingError::NoHeader => Check::BatchNoHeader,
+                _ => Check::BatchColumnMissing,
+            },
+            name,
+            m.to_string(),
+        )
+        .at(Position { line: 1, byte: 0 }),
+    };
+    match at {
+        Some(p) if p.byte > 0 => Finding {
+            byte: Some(p.byte),
+            ..f
+        },
+        _ => f,
+    }
+}
+
+/// The check a value that does not read is reported under.
+pub(super) fn value_check(e: &ValueError) -> Check {
+    match e {
+        ValueError::TooManyDecimals(_) => Check::TooManyDecimals,
+        ValueError::BadDate(_) => Check::BadDate,
+        ValueError::BadDebitCredit(_) => Check::BadDebitCredit,
+        ValueError::BadFlag(_) => Check::BadFlag,
+        ValueError::Empty => Check::RequiredEmpty,
+        _ => Check::BadNumber,
+    }
+}
+
+/// A 64-bit hash of `parts` (report ids and report-level values, claim ids).
+pub(super) fn hash_of(parts: &[&[u8]]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for p in parts {
+        p.hash(&mut h);
+    }
+    h.finish()
+}
+
+/// Severity counts over several reports.
+pub fn totals(reports: &[FileReport]) -> (usize, usize, usize) {
+    reports.iter().fold((0, 0, 0), |(e, w, i), r| {
+        (
+            e + r.findings.errors(),
+            w + r.findings.warnings(),
+            i + r.findings.infos(),
+        )
+    })
+}
+
+/// Whether any report has an error-level finding.
+pub fn has_errors(reports: &[FileReport]) -> bool {
+    reports.iter().any(|r| r.findings.errors() > 0)
+}

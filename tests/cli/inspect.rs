@@ -1,0 +1,349 @@
+//! End-to-end tests of `ledgerline inspect`. Every aggregate is checked against totals this
+//! test computes itself from the hand-checked golden journal lines (fixtures/golden), not by
+//! the code under test.
+
+use crate::support::*;
+
+use rust_decimal::Decimal;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ledgerline"))
+        .args(args)
+        .current_dir(root())
+        .env("COLUMNS", "100")
+        .output()
+        .unwrap()
+}
+
+fn dec(v: &Value) -> Decimal {
+    v.as_str().unwrap().parse().unwrap()
+}
+
+fn golden(case: &str) -> Vec<Value> {
+    std::fs::read_to_string(root().join(format!("fixtures/golden/{case}.jsonl")))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+const CASES: &[&str] = &[
+    "oop_cash",
+    "ca_issued",
+    "ca_lower_than_payout",
+    "ca_higher_than_payout",
+    "cbcp_personal_net_due_company",
+    "ibcp_personal_oop_below",
+    "company_paid",
+    "vat_multiple",
+    "rounding_jpy",
+    "card_credit",
+];
+
+fn inputs() -> Vec<String> {
+    CASES
+        .iter()
+        .map(|c| format!("fixtures/cases/{c}.txt"))
+        .collect()
+}
+
+fn inspect_json(inputs: &[String], by: &str) -> Value {
+    let mut args = vec!["inspect", "--json", "--by", by];
+    args.extend(inputs.iter().map(String::as_str));
+    let out = run(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// (account, dimensions, currency) -> (debit, credit, lines), from the golden lines.
+fn expected_trial_balance() -> BTreeMap<(String, String, String), (Decimal, Decimal, u64)> {
+    let mut tb = BTreeMap::new();
+    for case in CASES {
+        for l in golden(case) {
+            let dims = l["dimensions"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap()))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let e = tb
+                .entry((
+                    l["account"].as_str().unwrap().to_owned(),
+                    dims,
+                    l["currency"].as_str().unwrap().to_owned(),
+                ))
+                .or_insert((Decimal::ZERO, Decimal::ZERO, 0));
+            e.0 += dec(&l["debit"]);
+            e.1 += dec(&l["credit"]);
+            e.2 += 1;
+        }
+    }
+    tb
+}
+
+fn trial_balance_of(doc: &Value) -> BTreeMap<(String, String, String), (Decimal, Decimal, u64)> {
+    let mut got = BTreeMap::new();
+    for r in doc["views"]["account"].as_array().unwrap() {
+        let key = (
+            r["account"].as_str().unwrap().to_owned(),
+            r["dimensions"].as_str().unwrap_or("").to_owned(),
+            r["currency"].as_str().unwrap().to_owned(),
+        );
+        let (d, c) = (dec(&r["debit"]), dec(&r["credit"]));
+        assert_eq!(dec(&r["net"]), d - c, "net of {key:?}");
+        got.insert(key, (d, c, r["lines"].as_u64().unwrap()));
+    }
+    got
+}
+
+#[test]
+fn trial_balance_matches_the_golden_lines() {
+    let doc = inspect_json(&inputs(), "account");
+    assert_eq!(trial_balance_of(&doc), expected_trial_balance());
+    // Per currency, debits equal credits, and equal the golden totals.
+    let mut per_cur: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
+    for ((_, _, cur), (d, c, _)) in expected_trial_balance() {
+        let e = per_cur.entry(cur).or_default();
+        e.0 += d;
+        e.1 += c;
+    }
+    let cur = doc["summary"]["currencies"].as_array().unwrap();
+    assert_eq!(cur.len(), per_cur.len());
+    for c in cur {
+        let (d, cr) = per_cur[c["currency"].as_str().unwrap()];
+        assert_eq!(dec(&c["debit"]), d);
+        assert_eq!(dec(&c["credit"]), cr);
+    }
+    let lines: usize = CASES.iter().map(|c| golden(c).len()).sum();
+    assert_eq!(doc["summary"]["lines"].as_u64(), Some(lines as u64));
+}
+
+#[test]
+fn canonical_files_give_the_same_trial_balance_as_the_extracts() {
+    let dir = tempfile::tempdir().unwrap();
+    for (format, ext) in [("jsonl", "jsonl"), ("csv", "csv"), ("parquet", "parquet")] {
+        let out = dir.path().join(format!("all.{ext}"));
+        let mut args = vec!["convert", "--to", format, "-o", out.to_str().unwrap()];
+        let ins = inputs();
+        args.extend(ins.iter().map(String::as_str));
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(0), "{format}: {}", text(&o.stderr));
+        let doc = inspect_json(&[out.display().to_string()], "account");
+        assert_eq!(
+            trial_balance_of(&doc),
+            expected_trial_balance(),
+            "read back from {format}"
+        );
+    }
+}
+
+#[test]
+fn kinds_and_employees_match_the_golden_lines() {
+    let doc = inspect_json(&inputs(), "kind,employee");
+    let mut kinds: BTreeMap<(String, String), (Decimal, Decimal)> = BTreeMap::new();
+    // employee, currency -> (due to employee, cash advance outstanding)
+    let mut emp: BTreeMap<(String, String), (Decimal, Decimal)> = BTreeMap::new();
+    for case in CASES {
+        for l in golden(case) {
+            let (d, c) = (dec(&l["debit"]), dec(&l["credit"]));
+            let kind = l["kind"].as_str().unwrap().to_owned();
+            let cur = l["currency"].as_str().unwrap().to_owned();
+            let k = kinds.entry((kind.clone(), cur.clone())).or_default();
+            k.0 += d;
+            k.1 += c;
+            let e = emp
+                .entry((l["employee_id"].as_str().unwrap().to_owned(), cur))
+                .or_default();
+            if kind == "offset" && l["counterparty"] == "employee" {
+                e.0 += c - d;
+            }
+            if kind.starts_with("cash_advance_") {
+                e.1 += d - c;
+            }
+        }
+    }
+    let got: BTreeMap<(String, String), (Decimal, Decimal)> = doc["views"]["kind"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                (
+                    r["kind"].as_str().unwrap().to_owned(),
+                    r["currency"].as_str().unwrap().to_owned(),
+                ),
+                (dec(&r["debit"]), dec(&r["credit"])),
+            )
+        })
+        .collect();
+    assert_eq!(got, kinds);
+    let got: BTreeMap<(String, String), (Decimal, Decimal)> = doc["views"]["employee"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                (
+                    r["employee_id"].as_str().unwrap().to_owned(),
+                    r["currency"].as_str().unwrap().to_owned(),
+                ),
+                (
+                    dec(&r["due_to_employee"]),
+                    dec(&r["cash_advance_outstanding"]),
+                ),
+            )
+        })
+        .collect();
+    assert_eq!(got, emp);
+}
+
+#[test]
+fn exceptions_name_the_advance_not_applied_and_the_personal_charges_owed() {
+    // ca_issued: 7000.00 USD issued, nothing applied. cbcp_personal_net_due_company: the
+    // employee owes 49.00 + 32.00 of personal charges (hand-checked golden).
+    let ins: Vec<String> = ["ca_issued", "cbcp_personal_net_due_company", "oop_cash"]
+        .iter()
+        .map(|c| format!("fixtures/cases/{c}.txt"))
+        .collect();
+    let doc = inspect_json(&ins, "exceptions");
+    let ex = doc["views"]["exceptions"].as_array().unwrap();
+    let find = |kind: &str| -> Vec<&Value> { ex.iter().filter(|e| e["kind"] == kind).collect() };
+    let ca = find("cash_advance_outstanding");
+    assert_eq!(ca.len(), 1, "{ex:?}");
+    assert_eq!(ca[0]["employee_id"], "E1001");
+    assert_eq!(dec(&ca[0]["amount"]), Decimal::new(700000, 2));
+    let personal = find("personal_owed");
+    assert_eq!(personal.len(), 1, "{ex:?}");
+    assert_eq!(dec(&personal[0]["amount"]), Decimal::new(8100, 2));
+    assert_eq!(
+        personal[0]["journal_id"],
+        "RPT-CBCP_PERSONAL_NET_DUE_COMPAN"
+    );
+    assert!(find("suspense").is_empty());
+    assert!(find("rejected").is_empty());
+}
+
+#[test]
+fn suspense_lines_and_rejected_lines_are_exceptions() {
+    let out = run(&[
+        "inspect",
+        "--json",
+        "--by",
+        "exceptions",
+        "--suspense",
+        "474230",
+        "fixtures/cases/oop_cash.txt",
+        "fixtures/validate/bad_date.txt",
+    ]);
+    // The second file has an error: exit 1, the views still computed.
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ex = doc["views"]["exceptions"].as_array().unwrap();
+    let suspense: Vec<&Value> = ex.iter().filter(|e| e["kind"] == "suspense").collect();
+    assert_eq!(suspense.len(), 1, "{ex:?}");
+    assert_eq!(suspense[0]["file"], "fixtures/cases/oop_cash.txt");
+    assert_eq!(suspense[0]["lines"], "2");
+    assert_eq!(dec(&suspense[0]["amount"]), Decimal::new(1000, 2));
+    assert!(
+        ex.iter()
+            .any(|e| e["kind"] == "rejected" && e["file"] == "fixtures/validate/bad_date.txt"),
+        "{ex:?}"
+    );
+}
+
+#[test]
+fn csv_and_text_outputs() {
+    let out = run(&[
+        "inspect",
+        "--csv",
+        "--by",
+        "kind",
+        "fixtures/cases/oop_cash.txt",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "kind,currency,debit,credit,net,lines\r\nout_of_pocket,USD,10.00,0.00,10.00,1\r\noffset,USD,0.00,10.00,-10.00,1\r\n"
+    );
+    let out = run(&[
+        "inspect",
+        "--csv",
+        "--by",
+        "kind,account",
+        "fixtures/cases/oop_cash.txt",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "--csv takes one view");
+    let out = Command::new(env!("CARGO_BIN_EXE_ledgerline"))
+        .args([
+            "inspect",
+            "fixtures/example/expense-sae.txt",
+            "--by",
+            "currency,exceptions",
+        ])
+        .current_dir(root())
+        .env("COLUMNS", "72")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    assert!(t.contains("By currency"), "{t}");
+    for l in t.lines().filter(|l| !l.starts_with("1 file")) {
+        assert!(l.chars().count() <= 72, "wider than 72: {l:?}");
+    }
+}
+
+#[test]
+fn html_report_is_self_contained_with_drill_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let html: PathBuf = dir.path().join("report.html");
+    let out = run(&[
+        "inspect",
+        "fixtures/example/expense-sae.txt",
+        "--html",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let page = std::fs::read_to_string(&html).unwrap();
+    for banned in ["<script", "<link", " src=", "@import", "url("] {
+        assert!(
+            !page.contains(banned),
+            "the page must not load anything: {banned}"
+        );
+    }
+    assert!(page.contains("<svg"), "charts");
+    assert!(page.contains("Trial balance by account"));
+    // Drill-down: the account 60800 line of journal 581CE1FF0E4AE3940000 names its extract
+    // line (the bundled example's line 2 posts to 60800).
+    assert!(
+        page.contains("fixtures/example/expense-sae.txt:"),
+        "extract lines named"
+    );
+    assert!(page.contains("<details>"));
+}
+
+#[test]
+fn the_same_extract_twice_is_an_error_not_a_doubled_trial_balance() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.txt");
+    std::fs::copy(root().join("fixtures/cases/oop_cash.txt"), &copy).unwrap();
+    let copy = copy.display().to_string();
+    let out = run(&["inspect", "fixtures/cases/oop_cash.txt", &copy, "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        doc.to_string().contains("IO007"),
+        "the copy is named as a duplicate: {doc}"
+    );
+    // The copy's journals are held back (JNL210), not added to the trial balance.
+    let single = inspect_json(&["fixtures/cases/oop_cash.txt".into()], "account");
+    assert_eq!(doc["summary"]["journals"], single["summary"]["journals"]);
+    assert_eq!(
+        doc["summary"]["currencies"],
+        single["summary"]["currencies"]
+    );
+}

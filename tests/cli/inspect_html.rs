@@ -1,0 +1,124 @@
+//! The HTML report in a real browser: headless Chromium loads the page from disk (no
+//! network), its DOM shows the trial balance and the exceptions, and a screenshot is taken.
+//! Skipped with a notice where Chromium is absent, unless LEDGERLINE_REQUIRE_TOOLS is set
+//! (CI sets it, and installs Chromium).
+
+use crate::support::*;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn chromium() -> Option<PathBuf> {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+/// Runs Chromium headless with its own profile, ending it after `limit`. Its output goes to
+/// files (a pipe would fill up and stall it); returns (stdout, stderr).
+fn headless(browser: &Path, profile: &Path, args: &[String], limit: Duration) -> (String, String) {
+    let out_path = profile.with_extension("out");
+    let err_path = profile.with_extension("err");
+    let mut child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out_path).expect("stdout file"))
+        .stderr(std::fs::File::create(&err_path).expect("stderr file"))
+        .spawn()
+        .expect("start chromium");
+    let start = Instant::now();
+    loop {
+        if child.try_wait().expect("wait for chromium").is_some() {
+            break;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.wait();
+    (
+        std::fs::read_to_string(&out_path).unwrap_or_default(),
+        std::fs::read_to_string(&err_path).unwrap_or_default(),
+    )
+}
+
+#[test]
+fn chromium_renders_the_report() {
+    let Some(browser) = chromium() else {
+        if std::env::var_os("LEDGERLINE_REQUIRE_TOOLS").is_some() {
+            panic!("chromium is required (LEDGERLINE_REQUIRE_TOOLS is set) but not installed");
+        }
+        eprintln!("NOTICE: chromium not installed; skipping the browser check of the HTML report");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("report.html");
+    let out = Command::new(env!("CARGO_BIN_EXE_ledgerline"))
+        .args([
+            "inspect",
+            "fixtures/example/expense-sae.txt",
+            "fixtures/cases/ca_issued.txt",
+            "--html",
+        ])
+        .arg(&html)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let url = format!("file://{}", html.display());
+    let dom = headless(
+        &browser,
+        &dir.path().join("profile-dom"),
+        &["--dump-dom".into(), url.clone()],
+        Duration::from_secs(90),
+    );
+    let dom = dom.0;
+    assert!(
+        dom.contains("Trial balance by account"),
+        "the page did not load: {dom:.500}"
+    );
+    assert!(dom.contains("cash_advance_outstanding"), "exceptions shown");
+    assert!(dom.contains("<svg"), "charts kept");
+    let png = dir.path().join("report.png");
+    let shot = headless(
+        &browser,
+        &dir.path().join("profile-shot"),
+        &[
+            format!("--screenshot={}", png.display()),
+            "--window-size=1280,1600".into(),
+            url,
+        ],
+        Duration::from_secs(90),
+    );
+    let bytes = std::fs::read(&png).unwrap_or_else(|e| panic!("no screenshot ({e}): {}", shot.1));
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
+    assert!(
+        bytes.len() > 20_000,
+        "a page with content, not a blank image ({} bytes)",
+        bytes.len()
+    );
+    if let Some(keep) = std::env::var_os("LEDGERLINE_KEEP_SCREENSHOT") {
+        let _ = std::fs::copy(&png, keep);
+    }
+}

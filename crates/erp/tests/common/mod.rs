@@ -90,7 +90,7 @@ pub fn golden_ext(format: Format) -> &'static str {
 
 /// The entries of a zip: (name, bytes).
 pub fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
-    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut z = zip2::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     (0..z.len())
         .map(|i| {
             let mut f = z.by_index(i).unwrap();

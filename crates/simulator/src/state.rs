@@ -3,7 +3,6 @@
 
 use crate::config::{BatchConfig, DefinitionKind, Fault, JobClock, SimConfig};
 use crate::files::FileBody;
-use bytes::Bytes;
 use ledgerline_generate::entries::PostedEntry;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};

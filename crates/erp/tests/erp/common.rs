@@ -1,5 +1,4 @@
 //! Helpers shared by the ERP writer tests.
-#![allow(dead_code)]
 
 use ledgerline_erp::{Format, Warnings, create_with};
 use ledgerline_journal::Rules;

@@ -1,8 +1,9 @@
 //! Criterion bench of the zipped outputs (Oracle FBDI, Xero): the zip layer alone (the zip
 //! crate's streaming writer, `ZipWriter::new_stream`, as `src/archive.rs` sets it up, on the
 //! bytes those writers produce) and the whole conversion into both formats. Commit d44fb3a
-//! has the arm of the hand-written `zipstream.rs` this replaced. Run with `cargo bench -p ledgerline-erp --bench zip`
-//! (`LEDGERLINE_BENCH_MB`, default 20, sets the size of the generated extract).
+//! has the arm of the hand-written `zipstream.rs` this replaced. Run with
+//! `cargo bench -p ledgerline-erp --bench zip` (`LEDGERLINE_BENCH_MB`, default 20, sets the
+//! size of the generated extract).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ledgerline_erp::{Format, Warnings, create_with};

@@ -9,8 +9,9 @@
 //! journal is re-checked at the target's precision ([`check`]), split into balanced parts
 //! when it is longer than the target allows ([`split`]), and given deterministic ids derived
 //! from the batch and the journal ([`ids`]) so that a re-import is seen as a duplicate. Each
-//! reads its settings from the `[formats.<name>]` section of the rules file ([`settings`]);
-//! the specs are in `schemas/erp/`.
+//! module describes its format (`INFO`) and its `[formats.<name>]` settings (`SETTINGS`),
+//! which [`FORMATS`] collects, and reads them from the rules file ([`settings`]); the specs
+//! are in `schemas/erp/`.
 //!
 //! ```
 //! use ledgerline_erp::{Format, create};

@@ -1,11 +1,28 @@
 //! The canonical journal line (`--to jsonl`, `--to csv`): the contract every other format
 //! derives from and that tests and users script against.
 
+use crate::{Format, FormatInfo};
 use ledgerline_journal::pipeline::Sink;
 use ledgerline_journal::{Journal, JournalLine};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use std::io::{self, Write};
+
+/// `--to jsonl` as `ledgerline formats` lists it: name, description and settings.
+pub const JSONL: FormatInfo = FormatInfo {
+    name: "jsonl",
+    format: Format::Jsonl,
+    description: "canonical journal lines, one JSON object per line (the contract the other formats derive from)",
+    settings: &[],
+};
+
+/// `--to csv` as `ledgerline formats` lists it: name, description and settings.
+pub const CSV: FormatInfo = FormatInfo {
+    name: "csv",
+    format: Format::Csv,
+    description: "canonical journal lines as CSV (dimensions as a JSON object, source lines space-separated)",
+    settings: &[],
+};
 
 /// One canonical line, borrowing from its journal.
 #[derive(Debug, Serialize)]

@@ -7,9 +7,9 @@
 use crate::check::{Precision, amount};
 use crate::common::Common;
 use crate::ids;
-use crate::settings::{DateFormat, Section, ValueSource};
+use crate::settings::{BOM, DateFormat, ID_PREFIX, Section, Setting, ValueSource};
 use crate::text::{self, Dialect, Row, Warnings, fit};
-use crate::{SettingsError, settings_of};
+use crate::{Format, FormatInfo, SettingsError};
 use ledgerline_journal::pipeline::Sink;
 use ledgerline_journal::{Journal, Rules};
 use std::borrow::Cow;
@@ -17,6 +17,52 @@ use std::io::{self, Write};
 
 /// Format name.
 pub const NAME: &str = "d365";
+
+/// `--to d365` as `ledgerline formats` lists it: name, description and settings.
+pub const INFO: FormatInfo = FormatInfo {
+    name: NAME,
+    format: Format::D365,
+    description: "Dynamics 365 Finance general journal entity (DMF) CSV: batch number, voucher, line number, account display value",
+    settings: SETTINGS,
+};
+
+/// The `[formats.d365]` settings: (key, meaning). Any other key is refused.
+pub const SETTINGS: &[Setting] = &[
+    ("journal_name", "JOURNALNAME (default \"GenJrn\")"),
+    (
+        "date_format",
+        "TRANSDATE (default \"DD-MMM-YYYY\", Microsoft's example)",
+    ),
+    (
+        "dimensions",
+        "list: value sources appended to the main account in ACCOUNTDISPLAYVALUE, in your integration format's order (default [])",
+    ),
+    (
+        "dimension_segments",
+        "how many dimension segments your active ledger dimensions integration format has: ACCOUNTDISPLAYVALUE gets one per segment, those without a dimensions source empty (3 gives 401100---; default: as many as dimensions lists)",
+    ),
+    (
+        "dimension_separator",
+        "separator in ACCOUNTDISPLAYVALUE (default \"-\")",
+    ),
+    (
+        "fintags",
+        "list: value sources for FINTAGDISPLAYVALUE (default []: no column)",
+    ),
+    ("account_type", "ACCOUNTTYPE (default \"Ledger\")"),
+    ID_PREFIX,
+    (
+        "max_lines",
+        "lines per voucher before it is split (default 1000)",
+    ),
+    (
+        "batch_lines",
+        "lines per JOURNALBATCHNUMBER; vouchers are never cut between batches (default 10000)",
+    ),
+    ("delimiter", "\",\" (default), \";\" or \"\\t\""),
+    ("line_ending", "\"crlf\" (default) or \"lf\""),
+    BOM,
+];
 
 /// Columns, in Microsoft's example order (the entity maps them by name).
 pub const COLUMNS: &[&str] = &[
@@ -60,7 +106,7 @@ struct Settings {
 }
 
 fn settings(rules: &Rules) -> Result<Settings, SettingsError> {
-    let s = Section::new(NAME, rules, settings_of(NAME))?;
+    let s = Section::new(NAME, rules, SETTINGS)?;
     let common = Common::read(&s, NAME, "CC", 1000, 10_000, Precision::ANY)?;
     common.check_short(&s, VOUCHER_LEN)?;
     let batch_lines = s.int_or("batch_lines", 10_000, 2, 1_000_000)?;

@@ -8,15 +8,44 @@
 use crate::check::{Precision, signed};
 use crate::common::Common;
 use crate::currency::CurrencyPolicy;
-use crate::settings::{DateFormat, Section, ValueSource};
+use crate::settings::{DateFormat, ID_PREFIX, Section, Setting, ValueSource};
 use crate::text::{Dialect, Row, Warnings};
-use crate::{SettingsError, settings_of};
+use crate::{Format, FormatInfo, SettingsError};
 use ledgerline_journal::pipeline::Sink;
 use ledgerline_journal::{Journal, Rules};
 use std::io::{self, Write};
 
 /// Format name.
 pub const NAME: &str = "iif";
+
+/// `--to iif` as `ledgerline formats` lists it: name, description and settings.
+pub const INFO: FormatInfo = FormatInfo {
+    name: NAME,
+    format: Format::Iif,
+    description: "QuickBooks Desktop IIF: TRNS/SPL/ENDTRNS GENERAL JOURNAL blocks, signed amounts, tab-delimited",
+    settings: SETTINGS,
+};
+
+/// The `[formats.iif]` settings: (key, meaning). Any other key is refused.
+pub const SETTINGS: &[Setting] = &[
+    ("date_format", "DATE (default \"MM/DD/YYYY\")"),
+    ("name", "where NAME comes from (default \"\")"),
+    ("class", "where CLASS comes from (default \"class\")"),
+    (
+        "encoding",
+        "\"utf-8\" (default) or \"windows-1252\" (characters it lacks become ? with a warning)",
+    ),
+    (
+        "base_currency",
+        "required: your QuickBooks home currency; IIF carries no currency, so a journal in another is refused",
+    ),
+    ID_PREFIX,
+    (
+        "max_lines",
+        "lines per transaction before it is split (default 0: no limit)",
+    ),
+    ("line_ending", "\"crlf\" (default) or \"lf\""),
+];
 
 /// Columns of TRNS and SPL records after the record name.
 pub const COLUMNS: &[&str] = &[
@@ -37,7 +66,7 @@ struct Settings {
 }
 
 fn settings(rules: &Rules) -> Result<Settings, SettingsError> {
-    let s = Section::new(NAME, rules, settings_of(NAME))?;
+    let s = Section::new(NAME, rules, SETTINGS)?;
     let common = Common::read(
         &s,
         NAME,

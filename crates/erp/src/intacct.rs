@@ -8,9 +8,9 @@
 use crate::check::{Precision, amount};
 use crate::common::{Common, title};
 use crate::currency::CurrencyPolicy;
-use crate::settings::{DateFormat, Section, ValueSource};
+use crate::settings::{BOM, DateFormat, ID_PREFIX, Section, Setting, ValueSource};
 use crate::text::{self, Dialect, Row, Warnings, fit};
-use crate::{SettingsError, settings_of};
+use crate::{Format, FormatInfo, SettingsError};
 use ledgerline_journal::pipeline::Sink;
 use ledgerline_journal::{Journal, Rules};
 use std::borrow::Cow;
@@ -18,6 +18,42 @@ use std::io::{self, Write};
 
 /// Format name.
 pub const NAME: &str = "intacct";
+
+/// `--to intacct` as `ledgerline formats` lists it: name, description and settings.
+pub const INFO: FormatInfo = FormatInfo {
+    name: NAME,
+    format: Format::Intacct,
+    description: "Sage Intacct GL journal entry CSV: entry fields on its first line, LINE_NO 1..n",
+    settings: SETTINGS,
+};
+
+/// The `[formats.intacct]` settings: (key, meaning). Any other key is refused.
+pub const SETTINGS: &[Setting] = &[
+    ("journal", "JOURNAL symbol (default \"GJ\")"),
+    (
+        "date_format",
+        "DATE, as chosen on the import page (default \"MM/DD/YYYY\")",
+    ),
+    (
+        "dimensions",
+        "table: dimension column (LOCATION_ID, DEPT_ID, CLASS_ID, PROJECT_ID, EMPLOYEE_ID, ...) -> value source; default LOCATION_ID=location, DEPT_ID=department",
+    ),
+    (
+        "base_currency",
+        "your company's base currency: the CURRENCY column is left out (unless currency = true) and a journal in another currency is refused",
+    ),
+    (
+        "currency",
+        "write the CURRENCY column (default true, false when base_currency is set; false needs base_currency)",
+    ),
+    ID_PREFIX,
+    (
+        "max_lines",
+        "lines per entry before it is split (default 1000)",
+    ),
+    ("line_ending", "\"crlf\" (default) or \"lf\""),
+    BOM,
+];
 
 /// Columns before the dimension columns.
 pub const LEADING: &[&str] = &[
@@ -29,6 +65,7 @@ pub const LEADING: &[&str] = &[
     "LINE_NO",
     "ACCT_NO",
 ];
+
 /// Columns after the dimension columns (then CURRENCY, unless `base_currency` is set and
 /// `currency` is not).
 pub const TRAILING: &[&str] = &["DOCUMENT", "MEMO", "DEBIT", "CREDIT"];
@@ -51,7 +88,7 @@ struct Settings {
 }
 
 fn settings(rules: &Rules) -> Result<Settings, SettingsError> {
-    let s = Section::new(NAME, rules, settings_of(NAME))?;
+    let s = Section::new(NAME, rules, SETTINGS)?;
     let dims: Vec<(String, ValueSource)> = s
         .map(
             "dimensions",

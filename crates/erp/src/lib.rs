@@ -9,8 +9,9 @@
 //! journal is re-checked at the target's precision ([`check`]), split into balanced parts
 //! when it is longer than the target allows ([`split`]), and given deterministic ids derived
 //! from the batch and the journal ([`ids`]) so that a re-import is seen as a duplicate. Each
-//! reads its settings from the `[formats.<name>]` section of the rules file ([`settings`]);
-//! the specs are in `schemas/erp/`.
+//! module describes its format (`INFO`) and its `[formats.<name>]` settings (`SETTINGS`),
+//! which [`FORMATS`] collects, and reads them from the rules file ([`settings`]); the specs
+//! are in `schemas/erp/`.
 //!
 //! ```
 //! use ledgerline_erp::{Format, create};
@@ -36,6 +37,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod archive;
 pub mod canonical;
 pub mod check;
 pub mod common;
@@ -55,7 +57,6 @@ pub mod settings;
 pub mod split;
 pub mod text;
 pub mod xero;
-pub mod zipstream;
 
 pub use text::{Warning, Warnings};
 
@@ -106,407 +107,36 @@ pub struct FormatInfo {
     /// One line.
     pub description: &'static str,
     /// `[formats.<name>]` settings: (key, meaning).
-    pub settings: &'static [(&'static str, &'static str)],
+    pub settings: &'static [settings::Setting],
 }
 
-const ID_PREFIX: (&str, &str) = (
-    "id_prefix",
-    "text before the batch and journal in every external id / document number (letters, digits, - _; at most 12)",
-);
-const BOM: (&str, &str) = (
-    "bom",
-    "start the file with a UTF-8 byte-order mark (default false)",
-);
-const DIM_SOURCES: &str = "a dimension name from [dimensions], or employee_id, employee_name, report_id, report_key, journal_id, batch_id, =TEXT, \"\" for none";
-
-/// Every format, in the order `ledgerline formats` lists them.
+/// Every format, in the order `ledgerline formats` lists them. Each module describes its own
+/// formats (the `INFO` consts) and settings (`SETTINGS`); this list only collects them.
 pub const FORMATS: &[FormatInfo] = &[
-    FormatInfo {
-        name: "jsonl",
-        format: Format::Jsonl,
-        description: "canonical journal lines, one JSON object per line (the contract the other formats derive from)",
-        settings: &[],
-    },
-    FormatInfo {
-        name: "csv",
-        format: Format::Csv,
-        description: "canonical journal lines as CSV (dimensions as a JSON object, source lines space-separated)",
-        settings: &[],
-    },
-    FormatInfo {
-        name: "hledger",
-        format: Format::Hledger,
-        description: "hledger journal: one transaction per journal, tags for report, employee and source lines",
-        settings: &[],
-    },
-    FormatInfo {
-        name: "beancount",
-        format: Format::Beancount,
-        description: "Beancount ledger: open directives, one transaction per journal, metadata per posting",
-        settings: &[],
-    },
-    FormatInfo {
-        name: "netsuite",
-        format: Format::NetSuite,
-        description: "NetSuite journal entry CSV (Import CSV Records): one row per line, External ID groups an entry",
-        settings: &[
-            (
-                "subsidiary",
-                "Subsidiary column value (OneWorld accounts need it; default empty)",
-            ),
-            (
-                "date_format",
-                "Date, as your NetSuite user's date preference (default \"MM/DD/YYYY\"; tokens YYYY YY MM M MMM DD D)",
-            ),
-            (
-                "department",
-                "where Department comes from (default \"department\"): a dimension name, or employee_id, employee_name, report_id, report_key, journal_id, batch_id, =TEXT, \"\" for none",
-            ),
-            ("class", "where Class comes from (default \"class\")"),
-            (
-                "location",
-                "where Location comes from (default \"location\")",
-            ),
-            (
-                "name",
-                "where Name (the employee/vendor entity) comes from (default \"\": none)",
-            ),
-            (
-                "custom_columns",
-                "table: extra column header (e.g. a custom segment's label) -> value source",
-            ),
-            ID_PREFIX,
-            (
-                "max_lines",
-                "lines per entry before it is split into balanced parts (default 1000, at most NetSuite's 10000)",
-            ),
-            ("delimiter", "\",\" (default), \";\" or \"\\t\""),
-            ("line_ending", "\"crlf\" (default) or \"lf\""),
-            BOM,
-        ],
-    },
-    FormatInfo {
-        name: "sap",
-        format: Format::Sap,
-        description: "SAP S/4HANA \"Upload General Journal Entries\" (F2548) template, CSV or XLSX (file_type): Header and Line Items blocks per document",
-        settings: &[
-            ("company_code", "BUKRS (default \"1000\")"),
-            ("document_type", "BLART (default \"SA\")"),
-            (
-                "date_format",
-                "BLDAT/BUDAT, as your SAP user's date format (default \"DD.MM.YYYY\")",
-            ),
-            (
-                "decimal_separator",
-                "\".\" (default) or \",\", as your SAP user's number format",
-            ),
-            (
-                "fields",
-                "table: line technical field (KOSTL, PRCTR, AUFNR, PS_POSID, SEGMENT, ZUONR, ...) -> value source; default KOSTL=cost_center, PRCTR=profit_center, AUFNR=order, PS_POSID=wbs, SEGMENT=segment, ZUONR=report_key",
-            ),
-            ID_PREFIX,
-            (
-                "max_lines",
-                "line items per document before it is split (default and most 999, SAP's limit)",
-            ),
-            (
-                "delimiter",
-                "\",\" (default, the CSVC template) or \";\" (CSVS)",
-            ),
-            (
-                "file_type",
-                "\"csv\" (default) or \"xlsx\", the template's Excel form (one worksheet, text cells for codes, date and number cells; delimiter, decimal_separator, line_ending and bom do not apply)",
-            ),
-            ("line_ending", "\"crlf\" (default) or \"lf\""),
-            BOM,
-        ],
-    },
-    FormatInfo {
-        name: "sap-idoc",
-        format: Format::SapIdoc,
-        description: "SAP ACC_DOCUMENT03 IDoc as XML (BAPI_ACC_DOCUMENT_POST shape): signed AMT_DOCCUR, one IDoc per document",
-        settings: &[
-            ("company_code", "COMP_CODE (default \"1000\")"),
-            ("document_type", "DOC_TYPE (default \"SA\")"),
-            ("username", "USERNAME in the header (default \"CONCUR\")"),
-            ("sender_port", "EDI_DC40 SNDPOR (default \"CONCUR\")"),
-            (
-                "sender_partner",
-                "EDI_DC40 SNDPRN, the sender's logical system (default \"CONCUR\")",
-            ),
-            ("receiver_port", "EDI_DC40 RCVPOR (default \"SAPS4H\")"),
-            (
-                "receiver_partner",
-                "EDI_DC40 RCVPRN, SAP's logical system (default \"S4HCLNT100\")",
-            ),
-            (
-                "fields",
-                "table: E1BPACGL09 field (FUNC_AREA (4), ALLOC_NMBR, COSTCENTER, PROFIT_CTR, WBS_ELEMENT, ORDERID, FUNC_AREA_LONG (16), SEGMENT) -> value source; default COSTCENTER=cost_center, PROFIT_CTR=profit_center, ORDERID=order, WBS_ELEMENT=wbs, ALLOC_NMBR=report_key",
-            ),
-            (
-                "alpha_conversion",
-                "left-pad all-digit GL_ACCOUNT, COSTCENTER, PROFIT_CTR (10) and ORDERID (12) with zeros, SAP's internal format, which IDoc input does not convert to (default true)",
-            ),
-            ID_PREFIX,
-            (
-                "max_lines",
-                "items per document before it is split (default and most 999)",
-            ),
-        ],
-    },
-    FormatInfo {
-        name: "oracle-fbdi",
-        format: Format::OracleFbdi,
-        description: "Oracle Fusion GL journal import (FBDI): headerless GL_INTERFACE rows in GlInterface.csv, zipped",
-        settings: &[
-            (
-                "ledger_id",
-                "LEDGER_ID, your ledger's numeric id (this or ledger_name is required)",
-            ),
-            (
-                "ledger_name",
-                "LEDGER_NAME (column 92), the ledger's exact name, at most 30 characters (longer is refused, never cut)",
-            ),
-            (
-                "source",
-                "USER_JE_SOURCE_NAME, at most 25 characters (default \"Spreadsheet\")",
-            ),
-            (
-                "category",
-                "USER_JE_CATEGORY_NAME, at most 25 characters (default \"Adjustment\")",
-            ),
-            (
-                "group_id",
-                "GROUP_ID, the number you give Import Journals (default: the batch id when it is a number, else a number derived from it)",
-            ),
-            (
-                "segments",
-                "list: SEGMENT1.. values in chart-of-accounts order, each a template of {account}, {account:N} (Nth piece of the account split by segment_separator), {DIMENSION} and text (default [\"{account}\"])",
-            ),
-            (
-                "segment_separator",
-                "separator for {account:N} (default \"-\")",
-            ),
-            (
-                "ledger_currency",
-                "the ledger's currency: journals in another currency get conversion type and date",
-            ),
-            (
-                "conversion_type",
-                "USER_CURRENCY_CONVERSION_TYPE for those journals (default \"Corporate\")",
-            ),
-            (
-                "columns",
-                "row width of your template version: 150 (default, 149 columns + END, templates from 23B on), 99 or 95 for older ones",
-            ),
-            ("end_marker", "put END in the last column (default true)"),
-            ID_PREFIX,
-            (
-                "max_lines",
-                "lines per journal before it is split (default 0: no limit)",
-            ),
-            ("line_ending", "\"lf\" (default) or \"crlf\""),
-        ],
-    },
-    FormatInfo {
-        name: "d365",
-        format: Format::D365,
-        description: "Dynamics 365 Finance general journal entity (DMF) CSV: batch number, voucher, line number, account display value",
-        settings: &[
-            ("journal_name", "JOURNALNAME (default \"GenJrn\")"),
-            (
-                "date_format",
-                "TRANSDATE (default \"DD-MMM-YYYY\", Microsoft's example)",
-            ),
-            (
-                "dimensions",
-                "list: value sources appended to the main account in ACCOUNTDISPLAYVALUE, in your integration format's order (default [])",
-            ),
-            (
-                "dimension_segments",
-                "how many dimension segments your active ledger dimensions integration format has: ACCOUNTDISPLAYVALUE gets one per segment, those without a dimensions source empty (3 gives 401100---; default: as many as dimensions lists)",
-            ),
-            (
-                "dimension_separator",
-                "separator in ACCOUNTDISPLAYVALUE (default \"-\")",
-            ),
-            (
-                "fintags",
-                "list: value sources for FINTAGDISPLAYVALUE (default []: no column)",
-            ),
-            ("account_type", "ACCOUNTTYPE (default \"Ledger\")"),
-            ID_PREFIX,
-            (
-                "max_lines",
-                "lines per voucher before it is split (default 1000)",
-            ),
-            (
-                "batch_lines",
-                "lines per JOURNALBATCHNUMBER; vouchers are never cut between batches (default 10000)",
-            ),
-            ("delimiter", "\",\" (default), \";\" or \"\\t\""),
-            ("line_ending", "\"crlf\" (default) or \"lf\""),
-            BOM,
-        ],
-    },
-    FormatInfo {
-        name: "qbo",
-        format: Format::Qbo,
-        description: "QuickBooks Online journal entry import CSV: Journal No. groups an entry, Debits and Credits columns",
-        settings: &[
-            (
-                "account_column",
-                "what Account Name holds: \"account\" (the account as the rules compose it, e.g. a number; the default, with a warning until you set it) or \"name\" (looked up in account_names; QuickBooks wants names with account numbers turned off)",
-            ),
-            (
-                "account_names",
-                "table: account -> QuickBooks account name (Parent:Sub for a sub-account), for account_column = \"name\"; an account missing from it stops the run",
-            ),
-            (
-                "date_format",
-                "Journal Date, as your company's region (default \"MM/DD/YYYY\")",
-            ),
-            (
-                "name",
-                "where Name (customer/supplier/employee) comes from (default \"\")",
-            ),
-            (
-                "location",
-                "where Location comes from (default \"location\")",
-            ),
-            ("class", "where Class comes from (default \"class\")"),
-            (
-                "base_currency",
-                "your company's home currency: the Currency column is left out (unless currency = true) and a journal in another currency is refused",
-            ),
-            (
-                "currency",
-                "write the Currency column (default true, false when base_currency is set; false needs base_currency)",
-            ),
-            ID_PREFIX,
-            (
-                "max_lines",
-                "lines per entry before it is split (default 0: no limit)",
-            ),
-            ("delimiter", "\",\" (default) or \";\""),
-            ("line_ending", "\"crlf\" (default) or \"lf\""),
-            BOM,
-        ],
-    },
-    FormatInfo {
-        name: "iif",
-        format: Format::Iif,
-        description: "QuickBooks Desktop IIF: TRNS/SPL/ENDTRNS GENERAL JOURNAL blocks, signed amounts, tab-delimited",
-        settings: &[
-            ("date_format", "DATE (default \"MM/DD/YYYY\")"),
-            ("name", "where NAME comes from (default \"\")"),
-            ("class", "where CLASS comes from (default \"class\")"),
-            (
-                "encoding",
-                "\"utf-8\" (default) or \"windows-1252\" (characters it lacks become ? with a warning)",
-            ),
-            (
-                "base_currency",
-                "required: your QuickBooks home currency; IIF carries no currency, so a journal in another is refused",
-            ),
-            ID_PREFIX,
-            (
-                "max_lines",
-                "lines per transaction before it is split (default 0: no limit)",
-            ),
-            ("line_ending", "\"crlf\" (default) or \"lf\""),
-        ],
-    },
-    FormatInfo {
-        name: "xero",
-        format: Format::Xero,
-        description: "Xero manual journal import: a zip of CSV files of at most 300 lines, signed Amount, Narration+Date group a journal",
-        settings: &[
-            (
-                "date_format",
-                "*Date (default \"DD/MM/YYYY\"; US organisations \"MM/DD/YYYY\")",
-            ),
-            (
-                "tax_rate",
-                "*TaxRate, the exact name of your organisation's no-tax rate (default \"Tax Exempt\", with a warning until you set it; UK \"No VAT\", AU \"BAS Excluded\")",
-            ),
-            (
-                "tracking",
-                "table: Xero tracking category name -> value source, at most two",
-            ),
-            (
-                "base_currency",
-                "required: your organisation's base currency; a journal in another is refused (manual journals carry no currency)",
-            ),
-            (
-                "package",
-                "\"zip\" (default: one CSV per 300 lines) or \"csv\" (one file; refused past 300 lines)",
-            ),
-            ID_PREFIX,
-            (
-                "max_lines",
-                "lines per file (default and most 300, Xero's limit)",
-            ),
-            ("line_ending", "\"crlf\" (default) or \"lf\""),
-            BOM,
-        ],
-    },
-    FormatInfo {
-        name: "intacct",
-        format: Format::Intacct,
-        description: "Sage Intacct GL journal entry CSV: entry fields on its first line, LINE_NO 1..n",
-        settings: &[
-            ("journal", "JOURNAL symbol (default \"GJ\")"),
-            (
-                "date_format",
-                "DATE, as chosen on the import page (default \"MM/DD/YYYY\")",
-            ),
-            (
-                "dimensions",
-                "table: dimension column (LOCATION_ID, DEPT_ID, CLASS_ID, PROJECT_ID, EMPLOYEE_ID, ...) -> value source; default LOCATION_ID=location, DEPT_ID=department",
-            ),
-            (
-                "base_currency",
-                "your company's base currency: the CURRENCY column is left out (unless currency = true) and a journal in another currency is refused",
-            ),
-            (
-                "currency",
-                "write the CURRENCY column (default true, false when base_currency is set; false needs base_currency)",
-            ),
-            ID_PREFIX,
-            (
-                "max_lines",
-                "lines per entry before it is split (default 1000)",
-            ),
-            ("line_ending", "\"crlf\" (default) or \"lf\""),
-            BOM,
-        ],
-    },
-    FormatInfo {
-        name: "parquet",
-        format: Format::Parquet,
-        description: "canonical journal lines as Parquet (through polars): exact decimal amounts, a column per dimension",
-        settings: &[
-            (
-                "compression",
-                "\"zstd\" (default), \"snappy\" or \"uncompressed\"",
-            ),
-            ("row_group_lines", "lines per row group (default 65536)"),
-        ],
-    },
+    canonical::JSONL,
+    canonical::CSV,
+    plaintext::HLEDGER,
+    plaintext::BEANCOUNT,
+    netsuite::INFO,
+    sap::INFO,
+    sap::IDOC_INFO,
+    oracle::INFO,
+    d365::INFO,
+    qbo::INFO,
+    iif::INFO,
+    xero::INFO,
+    intacct::INFO,
+    parquet::INFO,
 ];
 
 /// The settings of the format named `name`.
-pub fn settings_of(name: &str) -> &'static [(&'static str, &'static str)] {
+pub fn settings_of(name: &str) -> &'static [settings::Setting] {
     FORMATS
         .iter()
         .find(|f| f.name == name)
         .map(|f| f.settings)
         .unwrap_or(&[])
 }
-
-/// The dimension-source help shared by the settings that take one.
-pub const VALUE_SOURCES: &str = DIM_SOURCES;
 
 impl Format {
     /// The format named `name` (a `--to` value).

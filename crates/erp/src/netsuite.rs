@@ -7,9 +7,9 @@
 
 use crate::check::{Precision, amount};
 use crate::common::{Common, title};
-use crate::settings::{DateFormat, Section, ValueSource};
+use crate::settings::{BOM, DateFormat, ID_PREFIX, Section, Setting, ValueSource};
 use crate::text::{self, Dialect, Row, Warnings, fit};
-use crate::{SettingsError, settings_of};
+use crate::{Format, FormatInfo, SettingsError};
 use ledgerline_journal::Journal;
 use ledgerline_journal::Rules;
 use ledgerline_journal::pipeline::Sink;
@@ -18,6 +18,51 @@ use std::io::{self, Write};
 
 /// Format name.
 pub const NAME: &str = "netsuite";
+
+/// `--to netsuite` as `ledgerline formats` lists it: name, description and settings.
+pub const INFO: FormatInfo = FormatInfo {
+    name: NAME,
+    format: Format::NetSuite,
+    description: "NetSuite journal entry CSV (Import CSV Records): one row per line, External ID groups an entry",
+    settings: SETTINGS,
+};
+
+/// The `[formats.netsuite]` settings: (key, meaning). Any other key is refused.
+pub const SETTINGS: &[Setting] = &[
+    (
+        "subsidiary",
+        "Subsidiary column value (OneWorld accounts need it; default empty)",
+    ),
+    (
+        "date_format",
+        "Date, as your NetSuite user's date preference (default \"MM/DD/YYYY\"; tokens YYYY YY MM M MMM DD D)",
+    ),
+    (
+        "department",
+        "where Department comes from (default \"department\"): a dimension name, or employee_id, employee_name, report_id, report_key, journal_id, batch_id, =TEXT, \"\" for none",
+    ),
+    ("class", "where Class comes from (default \"class\")"),
+    (
+        "location",
+        "where Location comes from (default \"location\")",
+    ),
+    (
+        "name",
+        "where Name (the employee/vendor entity) comes from (default \"\": none)",
+    ),
+    (
+        "custom_columns",
+        "table: extra column header (e.g. a custom segment's label) -> value source",
+    ),
+    ID_PREFIX,
+    (
+        "max_lines",
+        "lines per entry before it is split into balanced parts (default 1000, at most NetSuite's 10000)",
+    ),
+    ("delimiter", "\",\" (default), \";\" or \"\\t\""),
+    ("line_ending", "\"crlf\" (default) or \"lf\""),
+    BOM,
+];
 
 /// Columns before the custom ones.
 pub const COLUMNS: &[&str] = &[
@@ -53,7 +98,7 @@ struct Settings {
 }
 
 fn settings(rules: &Rules) -> Result<Settings, SettingsError> {
-    let s = Section::new(NAME, rules, settings_of(NAME))?;
+    let s = Section::new(NAME, rules, SETTINGS)?;
     Ok(Settings {
         common: Common::read(
             &s,

@@ -3,13 +3,13 @@
 //! Import" takes: one entry, `GlInterface.csv`, headerless, one GL_INTERFACE row per line,
 //! every row padded to the template's width.
 
+use crate::archive::Zip;
 use crate::check::{Precision, amount};
 use crate::common::{Common, title};
 use crate::ids;
-use crate::settings::{Section, ValueSource};
+use crate::settings::{ID_PREFIX, Section, Setting, ValueSource};
 use crate::text::{Dialect, Row, Warnings, fit};
-use crate::zipstream::ZipStream;
-use crate::{SettingsError, settings_of};
+use crate::{Format, FormatInfo, SettingsError};
 use ledgerline_journal::pipeline::Sink;
 use ledgerline_journal::{Journal, JournalLine, Rules};
 use std::borrow::Cow;
@@ -17,6 +17,66 @@ use std::io::{self, Write};
 
 /// Format name.
 pub const NAME: &str = "oracle-fbdi";
+
+/// `--to oracle-fbdi` as `ledgerline formats` lists it: name, description and settings.
+pub const INFO: FormatInfo = FormatInfo {
+    name: NAME,
+    format: Format::OracleFbdi,
+    description: "Oracle Fusion GL journal import (FBDI): headerless GL_INTERFACE rows in GlInterface.csv, zipped",
+    settings: SETTINGS,
+};
+
+/// The `[formats.oracle-fbdi]` settings: (key, meaning). Any other key is refused.
+pub const SETTINGS: &[Setting] = &[
+    (
+        "ledger_id",
+        "LEDGER_ID, your ledger's numeric id (this or ledger_name is required)",
+    ),
+    (
+        "ledger_name",
+        "LEDGER_NAME (column 92), the ledger's exact name, at most 30 characters (longer is refused, never cut)",
+    ),
+    (
+        "source",
+        "USER_JE_SOURCE_NAME, at most 25 characters (default \"Spreadsheet\")",
+    ),
+    (
+        "category",
+        "USER_JE_CATEGORY_NAME, at most 25 characters (default \"Adjustment\")",
+    ),
+    (
+        "group_id",
+        "GROUP_ID, the number you give Import Journals (default: the batch id when it is a number, else a number derived from it)",
+    ),
+    (
+        "segments",
+        "list: SEGMENT1.. values in chart-of-accounts order, each a template of {account}, {account:N} (Nth piece of the account split by segment_separator), {DIMENSION} and text (default [\"{account}\"])",
+    ),
+    (
+        "segment_separator",
+        "separator for {account:N} (default \"-\")",
+    ),
+    (
+        "ledger_currency",
+        "the ledger's currency: journals in another currency get conversion type and date",
+    ),
+    (
+        "conversion_type",
+        "USER_CURRENCY_CONVERSION_TYPE for those journals (default \"Corporate\")",
+    ),
+    (
+        "columns",
+        "row width of your template version: 150 (default, 149 columns + END, templates from 23B on), 99 or 95 for older ones",
+    ),
+    ("end_marker", "put END in the last column (default true)"),
+    ID_PREFIX,
+    (
+        "max_lines",
+        "lines per journal before it is split (default 0: no limit)",
+    ),
+    ("line_ending", "\"lf\" (default) or \"crlf\""),
+];
+
 /// The CSV's name inside the zip, as the template's macro names it.
 pub const ENTRY: &str = "GlInterface.csv";
 /// Fewest columns a row may have: 94 template columns and END at 95, the oldest template
@@ -93,7 +153,38 @@ enum Piece {
     Value(ValueSource),
 }
 
-fn parse_segment(t: &str) -> Result<Vec<Piece>, String> {
+/// Why a `segments` template was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("\"{template}\": {kind}")]
+struct SegmentError {
+    /// The template as given.
+    template: String,
+    /// What is wrong with it.
+    kind: SegmentErrorKind,
+}
+
+/// What is wrong with a `segments` template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+enum SegmentErrorKind {
+    /// A `{` without its `}`.
+    #[error("a {{ is not closed")]
+    Unclosed,
+    /// `{account:N}` with N not a number from 1.
+    #[error("{{account:N}} needs N from 1")]
+    AccountPart,
+    /// `{}`.
+    #[error("empty {{}}")]
+    Empty,
+    /// A `}` without its `{`.
+    #[error("a }} without {{")]
+    Unopened,
+}
+
+fn parse_segment(t: &str) -> Result<Vec<Piece>, SegmentError> {
+    let err = |kind| SegmentError {
+        template: t.to_owned(),
+        kind,
+    };
     let mut out = Vec::new();
     let mut rest = t;
     while let Some(open) = rest.find('{') {
@@ -101,7 +192,7 @@ fn parse_segment(t: &str) -> Result<Vec<Piece>, String> {
             out.push(Piece::Text(rest[..open].to_owned()));
         }
         let Some(close) = rest[open..].find('}') else {
-            return Err(format!("\"{t}\": a {{ is not closed"));
+            return Err(err(SegmentErrorKind::Unclosed));
         };
         let name = &rest[open + 1..open + close];
         out.push(match name {
@@ -109,16 +200,16 @@ fn parse_segment(t: &str) -> Result<Vec<Piece>, String> {
             n => match n.strip_prefix("account:") {
                 Some(k) => match k.parse::<usize>() {
                     Ok(k) if k >= 1 => Piece::AccountPart(k),
-                    _ => return Err(format!("\"{t}\": {{account:N}} needs N from 1")),
+                    _ => return Err(err(SegmentErrorKind::AccountPart)),
                 },
-                None if n.is_empty() => return Err(format!("\"{t}\": empty {{}}")),
+                None if n.is_empty() => return Err(err(SegmentErrorKind::Empty)),
                 None => Piece::Value(ValueSource::parse(n)),
             },
         });
         rest = &rest[open + close + 1..];
     }
     if rest.contains('}') {
-        return Err(format!("\"{t}\": a }} without {{"));
+        return Err(err(SegmentErrorKind::Unopened));
     }
     if !rest.is_empty() {
         out.push(Piece::Text(rest.to_owned()));
@@ -143,7 +234,7 @@ struct Settings {
 }
 
 fn settings(rules: &Rules) -> Result<Settings, SettingsError> {
-    let s = Section::new(NAME, rules, settings_of(NAME))?;
+    let s = Section::new(NAME, rules, SETTINGS)?;
     let ledger_id = s.opt_str_or_int("ledger_id")?.unwrap_or_default();
     let ledger_name = s.str_or("ledger_name", "")?;
     let n = ledger_name.chars().count();
@@ -188,7 +279,7 @@ fn settings(rules: &Rules) -> Result<Settings, SettingsError> {
         .iter()
         .map(|t| parse_segment(t))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|m| s.err("segments", m))?;
+        .map_err(|e| s.err("segments", e.to_string()))?;
     let columns = s.int_or("columns", 150, MIN_COLUMNS, 1000)?;
     Ok(Settings {
         common: Common::read(&s, NAME, "CONCUR", 0, 1_000_000, Precision::ANY)?,
@@ -252,7 +343,7 @@ fn segment_value(p: &[Piece], l: &JournalLine, j: &Journal, sep: &str) -> String
 
 /// `--to oracle-fbdi`.
 pub struct FbdiWriter<'w, W: Write> {
-    zip: ZipStream<W>,
+    zip: Zip<W>,
     s: Settings,
     warnings: Warnings<'w>,
     buf: Vec<u8>,
@@ -264,7 +355,7 @@ impl<'w, W: Write> FbdiWriter<'w, W> {
     /// A writer into `out` with the `[formats.oracle-fbdi]` settings of `rules`.
     pub fn new(out: W, rules: &Rules, warnings: Warnings<'w>) -> Result<Self, SettingsError> {
         Ok(FbdiWriter {
-            zip: ZipStream::new(out),
+            zip: Zip::new(out),
             s: settings(rules)?,
             warnings,
             buf: Vec::with_capacity(1 << 16),
@@ -412,5 +503,26 @@ impl<W: Write> Sink for FbdiWriter<'_, W> {
         self.start()?;
         self.warnings.finish();
         self.zip.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refused_segment_templates_say_why() {
+        let msg = |t: &str| parse_segment(t).unwrap_err().to_string();
+        assert_eq!(msg("{account"), "\"{account\": a { is not closed");
+        assert_eq!(
+            msg("{account:0}"),
+            "\"{account:0}\": {account:N} needs N from 1"
+        );
+        assert_eq!(msg("x{}"), "\"x{}\": empty {}");
+        assert_eq!(msg("a}b"), "\"a}b\": a } without {");
+        assert_eq!(
+            parse_segment("{account:2}-{cost_center}").map(|p| p.len()),
+            Ok(3)
+        );
     }
 }

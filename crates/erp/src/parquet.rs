@@ -7,8 +7,8 @@
 //! file also gets its own column, `dim_<name>`. Lines are buffered and written one row group
 //! at a time, so memory stays bounded.
 
-use crate::settings::Section;
-use crate::{SettingsError, settings_of};
+use crate::settings::{Section, Setting};
+use crate::{Format, FormatInfo, SettingsError};
 use ledgerline_extract::value::Date;
 use ledgerline_journal::pipeline::Sink;
 use ledgerline_journal::{Journal, Rules};
@@ -17,6 +17,24 @@ use std::io::{self, Write};
 
 /// Format name.
 pub const NAME: &str = "parquet";
+
+/// `--to parquet` as `ledgerline formats` lists it: name, description and settings.
+pub const INFO: FormatInfo = FormatInfo {
+    name: NAME,
+    format: Format::Parquet,
+    description: "canonical journal lines as Parquet (through polars): exact decimal amounts, a column per dimension",
+    settings: SETTINGS,
+};
+
+/// The `[formats.parquet]` settings: (key, meaning). Any other key is refused.
+pub const SETTINGS: &[Setting] = &[
+    (
+        "compression",
+        "\"zstd\" (default), \"snappy\" or \"uncompressed\"",
+    ),
+    ("row_group_lines", "lines per row group (default 65536)"),
+];
+
 /// Scale of the decimal amount columns.
 pub const SCALE: u32 = 4;
 /// Precision of the decimal amount columns.
@@ -91,7 +109,7 @@ pub struct ParquetSink<W: Write> {
 impl<W: Write> ParquetSink<W> {
     /// A writer into `out` with the `[formats.parquet]` settings of `rules`.
     pub fn new(out: W, rules: &Rules) -> Result<Self, SettingsError> {
-        let s = Section::new(NAME, rules, settings_of(NAME))?;
+        let s = Section::new(NAME, rules, SETTINGS)?;
         let compression =
             match s.choice("compression", "zstd", &["zstd", "snappy", "uncompressed"])? {
                 "snappy" => ParquetCompression::Snappy,

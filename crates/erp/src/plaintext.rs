@@ -5,10 +5,27 @@
 //! employee, journal id and source lines travel as tags (hledger) or metadata (Beancount).
 
 use crate::names::{beancount_account, category, hledger_account, one_line};
+use crate::{Format, FormatInfo};
 use ledgerline_journal::pipeline::Sink;
 use ledgerline_journal::{Journal, JournalLine};
 use std::collections::HashSet;
 use std::io::{self, Write};
+
+/// `--to hledger` as `ledgerline formats` lists it: name, description and settings.
+pub const HLEDGER: FormatInfo = FormatInfo {
+    name: "hledger",
+    format: Format::Hledger,
+    description: "hledger journal: one transaction per journal, tags for report, employee and source lines",
+    settings: &[],
+};
+
+/// `--to beancount` as `ledgerline formats` lists it: name, description and settings.
+pub const BEANCOUNT: FormatInfo = FormatInfo {
+    name: "beancount",
+    format: Format::Beancount,
+    description: "Beancount ledger: open directives, one transaction per journal, metadata per posting",
+    settings: &[],
+};
 
 fn signed(l: &JournalLine) -> String {
     if l.debit.is_zero() {

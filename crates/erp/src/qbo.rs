@@ -4,9 +4,9 @@
 use crate::check::{Precision, amount};
 use crate::common::Common;
 use crate::currency::CurrencyPolicy;
-use crate::settings::{DateFormat, Section, ValueSource};
+use crate::settings::{BOM, DateFormat, ID_PREFIX, Section, Setting, ValueSource};
 use crate::text::{self, Dialect, Row, Warnings, fit};
-use crate::{SettingsError, settings_of};
+use crate::{Format, FormatInfo, SettingsError};
 use ledgerline_journal::pipeline::Sink;
 use ledgerline_journal::{Journal, Rules};
 use std::borrow::Cow;
@@ -14,6 +14,55 @@ use std::io::{self, Write};
 
 /// Format name.
 pub const NAME: &str = "qbo";
+
+/// `--to qbo` as `ledgerline formats` lists it: name, description and settings.
+pub const INFO: FormatInfo = FormatInfo {
+    name: NAME,
+    format: Format::Qbo,
+    description: "QuickBooks Online journal entry import CSV: Journal No. groups an entry, Debits and Credits columns",
+    settings: SETTINGS,
+};
+
+/// The `[formats.qbo]` settings: (key, meaning). Any other key is refused.
+pub const SETTINGS: &[Setting] = &[
+    (
+        "account_column",
+        "what Account Name holds: \"account\" (the account as the rules compose it, e.g. a number; the default, with a warning until you set it) or \"name\" (looked up in account_names; QuickBooks wants names with account numbers turned off)",
+    ),
+    (
+        "account_names",
+        "table: account -> QuickBooks account name (Parent:Sub for a sub-account), for account_column = \"name\"; an account missing from it stops the run",
+    ),
+    (
+        "date_format",
+        "Journal Date, as your company's region (default \"MM/DD/YYYY\")",
+    ),
+    (
+        "name",
+        "where Name (customer/supplier/employee) comes from (default \"\")",
+    ),
+    (
+        "location",
+        "where Location comes from (default \"location\")",
+    ),
+    ("class", "where Class comes from (default \"class\")"),
+    (
+        "base_currency",
+        "your company's home currency: the Currency column is left out (unless currency = true) and a journal in another currency is refused",
+    ),
+    (
+        "currency",
+        "write the Currency column (default true, false when base_currency is set; false needs base_currency)",
+    ),
+    ID_PREFIX,
+    (
+        "max_lines",
+        "lines per entry before it is split (default 0: no limit)",
+    ),
+    ("delimiter", "\",\" (default) or \";\""),
+    ("line_ending", "\"crlf\" (default) or \"lf\""),
+    BOM,
+];
 
 /// Columns (a Currency column follows unless `base_currency` is set and `currency` is not).
 pub const COLUMNS: &[&str] = &[
@@ -58,7 +107,7 @@ struct Settings {
 }
 
 fn settings(rules: &Rules) -> Result<Settings, SettingsError> {
-    let s = Section::new(NAME, rules, settings_of(NAME))?;
+    let s = Section::new(NAME, rules, SETTINGS)?;
     let common = Common::read(
         &s,
         NAME,

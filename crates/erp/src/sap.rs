@@ -7,9 +7,9 @@
 
 use crate::check::{Precision, amount};
 use crate::common::{Common, title};
-use crate::settings::{DateFormat, Section, ValueSource};
+use crate::settings::{BOM, DateFormat, ID_PREFIX, Section, Setting, ValueSource};
 use crate::text::{self, Dialect, Row, Warnings, fit};
-use crate::{SettingsError, settings_of};
+use crate::{Format, FormatInfo, SettingsError};
 use ledgerline_journal::pipeline::Sink;
 use ledgerline_journal::{Journal, Rules};
 use std::borrow::Cow;
@@ -17,8 +17,89 @@ use std::io::{self, Write};
 
 /// Format name of the upload file.
 pub const NAME: &str = "sap";
+
+/// `--to sap` as `ledgerline formats` lists it: name, description and settings.
+pub const INFO: FormatInfo = FormatInfo {
+    name: NAME,
+    format: Format::Sap,
+    description: "SAP S/4HANA \"Upload General Journal Entries\" (F2548) template, CSV or XLSX (file_type): Header and Line Items blocks per document",
+    settings: SETTINGS,
+};
+
+/// The `[formats.sap]` settings: (key, meaning). Any other key is refused.
+pub const SETTINGS: &[Setting] = &[
+    ("company_code", "BUKRS (default \"1000\")"),
+    ("document_type", "BLART (default \"SA\")"),
+    (
+        "date_format",
+        "BLDAT/BUDAT, as your SAP user's date format (default \"DD.MM.YYYY\")",
+    ),
+    (
+        "decimal_separator",
+        "\".\" (default) or \",\", as your SAP user's number format",
+    ),
+    (
+        "fields",
+        "table: line technical field (KOSTL, PRCTR, AUFNR, PS_POSID, SEGMENT, ZUONR, ...) -> value source; default KOSTL=cost_center, PRCTR=profit_center, AUFNR=order, PS_POSID=wbs, SEGMENT=segment, ZUONR=report_key",
+    ),
+    ID_PREFIX,
+    (
+        "max_lines",
+        "line items per document before it is split (default and most 999, SAP's limit)",
+    ),
+    (
+        "delimiter",
+        "\",\" (default, the CSVC template) or \";\" (CSVS)",
+    ),
+    (
+        "file_type",
+        "\"csv\" (default) or \"xlsx\", the template's Excel form (one worksheet, text cells for codes, date and number cells; delimiter, decimal_separator, line_ending and bom do not apply)",
+    ),
+    ("line_ending", "\"crlf\" (default) or \"lf\""),
+    BOM,
+];
+
 /// Format name of the IDoc.
 pub const IDOC_NAME: &str = "sap-idoc";
+
+/// `--to sap-idoc` as `ledgerline formats` lists it: name, description and settings.
+pub const IDOC_INFO: FormatInfo = FormatInfo {
+    name: IDOC_NAME,
+    format: Format::SapIdoc,
+    description: "SAP ACC_DOCUMENT03 IDoc as XML (BAPI_ACC_DOCUMENT_POST shape): signed AMT_DOCCUR, one IDoc per document",
+    settings: IDOC_SETTINGS,
+};
+
+/// The `[formats.sap-idoc]` settings: (key, meaning). Any other key is refused.
+pub const IDOC_SETTINGS: &[Setting] = &[
+    ("company_code", "COMP_CODE (default \"1000\")"),
+    ("document_type", "DOC_TYPE (default \"SA\")"),
+    ("username", "USERNAME in the header (default \"CONCUR\")"),
+    ("sender_port", "EDI_DC40 SNDPOR (default \"CONCUR\")"),
+    (
+        "sender_partner",
+        "EDI_DC40 SNDPRN, the sender's logical system (default \"CONCUR\")",
+    ),
+    ("receiver_port", "EDI_DC40 RCVPOR (default \"SAPS4H\")"),
+    (
+        "receiver_partner",
+        "EDI_DC40 RCVPRN, SAP's logical system (default \"S4HCLNT100\")",
+    ),
+    (
+        "fields",
+        "table: E1BPACGL09 field (FUNC_AREA (4), ALLOC_NMBR, COSTCENTER, PROFIT_CTR, WBS_ELEMENT, ORDERID, FUNC_AREA_LONG (16), SEGMENT) -> value source; default COSTCENTER=cost_center, PROFIT_CTR=profit_center, ORDERID=order, WBS_ELEMENT=wbs, ALLOC_NMBR=report_key",
+    ),
+    (
+        "alpha_conversion",
+        "left-pad all-digit GL_ACCOUNT, COSTCENTER, PROFIT_CTR (10) and ORDERID (12) with zeros, SAP's internal format, which IDoc input does not convert to (default true)",
+    ),
+    ID_PREFIX,
+    (
+        "max_lines",
+        "items per document before it is split (default and most 999)",
+    ),
+];
+
 /// SAP's limit of line items per FI document.
 pub const MAX_ITEMS: usize = 999;
 
@@ -474,7 +555,7 @@ pub struct SapUploadWriter<'w, W: Write> {
 impl<'w, W: Write> SapUploadWriter<'w, W> {
     /// A writer into `out` with the `[formats.sap]` settings of `rules`.
     pub fn new(out: W, rules: &Rules, warnings: Warnings<'w>) -> Result<Self, SettingsError> {
-        let s = Section::new(NAME, rules, settings_of(NAME))?;
+        let s = Section::new(NAME, rules, SETTINGS)?;
         let delimiter = s.delimiter("delimiter", b',', b",;")?;
         let xlsx = s.choice("file_type", "csv", &["csv", "xlsx"])? == "xlsx";
         let decimal_comma = s.choice("decimal_separator", ".", &[".", ","])? == ",";
@@ -650,7 +731,7 @@ fn el(out: &mut String, indent: &str, name: &str, value: &str) {
 impl<'w, W: Write> SapIdocWriter<'w, W> {
     /// A writer into `out` with the `[formats.sap-idoc]` settings of `rules`.
     pub fn new(out: W, rules: &Rules, warnings: Warnings<'w>) -> Result<Self, SettingsError> {
-        let s = Section::new(IDOC_NAME, rules, settings_of(IDOC_NAME))?;
+        let s = Section::new(IDOC_NAME, rules, IDOC_SETTINGS)?;
         let settings = IdocSettings {
             common: {
                 let c = Common::read(

@@ -9,6 +9,21 @@ use ledgerline_extract::value::Date;
 use ledgerline_journal::{Journal, Rules};
 use std::borrow::Cow;
 
+/// One `[formats.<name>]` setting as `ledgerline formats` lists it: (key, meaning).
+pub type Setting = (&'static str, &'static str);
+
+/// `id_prefix`, which every ERP format takes.
+pub const ID_PREFIX: Setting = (
+    "id_prefix",
+    "text before the batch and journal in every external id / document number (letters, digits, - _; at most 12)",
+);
+
+/// `bom`, for the formats written as UTF-8 text files.
+pub const BOM: Setting = (
+    "bom",
+    "start the file with a UTF-8 byte-order mark (default false)",
+);
+
 /// The `[formats.<name>]` table of one format, with typed getters.
 #[derive(Debug)]
 pub struct Section<'a> {
@@ -216,7 +231,7 @@ impl<'a> Section<'a> {
     /// A date format pattern (see [`DateFormat`]).
     pub fn date_format(&self, key: &str, default: &str) -> Result<DateFormat, SettingsError> {
         let p = self.str_or(key, default)?;
-        DateFormat::parse(&p).map_err(|m| self.err(key, m))
+        DateFormat::parse(&p).map_err(|e| self.err(key, e.to_string()))
     }
 
     /// A one-character field delimiter from `allowed`.
@@ -364,40 +379,72 @@ pub struct DateFormat {
     toks: Vec<Tok>,
 }
 
+/// Why a date pattern was refused (see [`DateFormat::parse`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("\"{pattern}\": {kind}")]
+pub struct DateFormatError {
+    /// The pattern as given.
+    pub pattern: String,
+    /// What is wrong with it.
+    pub kind: DateFormatErrorKind,
+}
+
+/// What is wrong with a date pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DateFormatErrorKind {
+    /// A run of `Y` that is neither `YYYY` nor `YY` (its length).
+    #[error("write the year as YYYY or YY, not {0} Y")]
+    Year(usize),
+    /// A run of `M` longer than `MMM` (its length).
+    #[error("write the month as M, MM or MMM, not {0} M")]
+    Month(usize),
+    /// A run of `D` longer than `DD` (its length).
+    #[error("write the day as D or DD, not {0} D")]
+    Day(usize),
+    /// A control character.
+    #[error("control character")]
+    Control,
+    /// Not exactly one year, one month and one day.
+    #[error(
+        "a date format needs exactly one year (YYYY), month (MM) and day (DD), e.g. \"MM/DD/YYYY\""
+    )]
+    Incomplete,
+}
+
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
 impl DateFormat {
     /// Parses a pattern; it must have one year, one month and one day.
-    pub fn parse(p: &str) -> Result<DateFormat, String> {
+    pub fn parse(p: &str) -> Result<DateFormat, DateFormatError> {
         let mut toks = Vec::new();
         let b: Vec<char> = p.chars().collect();
         let mut i = 0;
         let run = |i: usize, c: char| b[i..].iter().take_while(|x| **x == c).count();
+        let err = |kind: DateFormatErrorKind| DateFormatError {
+            pattern: p.to_owned(),
+            kind,
+        };
         while i < b.len() {
             let (t, n) = match b[i] {
                 'Y' => match run(i, 'Y') {
                     4 => (Tok::Year4, 4),
                     2 => (Tok::Year2, 2),
-                    n => return Err(format!("\"{p}\": write the year as YYYY or YY, not {n} Y")),
+                    n => return Err(err(DateFormatErrorKind::Year(n))),
                 },
                 'M' => match run(i, 'M') {
                     1 => (Tok::Month1, 1),
                     2 => (Tok::Month2, 2),
                     3 => (Tok::MonthAbbr, 3),
-                    n => {
-                        return Err(format!(
-                            "\"{p}\": write the month as M, MM or MMM, not {n} M"
-                        ));
-                    }
+                    n => return Err(err(DateFormatErrorKind::Month(n))),
                 },
                 'D' => match run(i, 'D') {
                     1 => (Tok::Day1, 1),
                     2 => (Tok::Day2, 2),
-                    n => return Err(format!("\"{p}\": write the day as D or DD, not {n} D")),
+                    n => return Err(err(DateFormatErrorKind::Day(n))),
                 },
-                c if c.is_control() => return Err(format!("\"{p}\": control character")),
+                c if c.is_control() => return Err(err(DateFormatErrorKind::Control)),
                 c => (Tok::Lit(c), 1),
             };
             toks.push(t);
@@ -408,9 +455,7 @@ impl DateFormat {
             || count(&|t| matches!(t, Tok::Month1 | Tok::Month2 | Tok::MonthAbbr)) != 1
             || count(&|t| matches!(t, Tok::Day1 | Tok::Day2)) != 1
         {
-            return Err(format!(
-                "\"{p}\": a date format needs exactly one year (YYYY), month (MM) and day (DD), e.g. \"MM/DD/YYYY\""
-            ));
+            return Err(err(DateFormatErrorKind::Incomplete));
         }
         Ok(DateFormat { toks })
     }
@@ -444,5 +489,36 @@ impl DateFormat {
                 }
             };
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refused_date_patterns_say_why() {
+        let msg = |p: &str| DateFormat::parse(p).unwrap_err().to_string();
+        assert_eq!(
+            msg("YYY-MM-DD"),
+            "\"YYY-MM-DD\": write the year as YYYY or YY, not 3 Y"
+        );
+        assert_eq!(
+            msg("YYYY-MMMM-DD"),
+            "\"YYYY-MMMM-DD\": write the month as M, MM or MMM, not 4 M"
+        );
+        assert_eq!(
+            msg("YYYY-MM-DDD"),
+            "\"YYYY-MM-DDD\": write the day as D or DD, not 3 D"
+        );
+        assert_eq!(msg("YYYY\tMM-DD"), "\"YYYY\tMM-DD\": control character");
+        assert_eq!(
+            msg("MM/YYYY"),
+            "\"MM/YYYY\": a date format needs exactly one year (YYYY), month (MM) and day (DD), e.g. \"MM/DD/YYYY\""
+        );
+        assert_eq!(
+            DateFormat::parse("MM/DD").unwrap_err().kind,
+            DateFormatErrorKind::Incomplete
+        );
     }
 }

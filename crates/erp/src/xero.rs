@@ -6,19 +6,59 @@
 //! than a file allows; then it is split into balanced parts. Rows with the same Narration and
 //! Date form one journal in Xero, so the Narration starts with the journal's external id.
 
+use crate::archive::Zip;
 use crate::check::{Precision, signed};
 use crate::common::{Common, title};
 use crate::currency::CurrencyPolicy;
-use crate::settings::{DateFormat, Section, ValueSource};
+use crate::settings::{BOM, DateFormat, ID_PREFIX, Section, Setting, ValueSource};
 use crate::text::{self, Dialect, Row, Warnings};
-use crate::zipstream::ZipStream;
-use crate::{SettingsError, settings_of};
+use crate::{Format, FormatInfo, SettingsError};
 use ledgerline_journal::pipeline::Sink;
 use ledgerline_journal::{Journal, Rules};
 use std::io::{self, Write};
 
 /// Format name.
 pub const NAME: &str = "xero";
+
+/// `--to xero` as `ledgerline formats` lists it: name, description and settings.
+pub const INFO: FormatInfo = FormatInfo {
+    name: NAME,
+    format: Format::Xero,
+    description: "Xero manual journal import: a zip of CSV files of at most 300 lines, signed Amount, Narration+Date group a journal",
+    settings: SETTINGS,
+};
+
+/// The `[formats.xero]` settings: (key, meaning). Any other key is refused.
+pub const SETTINGS: &[Setting] = &[
+    (
+        "date_format",
+        "*Date (default \"DD/MM/YYYY\"; US organisations \"MM/DD/YYYY\")",
+    ),
+    (
+        "tax_rate",
+        "*TaxRate, the exact name of your organisation's no-tax rate (default \"Tax Exempt\", with a warning until you set it; UK \"No VAT\", AU \"BAS Excluded\")",
+    ),
+    (
+        "tracking",
+        "table: Xero tracking category name -> value source, at most two",
+    ),
+    (
+        "base_currency",
+        "required: your organisation's base currency; a journal in another is refused (manual journals carry no currency)",
+    ),
+    (
+        "package",
+        "\"zip\" (default: one CSV per 300 lines) or \"csv\" (one file; refused past 300 lines)",
+    ),
+    ID_PREFIX,
+    (
+        "max_lines",
+        "lines per file (default and most 300, Xero's limit)",
+    ),
+    ("line_ending", "\"crlf\" (default) or \"lf\""),
+    BOM,
+];
+
 /// Xero's limit of lines per import file.
 pub const MAX_FILE_LINES: usize = 300;
 
@@ -59,7 +99,7 @@ struct Settings {
 }
 
 fn settings(rules: &Rules) -> Result<Settings, SettingsError> {
-    let s = Section::new(NAME, rules, settings_of(NAME))?;
+    let s = Section::new(NAME, rules, SETTINGS)?;
     let tracking: Vec<(String, ValueSource)> = s
         .map("tracking", &[])?
         .into_iter()
@@ -100,7 +140,7 @@ fn settings(rules: &Rules) -> Result<Settings, SettingsError> {
 }
 
 enum Out<W: Write> {
-    Zip(Box<ZipStream<W>>),
+    Zip(Box<Zip<W>>),
     Csv(W),
 }
 
@@ -121,7 +161,7 @@ impl<'w, W: Write> XeroWriter<'w, W> {
         let s = settings(rules)?;
         Ok(XeroWriter {
             out: if s.zip {
-                Out::Zip(Box::new(ZipStream::new(out)))
+                Out::Zip(Box::new(Zip::new(out)))
             } else {
                 Out::Csv(out)
             },

@@ -1,9 +1,9 @@
 //! The files the simulator serves: from a directory, or generated (SAE by
 //! `ledgerline-generate` plus posted entries, a small PRAE, an attendee file, payment-batch
-//! CSVs).
+//! CSVs). [`FileBody`] lives here: the state keeps the bodies this module makes and the
+//! routes send them, so both depend on this module and it on neither.
 
 use crate::config::{BatchConfig, DefinitionConfig, DefinitionKind, SimConfig};
-use crate::state::FileBody;
 use bytes::Bytes;
 use ledgerline_extract::schema::{PRAE_DETAIL, PraeCol};
 use ledgerline_extract::split::{Dialect, write_record};
@@ -12,6 +12,15 @@ use ledgerline_generate::entries::{PostedEntry, append_entries};
 use ledgerline_generate::{Generator, Options};
 use std::io::{self, Write};
 use std::path::Path;
+
+/// A file to serve.
+#[derive(Debug, Clone)]
+pub struct FileBody {
+    /// `text/csv` or `application/zip`.
+    pub content_type: &'static str,
+    /// The bytes.
+    pub bytes: Bytes,
+}
 
 fn batch_date(number: u64) -> Date {
     // 2024-03-28 plus one day per job: distinct, stable dates.

@@ -527,7 +527,7 @@ async fn post_job(
     }
 }
 
-fn file_response(f: crate::state::FileBody) -> Response {
+fn file_response(f: crate::files::FileBody) -> Response {
     with_type(StatusCode::OK, f.content_type, f.bytes)
 }
 
@@ -673,30 +673,51 @@ fn text_of(node: roxmltree::Node<'_, '_>, name: &str) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
+/// Why a posted Expense element was refused; the text is the entry status's `Message`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+enum EntryError {
+    /// A required element is missing or empty.
+    #[error("{0} is required.")]
+    Missing(&'static str),
+    /// CrnCode is not three letters.
+    #[error("CrnCode must be a 3-letter ISO 4217 code.")]
+    Currency,
+    /// TransactionDate is not a date.
+    #[error("TransactionDate must be YYYY-MM-DD.")]
+    Date,
+    /// TransactionAmount is not a number.
+    #[error("TransactionAmount is not a number.")]
+    AmountNotANumber,
+    /// TransactionAmount is not positive or has more than three decimals.
+    #[error("TransactionAmount must be positive with at most three decimals.")]
+    Amount,
+    /// IsPersonal is Y.
+    #[error("Personal expenses are not reimbursed and are not accepted by this simulator.")]
+    Personal,
+}
+
 fn parse_expense(
     s: &SharedRef,
     report: &str,
     node: roxmltree::Node<'_, '_>,
-) -> Result<EntryRec, String> {
-    let need = |k: &str| text_of(node, k).ok_or_else(|| format!("{k} is required."));
+) -> Result<EntryRec, EntryError> {
+    let need = |k: &'static str| text_of(node, k).ok_or(EntryError::Missing(k));
     let currency = need("CrnCode")?;
     if currency.len() != 3 {
-        return Err("CrnCode must be a 3-letter ISO 4217 code.".into());
+        return Err(EntryError::Currency);
     }
     let key = need("ExpKey")?;
     let date = need("TransactionDate")?;
     let date = ledgerline_extract::value::parse_date(date.get(..10).unwrap_or(&date).as_bytes())
-        .map_err(|_| "TransactionDate must be YYYY-MM-DD.".to_owned())?;
+        .map_err(|_| EntryError::Date)?;
     let amount: Decimal = need("TransactionAmount")?
         .parse()
-        .map_err(|_| "TransactionAmount is not a number.".to_owned())?;
+        .map_err(|_| EntryError::AmountNotANumber)?;
     if amount <= Decimal::ZERO || amount.scale() > 3 {
-        return Err("TransactionAmount must be positive with at most three decimals.".into());
+        return Err(EntryError::Amount);
     }
     if text_of(node, "IsPersonal").is_some_and(|p| p.eq_ignore_ascii_case("Y")) {
-        return Err(
-            "Personal expenses are not reimbursed and are not accepted by this simulator.".into(),
-        );
+        return Err(EntryError::Personal);
     }
     let payment_type = text_of(node, "PaymentTypeID").unwrap_or_else(|| "CASH".into());
     let (name, account) = expense_type(&key);
@@ -762,9 +783,9 @@ async fn post_entry(
                     xml_escape(&url)
                 ));
             }
-            Err(m) => out.push_str(&format!(
+            Err(e) => out.push_str(&format!(
                 "<Status>FAILED</Status><Message>{}</Message>",
-                xml_escape(&m)
+                xml_escape(&e.to_string())
             )),
         }
         out.push_str("</ReportEntryStatus>");
@@ -888,5 +909,37 @@ async fn admin_post_job(State(s): State<SharedRef>, Path(def): Path<String>) -> 
             409,
             "A job for the specified definition is already queued or running.",
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refused_entries_carry_the_messages_a_client_sees() {
+        let cases = [
+            (EntryError::Missing("ExpKey"), "ExpKey is required."),
+            (
+                EntryError::Currency,
+                "CrnCode must be a 3-letter ISO 4217 code.",
+            ),
+            (EntryError::Date, "TransactionDate must be YYYY-MM-DD."),
+            (
+                EntryError::AmountNotANumber,
+                "TransactionAmount is not a number.",
+            ),
+            (
+                EntryError::Amount,
+                "TransactionAmount must be positive with at most three decimals.",
+            ),
+            (
+                EntryError::Personal,
+                "Personal expenses are not reimbursed and are not accepted by this simulator.",
+            ),
+        ];
+        for (e, want) in cases {
+            assert_eq!(e.to_string(), want);
+        }
     }
 }

@@ -2,20 +2,11 @@
 //! Everything here is plain synchronous code behind one mutex, never held across an await.
 
 use crate::config::{BatchConfig, DefinitionKind, Fault, JobClock, SimConfig};
-use bytes::Bytes;
+use crate::files::FileBody;
 use ledgerline_generate::entries::PostedEntry;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-/// A file to serve.
-#[derive(Debug, Clone)]
-pub struct FileBody {
-    /// `text/csv` or `application/zip`.
-    pub content_type: &'static str,
-    /// The bytes.
-    pub bytes: Bytes,
-}
 
 /// A job's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,8 +1,7 @@
 //! Settings that follow the vendors' templates: SAP's ALPHA padding, Dynamics' dimension
 //! segments, QuickBooks account names, Xero's tax rate, Oracle's ledger name.
 
-mod common;
-
+use crate::common;
 use ledgerline_erp::{Format, create};
 use ledgerline_journal::Rules;
 use std::sync::Arc;

@@ -3,8 +3,7 @@
 //! refuses (naming the journal, its currency and the setting to change). One table over
 //! every ERP format and every way of configuring it.
 
-mod common;
-
+use crate::common;
 use ledgerline_erp::{FORMATS, Format, Warnings, create_with};
 use ledgerline_extract::value::Date;
 use ledgerline_journal::pipeline::Sink;

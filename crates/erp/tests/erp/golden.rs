@@ -9,8 +9,7 @@
 //! compared through their contents and Parquet through the table read back by polars (their
 //! bytes depend on compressor versions). A generated extract (`generated.*`) is covered too.
 
-mod common;
-
+use crate::common;
 use ledgerline_erp::{FORMATS, Format, create};
 use ledgerline_journal::Rules;
 use ledgerline_journal::pipeline::{ConvertOptions, convert_reader};

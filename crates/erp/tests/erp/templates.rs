@@ -6,8 +6,7 @@
 //! workspace; without that folder (a fresh clone) those tests print a notice and pass. The
 //! layout of SAP's F2548 upload template is not kept as a file, so it is written down here.
 
-mod common;
-
+use crate::common;
 use ledgerline_erp::{Format, oracle, sap};
 use ledgerline_journal::Rules;
 use std::collections::HashMap;

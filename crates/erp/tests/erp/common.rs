@@ -1,5 +1,4 @@
 //! Helpers shared by the ERP writer tests.
-#![allow(dead_code)]
 
 use ledgerline_erp::{Format, Warnings, create_with};
 use ledgerline_journal::Rules;
@@ -90,7 +89,7 @@ pub fn golden_ext(format: Format) -> &'static str {
 
 /// The entries of a zip: (name, bytes).
 pub fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
-    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut z = zip2::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     (0..z.len())
         .map(|i| {
             let mut f = z.by_index(i).unwrap();

@@ -3,8 +3,7 @@
 //! must balance and carry exactly the canonical journal's debit total, credit total and line
 //! count. A second pass forces small line limits and checks the balanced parts.
 
-mod common;
-
+use crate::common;
 use ledgerline_erp::Format;
 use ledgerline_erp::ids::{Part, external_id, short_id};
 use ledgerline_journal::{Journal, Rules};

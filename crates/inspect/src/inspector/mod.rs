@@ -1,7 +1,7 @@
 //! The inspector: journal lines in, views out. Lines are ingested in column chunks reduced
-//! with polars to partial sums as soon as a chunk is full ([`ingest`](self) keeps memory
-//! bounded by the chunk size and the number of groups, not by the input); [`Inspector::finish`]
-//! sums the partials once more and builds the tables and the exceptions.
+//! with polars to partial sums as soon as a chunk is full, so memory stays bounded by the
+//! chunk size and the number of groups, not by the input; [`Inspector::finish`] sums the
+//! partials once more and builds the tables and the exceptions.
 //!
 //! The parts: `model` (views, options, lines in, the [`Inspection`] out), `ingest` (chunks
 //! and partial sums), `tables` (the views as tables), `exceptions` (what needs a look).

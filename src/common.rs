@@ -3,9 +3,9 @@
 
 use crate::cli_io::{Paint, progress};
 use ledgerline_engine::{Checks, Inputs, Progress, Run};
-use ledgerline_extract::finding::{Finding, Severity};
 use ledgerline_extract::source::{InputSpec, ZipLimits};
 use ledgerline_extract::validate::{FileReport, totals};
+use ledgerline_findings::{Finding, Severity};
 use ledgerline_guard::accounts::Accounts;
 use ledgerline_journal::Rules;
 use ledgerline_journal::pipeline::{ConvertOptions, Sink};
@@ -259,7 +259,7 @@ pub fn print_text(
                 out,
                 "  ({} not listed; raise --max-findings to list up to that many, {} per code at most)",
                 r.findings.dropped(),
-                ledgerline_extract::finding::LISTED_PER_CODE
+                ledgerline_findings::LISTED_PER_CODE
             )?;
         }
     }

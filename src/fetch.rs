@@ -5,13 +5,13 @@
 use crate::cli_io::Paint;
 use crate::common::{plural, print_text};
 use anyhow::Context;
-use ledgerline_extract::finding::Severity;
 use ledgerline_fetch::config::{Config, Origin, Sourced, agree, duration};
 use ledgerline_fetch::extract::Format;
 use ledgerline_fetch::{
     AuthScheme, Client, ClientCredentials, ClientOptions, Edition, EditionChoice, Error, Event,
     FetchLock, FetchPlan, HttpOptions, Logger, TokenStore,
 };
+use ledgerline_findings::Severity;
 use ledgerline_ledger::{Ledger, PostingLedger};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};

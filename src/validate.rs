@@ -3,7 +3,7 @@
 use crate::cli_io::{Paint, color_stdout};
 use crate::common::{InputArgs, json_doc, print_text, summary_line};
 use ledgerline_engine::Checks;
-use ledgerline_extract::finding::Severity;
+use ledgerline_findings::Severity;
 use ledgerline_journal::pipeline::Discard;
 use std::io::Write;
 use std::process::ExitCode;

@@ -255,7 +255,7 @@ fn the_bundled_example_is_what_the_generator_writes() {
 #[test]
 fn the_manual_documents_every_finding_code() {
     let readme = std::fs::read_to_string(root().join("docs/validate.md")).unwrap();
-    for check in ledgerline_extract::finding::Check::ALL {
+    for check in ledgerline_findings::Check::ALL {
         let row = format!("| {:03} |", check.number());
         let line = readme.lines().find(|l| l.starts_with(&row));
         let line = line.unwrap_or_else(|| {

@@ -3,7 +3,7 @@
 use crate::{Checks, Error, Inputs, NoProgress, Result, Run, drive};
 use ledgerline_atomic::{AtomicFile, OutputSet};
 use ledgerline_erp::Format;
-use ledgerline_extract::finding::Check;
+use ledgerline_findings::Check;
 use ledgerline_guard::duplicates::DuplicateCheck;
 use ledgerline_journal::Rules;
 use ledgerline_journal::pipeline::ConvertOptions;

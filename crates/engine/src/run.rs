@@ -2,9 +2,9 @@
 //! posting guards, its findings gathered.
 
 use crate::{Error, Inputs, Result};
-use ledgerline_extract::finding::{Check, Family, Finding, Findings, Severity};
 use ledgerline_extract::source::{Opened, SourceError, for_each_stream};
 use ledgerline_extract::validate::{FileReport, totals};
+use ledgerline_findings::{Check, Family, Finding, Findings, Severity};
 use ledgerline_guard::accounts::Accounts;
 use ledgerline_guard::duplicates::DuplicateCheck;
 use ledgerline_guard::gate::Gate;

@@ -45,10 +45,6 @@ pub mod text;
 pub mod validate;
 pub mod value;
 
-/// The finding registry, which moved to the `ledgerline-findings` crate. Kept so
-/// `ledgerline_extract::finding::...` paths resolve; the owner will sweep the imports.
-pub use ledgerline_findings as finding;
-
 /// Where a record starts in its input (a finding's position: the same type as
 /// `ledgerline_findings::Position`).
 pub use ledgerline_findings::Position;

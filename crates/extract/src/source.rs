@@ -96,10 +96,10 @@ pub enum ZipLimitError {
 
 impl ZipLimitError {
     /// The finding code of this guard: the ratio guard (a probable zip bomb) has its own.
-    pub fn check(&self) -> crate::finding::Check {
+    pub fn check(&self) -> ledgerline_findings::Check {
         match self {
-            ZipLimitError::Ratio { .. } => crate::finding::Check::ArchiveRatio,
-            _ => crate::finding::Check::ArchiveTooLarge,
+            ZipLimitError::Ratio { .. } => ledgerline_findings::Check::ArchiveRatio,
+            _ => ledgerline_findings::Check::ArchiveTooLarge,
         }
     }
 

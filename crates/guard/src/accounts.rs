@@ -24,7 +24,7 @@
 //! ```
 
 use crate::csvfile::{CsvError, Reader};
-use ledgerline_extract::finding::{Check, Family, Finding};
+use ledgerline_findings::{Check, Family, Finding};
 use ledgerline_journal::{Journal, JournalLine};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;

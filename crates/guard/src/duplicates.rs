@@ -17,7 +17,7 @@
 //! assert_eq!(check.pending().len(), 0);
 //! ```
 
-use ledgerline_extract::finding::{Check, Family, Finding, Severity};
+use ledgerline_findings::{Check, Family, Finding, Severity};
 use ledgerline_journal::Journal;
 use ledgerline_ledger::LedgerError;
 use ledgerline_ledger::file::now;

@@ -6,7 +6,7 @@
 
 use crate::accounts::Accounts;
 use crate::duplicates::{DuplicateCheck, Verdict};
-use ledgerline_extract::finding::{Check, Family, Finding, Severity};
+use ledgerline_findings::{Check, Family, Finding, Severity};
 use ledgerline_journal::Journal;
 use ledgerline_journal::build::{Rejection, RejectionStatus};
 use ledgerline_journal::pipeline::Sink;

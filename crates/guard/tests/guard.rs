@@ -3,7 +3,7 @@
 //! does not have (JNL206, JNL207), journals the ledger records as posted (JNL208 skipped or,
 //! strict, refused; JNL209 posted with other lines), and CSV records for the chart.
 
-use ledgerline_extract::finding::Severity;
+use ledgerline_findings::Severity;
 use ledgerline_guard::accounts::Accounts;
 use ledgerline_guard::csvfile::{CsvError, Reader};
 use ledgerline_guard::duplicates::{DuplicateCheck, Verdict, lines_hash, posted};

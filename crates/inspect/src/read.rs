@@ -3,7 +3,7 @@
 
 use crate::error::{InspectError, Malformed};
 use crate::inspector::{Inspector, LineRef};
-use ledgerline_extract::finding::{Check, Family, Finding};
+use ledgerline_findings::{Check, Family, Finding};
 use ledgerline_guard::accounts::{Accounts, extract_lines};
 use ledgerline_guard::csvfile::{CsvError, Reader};
 use polars::prelude::*;

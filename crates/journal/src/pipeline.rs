@@ -11,11 +11,11 @@ use crate::model::Journal;
 use crate::rules::Rules;
 use crate::sources::{RowContext, RowError, RowSource};
 use ledgerline_extract::batch::BatchRow;
-use ledgerline_extract::finding::{Check, Family, Finding, Findings};
 use ledgerline_extract::reader::{ExtractKind, ExtractReader, ReaderOptions};
 use ledgerline_extract::sae::{Header, PraeRow, SaeRow};
 use ledgerline_extract::split::{FieldSpan, LineFlags, Record};
 use ledgerline_extract::validate::{FileReport, FileValidator, RowVerdict, read_error_finding};
+use ledgerline_findings::{Check, Family, Finding, Findings};
 use std::io::Read;
 use std::sync::Arc;
 

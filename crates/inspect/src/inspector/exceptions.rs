@@ -6,7 +6,7 @@ use super::Inspector;
 use super::model::{Exception, Inspection};
 use super::tables::Row;
 use crate::table::{Cell, ColumnKind, Table};
-use ledgerline_extract::finding::Check;
+use ledgerline_findings::Check;
 use ledgerline_journal::build::RejectionStatus;
 
 impl Inspector {

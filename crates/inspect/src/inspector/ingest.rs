@@ -6,7 +6,7 @@
 use super::Inspector;
 use super::model::{DetailLine, LineRef, SCALE};
 use crate::error::{InspectError, Malformed};
-use ledgerline_extract::finding::{Check, Finding};
+use ledgerline_findings::{Check, Finding};
 use ledgerline_journal::Journal;
 use ledgerline_journal::build::{Rejection, RejectionStatus};
 use ledgerline_journal::pipeline::Sink;

@@ -16,7 +16,7 @@ pub use model::{CurrencyTotal, DetailLine, Exception, Inspection, LineRef, Optio
 
 use crate::error::InspectError;
 use ingest::{Agg, Chunk};
-use ledgerline_extract::finding::Finding;
+use ledgerline_findings::Finding;
 use ledgerline_journal::build::Rejection;
 use polars::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -64,7 +64,7 @@ fn every_worked_case_gives_its_hand_checked_journal() {
             .findings
             .items()
             .iter()
-            .filter(|f| f.severity > ledgerline_extract::finding::Severity::Info)
+            .filter(|f| f.severity > ledgerline_findings::Severity::Info)
             .map(|f| f.to_string())
             .collect();
         if !problems.is_empty() {

@@ -5,7 +5,7 @@
 //! customer would.
 
 use crate::support::{convert, shared_samples};
-use ledgerline_extract::finding::Severity;
+use ledgerline_findings::Severity;
 use ledgerline_journal::Rules;
 use std::sync::Arc;
 

@@ -319,7 +319,7 @@ fn most_sealed_mutations_are_converted_not_refused() {
                 .findings
                 .items()
                 .iter()
-                .filter(|f| f.severity == ledgerline_extract::finding::Severity::Error)
+                .filter(|f| f.severity == ledgerline_findings::Severity::Error)
                 .take(3)
             {
                 eprintln!("seed {seed}: {f}");

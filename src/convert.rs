@@ -9,6 +9,7 @@ use ledgerline_erp::{FORMATS, Format};
 use ledgerline_extract::validate::FileReport;
 use ledgerline_findings::Severity;
 use ledgerline_guard::duplicates::DuplicateCheck;
+use ledgerline_inspect::table::thousands;
 use ledgerline_journal::Journal;
 use ledgerline_journal::build::{Rejection, RejectionStatus};
 use ledgerline_journal::pipeline::Sink;
@@ -417,29 +418,6 @@ impl std::fmt::Display for Summary<'_> {
     }
 }
 
-/// `1234567.5` as `1,234,567.50`-style text (the digits as they are, grouped by thousands).
-fn thousands(d: Decimal) -> String {
-    let s = d.abs().to_string();
-    let (int, frac) = s
-        .split_once('.')
-        .map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
-    let mut out = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if let Some(f) = frac {
-        out.push('.');
-        out.push_str(f);
-    }
-    if d.is_sign_negative() && !d.is_zero() {
-        out.insert(0, '-');
-    }
-    out
-}
-
 /// The folder a file is written into.
 fn parent_of(path: &Path) -> &Path {
     match path.parent() {
@@ -505,21 +483,5 @@ impl Target {
             Target::File(f) => f.writer(),
             Target::Spool(f) => f,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thousands_groups_the_integer_digits_only() {
-        let t = |s: &str| thousands(s.parse().unwrap());
-        assert_eq!(t("171407.63"), "171,407.63");
-        assert_eq!(t("125880"), "125,880");
-        assert_eq!(t("999.999"), "999.999");
-        assert_eq!(t("1000"), "1,000");
-        assert_eq!(t("-1234567.5"), "-1,234,567.5");
-        assert_eq!(t("0.00"), "0.00");
     }
 }

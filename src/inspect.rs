@@ -156,15 +156,16 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     drop(gate);
     let ins = inspector.into_inner().finish()?;
     if let Some(path) = &a.html {
-        let title = format!(
-            "Ledgerline journal report: {}",
-            ins.files
-                .iter()
-                .map(|f| f.rsplit('/').next().unwrap_or(f))
-                .collect::<Vec<_>>()
-                .join(", ")
+        let rules = a.input.rules.as_ref().map(|p| p.display().to_string());
+        let generated_at = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string();
+        let page = ledgerline_inspect::html::render(
+            &ins,
+            &ledgerline_inspect::html::ReportMeta {
+                inputs: &ins.files,
+                rules: rules.as_deref(),
+                generated_at: &generated_at,
+            },
         );
-        let page = ledgerline_inspect::html::render(&ins, &title);
         let mut f = AtomicFile::create(path)?;
         f.writer().write_all(page.as_bytes())?;
         f.commit()?;

@@ -347,3 +347,35 @@ fn the_same_extract_twice_is_an_error_not_a_doubled_trial_balance() {
         single["summary"]["currencies"]
     );
 }
+
+#[test]
+fn a_report_that_does_not_reconcile_is_an_exception_naming_journal_employee_and_amount() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, id) = example_with_bad_319(dir.path());
+    let out = run(&["inspect", &input, "--by", "exceptions", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = doc["views"]["exceptions"].as_array().unwrap();
+    let rec = rows
+        .iter()
+        .find(|r| r["kind"] == "reconciliation")
+        .unwrap_or_else(|| panic!("{rows:?}"));
+    assert_eq!(rec["journal_id"], id.as_str(), "{rec}");
+    assert!(
+        rec["employee_id"].as_str().is_some_and(|e| !e.is_empty()),
+        "{rec}"
+    );
+    assert!(
+        rec["currency"].as_str().is_some_and(|c| c.len() == 3),
+        "{rec}"
+    );
+    // The amount is the difference the message states.
+    let amount = rec["amount"].as_str().unwrap();
+    assert!(
+        rec["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("(difference {amount})")),
+        "{rec}"
+    );
+}

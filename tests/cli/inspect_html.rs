@@ -69,13 +69,18 @@ fn chromium_renders_the_report() {
     };
     let dir = tempfile::tempdir().unwrap();
     let html = dir.path().join("report.html");
+    // The department as a dimension, so accounts split and get subtotals.
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(&rules, "[dimensions]\ndepartment = \"{ReportOrgUnit1}\"\n").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_ledgerline"))
         .args([
             "inspect",
             "fixtures/example/expense-sae.txt",
             "fixtures/cases/ca_issued.txt",
-            "--html",
+            "--rules",
         ])
+        .arg(&rules)
+        .arg("--html")
         .arg(&html)
         .current_dir(root())
         .output()
@@ -99,6 +104,17 @@ fn chromium_renders_the_report() {
         "the page did not load: {dom:.500}"
     );
     assert!(dom.contains("cash_advance_outstanding"), "exceptions shown");
+    assert!(
+        dom.contains("<h1>Journal report</h1>"),
+        "a heading, not file names"
+    );
+    assert!(
+        dom.contains("rules: ") && dom.contains(" · generated "),
+        "the rules file and the generation time are shown"
+    );
+    assert!(dom.contains("<nav class=\"toc\""), "a contents bar");
+    assert!(dom.contains("116,760"), "thousands separators");
+    assert!(dom.contains("<tr class=\"sub\">"), "per-account subtotals");
     assert!(dom.contains("<svg"), "charts kept");
     let png = dir.path().join("report.png");
     let shot = headless(

@@ -77,36 +77,8 @@ fn journal_ids(path: &Path) -> std::collections::BTreeSet<String> {
         .collect()
 }
 
-/// The example with column 319 of every line of report `id` changed.
 fn example_with_bad_319(d: &Dir) -> (String, String) {
-    let text = std::fs::read_to_string(root().join(EXAMPLE)).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
-    // The first report none of whose lines is quoted (so a plain split edits it).
-    let id = lines[1..]
-        .iter()
-        .map(|l| l.split('|').nth(18).unwrap().to_owned())
-        .find(|id| {
-            lines[1..]
-                .iter()
-                .filter(|l| l.split('|').nth(18) == Some(id.as_str()))
-                .all(|l| !l.contains('"'))
-        })
-        .unwrap();
-    let mut out = String::new();
-    for l in &lines {
-        if l.split('|').nth(18) == Some(id.as_str()) {
-            assert!(!l.contains('"'));
-            let mut f: Vec<&str> = l.split('|').collect();
-            f[318] = "99999.0000";
-            out.push_str(&f.join("|"));
-        } else {
-            out.push_str(l);
-        }
-        out.push('\n');
-    }
-    let path = d.s("bad-319.txt");
-    std::fs::write(&path, out).unwrap();
-    (path, id)
+    crate::support::example_with_bad_319(d.0.path())
 }
 
 #[test]

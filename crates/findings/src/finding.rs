@@ -14,6 +14,21 @@ pub struct ColumnRef {
     pub name: String,
 }
 
+/// What a finding is about, beyond its position: the journal (or report), employee and
+/// amount, for the findings that concern one (a report that does not reconcile). Shown in
+/// the exceptions of `inspect` and its HTML report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Subject {
+    /// The journal's id, or the Concur report id where the journal is not known.
+    pub journal_id: Option<String>,
+    /// The employee.
+    pub employee_id: Option<String>,
+    /// The amount concerned (a difference, a total), as exact decimal text.
+    pub amount: Option<String>,
+    /// Its currency.
+    pub currency: Option<String>,
+}
+
 /// One problem (or notice) about an input, with its position.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
@@ -31,6 +46,9 @@ pub struct Finding {
     pub column: Option<ColumnRef>,
     /// A sentence a finance person understands.
     pub message: String,
+    /// What it is about (journal, employee, amount), where it concerns one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Subject>,
 }
 
 impl Finding {
@@ -44,6 +62,7 @@ impl Finding {
             byte: None,
             column: None,
             message: message.into(),
+            subject: None,
         }
     }
 
@@ -60,6 +79,12 @@ impl Finding {
             number,
             name: name.into(),
         });
+        self
+    }
+
+    /// Sets what the finding is about.
+    pub fn about(mut self, subject: Subject) -> Self {
+        self.subject = Some(subject);
         self
     }
 

@@ -33,7 +33,7 @@ mod finding;
 
 pub use check::{Check, Code, Family, Severity};
 pub use collect::{Findings, Grouped, LISTED_PER_CODE};
-pub use finding::{ColumnRef, Finding};
+pub use finding::{ColumnRef, Finding, Subject};
 
 /// Where something starts in its input: a record read by the extract readers, and so the
 /// line a finding is about.

@@ -1,10 +1,12 @@
 //! The HTML journal report: one self-contained file (inline CSS and SVG, no script, no
-//! network) with the summary figures, charts of amounts by kind and by account, the trial
-//! balance with a drill-down from each account to its journal lines and from each line to
-//! the extract file and lines behind it, and the exceptions.
+//! network). It reads like a report: what it covers (inputs, rules, when it was made), the
+//! summary figures, a contents bar, the trial balance first (per-account subtotals when
+//! dimensions split an account, a drill-down from each account to its journal lines and from
+//! each line to the extract lines behind it), the exceptions, the other views, and the
+//! charts last. Amounts carry thousands separators.
 
 use crate::inspector::{DetailLine, Inspection, View};
-use crate::table::{Cell, ColumnKind, Table};
+use crate::table::{Cell, ColumnKind, Table, thousands};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -32,6 +34,10 @@ body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sa
 header{background:var(--ink);color:#fff;padding:18px 28px}
 header h1{margin:0;font-size:20px}
 header p{margin:4px 0 0;color:#c9d4df;font-size:13px}
+nav.toc{position:sticky;top:0;background:#fff;border-bottom:1px solid var(--line);padding:8px 28px;display:flex;flex-wrap:wrap;gap:4px 18px;font-size:13px;z-index:1}
+nav.toc a{color:var(--bar);text-decoration:none}
+nav.toc a:hover{text-decoration:underline}
+tr.sub td{font-weight:600;background:var(--bg);border-bottom:2px solid var(--line)}
 main{padding:12px 28px 40px;max-width:1200px}
 h2{font-size:17px;margin:28px 0 10px;border-bottom:1px solid var(--line);padding-bottom:4px}
 .cards{display:flex;flex-wrap:wrap;gap:12px;margin-top:16px}
@@ -58,33 +64,53 @@ table.exc td:first-child{white-space:nowrap}
 table.exc td:last-child{min-width:24em}
 ";
 
-/// The report for `ins`, titled `title`. `ins` should hold the account, kind and exceptions
-/// views and drill-down lines (see [`crate::inspector::Options::drill_limit`]).
-pub fn render(ins: &Inspection, title: &str) -> String {
+/// What the report says about its own making, in its header.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportMeta<'a> {
+    /// The inputs read (extracts or canonical journal files).
+    pub inputs: &'a [String],
+    /// The rules file, `None` for the built-in defaults.
+    pub rules: Option<&'a str>,
+    /// When the report was generated (RFC 3339, UTC).
+    pub generated_at: &'a str,
+}
+
+/// The report for `ins`. `ins` should hold the account, kind and exceptions views and
+/// drill-down lines (see [`crate::inspector::Options::drill_limit`]).
+pub fn render(ins: &Inspection, meta: &ReportMeta<'_>) -> String {
     let mut h = String::with_capacity(64 * 1024);
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{}</title><style>{STYLE}</style></head><body>\n",
-        escape(title)
+         <title>Ledgerline journal report</title><style>{STYLE}</style></head><body>\n"
     );
-    let _ = write!(
+    let names: Vec<&str> = meta
+        .inputs
+        .iter()
+        .map(|f| f.rsplit('/').next().unwrap_or(f))
+        .collect();
+    let inputs = match names.len() {
+        0 => "no input".to_owned(),
+        1..=4 => names.join(", "),
+        n => format!("{}, {} and {} more", names[0], names[1], n - 2),
+    };
+    let _ = writeln!(
         h,
-        "<header><h1>{}</h1><p>{}</p></header>\n<main>\n",
-        escape(title),
-        escape(&ins.files.join(", "))
+        "<header><h1>Journal report</h1><p id=\"meta\">{} · rules: {} · generated {}</p></header>",
+        escape(&format!(
+            "{} {}: {inputs}",
+            names.len(),
+            if names.len() == 1 { "input" } else { "inputs" }
+        )),
+        escape(meta.rules.unwrap_or("built-in defaults (no rules file)")),
+        escape(meta.generated_at),
     );
+    contents(&mut h, ins);
+    h.push_str("<main>\n");
     summary(&mut h, ins);
-    charts(&mut h, ins);
     if let Some(t) = ins.table(View::Account) {
         trial_balance(&mut h, ins, t);
-    }
-    for v in [View::Employee, View::Report, View::Currency, View::Kind] {
-        if let Some(t) = ins.table(v) {
-            let _ = writeln!(h, "<h2 id=\"{}\">{}</h2>", v.as_str(), escape(&t.title));
-            plain_table(&mut h, t);
-        }
     }
     if let Some(t) = ins.table(View::Exceptions) {
         let _ = writeln!(
@@ -99,8 +125,43 @@ pub fn render(ins: &Inspection, title: &str) -> String {
             table_body(&mut h, t);
         }
     }
+    for v in [View::Employee, View::Report, View::Currency, View::Kind] {
+        if let Some(t) = ins.table(v) {
+            let _ = writeln!(h, "<h2 id=\"{}\">{}</h2>", v.as_str(), escape(&t.title));
+            plain_table(&mut h, t);
+        }
+    }
+    charts(&mut h, ins);
     h.push_str("</main></body></html>\n");
     h
+}
+
+/// The contents bar: the trial balance first, the exceptions, the other views, the charts.
+fn contents(h: &mut String, ins: &Inspection) {
+    h.push_str("<nav class=\"toc\" aria-label=\"Contents\">");
+    let mut link = |id: &str, label: &str| {
+        let _ = write!(h, "<a href=\"#{id}\">{}</a>", escape(label));
+    };
+    if ins.table(View::Account).is_some() {
+        link("trial-balance", "Trial balance");
+    }
+    if let Some(t) = ins.table(View::Exceptions) {
+        link("exceptions", &format!("Exceptions ({})", t.rows.len()));
+    }
+    for (v, label) in [
+        (View::Employee, "Employees"),
+        (View::Report, "Reports"),
+        (View::Currency, "Currencies"),
+        (View::Kind, "Kinds"),
+    ] {
+        if ins.table(v).is_some() {
+            link(v.as_str(), label);
+        }
+    }
+    if ins.table(View::Kind).is_some() || ins.table(View::Account).is_some() {
+        link("charts", "Charts");
+    }
+    h.push_str("</nav>\n");
 }
 
 fn summary(h: &mut String, ins: &Inspection) {
@@ -113,8 +174,8 @@ fn summary(h: &mut String, ins: &Inspection) {
             escape(&value)
         );
     };
-    card("journals", ins.journals.to_string(), "");
-    card("journal lines", ins.lines.to_string(), "");
+    card("journals", thousands(ins.journals.into()), "");
+    card("journal lines", thousands(ins.lines.into()), "");
     card("files", ins.files.len().to_string(), "");
     if ins.employees > 0 {
         card("employees", ins.employees.to_string(), "");
@@ -141,7 +202,7 @@ fn summary(h: &mut String, ins: &Inspection) {
                 c.currency,
                 if balanced { "= credits" } else { "≠ credits" }
             ),
-            c.debit.to_string(),
+            thousands(c.debit),
             if balanced { "ok" } else { "bad" },
         );
     }
@@ -267,7 +328,7 @@ fn cells(h: &mut String, t: &Table, row: &[Cell]) {
         } else {
             " class=\"n\""
         };
-        let _ = write!(h, "<td{class}>{}</td>", escape(&v.display()));
+        let _ = write!(h, "<td{class}>{}</td>", escape(&v.display_grouped()));
     }
 }
 
@@ -307,75 +368,128 @@ fn trial_balance(h: &mut String, ins: &Inspection, t: &Table) {
     head(h, t);
     h.push_str("<tbody>");
     let span = t.columns.len();
+    let key = |i: usize, name: &str| t.cell(i, name).map(Cell::display).unwrap_or_default();
     for (i, r) in t.rows.iter().enumerate() {
-        let key = |name: &str| t.cell(i, name).map(Cell::display).unwrap_or_default();
-        let (acc, dims, cur) = (key("account"), key("dimensions"), key("currency"));
+        let (acc, dims, cur) = (key(i, "account"), key(i, "dimensions"), key(i, "currency"));
         h.push_str("<tr>");
         cells(h, t, r);
         h.push_str("</tr>");
-        let Some(detail) = lines.get(&(acc.as_str(), dims.as_str(), cur.as_str())) else {
-            continue;
-        };
-        let total = t
-            .cell(i, "lines")
-            .and_then(|c| match c {
-                Cell::Count(n) => Some(*n),
-                _ => None,
-            })
-            .unwrap_or(0);
-        let _ = write!(
-            h,
-            "<tr><td colspan=\"{span}\" class=\"drill\"><details><summary>{} journal line{} on {}{}</summary><table><thead><tr>\
-             <th>journal</th><th>date</th><th class=\"n\">line</th><th>kind</th><th>counterparty</th><th>employee</th>\
-             <th class=\"n\">debit</th><th class=\"n\">credit</th><th>memo</th><th>extract lines</th></tr></thead><tbody>",
-            total,
-            if total == 1 { "" } else { "s" },
-            escape(&acc),
-            if detail.len() as u64 == total {
-                String::new()
-            } else {
-                format!(" (first {} shown)", detail.len())
-            }
-        );
-        for d in detail {
-            let src = d
-                .source_lines
-                .iter()
-                .map(|n| format!("{}:{n}", d.source_file))
-                .collect::<Vec<_>>();
-            let src = if src.len() > 1 {
-                format!(
-                    "<details><summary>{} lines in {}</summary>{}</details>",
-                    src.len(),
-                    escape(&d.source_file),
-                    src.iter()
-                        .map(|s| escape(s))
-                        .collect::<Vec<_>>()
-                        .join("<br>")
-                )
-            } else {
-                src.iter().map(|s| escape(s)).collect::<Vec<_>>().join("")
-            };
-            let _ = write!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td>\
-                 <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"src\">{src}</td></tr>",
-                escape(&d.journal_id),
-                escape(&d.date),
-                d.line,
-                escape(&d.kind),
-                escape(d.counterparty.as_deref().unwrap_or("")),
-                escape(d.employee_id.as_deref().unwrap_or("")),
-                d.debit,
-                d.credit,
-                escape(&d.memo),
-            );
+        if let Some(detail) = lines.get(&(acc.as_str(), dims.as_str(), cur.as_str())) {
+            drill_down(h, t, i, &acc, detail, span);
         }
-        h.push_str("</tbody></table></details></td></tr>");
+        // The last row of an account: its subtotals, per currency, where dimensions split it.
+        if t.rows.get(i + 1).is_none() || key(i + 1, "account") != acc {
+            let first = (0..=i)
+                .rev()
+                .take_while(|&j| key(j, "account") == acc)
+                .last();
+            subtotals(h, t, first.unwrap_or(i)..i + 1, &acc);
+        }
     }
     h.push_str("</tbody></table>\n");
     for n in &t.notes {
         let _ = writeln!(h, "<p class=\"note\">{}</p>", escape(n));
+    }
+}
+
+/// One subtotal row per currency for the trial-balance rows `rows` of `account`, when it has
+/// more than one row in that currency (its dimension values split it).
+fn subtotals(h: &mut String, t: &Table, rows: std::ops::Range<usize>, account: &str) {
+    let mut per: BTreeMap<String, (Decimal, Decimal, Decimal, u64, usize)> = BTreeMap::new();
+    for i in rows {
+        let cur = t.cell(i, "currency").map(Cell::display).unwrap_or_default();
+        let e = per.entry(cur).or_default();
+        let amount = |name| t.cell(i, name).and_then(Cell::amount).unwrap_or_default();
+        e.0 += amount("debit");
+        e.1 += amount("credit");
+        e.2 += amount("net");
+        if let Some(Cell::Count(n)) = t.cell(i, "lines") {
+            e.3 += n;
+        }
+        e.4 += 1;
+    }
+    for (cur, (debit, credit, net, lines, rows)) in per {
+        if rows < 2 {
+            continue;
+        }
+        h.push_str("<tr class=\"sub\">");
+        for c in &t.columns {
+            let (class, v) = match c.name {
+                "account" => ("", format!("{account} total")),
+                "currency" => ("", cur.clone()),
+                "debit" => (" class=\"n\"", thousands(debit)),
+                "credit" => (" class=\"n\"", thousands(credit)),
+                "net" => (" class=\"n\"", thousands(net)),
+                "lines" => (" class=\"n\"", thousands(lines.into())),
+                _ => ("", String::new()),
+            };
+            let _ = write!(h, "<td{class}>{}</td>", escape(&v));
+        }
+        h.push_str("</tr>");
+    }
+}
+
+/// The drill-down under trial-balance row `i`: its journal lines and their extract lines.
+fn drill_down(h: &mut String, t: &Table, i: usize, acc: &str, detail: &[&DetailLine], span: usize) {
+    {
+        {
+            let total = t
+                .cell(i, "lines")
+                .and_then(|c| match c {
+                    Cell::Count(n) => Some(*n),
+                    _ => None,
+                })
+                .unwrap_or(0);
+            let _ = write!(
+                h,
+                "<tr><td colspan=\"{span}\" class=\"drill\"><details><summary>{} journal line{} on {}{}</summary><table><thead><tr>\
+             <th>journal</th><th>date</th><th class=\"n\">line</th><th>kind</th><th>counterparty</th><th>employee</th>\
+             <th class=\"n\">debit</th><th class=\"n\">credit</th><th>memo</th><th>extract lines</th></tr></thead><tbody>",
+                total,
+                if total == 1 { "" } else { "s" },
+                escape(acc),
+                if detail.len() as u64 == total {
+                    String::new()
+                } else {
+                    format!(" (first {} shown)", detail.len())
+                }
+            );
+            for d in detail {
+                let src = d
+                    .source_lines
+                    .iter()
+                    .map(|n| format!("{}:{n}", d.source_file))
+                    .collect::<Vec<_>>();
+                let src = if src.len() > 1 {
+                    format!(
+                        "<details><summary>{} lines in {}</summary>{}</details>",
+                        src.len(),
+                        escape(&d.source_file),
+                        src.iter()
+                            .map(|s| escape(s))
+                            .collect::<Vec<_>>()
+                            .join("<br>")
+                    )
+                } else {
+                    src.iter().map(|s| escape(s)).collect::<Vec<_>>().join("")
+                };
+                let _ = write!(
+                    h,
+                    "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td>\
+                 <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"src\">{src}</td></tr>",
+                    escape(&d.journal_id),
+                    escape(&d.date),
+                    d.line,
+                    escape(&d.kind),
+                    escape(d.counterparty.as_deref().unwrap_or("")),
+                    escape(d.employee_id.as_deref().unwrap_or("")),
+                    thousands(d.debit),
+                    thousands(d.credit),
+                    escape(&d.memo),
+                );
+            }
+            h.push_str("</tbody></table></details></td></tr>");
+        }
     }
 }
 
@@ -389,6 +503,101 @@ mod tests {
             escape("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
+    }
+
+    /// The report of a generated extract, with the department as a dimension.
+    fn report(rules: &str) -> String {
+        use crate::inspector::{Inspector, Options};
+        use ledgerline_journal::Rules;
+        use ledgerline_journal::pipeline::{ConvertOptions, convert_reader};
+        let mut extract = Vec::new();
+        ledgerline_generate::Generator::new(ledgerline_generate::Options {
+            reports: 40,
+            ..Default::default()
+        })
+        .write(&mut extract)
+        .unwrap();
+        let mut inspector = Inspector::new(Options {
+            views: vec![
+                View::Account,
+                View::Kind,
+                View::Employee,
+                View::Report,
+                View::Currency,
+                View::Exceptions,
+            ],
+            drill_limit: 50,
+            ..Options::default()
+        });
+        let opts = ConvertOptions::new(std::sync::Arc::new(Rules::parse(rules).unwrap()));
+        convert_reader(
+            "x/demo.txt",
+            extract.as_slice(),
+            &opts,
+            &mut inspector,
+            &mut |_| {},
+        )
+        .unwrap();
+        let ins = inspector.finish().unwrap();
+        render(
+            &ins,
+            &ReportMeta {
+                inputs: &ins.files,
+                rules: Some("rules/ledgerline.toml"),
+                generated_at: "2026-12-01 13:40 UTC",
+            },
+        )
+    }
+
+    #[test]
+    fn the_report_reads_like_a_report() {
+        let page = report("[dimensions]\ndepartment = \"{ReportOrgUnit1}\"\n");
+        // A heading, not a list of files; what it covers, with the rules and the time.
+        assert!(page.contains("<h1>Journal report</h1>"), "{page:.800}");
+        assert!(
+            page.contains(
+                "1 input: demo.txt · rules: rules/ledgerline.toml · generated 2026-12-01 13:40 UTC"
+            ),
+            "{page:.800}"
+        );
+        // The contents bar: the trial balance first, the charts last; sections in that order.
+        let nav = &page[page.find("<nav").unwrap()..page.find("</nav>").unwrap()];
+        let first = nav.find("#trial-balance").unwrap();
+        assert!(nav.find("#exceptions").unwrap() > first);
+        assert!(nav.find("#charts").unwrap() > nav.find("#kind").unwrap());
+        let at = |id: &str| page.find(&format!("id=\"{id}\"")).unwrap();
+        assert!(at("trial-balance") < at("exceptions"));
+        assert!(at("exceptions") < at("employee"));
+        assert!(at("kind") < at("charts"));
+        // Thousands separators on amounts: 40 generated reports reach five digits in JPY.
+        assert!(
+            regex_like_grouped(&page),
+            "no amount with a thousands separator in the page"
+        );
+        // The department splits accounts: each such account gets a subtotal row.
+        assert!(page.contains("<tr class=\"sub\">"), "no subtotal row");
+        assert!(page.contains(" total</td>"));
+    }
+
+    #[test]
+    fn no_subtotals_without_dimensions() {
+        let page = report("");
+        assert!(!page.contains("<tr class=\"sub\">"));
+        assert!(page.contains("rules: rules/ledgerline.toml"));
+    }
+
+    /// Whether the page has a table cell holding a number like `12,345` or `1,234.56`.
+    fn regex_like_grouped(page: &str) -> bool {
+        page.split("<td class=\"n\">").skip(1).any(|cell| {
+            let v = cell.split('<').next().unwrap_or("");
+            let digits = v.trim_start_matches('-');
+            let int = digits.split('.').next().unwrap_or("");
+            int.contains(',')
+                && int
+                    .split(',')
+                    .enumerate()
+                    .all(|(i, g)| g.chars().all(|c| c.is_ascii_digit()) && (i == 0 || g.len() == 3))
+        })
     }
 
     #[test]

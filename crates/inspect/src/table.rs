@@ -79,6 +79,16 @@ impl Cell {
         }
     }
 
+    /// The cell for a reader: amounts and counts with thousands separators
+    /// (`1,234,567.50`), everything else as [`Cell::display`].
+    pub fn display_grouped(&self) -> String {
+        match self {
+            Cell::Amount(d) => thousands(*d),
+            Cell::Count(n) => thousands(Decimal::from(*n)),
+            other => other.display(),
+        }
+    }
+
     /// The cell as JSON (amounts as exact decimal strings).
     pub fn json(&self) -> Json {
         match self {
@@ -384,5 +394,46 @@ mod tests {
     fn shorten_marks_the_cut() {
         assert_eq!(shorten("abcdef", 4), "abc…");
         assert_eq!(shorten("abc", 4), "abc");
+    }
+}
+
+/// `d` with its integer digits grouped by thousands (`-1,234,567.50`); the decimals are
+/// kept as they are.
+pub fn thousands(d: Decimal) -> String {
+    let s = d.abs().to_string();
+    let (int, frac) = s
+        .split_once('.')
+        .map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
+    let mut out = String::with_capacity(s.len() + s.len() / 3 + 1);
+    if d.is_sign_negative() && !d.is_zero() {
+        out.push('-');
+    }
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
+#[cfg(test)]
+mod thousands_tests {
+    use super::thousands;
+
+    #[test]
+    fn thousands_groups_the_integer_digits_only() {
+        let t = |s: &str| thousands(s.parse().unwrap());
+        assert_eq!(t("171407.63"), "171,407.63");
+        assert_eq!(t("125880"), "125,880");
+        assert_eq!(t("999.999"), "999.999");
+        assert_eq!(t("1000"), "1,000");
+        assert_eq!(t("-1234567.5"), "-1,234,567.5");
+        assert_eq!(t("0.00"), "0.00");
+        assert_eq!(t("-0.5"), "-0.5");
     }
 }

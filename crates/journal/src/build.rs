@@ -15,7 +15,7 @@ use crate::template::{Values, Var};
 use ledgerline_extract::Position;
 use ledgerline_extract::schema::SaeCol;
 use ledgerline_extract::value::Date;
-use ledgerline_findings::{Check, Family, Finding, Findings, Severity};
+use ledgerline_findings::{Check, Family, Finding, Findings, Severity, Subject};
 use rust_decimal::Decimal;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
@@ -172,6 +172,8 @@ pub struct Built {
 #[derive(Debug)]
 struct ReportCheck {
     report_id: String,
+    employee_id: Option<String>,
+    currency: String,
     line: u64,
     byte: u64,
     due_employee: Option<Decimal>,
@@ -347,7 +349,7 @@ impl Builder {
         nets.sort_by_key(|n| n.check.line);
         let mut failed: HashMap<String, String> = HashMap::new();
         for n in nets {
-            let found = n.mismatches(&self.file);
+            let found = n.mismatches(&self.file, None);
             if let Some(first) = found.first() {
                 failed.insert(n.check.report_id.clone(), first.message.clone());
             }
@@ -401,6 +403,8 @@ impl Group {
             None if facts.report_id.is_some() => {
                 self.checks.push(ReportCheck {
                     report_id: facts.report_id.as_deref().unwrap_or_default().to_owned(),
+                    employee_id: facts.employee_id.as_deref().map(str::to_owned),
+                    currency: facts.currency.clone().into_owned(),
                     line: facts.line,
                     byte: facts.byte,
                     due_employee: facts.due_employee,
@@ -730,6 +734,8 @@ impl Group {
                     company_paid: net(&|_, cp| *cp == Counterparty::CompanyPaid),
                     check: ReportCheck {
                         report_id: c.report_id.clone(),
+                        employee_id: c.employee_id.clone(),
+                        currency: c.currency.clone(),
                         ..*c
                     },
                 }
@@ -946,7 +952,10 @@ fn reconcile_nets(
     file: &str,
     findings: &mut Findings,
 ) -> Option<String> {
-    let found: Vec<Finding> = nets.iter().flat_map(|n| n.mismatches(file)).collect();
+    let found: Vec<Finding> = nets
+        .iter()
+        .flat_map(|n| n.mismatches(file, Some(id)))
+        .collect();
     let why = format!("{id} does not reconcile: {}", found.first()?.message);
     for f in found {
         findings.push(f);
@@ -1076,7 +1085,7 @@ impl ReportNet {
     /// the employee (column 319), to the card programs (320), the company-paid total (316)
     /// and, for an invoice, the total due to the vendor (PRAE column 10). A total Concur left
     /// empty is not checked.
-    fn mismatches(&self, file: &str) -> Vec<Finding> {
+    fn mismatches(&self, file: &str, journal_id: Option<&str>) -> Vec<Finding> {
         let c = &self.check;
         let mut out = Vec::new();
         let mut check = |what: &str, col: &str, ours: Decimal, theirs: Option<Decimal>| {
@@ -1096,7 +1105,13 @@ impl ReportNet {
                             (ours - t).normalize()
                         ),
                     )
-                    .at(Position { line: c.line, byte: c.byte }),
+                    .at(Position { line: c.line, byte: c.byte })
+                    .about(Subject {
+                        journal_id: Some(journal_id.unwrap_or(&c.report_id).to_owned()),
+                        employee_id: c.employee_id.clone(),
+                        amount: Some((ours - t).normalize().to_string()),
+                        currency: Some(c.currency.clone()),
+                    }),
                 );
             }
         };

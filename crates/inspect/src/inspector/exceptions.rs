@@ -24,15 +24,18 @@ impl Inspector {
                 Check::UnknownAccount | Check::UnknownDimensionValue => "account",
                 _ => "ledger",
             };
+            let subject = f.subject.clone().unwrap_or_default();
+            let currency = subject.currency;
             ex.push(Exception {
                 kind,
                 file: Some(f.file.clone()),
                 lines: f.line.into_iter().collect(),
-                journal_id: None,
-                employee_id: None,
+                journal_id: subject.journal_id,
+                employee_id: subject.employee_id,
                 account: None,
-                amount: None,
-                currency: None,
+                // Exact: a difference of 0.004 must not show as 0.00.
+                amount: subject.amount.and_then(|a| a.parse().ok()),
+                currency,
                 detail: format!("{} {}", f.code, f.message),
             });
         }

@@ -5,7 +5,12 @@ use std::process::ExitCode;
 
 /// List the output formats of `convert --to`, with their settings (the `[formats.<name>]`
 /// section of the rules file).
+///
+/// Examples:
+///   ledgerline formats
+///   ledgerline convert extract.txt --to netsuite -o journals.csv
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {}
 
 pub fn run(_a: Args) -> anyhow::Result<ExitCode> {

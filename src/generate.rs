@@ -13,7 +13,12 @@ use std::process::ExitCode;
 /// applied, allocations and VAT lines, with Concur's report totals and a correct header.
 /// The same seed always produces the same file. Use it to try the tool, to benchmark, or
 /// to dry-run an ERP import without real data.
+///
+/// Examples:
+///   ledgerline generate --reports 1000 --seed 7 -o demo.txt
+///   ledgerline generate --reports 200000 --seed 2024 -o big.txt
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// Number of expense reports to generate.
     #[arg(long, default_value_t = 10)]

@@ -41,6 +41,11 @@ use std::process::ExitCode;
 /// With --accounts FILE, accounts and dimension values the ERP would reject are errors
 /// (JNL206, JNL207) and exceptions, for extracts and canonical files alike.
 ///
+/// Examples:
+///   ledgerline inspect extract.txt --rules ledgerline.toml
+///   ledgerline inspect extract.txt --by employee,exceptions
+///   ledgerline inspect out/journals.jsonl --html report.html
+///
 /// Exit status: 0 inspected, 1 error-level findings (the views still show what would be
 /// posted), 2 could not run.
 #[derive(Debug, clap::Args)]

@@ -10,9 +10,14 @@ use std::process::ExitCode;
 
 /// See and undo the journals `convert --ledger` recorded as posted.
 ///
+/// Examples:
+///   ledgerline ledger list --ledger ledger.sqlite
+///   ledgerline ledger forget 581CE1FF0E4AE3940000 --ledger ledger.sqlite
+///
 /// Exit status: 0 done, 1 `forget` named a journal the ledger does not record, 2 could not
 /// run (no ledger file, unreadable ledger).
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     #[command(subcommand)]
     action: Action,
@@ -21,6 +26,11 @@ pub struct Args {
 #[derive(Debug, clap::Subcommand)]
 enum Action {
     /// List the journals recorded as posted (oldest first).
+    ///
+    /// Examples:
+    ///   ledgerline ledger list
+    ///   ledgerline ledger list --ledger ledger.sqlite --json
+    #[command(verbatim_doc_comment)]
     List(Common),
     /// Forget journals, so that the next `convert --ledger` posts them again (after you
     /// reversed them in the ERP, or to post a corrected report).

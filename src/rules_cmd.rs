@@ -7,7 +7,12 @@ use std::process::ExitCode;
 
 /// Work with the rules file (ledgerline.toml): offset accounts, payment-type roles,
 /// account and dimension templates, grouping, rounding, per-format settings.
+///
+/// Examples:
+///   ledgerline rules init ledgerline.toml --from incoming/extract.txt
+///   ledgerline rules check ledgerline.toml
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     #[command(subcommand)]
     command: RulesCommand,
@@ -40,8 +45,9 @@ enum RulesCommand {
     /// Check a rules file and report the first problem, naming the key (the per-format
     /// settings included: unknown formats, unknown settings, wrong value types).
     ///
-    /// Example:
+    /// Examples:
     ///   ledgerline rules check ledgerline.toml
+    ///   ledgerline rules check rules/uk-entity.toml
     #[command(verbatim_doc_comment)]
     Check {
         /// The rules file.

@@ -14,7 +14,12 @@ use std::process::ExitCode;
 /// Expense extract job). Faults can be armed per route from a scenario file or with
 /// `POST /_admin/faults`. It prints the demo credentials it accepts and runs until
 /// interrupted.
+///
+/// Examples:
+///   ledgerline simulate --write-config concur.toml
+///   ledgerline simulate --write-config concur.toml --job-times 2s,3s
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// Address to listen on (loopback only).
     #[arg(long, default_value = "127.0.0.1:8765")]

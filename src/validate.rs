@@ -18,9 +18,15 @@ use std::process::ExitCode;
 /// With --accounts FILE every journal line is also checked against the target ERP's chart
 /// of accounts and dimension values (JNL206, JNL207).
 ///
+/// Examples:
+///   ledgerline validate extract.txt
+///   ledgerline validate incoming/ --rules ledgerline.toml --accounts coa.csv
+///   ledgerline validate extract.zip --json > findings.json
+///
 /// Exit status: 0 no errors (warnings allowed), 1 at least one error-level finding,
 /// 2 could not run (an input could not be opened, bad arguments or rules).
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     #[command(flatten)]
     input: InputArgs,

@@ -55,3 +55,72 @@ fn every_path_the_manual_names_exists() {
     }
     assert!(checked > 10, "only {checked} paths found");
 }
+
+/// Every command's `--help` teaches with examples (as gh's do), and each example's flags are
+/// flags the command it runs lists.
+#[test]
+fn every_command_help_has_examples_that_use_real_flags() {
+    let help = |path: &[&str]| {
+        let mut args = path.to_vec();
+        args.push("--help");
+        let out = ledgerline(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{path:?}");
+        text(&out.stdout)
+    };
+    let commands: &[&[&str]] = &[
+        &["validate"],
+        &["convert"],
+        &["inspect"],
+        &["fetch"],
+        &["connect"],
+        &["ledger"],
+        &["ledger", "list"],
+        &["ledger", "forget"],
+        &["rules"],
+        &["rules", "init"],
+        &["rules", "check"],
+        &["formats"],
+        &["generate"],
+        &["simulate"],
+    ];
+    for path in commands {
+        let page = help(path);
+        let examples: Vec<&str> = page
+            .split("Examples:")
+            .nth(1)
+            .unwrap_or_else(|| panic!("`ledgerline {}` --help has no examples", path.join(" ")))
+            .lines()
+            .skip(1)
+            .take_while(|l| l.starts_with("  "))
+            .map(str::trim)
+            .filter(|l| l.contains("ledgerline "))
+            .collect();
+        assert!(!examples.is_empty(), "{path:?}: {page}");
+        for ex in examples {
+            let words: Vec<&str> = ex
+                .split("ledgerline ")
+                .nth(1)
+                .unwrap()
+                .split_whitespace()
+                .collect();
+            // The command an example runs: one word, or two for ledger/rules.
+            let n = if ["ledger", "rules"].contains(&words[0])
+                && words.get(1).is_some_and(|w| !w.starts_with('-'))
+            {
+                2
+            } else {
+                1
+            };
+            let own = help(&words[..n]);
+            for flag in words.iter().filter(|w| w.starts_with("--")) {
+                let flag = flag.split('=').next().unwrap();
+                assert!(
+                    own.contains(&format!("{flag} ")) || own.contains(&format!("{flag}\n")),
+                    "example `{ex}` of `ledgerline {}`: {flag} is not a flag of `ledgerline {}`",
+                    path.join(" "),
+                    words[..n].join(" ")
+                );
+            }
+        }
+    }
+}

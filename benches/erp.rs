@@ -70,52 +70,7 @@ fn convert(data: &[u8], format: Format, rules: &Arc<Rules>) -> u64 {
     out.0
 }
 
-/// The rows of `extract` in `currency` (IIF and Xero take their base currency only), the
-/// header recounted.
-fn only_currency(extract: &[u8], currency: &str) -> Vec<u8> {
-    use ledgerline_extract::schema::SaeCol as C;
-    use ledgerline_extract::split::{Dialect, Splitter};
-    let mut s = Splitter::new(Dialect::PIPE);
-    s.feed(extract);
-    s.finish();
-    let (mut header, mut rows) = (Vec::new(), Vec::new());
-    let (mut count, mut total) = (0u64, rust_decimal::Decimal::ZERO);
-    while let Some(rec) = s.next_record().expect("split") {
-        let field = |c: usize| {
-            rec.field(c)
-                .map(|f| f.text().trim().to_owned())
-                .unwrap_or_default()
-        };
-        if field(0) == "EXTRACT" {
-            header = rec
-                .fields()
-                .map(|f| f.text().into_owned())
-                .collect::<Vec<_>>();
-            continue;
-        }
-        let cur = [
-            C::EmployeeDefaultCurrencyAlphaCode,
-            C::CashAdvanceCurrencyAlphaCode,
-            C::ReportEntryCurrencyAlphaCode,
-        ]
-        .iter()
-        .map(|c| field(c.index()))
-        .find(|c| !c.is_empty());
-        if cur.as_deref() == Some(currency) {
-            let amount = field(C::JournalAmount.index());
-            total += ledgerline_extract::value::parse_amount(amount.as_bytes()).expect("amount");
-            count += 1;
-            rows.extend_from_slice(rec.raw());
-            rows.push(b'\n');
-        }
-    }
-    header[2] = count.to_string();
-    header[3] = total.to_string();
-    let mut out = header.join("|").into_bytes();
-    out.push(b'\n');
-    out.extend_from_slice(&rows);
-    out
-}
+use ledgerline_generate::only_currency;
 
 fn benches(c: &mut Criterion) {
     let mb = std::env::var("LEDGERLINE_BENCH_MB")

@@ -146,51 +146,7 @@ pub fn base_currency_only(f: Format) -> bool {
     matches!(f, Format::Iif | Format::Xero)
 }
 
-/// An SAE `extract` with only the rows whose journal currency is `currency`, its header
-/// recounted (for the formats that take one currency).
-pub fn only_currency(extract: &[u8], currency: &str) -> Vec<u8> {
-    use ledgerline_extract::schema::SaeCol as C;
-    use ledgerline_extract::split::{Dialect, Splitter};
-    let mut s = Splitter::new(Dialect::PIPE);
-    s.feed(extract);
-    s.finish();
-    let mut header: Vec<String> = Vec::new();
-    let mut rows: Vec<u8> = Vec::new();
-    let (mut count, mut total) = (0u64, rust_decimal::Decimal::ZERO);
-    while let Some(rec) = s.next_record().unwrap() {
-        let field = |i: usize| {
-            rec.field(i)
-                .map(|f| f.text().trim().to_owned())
-                .unwrap_or_default()
-        };
-        if field(0) == "EXTRACT" {
-            header = rec.fields().map(|f| f.text().into_owned()).collect();
-            continue;
-        }
-        let cur = [
-            C::EmployeeDefaultCurrencyAlphaCode,
-            C::CashAdvanceCurrencyAlphaCode,
-            C::ReportEntryCurrencyAlphaCode,
-        ]
-        .iter()
-        .map(|c| field(c.index()))
-        .find(|c| !c.is_empty());
-        if cur.as_deref() == Some(currency) {
-            total +=
-                ledgerline_extract::value::parse_amount(field(C::JournalAmount.index()).as_bytes())
-                    .unwrap();
-            count += 1;
-            rows.extend_from_slice(rec.raw());
-            rows.push(b'\n');
-        }
-    }
-    header[2] = count.to_string();
-    header[3] = total.to_string();
-    let mut out = header.join("|").into_bytes();
-    out.push(b'\n');
-    out.extend_from_slice(&rows);
-    out
-}
+pub use ledgerline_generate::only_currency;
 
 /// A generated extract.
 pub fn generated(reports: u64, seed: u64) -> Vec<u8> {

@@ -178,6 +178,13 @@ fn a_malformed_chart_stops_the_run() {
     let out = run(&["validate", EXAMPLE, "--accounts", chart.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("chart.csv:1: the header row needs an `account` column"));
+    // A quote left open: the cause is said once, with its line.
+    std::fs::write(&chart, "account\n\"unclosed\n").unwrap();
+    let out = run(&["validate", EXAMPLE, "--accounts", chart.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert_eq!(err.matches("quoted value not closed").count(), 1, "{err}");
+    assert!(err.contains("chart.csv: line 2: "), "{err}");
 }
 
 #[test]

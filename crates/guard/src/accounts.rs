@@ -33,20 +33,20 @@ use std::path::Path;
 #[derive(Debug, thiserror::Error)]
 pub enum AccountsError {
     /// The file cannot be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Io {
         /// The file.
         path: String,
-        /// Why.
-        source: std::io::Error,
+        /// Why (in the message, not a separate cause, so it is printed once).
+        error: std::io::Error,
     },
     /// The CSV is malformed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Csv {
         /// The file.
         path: String,
-        /// Where and why.
-        source: CsvError,
+        /// Where and why (in the message, not a separate cause, so it is printed once).
+        error: CsvError,
     },
     /// The content does not fit the expected layout.
     #[error("{path}:{line}: {message}")]
@@ -101,9 +101,9 @@ impl Accounts {
     /// Reads the file at `path`.
     pub fn load(path: &Path) -> Result<Accounts, AccountsError> {
         let name = path.display().to_string();
-        let text = std::fs::read(path).map_err(|source| AccountsError::Io {
+        let text = std::fs::read(path).map_err(|error| AccountsError::Io {
             path: name.clone(),
-            source,
+            error,
         })?;
         Self::parse_bytes(&name, &text)
     }
@@ -114,9 +114,9 @@ impl Accounts {
     }
 
     fn parse_bytes(name: &str, bytes: &[u8]) -> Result<Accounts, AccountsError> {
-        let csv_err = |source| AccountsError::Csv {
+        let csv_err = |error| AccountsError::Csv {
             path: name.to_owned(),
-            source,
+            error,
         };
         let invalid = |line, message: String| AccountsError::Invalid {
             path: name.to_owned(),

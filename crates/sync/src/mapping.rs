@@ -1,11 +1,11 @@
 //! The mapping file: a `[sync.<kind>]` section per kind of master data saying which input
-//! column feeds which Concur field, optionally starting from a one-line `preset` for a
-//! common ERP export (a NetSuite saved search, an SAP cost-centre list). [`starter`] is the
+//! column feeds which Concur field (`[sync.lists]` today), optionally starting from a
+//! one-line `preset` for a common ERP export (a NetSuite saved search, an SAP cost-centre
+//! list). [`starter`] is the
 //! commented file `ledgerline sync init KIND` writes.
 
 use crate::error::{Result, SyncError};
 use serde::Deserialize;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The kinds of master data.
@@ -139,100 +139,11 @@ impl ListMap {
     }
 }
 
-/// `[sync.vendors]`, `[sync.purchase_orders]`, `[sync.receipts]`: Concur field name ->
-/// input column, or `=text` for a constant.
+/// The `[sync]` table of a mapping file (only `[sync.lists]` is read today).
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FieldMap {
-    /// A preset of default columns (`netsuite-saved-search`, `sap`).
-    pub preset: Option<String>,
-    /// Input delimiter (default: sniffed from the header line).
-    pub delimiter: Option<String>,
-    /// Concur field -> column (or `=constant`).
-    #[serde(default)]
-    pub fields: BTreeMap<String, String>,
-}
-
-/// Where a Concur field's value comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    /// An input column.
-    Column(String),
-    /// The same text on every record.
-    Constant(String),
-}
-
-impl FieldMap {
-    /// Every mapped field with its source, the preset's defaults first and the file's own
-    /// entries over them.
-    pub fn resolved(&self, kind: Kind) -> BTreeMap<String, Source> {
-        let mut out: BTreeMap<String, String> = preset_fields(kind, self.preset.as_deref())
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        out.extend(self.fields.clone());
-        out.into_iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| {
-                let s = match v.strip_prefix('=') {
-                    Some(c) => Source::Constant(c.to_owned()),
-                    None => Source::Column(v),
-                };
-                (k, s)
-            })
-            .collect()
-    }
-}
-
-fn preset_fields(kind: Kind, preset: Option<&str>) -> &'static [(&'static str, &'static str)] {
-    match (kind, preset) {
-        (Kind::Vendors, Some("netsuite-saved-search")) => &[
-            ("VendorCode", "ID"),
-            ("AddressCode", "=MAIN"),
-            ("VendorName", "Name"),
-            ("Address1", "Address 1"),
-            ("City", "City"),
-            ("State", "State/Province"),
-            ("PostalCode", "Zip"),
-            ("CountryCode", "Country Code"),
-            ("CurrencyCode", "Currency"),
-            ("TaxID", "Tax ID"),
-        ],
-        (Kind::Vendors, Some("sap")) => &[
-            ("VendorCode", "Supplier"),
-            ("AddressCode", "=MAIN"),
-            ("VendorName", "Name 1"),
-            ("Address1", "Street"),
-            ("City", "City"),
-            ("State", "Region"),
-            ("PostalCode", "Postal Code"),
-            ("CountryCode", "Country"),
-            ("CurrencyCode", "Order Currency"),
-            ("TaxID", "Tax Number 1"),
-        ],
-        (Kind::Vendors, _) => &[
-            ("VendorCode", "VendorCode"),
-            ("AddressCode", "AddressCode"),
-            ("VendorName", "VendorName"),
-            ("CountryCode", "CountryCode"),
-            ("CurrencyCode", "CurrencyCode"),
-        ],
-        _ => &[],
-    }
-}
-
-/// The `[sync]` table of a mapping file.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct SyncSections {
     /// `[sync.lists]`.
     pub lists: Option<ListMap>,
-    /// `[sync.vendors]`.
-    pub vendors: Option<FieldMap>,
-    /// `[sync.purchase_orders]`.
-    pub purchase_orders: Option<FieldMap>,
-    /// `[sync.receipts]`.
-    pub receipts: Option<FieldMap>,
 }
 
 /// A mapping file.
@@ -279,14 +190,6 @@ impl Mapping {
                 "[sync.lists] preset {p:?} is unknown; use netsuite-saved-search or sap-cost-centres"
             )));
         }
-        if let Some(v) = &m.sync.vendors
-            && let Some(p) = v.preset.as_deref()
-            && !["netsuite-saved-search", "sap"].contains(&p)
-        {
-            return Err(m.error(format!(
-                "[sync.vendors] preset {p:?} is unknown; use netsuite-saved-search or sap"
-            )));
-        }
         Ok(m)
     }
 
@@ -303,17 +206,6 @@ impl Mapping {
             .lists
             .as_ref()
             .ok_or_else(|| self.missing(Kind::Lists))
-    }
-
-    /// The field map of `kind` (vendors, purchase orders, receipts).
-    pub fn fields(&self, kind: Kind) -> Result<&FieldMap> {
-        match kind {
-            Kind::Vendors => self.sync.vendors.as_ref(),
-            Kind::PurchaseOrders => self.sync.purchase_orders.as_ref(),
-            Kind::Receipts => self.sync.receipts.as_ref(),
-            Kind::Lists => None,
-        }
-        .ok_or_else(|| self.missing(kind))
     }
 
     fn missing(&self, kind: Kind) -> SyncError {
@@ -335,13 +227,11 @@ pub(crate) fn delimiter(m: &Mapping, d: Option<&str>) -> Result<Option<u8>> {
     }
 }
 
-/// The commented starter `ledgerline sync init KIND` writes.
-pub fn starter(kind: Kind) -> &'static str {
+/// The commented starter `ledgerline sync init KIND` writes (`None`: a kind not built yet).
+pub fn starter(kind: Kind) -> Option<&'static str> {
     match kind {
-        Kind::Lists => LISTS_STARTER,
-        Kind::Vendors => VENDORS_STARTER,
-        Kind::PurchaseOrders => POS_STARTER,
-        Kind::Receipts => RECEIPTS_STARTER,
+        Kind::Lists => Some(LISTS_STARTER),
+        _ => None,
     }
 }
 
@@ -377,68 +267,6 @@ name = "Name"
 # delimiter = ";"
 "#;
 
-const VENDORS_STARTER: &str = r#"# ledgerline sync vendors: ERP vendors -> Concur Invoice vendors (Vendor v3.1).
-# Run `ledgerline sync vendors EXPORT.csv --map THIS_FILE` to see the plan; add --apply to send it.
-
-[sync.vendors]
-# One-line presets for common exports: "netsuite-saved-search" (ID, Name, Address 1, City,
-# State/Province, Zip, Country Code, Currency, Tax ID) or "sap" (Supplier, Name 1, Street,
-# City, Region, Postal Code, Country, Order Currency, Tax Number 1).
-# preset = "netsuite-saved-search"
-
-# Concur field = "input column", or "=TEXT" for the same value on every vendor.
-# VendorCode + AddressCode identify a vendor address; CountryCode and CurrencyCode are
-# required by v3.1, State for countries under export control (US, CA ...).
-[sync.vendors.fields]
-VendorCode = "VendorCode"
-AddressCode = "AddressCode"
-VendorName = "VendorName"
-CountryCode = "CountryCode"
-CurrencyCode = "CurrencyCode"
-# State = "State"
-# Address1 = "Street"
-# City = "City"
-# PostalCode = "Zip"
-# TaxID = "Tax ID"
-# PaymentTerms = "Terms"
-# Custom1 = "Vendor Group"
-"#;
-
-const POS_STARTER: &str = r#"# ledgerline sync purchase-orders: ERP purchase orders -> Concur (Purchase Order v3).
-# One input row per PO line; header fields repeat on every line of the PO.
-
-[sync.purchase_orders.fields]
-PurchaseOrderNumber = "PO Number"
-Name = "PO Name"
-VendorCode = "Vendor"
-VendorAddressCode = "=MAIN"
-CurrencyCode = "Currency"
-OrderDate = "Order Date"
-PolicyExternalID = "=PO"
-"BillToAddress.ExternalID" = "=HQ"
-"ShipToAddress.ExternalID" = "=HQ"
-"LineItem.ExternalID" = "Line ID"
-"LineItem.LineNumber" = "Line"
-"LineItem.Quantity" = "Quantity"
-"LineItem.UnitPrice" = "Unit Price"
-"LineItem.ExpenseType" = "Expense Type"
-# "LineItem.AccountCode" = "GL Account"   # ExpenseType or AccountCode, not both
-# "LineItem.Description" = "Item"
-# "LineItem.PurchaseOrderReceiptType" = "=QUANTITY_RECEIPT"
-"#;
-
-const RECEIPTS_STARTER: &str = r#"# ledgerline sync receipts: ERP goods receipts -> Concur (Purchase Order Receipts v3).
-
-[sync.receipts.fields]
-PurchaseOrderNumber = "PO Number"
-LineItemExternalID = "Line ID"
-GoodsReceiptNumber = "GRN"
-ReceivedDate = "Received"
-ReceivedQuantity = "Quantity"
-# DeliverySlipNumber = "Delivery Slip"
-# UnitOfMeasureCode = "UoM"
-"#;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -455,20 +283,17 @@ mod tests {
         assert_eq!(l.resolved_separator().as_deref(), Some(" : "));
         let bad = Mapping::parse(Path::new("m.toml"), "[sync.lists]\nlsit='X'\n").unwrap_err();
         assert!(bad.to_string().contains("lsit"), "{bad}");
-        let v = Mapping::parse(
-            Path::new("m.toml"),
-            "[sync.vendors]\npreset='sap'\n[sync.vendors.fields]\nVendorName='Name'\n",
-        )
-        .unwrap();
-        let f = v.fields(Kind::Vendors).unwrap().resolved(Kind::Vendors);
-        assert_eq!(f["VendorName"], Source::Column("Name".into()));
-        assert_eq!(f["AddressCode"], Source::Constant("MAIN".into()));
     }
 
     #[test]
     fn starters_parse() {
         for k in Kind::ALL {
-            Mapping::parse(Path::new("s.toml"), starter(k)).unwrap();
+            if let Some(text) = starter(k) {
+                Mapping::parse(Path::new("s.toml"), text)
+                    .unwrap()
+                    .lists()
+                    .unwrap();
+            }
         }
     }
 }

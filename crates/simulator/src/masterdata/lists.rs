@@ -333,6 +333,7 @@ fn paged(
     })
 }
 
+#[allow(clippy::result_large_err)]
 fn page_of(q: &BTreeMap<String, String>) -> Result<usize, Response> {
     match q.get("page") {
         None => Ok(1),
@@ -540,6 +541,7 @@ fn children(
 }
 
 /// The list of a bulk call, with the whole-request checks; `Err` is the answer.
+#[allow(clippy::result_large_err)]
 fn bulk_parts(
     st: &super::Store,
     cfg: &MasterDataConfig,

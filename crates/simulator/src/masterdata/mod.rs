@@ -1,8 +1,8 @@
 //! Master data: the Concur APIs an ERP writes to, served on their real paths and shapes
-//! (List v4 and List Item v4 reads, List Item Bulk v4 writes; Vendor v3.1; Purchase Order v3
-//! and its receipts), with the documented validations and error ids, state a test reads
-//! back through [`crate::RunningSimulator::masterdata`], and the choices of
-//! `concur-master-data.md` §10 as settings ([`MasterDataConfig`]).
+//! (today List v4 and List Item v4 reads and List Item Bulk v4 writes), with the documented
+//! validations and error ids, state a test reads back through
+//! [`crate::RunningSimulator::masterdata`], and the choices of `concur-master-data.md` §10
+//! as settings ([`MasterDataConfig`]).
 //!
 //! Faults target the route names of [`ROUTES`]; an injected 429 on these routes has the
 //! List Item Bulk shape (`security.rate.limit.reached`, `retry-after: 0`).
@@ -26,17 +26,6 @@ pub const ROUTES: &[&str] = &[
     "list_item",
     "list_bulk_create",
     "list_bulk_update",
-    "vendors_get",
-    "vendors_post",
-    "vendors_put",
-    "vendors_delete",
-    "po_get",
-    "po_post",
-    "po_put",
-    "receipt_get",
-    "receipt_post",
-    "receipt_put",
-    "receipt_delete",
 ];
 
 /// What the simulator does with a hyphen in a list item code (Concur's docs only warn that
@@ -91,19 +80,6 @@ pub struct MasterDataConfig {
     pub undelete: bool,
     /// The calling application's id, compared with a managed list's `managedBy`.
     pub app_id: String,
-    /// Countries whose vendors need `State` (v3.1 export-control rule).
-    pub vendor_state_countries: Vec<String>,
-    /// `StatusList[].Type` of a refused vendor record (`ERROR`, or `WARNING` as one client
-    /// observed).
-    pub vendor_error_type: String,
-    /// Vendor GET `limit` above 1000: clamp it (true) or answer 400 (false).
-    pub vendor_clamp_limit: bool,
-    /// Vendor records per POST/PUT (undocumented; 1000 like the other batch services).
-    pub vendor_batch_max: usize,
-    /// Status of a GET for an unknown purchase order (404 with an `<Error>` body).
-    pub po_missing_status: u16,
-    /// A `Closed` purchase order refuses receipts (undocumented).
-    pub closed_po_refuses_receipts: bool,
 }
 
 impl Default for MasterDataConfig {
@@ -127,12 +103,6 @@ impl Default for MasterDataConfig {
             relative_links: false,
             undelete: true,
             app_id: "appId:6a2c8f0e-3b1d-4c5e-9f7a-1d2e3f4a5b6c".into(),
-            vendor_state_countries: vec!["US".into(), "CA".into()],
-            vendor_error_type: "ERROR".into(),
-            vendor_clamp_limit: true,
-            vendor_batch_max: 1000,
-            po_missing_status: 404,
-            closed_po_refuses_receipts: true,
         }
     }
 }
@@ -142,14 +112,6 @@ impl Default for MasterDataConfig {
 pub struct Snapshot {
     /// Lists with all their items (deleted ones included), items in creation order.
     pub lists: Vec<ListSnapshot>,
-    /// Vendors by (VendorCode, AddressCode): the stored fields.
-    pub vendors: BTreeMap<(String, String), BTreeMap<String, String>>,
-    /// Purchase orders by number: the stored document.
-    pub purchase_orders: BTreeMap<String, serde_json::Value>,
-    /// Goods receipts by (PO number, line ExternalID, GoodsReceiptNumber).
-    pub receipts: BTreeMap<(String, String, String), BTreeMap<String, String>>,
-    /// Receipt confirmations by (PO number, line ExternalID): IsReceived, date, quantity.
-    pub confirmations: BTreeMap<(String, String), BTreeMap<String, String>>,
 }
 
 impl Snapshot {
@@ -163,13 +125,7 @@ impl Snapshot {
 #[derive(Default)]
 pub(crate) struct Store {
     seeded: bool,
-    seq: u64,
     pub(crate) lists: lists::Lists,
-    pub(crate) vendors: BTreeMap<(String, String), BTreeMap<String, String>>,
-    pub(crate) vendor_ids: BTreeMap<(String, String), String>,
-    pub(crate) orders: BTreeMap<String, serde_json::Value>,
-    pub(crate) receipts: BTreeMap<(String, String, String), BTreeMap<String, String>>,
-    pub(crate) confirmations: BTreeMap<(String, String), BTreeMap<String, String>>,
 }
 
 impl Store {
@@ -181,17 +137,6 @@ impl Store {
         for l in &cfg.lists {
             self.lists.add_list(l);
         }
-    }
-
-    /// A new UUID-shaped id.
-    pub(crate) fn uuid(&mut self, kind: u16) -> String {
-        self.seq += 1;
-        format!(
-            "{:08x}-{kind:04x}-4{:03x}-8000-{:012x}",
-            0x5eed_0000u32 + kind as u32,
-            self.seq % 0xfff,
-            self.seq
-        )
     }
 }
 
@@ -210,10 +155,6 @@ pub(crate) fn with_store<T>(
 pub(crate) fn snapshot(s: &SharedRef) -> Snapshot {
     with_store(s, |st, _| Snapshot {
         lists: st.lists.snapshot(),
-        vendors: st.vendors.clone(),
-        purchase_orders: st.orders.clone(),
-        receipts: st.receipts.clone(),
-        confirmations: st.confirmations.clone(),
     })
 }
 
@@ -225,22 +166,10 @@ pub(crate) fn router() -> Router<SharedRef> {
         "/_admin/masterdata",
         axum::routing::get(
             |axum::extract::State(s): axum::extract::State<SharedRef>| async move {
-                json(StatusCode::OK, admin_view(&snapshot(&s)))
+                json(StatusCode::OK, serde_json::json!(snapshot(&s)))
             },
         ),
     )
-}
-
-/// The snapshot as JSON (tuple keys joined with `|`).
-fn admin_view(s: &Snapshot) -> serde_json::Value {
-    let join2 = |(a, b): &(String, String)| format!("{a}|{b}");
-    serde_json::json!({
-        "lists": s.lists,
-        "vendors": s.vendors.iter().map(|(k, v)| (join2(k), serde_json::json!(v))).collect::<serde_json::Map<_, _>>(),
-        "purchase_orders": s.purchase_orders,
-        "receipts": s.receipts.iter().map(|((a, b, c), v)| (format!("{a}|{b}|{c}"), serde_json::json!(v))).collect::<serde_json::Map<_, _>>(),
-        "confirmations": s.confirmations.iter().map(|(k, v)| (join2(k), serde_json::json!(v))).collect::<serde_json::Map<_, _>>(),
-    })
 }
 
 /// The route name of a master-data request, for faults and counters.
@@ -255,35 +184,12 @@ pub(crate) fn classify(method: &str, p: &str) -> Option<&'static str> {
             _ => "lists",
         });
     }
-    if p.starts_with("/api/v3.1/invoice/vendor") || p.starts_with("/api/v3.0/invoice/vendor") {
-        return Some(match method {
-            "POST" => "vendors_post",
-            "PUT" => "vendors_put",
-            "DELETE" => "vendors_delete",
-            _ => "vendors_get",
-        });
-    }
-    if p.starts_with("/api/v3.0/invoice/purchaseorderreceipts") {
-        return Some(match method {
-            "POST" => "receipt_post",
-            "PUT" => "receipt_put",
-            "DELETE" => "receipt_delete",
-            _ => "receipt_get",
-        });
-    }
-    if p.starts_with("/api/v3.0/invoice/purchaseorders") {
-        return Some(match method {
-            "POST" => "po_post",
-            "PUT" => "po_put",
-            _ => "po_get",
-        });
-    }
     None
 }
 
 /// The answer of an injected `status` fault on a master-data route: List v4 routes answer
 /// the JSON ErrorMessage (429: `security.rate.limit.reached` with `retry-after: 0` unless the
-/// fault gives one), v3 routes Concur's XML `<Error>`.
+/// fault gives one).
 pub(crate) fn fault_response(
     route: &str,
     status: u16,

@@ -20,14 +20,7 @@ pub fn pages() -> Vec<std::path::PathBuf> {
 #[test]
 fn every_path_the_manual_names_exists() {
     const TOP: &[&str] = &[
-        "crates/",
-        "tests/",
-        "fixtures/",
-        "schemas/",
-        "src/",
-        "benches/",
-        "fuzz/",
-        "docs/",
+        "crates/", "tests/", "fixtures/", "schemas/", "src/", "benches/", "fuzz/", "docs/",
     ];
     let mut checked = 0;
     for page in pages() {
@@ -40,11 +33,7 @@ fn every_path_the_manual_names_exists() {
             // `crates/extract/src/batch.rs`), `fixtures/cases/*.txt`: the path before any
             // space, and globs checked by their folder.
             let path = quoted.split_whitespace().next().unwrap();
-            let path = path
-                .split('*')
-                .next()
-                .unwrap()
-                .trim_end_matches(['.', ',', ':']);
+            let path = path.split('*').next().unwrap().trim_end_matches(['.', ',', ':']);
             assert!(
                 root().join(path).exists(),
                 "{} names `{quoted}`, which does not exist",

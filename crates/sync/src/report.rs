@@ -57,7 +57,8 @@ pub enum Status {
     Reactivated,
     /// Concur refused it.
     Failed,
-    /// The run stopped before its answer came (it is `pending` in the run ledger).
+    /// The run stopped before its answer came (`pending` in the run ledger), or before it
+    /// was sent at all (then not in the run ledger: the next run plans it again).
     Unknown,
 }
 
@@ -242,7 +243,7 @@ impl Report {
         }
         if let Some(why) = &self.interrupted {
             s.push_str(&format!(
-                "; stopped early: {why} ({} record(s) pending: run again to finish)",
+                "; stopped early: {why} ({} record(s) unconfirmed, sent without an answer or not sent: run again to finish)",
                 self.count(Status::Unknown)
             ));
         }

@@ -13,6 +13,7 @@ mod inspect;
 mod ledger_cmd;
 mod rules_cmd;
 mod simulate;
+mod sync;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -48,6 +49,7 @@ enum Command {
     Fetch(fetch::Args),
     Connect(connect::Args),
     Simulate(simulate::Args),
+    Sync(sync::Args),
 }
 
 fn main() -> ExitCode {
@@ -63,6 +65,7 @@ fn main() -> ExitCode {
         Command::Fetch(a) => fetch::run(a),
         Command::Connect(a) => connect::run(a),
         Command::Simulate(a) => simulate::run(a),
+        Command::Sync(a) => sync::run(a),
     };
     match result {
         Ok(code) => code,

@@ -12,4 +12,5 @@ mod inspect;
 mod inspect_html;
 mod ledger;
 mod posting_guarantees;
+mod sync;
 mod validate;

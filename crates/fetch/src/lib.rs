@@ -54,6 +54,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod auth;
 pub mod batch;
 pub mod client;
@@ -68,6 +69,7 @@ pub mod run;
 pub mod store;
 pub mod time;
 
+pub use api::{ApiResponse, Replay};
 pub use auth::{AuthScheme, ClientCredentials, ConnectRequest, Secret};
 pub use client::{Client, ClientOptions, connect};
 pub use edition::Edition;

@@ -48,6 +48,8 @@ pub enum Family {
     Attendee,
     /// Journals built from an extract (`JNL`); used by `ledgerline-journal`.
     Journal,
+    /// ERP master data sent to Concur (`SYN`); used by `ledgerline-sync`.
+    Sync,
 }
 
 impl Family {
@@ -63,6 +65,7 @@ impl Family {
             Family::Batch => "BAT",
             Family::Attendee => "ATT",
             Family::Journal => "JNL",
+            Family::Sync => "SYN",
         }
     }
 }
@@ -205,6 +208,36 @@ checks! {
     DuplicateInRun = 210, Error, "journal already in this run from another input";
     /// Every payment type of a file the rules do not know, with a section to paste.
     UnknownPaymentTypes = 211, Info, "payment types the rules do not know, with a [payment_types] section to paste";
+    /// A master-data row without its key or a value Concur requires (`ledgerline sync`).
+    SyncMissingValue = 301, Error, "key or required value is empty";
+    /// The same natural key twice in one master-data input.
+    SyncDuplicateKey = 302, Error, "natural key appears twice in the input";
+    /// A list item code with `-`, which Concur reads as its level separator.
+    SyncHyphen = 303, Error, "code contains a hyphen, Concur's level separator";
+    /// A list item deeper than the Concur list's levels.
+    SyncTooDeep = 304, Error, "level deeper than the list allows";
+    /// A purchase order naming a vendor Concur does not have.
+    SyncUnknownVendor = 305, Error, "vendor is not in Concur";
+    /// An amount or quantity that is not a number.
+    SyncBadNumber = 306, Error, "amount or quantity is not a number";
+    /// A value longer than Concur accepts.
+    SyncTooLong = 307, Error, "value longer than Concur accepts";
+    /// The mapping names a column the input lacks.
+    SyncMissingColumn = 308, Error, "input lacks a column the mapping names";
+    /// A list item code deleted in Concur: it stays reserved.
+    SyncReservedCode = 309, Warning, "code belongs to an item deleted in Concur and stays reserved";
+    /// A list item whose parent is neither in the input nor in Concur.
+    SyncNoParent = 310, Error, "parent item is neither in the input nor in Concur";
+    /// Concur refused a record.
+    SyncRejected = 311, Error, "Concur refused the record";
+    /// One list item given two names in the input.
+    SyncConflictingName = 312, Warning, "item given different names in the input";
+    /// A date that is not `YYYY-MM-DD`.
+    SyncBadDate = 313, Error, "date is not YYYY-MM-DD";
+    /// A value Concur accepts only from a fixed set.
+    SyncBadValue = 314, Error, "value is not one Concur accepts";
+    /// A receipt for a purchase-order line Concur does not have.
+    SyncUnknownLine = 315, Error, "purchase-order line is not in Concur";
 }
 
 impl Check {

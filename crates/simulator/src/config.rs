@@ -47,6 +47,8 @@ pub struct SimConfig {
     pub files_dir: Option<PathBuf>,
     /// Payment batches.
     pub batches: Vec<BatchConfig>,
+    /// Lists, vendors, purchase orders and receipts (`ledgerline sync`).
+    pub masterdata: crate::masterdata::MasterDataConfig,
 }
 
 impl Default for SimConfig {
@@ -120,6 +122,7 @@ impl Default for SimConfig {
                     closed: true,
                 },
             ],
+            masterdata: crate::masterdata::MasterDataConfig::default(),
         }
     }
 }

@@ -41,6 +41,7 @@
 
 pub mod config;
 mod files;
+pub mod masterdata;
 mod routes;
 mod server;
 mod state;
@@ -211,6 +212,11 @@ impl RunningSimulator {
     pub fn start_job(&self, definition_key: &str) -> Option<String> {
         let i = self.shared.definition_index(definition_key)?;
         self.shared.post_job(i).ok()
+    }
+
+    /// The master data (lists, vendors, purchase orders, receipts) as the simulator holds it.
+    pub fn masterdata(&self) -> masterdata::Snapshot {
+        masterdata::snapshot(&self.shared)
     }
 
     /// Entries posted and not yet taken by an extract job.

@@ -65,6 +65,7 @@ pub(crate) fn router(state: SharedRef) -> Router {
         .route("/_admin/expire-tokens", post(admin_expire))
         .route("/_admin/request-token", post(admin_request_token))
         .route("/_admin/jobs/{def}", post(admin_post_job))
+        .merge(crate::masterdata::router())
         .fallback(not_found)
         .with_state(state)
 }
@@ -855,7 +856,10 @@ async fn admin_add_faults(State(s): State<SharedRef>, body: Bytes) -> Response {
         },
     };
     for f in &faults {
-        if f.route != "*" && !crate::config::ROUTES.contains(&f.route.as_str()) {
+        if f.route != "*"
+            && !crate::config::ROUTES.contains(&f.route.as_str())
+            && !crate::masterdata::ROUTES.contains(&f.route.as_str())
+        {
             return json(
                 StatusCode::BAD_REQUEST,
                 serde_json::json!({ "error": format!("unknown route {:?}; one of {:?} or \"*\"", f.route, crate::config::ROUTES) }),

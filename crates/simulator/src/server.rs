@@ -31,6 +31,9 @@ pub(crate) fn classify(method: &str, path: &str) -> &'static str {
     if p.starts_with("/_admin") {
         return "admin";
     }
+    if let Some(r) = crate::masterdata::classify(method, p) {
+        return r;
+    }
     if p == "/oauth2/v0/token" {
         return "token";
     }
@@ -76,6 +79,9 @@ pub(crate) fn classify(method: &str, path: &str) -> &'static str {
 }
 
 fn status_fault(route: &str, status: u16, retry_after: Option<&str>) -> Response<Body> {
+    if let Some(r) = crate::masterdata::fault_response(route, status, retry_after) {
+        return r;
+    }
     let mut r = if route == "token" {
         oauth_error(status, 0, "server_error", "Injected failure.")
     } else {
@@ -176,7 +182,12 @@ pub(crate) async fn handle(
             FaultKind::Status {
                 status,
                 retry_after,
-            } if !f.after => return Ok(status_fault(route, *status, retry_after.as_deref())),
+            } if !f.after => {
+                // Read the request body first: answering while the client is still sending
+                // it resets the connection, and the client sees no status at all.
+                let _ = axum::body::to_bytes(Body::new(req.into_body()), usize::MAX).await;
+                return Ok(status_fault(route, *status, retry_after.as_deref()));
+            }
             FaultKind::Slow { ms } => tokio::time::sleep(Duration::from_millis(*ms)).await,
             FaultKind::ExpireToken => state.expire_token(auth.as_deref()),
             FaultKind::RevokeToken => {

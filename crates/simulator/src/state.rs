@@ -110,6 +110,7 @@ pub(crate) struct Inner {
     faults: Vec<ArmedFault>,
     pub stats: BTreeMap<String, u64>,
     next_job_fails: bool,
+    pub masterdata: crate::masterdata::Store,
 }
 
 /// Shared by every connection.

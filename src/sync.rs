@@ -3,7 +3,7 @@
 
 use crate::fetch::{Common, EXIT_PARTIAL, client_options};
 use anyhow::Context;
-use ledgerline_extract::finding::Severity;
+use ledgerline_findings::Severity;
 use ledgerline_ledger::Ledger;
 use ledgerline_sync::{Api, Kind, Mapping, Options, Report};
 use std::io::Write;

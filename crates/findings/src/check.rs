@@ -216,10 +216,6 @@ checks! {
     SyncHyphen = 303, Error, "code contains a hyphen, Concur's level separator";
     /// A list item deeper than the Concur list's levels.
     SyncTooDeep = 304, Error, "level deeper than the list allows";
-    /// A purchase order naming a vendor Concur does not have.
-    SyncUnknownVendor = 305, Error, "vendor is not in Concur";
-    /// An amount or quantity that is not a number.
-    SyncBadNumber = 306, Error, "amount or quantity is not a number";
     /// A value longer than Concur accepts.
     SyncTooLong = 307, Error, "value longer than Concur accepts";
     /// The mapping names a column the input lacks.
@@ -232,12 +228,6 @@ checks! {
     SyncRejected = 311, Error, "Concur refused the record";
     /// One list item given two names in the input.
     SyncConflictingName = 312, Warning, "item given different names in the input";
-    /// A date that is not `YYYY-MM-DD`.
-    SyncBadDate = 313, Error, "date is not YYYY-MM-DD";
-    /// A value Concur accepts only from a fixed set.
-    SyncBadValue = 314, Error, "value is not one Concur accepts";
-    /// A receipt for a purchase-order line Concur does not have.
-    SyncUnknownLine = 315, Error, "purchase-order line is not in Concur";
 }
 
 impl Check {

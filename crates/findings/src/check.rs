@@ -48,6 +48,8 @@ pub enum Family {
     Attendee,
     /// Journals built from an extract (`JNL`); used by `ledgerline-journal`.
     Journal,
+    /// Financial Integration Service documents (`FIS`); used by `ledgerline-fis`.
+    Fis,
 }
 
 impl Family {
@@ -63,6 +65,7 @@ impl Family {
             Family::Batch => "BAT",
             Family::Attendee => "ATT",
             Family::Journal => "JNL",
+            Family::Fis => "FIS",
         }
     }
 }
@@ -205,6 +208,23 @@ checks! {
     DuplicateInRun = 210, Error, "journal already in this run from another input";
     /// Every payment type of a file the rules do not know, with a section to paste.
     UnknownPaymentTypes = 211, Info, "payment types the rules do not know, with a [payment_types] section to paste";
+    /// A FIS input that is not valid JSON (cut short, joined or damaged).
+    FisSyntax = 301, Error, "not valid JSON: the FIS input is cut short or damaged";
+    /// A JSON value that is no FIS document, list of documents or GET page.
+    FisShape = 302, Error, "JSON that is no FIS document, list or page";
+    /// A field a posting needs is absent, null or empty.
+    FisMissing = 303, Error, "required FIS field is missing";
+    /// A field holds the wrong type or a value that cannot be read.
+    FisBadValue = 304, Error, "FIS value has the wrong type or cannot be read";
+    /// The document's lines do not add up to its own totals.
+    FisTotals = 305, Error, "FIS document does not add up to its own totals";
+    /// A document type (payroll, obligations) that gives no journal here.
+    FisDocType = 306, Warning, "FIS document type that Ledgerline does not convert";
+    /// A document already confirmed, paid or recalled in Concur, or a status Ledgerline does
+    /// not know.
+    FisStatus = 307, Warning, "FIS document status is not READY or ACKNOWLEDGED";
+    /// The same document, or two documents of one report, in one input.
+    FisDuplicate = 308, Error, "the same FIS document or report twice in one input";
 }
 
 impl Check {
@@ -224,6 +244,7 @@ impl Check {
                 | Check::BatchIdMismatch
                 | Check::BatchDateMismatch
                 | Check::LineTooLong
+                | Check::FisSyntax
         )
     }
 }
@@ -273,6 +294,7 @@ mod tests {
         assert_eq!(code(Family::Sae, Check::RecordCount), "SAE110");
         assert_eq!(code(Family::Prae, Check::BadDate), "PRA130");
         assert_eq!(code(Family::Journal, Check::Unbalanced), "JNL203");
+        assert_eq!(code(Family::Fis, Check::FisMissing), "FIS303");
         assert_eq!(
             serde_json::to_string(&Code {
                 family: Family::Batch,
@@ -291,6 +313,8 @@ mod tests {
     fn only_damage_to_the_file_itself_makes_it_untrustworthy() {
         assert!(Check::RecordCount.untrustworthy_file());
         assert!(Check::LineTooLong.untrustworthy_file());
+        assert!(Check::FisSyntax.untrustworthy_file());
+        assert!(!Check::FisMissing.untrustworthy_file());
         assert!(!Check::BadDate.untrustworthy_file());
         assert!(!Check::Unbalanced.untrustworthy_file());
     }

@@ -1,0 +1,801 @@
+//! One FIS input through the journal builder: JSON values read one after the other (a
+//! document, a list, a v4 `content[]` page, the v1 `fIDocuments[]` wrapper; one value, or
+//! one per line), each document mapped to its rows ([`crate::map`]) and fed to the
+//! builder as [`FisRow`]s, the journals handed to the sink. Memory is bounded by the
+//! largest JSON value (a page of documents), not by the file.
+
+use crate::json::{self, Fill};
+use crate::map::{self, Mapped, Place};
+use crate::model::{CaJournal, CashAdvance, Expense, Invoice, Top};
+use crate::rows::{FisRow, RowBuf};
+use ledgerline_extract::validate::FileReport;
+use ledgerline_findings::{Check, Family, Finding, Findings, Position, Severity};
+use ledgerline_journal::build::{Builder, Outcome};
+use ledgerline_journal::classify::ClassifyError;
+use ledgerline_journal::pipeline::{ConvertOptions, Sink, StreamReport};
+use ledgerline_journal::sources::{RowContext, RowError, RowSource};
+use serde_json::value::RawValue;
+use std::collections::HashSet;
+use std::io::Read;
+
+/// The kind a FIS input is reported as (`validate`, `--json`).
+pub const KIND: &str = "FIS documents";
+
+/// Bytes read at a time; a value longer than what is buffered doubles the next read.
+const CHUNK: usize = 1 << 20;
+
+/// Converts one FIS input into `sink`. I/O errors of the sink end the run (`Err`);
+/// everything wrong with the input is a finding in the report. `progress` is told the
+/// bytes read so far.
+pub fn convert_reader<R: Read>(
+    name: &str,
+    mut input: R,
+    opts: &ConvertOptions,
+    sink: &mut dyn Sink,
+    progress: &mut dyn FnMut(u64),
+) -> std::io::Result<StreamReport> {
+    let mut run = Run {
+        name,
+        opts,
+        findings: Findings::with_limit(opts.max_findings),
+        builder: Builder::new(opts.rules.clone(), name),
+        sink,
+        lines: Lines::default(),
+        buf: RowBuf::default(),
+        rows: 0,
+        documents: 0,
+        journals: 0,
+        journal_lines: 0,
+        rejected: 0,
+        seen_documents: HashSet::new(),
+        seen_reports: HashSet::new(),
+    };
+    let mut buf: Vec<u8> = Vec::new();
+    let mut base = 0usize; // absolute offset of buf[0]
+    let mut eof = false;
+    let mut want = CHUNK;
+    let mut first = true;
+    loop {
+        if !eof {
+            let before = buf.len();
+            buf.reserve(want);
+            match (&mut input).take(want as u64).read_to_end(&mut buf) {
+                Ok(0) => eof = true,
+                Ok(_) => {}
+                Err(e) => {
+                    run.findings.push(read_error(name, &e));
+                    break;
+                }
+            }
+            if first {
+                first = false;
+                if buf.starts_with(b"\xEF\xBB\xBF") {
+                    buf.drain(..3);
+                    base = 3;
+                    run.lines.at = 3;
+                }
+            }
+            if buf.len() == before {
+                eof = true;
+            }
+            progress((base + buf.len()) as u64);
+        }
+        let (consumed, state) = run.window(&buf, base, eof)?;
+        run.lines.advance(&buf, base, base + consumed);
+        buf.drain(..consumed);
+        base += consumed;
+        match state {
+            Window::Done | Window::Failed => break,
+            Window::More if eof => break,
+            Window::More => {
+                want = CHUNK.max(buf.len());
+            }
+        }
+    }
+    let Run {
+        mut findings,
+        mut builder,
+        sink,
+        mut journals,
+        mut journal_lines,
+        mut rejected,
+        rows,
+        documents,
+        ..
+    } = run;
+    builder.finish(&mut findings);
+    drain(
+        &mut builder,
+        sink,
+        &mut journals,
+        &mut journal_lines,
+        &mut rejected,
+    )?;
+    if documents == 0 && findings.errors() == 0 {
+        findings.push(Finding::new(
+            Family::Fis,
+            Check::NoDetails,
+            name,
+            "the FIS input holds no documents",
+        ));
+    }
+    Ok(StreamReport {
+        validation: FileReport {
+            file: name.to_owned(),
+            kind: Some(KIND),
+            rows,
+            reports: documents,
+            bytes: base as u64,
+            findings,
+        },
+        journals,
+        lines: journal_lines,
+        rejected,
+    })
+}
+
+fn read_error(name: &str, e: &std::io::Error) -> Finding {
+    match ledgerline_extract::source::ZipLimitError::from_io(e) {
+        Some(limit) => Finding::new(Family::Zip, limit.check(), name, e.to_string()),
+        None => Finding::new(
+            Family::Io,
+            Check::Unreadable,
+            name,
+            format!("could not read the input: {e}"),
+        ),
+    }
+}
+
+enum Window {
+    /// The input is read to its end.
+    Done,
+    /// A value runs past the bytes buffered.
+    More,
+    /// The JSON is damaged; nothing after it is read.
+    Failed,
+}
+
+/// Line numbers of absolute byte offsets (asked in increasing order).
+#[derive(Debug, Default)]
+struct Lines {
+    /// Offsets before this are counted.
+    at: usize,
+    /// Newlines before `at`.
+    newlines: u64,
+    /// Offset of the start of the line `at` is on.
+    line_start: usize,
+}
+
+impl Lines {
+    /// Counts up to `to` in `buf` (whose first byte is at `base`).
+    fn advance(&mut self, buf: &[u8], base: usize, to: usize) {
+        if to <= self.at {
+            return;
+        }
+        let from = self.at.saturating_sub(base).min(buf.len());
+        let end = (to - base).min(buf.len());
+        for i in memchr_iter(&buf[from..end]) {
+            self.newlines += 1;
+            self.line_start = base + from + i + 1;
+        }
+        self.at = base + end;
+    }
+
+    fn position(&mut self, buf: &[u8], base: usize, offset: usize) -> Position {
+        self.advance(buf, base, offset);
+        Position {
+            line: self.newlines + 1,
+            byte: self.line_start as u64,
+        }
+    }
+}
+
+fn memchr_iter(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    b.iter()
+        .enumerate()
+        .filter(|(_, c)| **c == b'\n')
+        .map(|(i, _)| i)
+}
+
+struct Run<'r> {
+    name: &'r str,
+    opts: &'r ConvertOptions,
+    findings: Findings,
+    builder: Builder,
+    sink: &'r mut dyn Sink,
+    lines: Lines,
+    buf: RowBuf,
+    rows: u64,
+    documents: u64,
+    journals: u64,
+    journal_lines: u64,
+    rejected: u64,
+    /// Document ids and report ids seen in this input.
+    seen_documents: HashSet<String>,
+    seen_reports: HashSet<String>,
+}
+
+impl Run<'_> {
+    /// Reads the complete values of `buf`; the bytes consumed, and what stopped it.
+    fn window(&mut self, buf: &[u8], base: usize, eof: bool) -> std::io::Result<(usize, Window)> {
+        let mut values = serde_json::Deserializer::from_slice(buf).into_iter::<&RawValue>();
+        let mut consumed = 0usize;
+        loop {
+            match values.next() {
+                None => return Ok((buf.len(), Window::Done)),
+                Some(Ok(raw)) => {
+                    let at = offset_in(buf, raw) + base;
+                    self.value(raw, buf, base, at)?;
+                    consumed = values.byte_offset();
+                }
+                Some(Err(e)) if e.is_eof() && !eof => return Ok((consumed, Window::More)),
+                Some(Err(e)) => {
+                    let at = base + consumed;
+                    let pos = self.lines.position(buf, base, at);
+                    let line = pos.line + e.line() as u64 - 1;
+                    let what = if e.is_eof() {
+                        "the input ends inside a JSON value (cut short?)".to_owned()
+                    } else {
+                        format!("{e}")
+                    };
+                    self.findings.push(
+                        Finding::new(
+                            Family::Fis,
+                            Check::FisSyntax,
+                            self.name,
+                            format!("{what}; nothing after this point is read: fetch the documents again"),
+                        )
+                        .at(Position { line, byte: pos.byte }),
+                    );
+                    return Ok((consumed, Window::Failed));
+                }
+            }
+        }
+    }
+
+    fn finding(&mut self, check: Check, buf: &[u8], base: usize, at: usize, message: String) {
+        let pos = self.lines.position(buf, base, at);
+        self.findings
+            .push(Finding::new(Family::Fis, check, self.name, message).at(pos));
+    }
+
+    /// One top-level JSON value.
+    fn value(&mut self, raw: &RawValue, buf: &[u8], base: usize, at: usize) -> std::io::Result<()> {
+        match raw.get().as_bytes().first() {
+            Some(b'[') => self.list(raw, buf, base, at, ""),
+            Some(b'{') => {
+                let top: Top<'_> = match serde_json::from_str(raw.get()) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        self.finding(Check::FisBadValue, buf, base, at, format!("$: {e}"));
+                        return Ok(());
+                    }
+                };
+                if let Some(docs) = top.fi_documents {
+                    self.list(docs, buf, base, offset_in(buf, docs) + base, "fIDocuments")
+                } else if let Some(docs) = top.content {
+                    self.list(docs, buf, base, offset_in(buf, docs) + base, "content")
+                } else {
+                    self.document(&top, raw, buf, base, at, String::new())
+                }
+            }
+            _ => {
+                self.finding(
+                    Check::FisShape,
+                    buf,
+                    base,
+                    at,
+                    format!("`{}` is no FIS document, list or page", clip(raw.get())),
+                );
+                Ok(())
+            }
+        }
+    }
+
+    fn list(
+        &mut self,
+        raw: &RawValue,
+        buf: &[u8],
+        base: usize,
+        at: usize,
+        path: &str,
+    ) -> std::io::Result<()> {
+        let items: Vec<&RawValue> = match serde_json::from_str(raw.get()) {
+            Ok(v) => v,
+            Err(_) => {
+                let p = if path.is_empty() { "$" } else { path };
+                self.finding(
+                    Check::FisBadValue,
+                    buf,
+                    base,
+                    at,
+                    format!("{p}: is not a list of documents"),
+                );
+                return Ok(());
+            }
+        };
+        for (i, item) in items.into_iter().enumerate() {
+            let iat = offset_in(buf, item) + base;
+            let ipath = format!("{path}[{i}]");
+            let top: Top<'_> = match serde_json::from_str(item.get()) {
+                Ok(t) => t,
+                Err(_) => {
+                    self.finding(
+                        Check::FisShape,
+                        buf,
+                        base,
+                        iat,
+                        format!("{ipath}: is not a FIS document"),
+                    );
+                    continue;
+                }
+            };
+            self.document(&top, item, buf, base, iat, ipath)?;
+        }
+        Ok(())
+    }
+
+    /// An `FIDocument` (or a bare document payload) at `path`.
+    fn document(
+        &mut self,
+        top: &Top<'_>,
+        raw: &RawValue,
+        buf: &[u8],
+        base: usize,
+        at: usize,
+        path: String,
+    ) -> std::io::Result<()> {
+        let dot = |k: &str| {
+            if path.is_empty() {
+                k.to_owned()
+            } else {
+                format!("{path}.{k}")
+            }
+        };
+        if top.journal_id.is_some() && top.document.is_none() {
+            self.finding(
+                Check::FisShape,
+                buf,
+                base,
+                at,
+                format!(
+                    "{}: a canonical journal line (`convert --to jsonl`), not a FIS document",
+                    dot("journal_id")
+                ),
+            );
+            return Ok(());
+        }
+        let (payload, ppath) = match (
+            top.document.or(top.document_blob),
+            top.report
+                .or(top.expense_entry)
+                .or(top.cash_advance_data)
+                .or(top.request_header),
+        ) {
+            (Some(d), _) => (
+                DocRef::Field(d),
+                dot(if top.document.is_some() {
+                    "document"
+                } else {
+                    "documentBlob"
+                }),
+            ),
+            (None, Some(_)) => (DocRef::Bare, path.clone()),
+            (None, None) => {
+                let what = if top.id.is_some() || top.doc_type.is_some() {
+                    format!("{}: missing (the document itself)", dot("document"))
+                } else {
+                    format!(
+                        "{}: no FIS document, list or page (none of fIDocuments, content, document, report)",
+                        if path.is_empty() { "$" } else { &path }
+                    )
+                };
+                let check = if top.id.is_some() || top.doc_type.is_some() {
+                    Check::FisMissing
+                } else {
+                    Check::FisShape
+                };
+                self.finding(check, buf, base, at, what);
+                return Ok(());
+            }
+        };
+        self.documents += 1;
+        if let Ok(Some(id)) = json::text(top.id)
+            && !self.seen_documents.insert(id.to_string())
+        {
+            self.finding(
+                Check::FisDuplicate,
+                buf,
+                base,
+                at,
+                format!(
+                    "{}: document `{id}` is in this input already; not converted again",
+                    dot("id")
+                ),
+            );
+            return Ok(());
+        }
+        if let Ok(Some(status)) = json::text(top.doc_status) {
+            self.status(&status, buf, base, at, &dot("docStatus"));
+        }
+        let doc_type = json::text(top.doc_type)
+            .ok()
+            .flatten()
+            .map(|t| t.to_ascii_lowercase());
+        // The payload: an object, or (DocumentFormatAs: text) its JSON in a string.
+        let owned: String;
+        let text: &str = match payload {
+            DocRef::Bare => raw.get(),
+            DocRef::Field(d) if d.get().starts_with('"') => {
+                match serde_json::from_str::<String>(d.get()) {
+                    Ok(s) => {
+                        owned = s;
+                        &owned
+                    }
+                    Err(_) => {
+                        self.finding(
+                            Check::FisBadValue,
+                            buf,
+                            base,
+                            at,
+                            format!("{ppath}: a string that cannot be decoded"),
+                        );
+                        return Ok(());
+                    }
+                }
+            }
+            DocRef::Field(d) if d.get().starts_with('{') => d.get(),
+            DocRef::Field(d) => {
+                let what = if d.get() == "null" {
+                    "missing (null)"
+                } else {
+                    "is not an object"
+                };
+                let check = if d.get() == "null" {
+                    Check::FisMissing
+                } else {
+                    Check::FisBadValue
+                };
+                self.finding(check, buf, base, at, format!("{ppath}: {what}"));
+                return Ok(());
+            }
+        };
+        let kind = doc_type.clone().or_else(|| infer_type(text));
+        let place = Place {
+            base: buf,
+            base_offset: base,
+            doc_at: at,
+            path: ppath,
+        };
+        self.payload(kind.as_deref(), text, &place, &dot("docType"))
+    }
+
+    fn status(&mut self, status: &str, buf: &[u8], base: usize, at: usize, path: &str) {
+        let upper = status.to_ascii_uppercase();
+        let (sev, what) = match upper.as_str() {
+            "READY" | "ACKNOWLEDGED" => return,
+            "POSTING_CONFIRMED_SUCCESS" | "PAYMENT_CONFIRMED_SUCCESS" | "PAID" => (
+                Severity::Warning,
+                "Concur records it as posted already: check it is not posted twice (the posting ledger catches a journal posted from this machine)",
+            ),
+            "RECALLED"
+            | "VOID"
+            | "CANCEL"
+            | "PAYMENT_CONFIRMED_REVERSED"
+            | "PAYMENT_CONFIRMED_OBSOLETE" => (
+                Severity::Warning,
+                "it was recalled or cancelled in Concur: it may have changed since",
+            ),
+            "POSTING_CONFIRMED_FAILURE" => (
+                Severity::Warning,
+                "its posting failed: the report goes back to its processor and returns as a new document",
+            ),
+            "DELAYED" | "PENDING_SYSTEM_REFRESH" | "FLAG_DUPLICATE" => (
+                Severity::Info,
+                "a status Concur documents without saying what follows",
+            ),
+            _ => (
+                Severity::Info,
+                "a status Ledgerline does not know; read as READY",
+            ),
+        };
+        let pos = self.lines.position(buf, base, at);
+        self.findings.push(
+            Finding::new(
+                Family::Fis,
+                Check::FisStatus,
+                self.name,
+                format!("{path}: `{status}`: {what}"),
+            )
+            .at(pos)
+            .severity(sev),
+        );
+    }
+
+    fn payload(
+        &mut self,
+        kind: Option<&str>,
+        text: &str,
+        place: &Place<'_>,
+        type_path: &str,
+    ) -> std::io::Result<()> {
+        let rules = self.opts.rules.clone();
+        let buf = place.base;
+        let base = place.base_offset;
+        let at = place.doc_at;
+        let mapped = match kind {
+            Some("expense") => match serde_json::from_str::<Expense<'_>>(text) {
+                Ok(doc) => map::expense(&doc, place, &rules),
+                Err(e) => return self.bad_payload(place, text, &e),
+            },
+            Some("cashadvance") => match serde_json::from_str::<CashAdvance<'_>>(text) {
+                Ok(doc) => {
+                    let journal = ca_journal(&doc, place);
+                    map::cash_advance(doc.employee.as_ref(), doc.data.as_ref(), &journal, place)
+                }
+                Err(e) => return self.bad_payload(place, text, &e),
+            },
+            Some("invoice") => match serde_json::from_str::<Invoice<'_>>(text) {
+                Ok(doc) => crate::invoice::invoice(&doc, place),
+                Err(e) => return self.bad_payload(place, text, &e),
+            },
+            Some(other) => {
+                self.finding(
+                    Check::FisDocType,
+                    buf,
+                    base,
+                    at,
+                    format!("{type_path}: `{other}` documents carry no expense, invoice or cash-advance postings; not converted"),
+                );
+                return Ok(());
+            }
+            None => {
+                self.finding(
+                    Check::FisMissing,
+                    buf,
+                    base,
+                    at,
+                    format!("{type_path}: missing, and the document is neither an expense, an invoice nor a cash advance by its keys"),
+                );
+                return Ok(());
+            }
+        };
+        self.feed(mapped, buf, base)
+    }
+
+    fn bad_payload(
+        &mut self,
+        place: &Place<'_>,
+        text: &str,
+        e: &serde_json::Error,
+    ) -> std::io::Result<()> {
+        let path = crate::paths::first_mismatch(text)
+            .map(|p| format!("{}{p}", place.path))
+            .unwrap_or_else(|| place.path.clone());
+        self.finding(
+            Check::FisBadValue,
+            place.base,
+            place.base_offset,
+            place.doc_at,
+            format!(
+                "{path}: {}; the document is not converted",
+                strip_position(&e.to_string())
+            ),
+        );
+        Ok(())
+    }
+
+    /// The rows of a document to the builder, and what they finish to the sink.
+    fn feed(&mut self, mut mapped: Mapped<'_>, buf: &[u8], base: usize) -> std::io::Result<()> {
+        let report = mapped
+            .lines
+            .first()
+            .map(|l| {
+                l.cols
+                    .get(ledgerline_extract::schema::SaeCol::ReportID)
+                    .to_owned()
+            })
+            .filter(|r| !r.is_empty());
+        if let Some(r) = report
+            && !self.seen_reports.insert(r.clone())
+        {
+            let why = format!(
+                "report {r} is in this input already, in another document (a page saved twice, or the report re-queued after a failed posting): convert them apart"
+            );
+            let at = mapped.lines[0].at;
+            self.finding(Check::FisDuplicate, buf, base, at, why.clone());
+            mapped.held.get_or_insert(why);
+        }
+        for p in &mapped.problems {
+            self.finding(p.check, buf, base, p.at, p.message.clone());
+        }
+        let rules = self.opts.rules.clone();
+        let ctx = RowContext {
+            rules: &rules,
+            header: None,
+        };
+        let held = mapped.held.as_deref();
+        for line in &mapped.lines {
+            let pos = self.lines.position(buf, base, line.at);
+            line.cols.encode(&mut self.buf);
+            let row = FisRow::new(self.buf.sae(pos));
+            self.rows += 1;
+            let facts = row.facts(&ctx);
+            let rejected = line
+                .rejected
+                .clone()
+                .or_else(|| held.map(|h| format!("the document is held back: {h}")));
+            let outcome = if line.rejected.is_some() {
+                Outcome::Failed(RowError::Malformed)
+            } else {
+                match row.outcome(&ctx) {
+                    Ok(o) => o,
+                    Err(e) => {
+                        if rejected.is_none() {
+                            let mut message = e.to_string();
+                            if let RowError::Classify(ClassifyError::UnknownPaymentType {
+                                ..
+                            }) = &e
+                            {
+                                message.push_str(" (FIS gives payment codes: COMP, EMPL, IBCP, CBCP, IBIP, COPD)");
+                            }
+                            self.findings.push(
+                                Finding::new(
+                                    Family::Journal,
+                                    Check::Unclassified,
+                                    self.name,
+                                    message,
+                                )
+                                .at(pos),
+                            );
+                        }
+                        Outcome::Failed(e)
+                    }
+                }
+            };
+            if let Outcome::Skipped(why) = &outcome {
+                self.findings.push(
+                    Finding::new(
+                        Family::Journal,
+                        Check::NotPosted,
+                        self.name,
+                        format!("not posted: {why}"),
+                    )
+                    .at(pos),
+                );
+            }
+            self.builder
+                .add(facts, outcome, rejected, &mut self.findings);
+            drain(
+                &mut self.builder,
+                self.sink,
+                &mut self.journals,
+                &mut self.journal_lines,
+                &mut self.rejected,
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The payload of a document: its `document` field, or the value itself.
+enum DocRef<'a> {
+    Field(&'a RawValue),
+    Bare,
+}
+
+/// The `journalData` lines of a cash advance (a list, or one object).
+fn ca_journal<'a>(
+    doc: &CashAdvance<'a>,
+    place: &Place<'_>,
+) -> Vec<(usize, &'a RawValue, Result<CaJournal<'a>, String>)> {
+    let Some(raw) = doc.journal else {
+        return Vec::new();
+    };
+    let items: Vec<&'a RawValue> = if raw.get().starts_with('[') {
+        serde_json::from_str(raw.get()).unwrap_or_default()
+    } else if raw.get().starts_with('{') {
+        vec![raw]
+    } else {
+        Vec::new()
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let j = serde_json::from_str::<CaJournal<'a>>(r.get()).map_err(|e| {
+                format!(
+                    "{}.journalData[{i}]: {}",
+                    place.path,
+                    strip_position(&e.to_string())
+                )
+            });
+            (i, r, j)
+        })
+        .collect()
+}
+
+/// The document type from the payload's keys, when `docType` is missing.
+fn infer_type(text: &str) -> Option<String> {
+    #[derive(Default)]
+    struct Keys {
+        expense: bool,
+        cash: bool,
+        invoice: bool,
+    }
+    impl<'de> Fill<'de> for Keys {
+        fn fill<A: serde::de::MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut A,
+        ) -> Result<(), A::Error> {
+            match key {
+                "report" | "expenseEntry" => self.expense = true,
+                "cashAdvanceData" | "journalData" => self.cash = true,
+                "requestHeader" | "lineItem" => self.invoice = true,
+                _ => {}
+            }
+            json::skip(map)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let k: Keys = json::object(&mut de).ok()?;
+    if k.expense {
+        Some("expense".into())
+    } else if k.cash {
+        Some("cashadvance".into())
+    } else if k.invoice {
+        Some("invoice".into())
+    } else {
+        None
+    }
+}
+
+/// Offset of `raw` in `buf` (0 when it is not in it).
+fn offset_in(buf: &[u8], raw: &RawValue) -> usize {
+    let p = raw.get().as_ptr() as usize;
+    let b = buf.as_ptr() as usize;
+    if p >= b && p <= b + buf.len() {
+        p - b
+    } else {
+        0
+    }
+}
+
+fn clip(s: &str) -> String {
+    let t: String = s.chars().take(40).collect();
+    if t.len() < s.len() {
+        format!("{t}...")
+    } else {
+        t
+    }
+}
+
+/// A serde message without its " at line L column C" (positions are the finding's).
+fn strip_position(s: &str) -> String {
+    match s.rfind(" at line ") {
+        Some(i) => s[..i].to_owned(),
+        None => s.to_owned(),
+    }
+}
+
+fn drain(
+    builder: &mut Builder,
+    sink: &mut dyn Sink,
+    journals: &mut u64,
+    lines: &mut u64,
+    rejected: &mut u64,
+) -> std::io::Result<()> {
+    while let Some(b) = builder.pop() {
+        if let Some(j) = b.journal {
+            *journals += 1;
+            *lines += j.lines.len() as u64;
+            sink.write_journal(&j)?;
+        }
+        for r in &b.rejections {
+            *rejected += 1;
+            sink.reject(r)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,144 @@
+//! A FIS document as the rows the journal builder reads: each expense journal line (and
+//! each tax item, cash-advance application and cash-advance journal line) becomes the SAE
+//! detail row Concur's SAE-to-FIS workbook maps it to (`concur-master-data.md` §6.2), and
+//! [`FisRow`] is the [`RowSource`] over it. Classification, offsets, rounding and every
+//! writer then run unchanged, and rules templates that name SAE columns
+//! (`{ReportOrgUnit1}`) read the same values from a FIS document.
+
+use ledgerline_extract::Position;
+use ledgerline_extract::sae::SaeRow;
+use ledgerline_extract::schema::SaeCol as C;
+use ledgerline_extract::split::{Dialect, FieldSpan, LineFlags, Record, split_line};
+use ledgerline_journal::build::{Outcome, RowFacts};
+use ledgerline_journal::sources::{RowContext, RowError, RowSource};
+use rust_decimal::Decimal;
+use std::borrow::Cow;
+
+/// Number of fields of an SAE detail row.
+pub const SAE_COLUMNS: usize = 400;
+
+/// The values of one SAE detail row under construction, by column.
+#[derive(Debug, Clone)]
+pub struct SaeLine<'a> {
+    cols: Vec<Cow<'a, str>>,
+}
+
+impl Default for SaeLine<'_> {
+    fn default() -> Self {
+        let mut cols = vec![Cow::Borrowed(""); SAE_COLUMNS];
+        cols[0] = Cow::Borrowed("DETAIL");
+        SaeLine { cols }
+    }
+}
+
+impl<'a> SaeLine<'a> {
+    /// Sets `col` (an empty or absent value leaves it as it was).
+    pub fn set(&mut self, col: C, value: Option<Cow<'a, str>>) {
+        if let Some(v) = value
+            && !v.is_empty()
+        {
+            self.cols[col.index()] = v;
+        }
+    }
+
+    /// Sets `col` to `value`, whatever it held.
+    pub fn put(&mut self, col: C, value: impl Into<Cow<'a, str>>) {
+        self.cols[col.index()] = value.into();
+    }
+
+    /// The value of `col`.
+    pub fn get(&self, col: C) -> &str {
+        &self.cols[col.index()]
+    }
+
+    /// Writes the row as a pipe-delimited line (values holding a delimiter, quote or line
+    /// break are quoted) and splits it again, so it reads exactly as a line of an SAE file.
+    pub fn encode(&self, buf: &mut RowBuf) {
+        buf.line.clear();
+        for (i, v) in self.cols.iter().enumerate() {
+            if i > 0 {
+                buf.line.push(b'|');
+            }
+            let b = v.as_bytes();
+            if b.iter().any(|c| matches!(c, b'|' | b'"' | b'\n' | b'\r')) {
+                buf.line.push(b'"');
+                for &c in b {
+                    match c {
+                        b'"' => buf.line.extend_from_slice(b"\"\""),
+                        b'\n' | b'\r' => buf.line.push(b' '),
+                        c => buf.line.push(c),
+                    }
+                }
+                buf.line.push(b'"');
+            } else {
+                buf.line.extend_from_slice(b);
+            }
+        }
+        split_line(&buf.line, Dialect::PIPE, &mut buf.spans);
+    }
+}
+
+/// The bytes and field spans of an encoded row (reused from row to row).
+#[derive(Debug, Default)]
+pub struct RowBuf {
+    line: Vec<u8>,
+    spans: Vec<FieldSpan>,
+}
+
+impl RowBuf {
+    /// The row as an SAE row, positioned at `pos` (where its JSON object is in the input).
+    pub fn sae(&self, pos: Position) -> SaeRow<'_> {
+        SaeRow::new(Record::new(
+            &self.line,
+            &self.spans,
+            pos,
+            LineFlags::empty(),
+        ))
+    }
+}
+
+/// One row of a FIS document, as the journal builder reads it.
+///
+/// Its facts and outcome are those of the SAE row the document maps to: the report (the
+/// journal), employee, currency, dates and title; the side from the sign of `amountGross`
+/// (Concur's expense journal lines carry no debit/credit flag), the counterparty from the
+/// payer and payee codes. A FIS document has no report-level amounts due (SAE columns
+/// 316, 319, 320), so the builder has nothing of Concur's to reconcile with; the reader
+/// reconciles each document against its own totals before its rows reach the builder (a
+/// document that does not add up is held back whole, `FIS305`).
+#[derive(Debug, Clone, Copy)]
+pub struct FisRow<'a> {
+    sae: SaeRow<'a>,
+}
+
+impl<'a> FisRow<'a> {
+    /// The row over an encoded line.
+    pub fn new(sae: SaeRow<'a>) -> Self {
+        FisRow { sae }
+    }
+
+    /// The SAE row the document line maps to.
+    pub fn sae(&self) -> &SaeRow<'a> {
+        &self.sae
+    }
+}
+
+impl<'a> RowSource<'a> for FisRow<'a> {
+    fn facts(&self, ctx: &RowContext<'_>) -> RowFacts<'a> {
+        let mut f = self.sae.facts(ctx);
+        // A FIS document carries no amounts due: nothing to reconcile in the builder.
+        f.due_employee = None;
+        f.due_card = None;
+        f.company_paid = None;
+        f
+    }
+
+    fn outcome(&self, ctx: &RowContext<'_>) -> Result<Outcome, RowError> {
+        self.sae.outcome(ctx)
+    }
+}
+
+/// An amount as SAE column 169 writes it.
+pub fn money(d: Decimal) -> Cow<'static, str> {
+    Cow::Owned(d.normalize().to_string())
+}

@@ -7,6 +7,7 @@ mod common;
 mod connect;
 mod convert;
 mod fetch;
+mod fis;
 mod formats;
 mod generate;
 mod inspect;

@@ -103,3 +103,129 @@ fn fis_on_standard_input_and_a_cut_document_refused_even_with_force() {
     assert!(text(&o.stderr).contains("FIS301"), "{}", text(&o.stderr));
     assert!(!dir.path().join("o.csv").exists());
 }
+
+// ---- fetch --source fis and confirm, against the simulator -------------------------
+
+mod live {
+    use crate::support::text;
+    use ledgerline_simulator::{FisConfig, RunningSimulator, SimConfig, Simulator};
+    use std::path::PathBuf;
+    use std::process::{Command, Output};
+
+    pub struct Env {
+        pub sim: RunningSimulator,
+        pub dir: tempfile::TempDir,
+    }
+
+    /// A simulator serving the bundled trip and page documents (three documents).
+    pub fn env() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let docs = dir.path().join("queue");
+        std::fs::create_dir_all(&docs).unwrap();
+        for f in ["trip-v1.json", "page-v4.json"] {
+            std::fs::copy(
+                crate::support::root().join("fixtures/fis").join(f),
+                docs.join(f),
+            )
+            .unwrap();
+        }
+        let cfg = SimConfig {
+            fis: FisConfig {
+                documents_dir: Some(docs),
+                ..FisConfig::default()
+            },
+            ..SimConfig::default()
+        };
+        let sim = Simulator::start(cfg, Vec::new()).unwrap();
+        let c = sim.config();
+        let d = dir.path().display();
+        let toml = format!(
+            "base_url = '{}'\nclient_id = '{}'\nclient_secret = '{}'\ncompany_id = '{}'\n\
+             token_store = '{d}/tokens.json'\nledger = '{d}/ledger.sqlite'\nout = '{d}/out'\n\
+             backoff_base = '1ms'\nbackoff_max = '20ms'\nmax_attempts = 3\nread_timeout = '5s'\n",
+            sim.base_url(),
+            c.client_id,
+            c.client_secret,
+            c.company_id
+        );
+        std::fs::write(dir.path().join("concur.toml"), toml).unwrap();
+        let env = Env { sim, dir };
+        let out = env
+            .command(&["connect"])
+            .env("LEDGERLINE_REQUEST_TOKEN", env.sim.request_token())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        env
+    }
+
+    impl Env {
+        pub fn path(&self, p: &str) -> PathBuf {
+            self.dir.path().join(p)
+        }
+
+        pub fn command(&self, args: &[&str]) -> Command {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_ledgerline"));
+            cmd.args(args)
+                .arg("--config")
+                .arg(self.path("concur.toml"))
+                .env("HOME", self.dir.path())
+                .env("LEDGERLINE_NO_PROGRESS", "1")
+                .env_remove("XDG_CONFIG_HOME")
+                .env_remove("XDG_DATA_HOME")
+                .env_remove("LEDGERLINE_CONFIG")
+                .env_remove("LEDGERLINE_TOKEN_STORE")
+                .env_remove("LEDGERLINE_CLIENT_SECRET")
+                .env_remove("LEDGERLINE_REQUEST_TOKEN");
+            cmd
+        }
+
+        pub fn run(&self, args: &[&str]) -> Output {
+            self.command(args).output().unwrap()
+        }
+
+        /// Status of each queued document, by report id.
+        pub fn status(&self, report: &str) -> Vec<String> {
+            self.sim
+                .fis_documents()
+                .iter()
+                .filter(|d| d.report_id.as_deref() == Some(report))
+                .map(|d| d.status.clone())
+                .collect()
+        }
+    }
+}
+
+#[test]
+fn fetch_stores_each_document_acknowledges_it_and_converts() {
+    let env = live::env();
+    let o = env.run(&[
+        "fetch",
+        "--source",
+        "fis",
+        "--limit",
+        "1",
+        "--convert",
+        "--to",
+        "jsonl",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let paths: Vec<String> = text(&o.stdout).lines().map(str::to_owned).collect();
+    assert_eq!(paths.len(), 3, "{}", text(&o.stderr));
+    // One page of one document at a time, each acknowledged before the next GET.
+    assert!(env.sim.requests("fis_ack") >= 3, "{:?}", env.sim.stats());
+    for d in env.sim.fis_documents() {
+        assert_eq!(d.status, "ACKNOWLEDGED", "{d:?}");
+    }
+    let converted = env.path("out-converted");
+    let mut outs: Vec<String> = std::fs::read_dir(&converted)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    outs.sort();
+    assert_eq!(outs.len(), 3, "{outs:?}");
+    // A rerun finds nothing new and posts nothing twice.
+    let o = env.run(&["fetch", "--source", "fis", "--convert", "--to", "jsonl"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).trim().is_empty());
+}

@@ -47,6 +47,8 @@ pub struct SimConfig {
     pub files_dir: Option<PathBuf>,
     /// Payment batches.
     pub batches: Vec<BatchConfig>,
+    /// Financial Integration Service documents and behaviour.
+    pub fis: crate::fis::FisConfig,
 }
 
 impl Default for SimConfig {
@@ -120,6 +122,7 @@ impl Default for SimConfig {
                     closed: true,
                 },
             ],
+            fis: crate::fis::FisConfig::default(),
         }
     }
 }

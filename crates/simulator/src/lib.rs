@@ -41,6 +41,7 @@
 
 pub mod config;
 mod files;
+pub mod fis;
 mod routes;
 mod server;
 mod state;
@@ -48,6 +49,7 @@ mod state;
 pub use config::{
     BatchConfig, DefinitionConfig, DefinitionKind, Fault, FaultKind, JobClock, Scenario, SimConfig,
 };
+pub use fis::{FisConfig, FisDoc};
 
 use state::{Shared, SharedRef};
 use std::collections::BTreeMap;

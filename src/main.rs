@@ -47,6 +47,7 @@ enum Command {
     Formats(formats::Args),
     Rules(rules_cmd::Args),
     Fetch(fetch::Args),
+    Confirm(fis::ConfirmArgs),
     Connect(connect::Args),
     Simulate(simulate::Args),
 }
@@ -62,6 +63,7 @@ fn main() -> ExitCode {
         Command::Formats(a) => formats::run(a),
         Command::Rules(a) => rules_cmd::run(a),
         Command::Fetch(a) => fetch::run(a),
+        Command::Confirm(a) => fis::confirm(a),
         Command::Connect(a) => connect::run(a),
         Command::Simulate(a) => simulate::run(a),
     };

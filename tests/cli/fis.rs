@@ -229,3 +229,186 @@ fn fetch_stores_each_document_acknowledges_it_and_converts() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).trim().is_empty());
 }
+
+#[test]
+fn confirm_success_then_payment_and_a_repeat_sends_nothing() {
+    let env = live::env();
+    let o = env.run(&["fetch", "--source", "fis", "--convert", "--to", "jsonl"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = env.run(&[
+        "confirm",
+        "--success",
+        "TRIP2024A=5100000001",
+        "--success",
+        "CA-CA9=5100000002",
+        "--payment",
+    ]);
+    let s = text(&o.stdout);
+    assert!(o.status.success(), "{s}{}", text(&o.stderr));
+    assert!(
+        s.contains("TRIP2024A posting") && s.contains("sent success: SUCCESS (code 0)"),
+        "{s}"
+    );
+    assert!(
+        s.contains("TRIP2024A payment") && s.contains("sent CP: SUCCESS (code 0)"),
+        "{s}"
+    );
+    assert_eq!(env.status("TRIP2024A"), ["PAYMENT_CONFIRMED_SUCCESS"]);
+    assert_eq!(
+        env.status("CA9"),
+        ["POSTING_CONFIRMED_SUCCESS"],
+        "cash advances get no payment"
+    );
+    let posts = env.sim.requests("fis_posting");
+    let o = env.run(&["confirm", "--success", "TRIP2024A=5100000001", "--payment"]);
+    assert!(o.status.success(), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stdout).contains("ALREADY_CONFIRMED"),
+        "{}",
+        text(&o.stdout)
+    );
+    assert_eq!(
+        env.sim.requests("fis_posting"),
+        posts,
+        "a repeat sends nothing"
+    );
+    // A success for a journal never posted, or of no FIS document, is refused.
+    let o = env.run(&["confirm", "--success", "NOSUCHREPORT=1"]);
+    assert_eq!(o.status.code(), Some(4));
+    assert!(text(&o.stdout).contains("REFUSED"), "{}", text(&o.stdout));
+}
+
+#[test]
+fn a_failure_brings_the_report_back_as_a_new_document_posted_again() {
+    let env = live::env();
+    let o = env.run(&["fetch", "--source", "fis", "--convert", "--to", "jsonl"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = env.run(&[
+        "confirm",
+        "--failure",
+        "CARD2024B=Cost center OPS is blocked",
+    ]);
+    assert!(o.status.success(), "{}{}", text(&o.stdout), text(&o.stderr));
+    assert!(text(&o.stderr).contains("back out"), "{}", text(&o.stderr));
+    assert_eq!(
+        env.status("CARD2024B"),
+        ["POSTING_CONFIRMED_FAILURE", "READY"]
+    );
+    // The new document is fetched and posted: not a duplicate of the failed posting.
+    let o = env.run(&[
+        "fetch",
+        "--source",
+        "fis",
+        "--convert",
+        "--to",
+        "jsonl",
+        "--convert-out",
+        env.path("second").to_str().unwrap(),
+    ]);
+    let err = text(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(!err.contains("JNL208") && !err.contains("JNL209"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(env.path("second")).unwrap().count(),
+        1,
+        "{err}"
+    );
+    let o = env.run(&["confirm", "--success", "CARD2024B=5100000009"]);
+    assert!(o.status.success(), "{}", text(&o.stdout));
+    assert_eq!(
+        env.status("CARD2024B"),
+        ["POSTING_CONFIRMED_FAILURE", "POSTING_CONFIRMED_SUCCESS"]
+    );
+}
+
+#[test]
+fn a_run_cut_between_get_and_acknowledge_loses_and_doubles_nothing() {
+    use ledgerline_simulator::{Fault, FaultKind};
+    let env = live::env();
+    env.sim.add_fault(Fault {
+        route: "fis_ack".into(),
+        kind: FaultKind::Drop,
+        times: 1,
+        skip: 0,
+        after: false,
+    });
+    let o = env.run(&["fetch", "--source", "fis"]);
+    assert!(!o.status.success(), "the acknowledgement never arrived");
+    assert!(env.sim.fis_documents().iter().all(|d| d.status == "READY"));
+    let o = env.run(&["fetch", "--source", "fis"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        env.sim
+            .fis_documents()
+            .iter()
+            .all(|d| d.status == "ACKNOWLEDGED")
+    );
+    let mut files: Vec<String> = std::fs::read_dir(env.path("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 3, "one file per document: {files:?}");
+}
+
+#[test]
+fn a_document_recalled_between_fetch_and_confirm_is_refused_by_concur() {
+    let env = live::env();
+    let o = env.run(&["fetch", "--source", "fis", "--convert", "--to", "jsonl"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let doc = env
+        .sim
+        .fis_documents()
+        .into_iter()
+        .find(|d| d.report_id.as_deref() == Some("TRIP2024A"))
+        .unwrap();
+    assert!(env.sim.fis_recall(&doc.id));
+    let o = env.run(&["confirm", "--success", "TRIP2024A=5100000001"]);
+    assert_eq!(o.status.code(), Some(4));
+    let s = text(&o.stdout);
+    assert!(s.contains("WAS_RECALLED (code 112)"), "{s}");
+}
+
+#[test]
+fn confirm_reads_the_erp_import_result_file() {
+    let env = live::env();
+    let o = env.run(&["fetch", "--source", "fis", "--convert", "--to", "jsonl"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let result = env.path("import-log.csv");
+    std::fs::write(
+        &result,
+        "External ID,Document Number,Status,Message\nTRIP2024A,5100000100,OK,\nCARD2024B,,ERROR,\"Account 6400, company 1000: blocked\"\n",
+    )
+    .unwrap();
+    let o = env.run(&[
+        "confirm",
+        "--result",
+        result.to_str().unwrap(),
+        "--result-map",
+        "journal=External ID,document=Document Number,status=Status,message=Message",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}{}", text(&o.stdout), text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let sent: Vec<(String, String)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["journal_id"].as_str().unwrap().to_owned(),
+                l["sent"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        sent.contains(&("TRIP2024A".into(), "success".into())),
+        "{sent:?}"
+    );
+    assert!(
+        sent.contains(&("CARD2024B".into(), "error".into())),
+        "{sent:?}"
+    );
+    assert_eq!(env.status("TRIP2024A"), ["POSTING_CONFIRMED_SUCCESS"]);
+}

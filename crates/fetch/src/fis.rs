@@ -275,16 +275,8 @@ impl<'l> FisLedger<'l> {
         )
     }
 
-    /// Records a payment confirmation and Concur's answer.
-    pub fn payment(
-        &self,
-        source: &str,
-        doc_id: &str,
-        code: i64,
-        result: &str,
-        message: &str,
-        payment_ref: &str,
-    ) -> Result<()> {
+    /// Records a payment confirmation (its `paymentRef`) and Concur's answer.
+    pub fn payment(&self, source: &str, payment_ref: &str, answer: &ItemResult) -> Result<()> {
         let now = format_unix(now_unix());
         self.exec(
             "UPDATE fis_documents SET payment_code = ?3, payment_result = ?4, payment_message = ?5,
@@ -292,10 +284,10 @@ impl<'l> FisLedger<'l> {
              WHERE source = ?1 AND doc_id = ?2",
             &[
                 &source,
-                &doc_id,
-                &code,
-                &result,
-                &message,
+                &answer.doc_id,
+                &answer.code,
+                &answer.result,
+                &answer.message,
                 &payment_ref,
                 &now,
             ],

@@ -7,7 +7,7 @@
 use crate::json::{self, Fill};
 use crate::map::{self, Mapped, Place};
 use crate::model::{CaJournal, CashAdvance, Expense, Invoice, Top};
-use crate::rows::{FisRow, RowBuf};
+use crate::rows::RowBuf;
 use ledgerline_extract::validate::FileReport;
 use ledgerline_findings::{Check, Family, Finding, Findings, Position, Severity};
 use ledgerline_journal::build::{Builder, Outcome};
@@ -612,13 +612,13 @@ impl Run<'_> {
         let rules = self.opts.rules.clone();
         let ctx = RowContext {
             rules: &rules,
-            header: None,
+            header: mapped.header.as_ref(),
         };
         let held = mapped.held.as_deref();
         for line in &mapped.lines {
             let pos = self.lines.position(buf, base, line.at);
             line.cols.encode(&mut self.buf);
-            let row = FisRow::new(self.buf.sae(pos));
+            let row = self.buf.row(line.cols.layout(), pos);
             self.rows += 1;
             let facts = row.facts(&ctx);
             let rejected = line

@@ -51,6 +51,8 @@ pub struct Mapped<'a> {
     /// Why the whole document is held back (a total that does not add up, a report without
     /// its id or currency), if it is.
     pub held: Option<String>,
+    /// The extract header its rows stand under (an invoice's batch date), if any.
+    pub header: Option<ledgerline_extract::sae::Header>,
 }
 
 /// Where the document's values are: the input they borrow from (to turn a value into a
@@ -80,13 +82,13 @@ impl Place<'_> {
     }
 }
 
-struct Map<'m, 'a> {
-    place: &'m Place<'m>,
-    out: Mapped<'a>,
+pub(crate) struct Map<'m, 'a> {
+    pub(crate) place: &'m Place<'m>,
+    pub(crate) out: Mapped<'a>,
 }
 
 impl<'a> Map<'_, 'a> {
-    fn problem(&mut self, check: Check, at: usize, message: String) -> String {
+    pub(crate) fn problem(&mut self, check: Check, at: usize, message: String) -> String {
         self.out.problems.push(Problem {
             check,
             at,
@@ -95,13 +97,13 @@ impl<'a> Map<'_, 'a> {
         message
     }
 
-    fn hold(&mut self, why: String) {
+    pub(crate) fn hold(&mut self, why: String) {
         self.out.held.get_or_insert(why);
     }
 
     /// A value read with `read`; an unreadable one is a problem (`FisBadValue`) and reads
     /// as absent.
-    fn value<T>(
+    pub(crate) fn value<T>(
         &mut self,
         raw: Raw<'a>,
         path: impl FnOnce() -> String,
@@ -116,11 +118,15 @@ impl<'a> Map<'_, 'a> {
         }
     }
 
-    fn text(&mut self, raw: Raw<'a>, path: impl FnOnce() -> String) -> Option<Cow<'a, str>> {
+    pub(crate) fn text(
+        &mut self,
+        raw: Raw<'a>,
+        path: impl FnOnce() -> String,
+    ) -> Option<Cow<'a, str>> {
         self.value(raw, path, json::text).ok().flatten()
     }
 
-    fn amount(
+    pub(crate) fn amount(
         &mut self,
         raw: Raw<'a>,
         path: impl FnOnce() -> String,
@@ -128,7 +134,11 @@ impl<'a> Map<'_, 'a> {
         self.value(raw, path, json::amount)
     }
 
-    fn date(&mut self, raw: Raw<'a>, path: impl FnOnce() -> String) -> Option<Cow<'a, str>> {
+    pub(crate) fn date(
+        &mut self,
+        raw: Raw<'a>,
+        path: impl FnOnce() -> String,
+    ) -> Option<Cow<'a, str>> {
         self.value(raw, path, json::date)
             .ok()
             .flatten()
@@ -136,7 +146,7 @@ impl<'a> Map<'_, 'a> {
     }
 
     /// A value a posting needs: absent or blank is `FisMissing`.
-    fn required_text(
+    pub(crate) fn required_text(
         &mut self,
         raw: Raw<'a>,
         at: usize,
@@ -152,7 +162,7 @@ impl<'a> Map<'_, 'a> {
         }
     }
 
-    fn required_amount(
+    pub(crate) fn required_amount(
         &mut self,
         raw: Raw<'a>,
         at: usize,
@@ -393,17 +403,17 @@ impl<'a> Map<'_, 'a> {
         }
     }
 
-    fn push(&mut self, cols: SaeLine<'a>, at: usize, rejected: Option<String>) {
+    pub(crate) fn push(&mut self, cols: SaeLine<'a>, at: usize, rejected: Option<String>) {
         self.out.lines.push(MappedLine { cols, at, rejected });
     }
 }
 
 /// The column `n` places after `first` (the numbered families are contiguous).
-fn col_at(first: C, n: usize) -> C {
+pub(crate) fn col_at(first: C, n: usize) -> C {
     C::from_number(first.number() + n as u16).unwrap_or(first)
 }
 
-fn sign_side(amount: Decimal) -> &'static str {
+pub(crate) fn sign_side(amount: Decimal) -> &'static str {
     if amount.is_sign_negative() && !amount.is_zero() {
         "CR"
     } else {

@@ -6,7 +6,7 @@
 //! (`{ReportOrgUnit1}`) read the same values from a FIS document.
 
 use ledgerline_extract::Position;
-use ledgerline_extract::sae::SaeRow;
+use ledgerline_extract::sae::{PraeRow, SaeRow};
 use ledgerline_extract::schema::SaeCol as C;
 use ledgerline_extract::split::{Dialect, FieldSpan, LineFlags, Record, split_line};
 use ledgerline_journal::build::{Outcome, RowFacts};
@@ -16,22 +16,66 @@ use std::borrow::Cow;
 
 /// Number of fields of an SAE detail row.
 pub const SAE_COLUMNS: usize = 400;
+/// Number of fields of a PRAE detail row.
+pub const PRAE_COLUMNS: usize = 256;
 
-/// The values of one SAE detail row under construction, by column.
+/// Which extract a row is a detail row of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// SAE (expense reports, cash advances).
+    Sae,
+    /// PRAE (invoices).
+    Prae,
+}
+
+/// The values of one SAE (or PRAE) detail row under construction, by column.
 #[derive(Debug, Clone)]
 pub struct SaeLine<'a> {
     cols: Vec<Cow<'a, str>>,
+    layout: Layout,
 }
 
 impl Default for SaeLine<'_> {
     fn default() -> Self {
-        let mut cols = vec![Cow::Borrowed(""); SAE_COLUMNS];
-        cols[0] = Cow::Borrowed("DETAIL");
-        SaeLine { cols }
+        SaeLine::new(Layout::Sae)
     }
 }
 
 impl<'a> SaeLine<'a> {
+    /// An empty detail row of `layout`.
+    pub fn new(layout: Layout) -> Self {
+        let n = match layout {
+            Layout::Sae => SAE_COLUMNS,
+            Layout::Prae => PRAE_COLUMNS,
+        };
+        let mut cols = vec![Cow::Borrowed(""); n];
+        cols[0] = Cow::Borrowed("DETAIL");
+        SaeLine { cols, layout }
+    }
+
+    /// The row's layout.
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
+    /// Sets the PRAE column `col` (an empty or absent value leaves it as it was).
+    pub fn set_prae(
+        &mut self,
+        col: ledgerline_extract::schema::PraeCol,
+        value: Option<Cow<'a, str>>,
+    ) {
+        if let Some(v) = value
+            && !v.is_empty()
+        {
+            self.cols[col.index()] = v;
+        }
+    }
+
+    /// The value of PRAE column `col`.
+    pub fn get_prae(&self, col: ledgerline_extract::schema::PraeCol) -> &str {
+        &self.cols[col.index()]
+    }
+
     /// Sets `col` (an empty or absent value leaves it as it was).
     pub fn set(&mut self, col: C, value: Option<Cow<'a, str>>) {
         if let Some(v) = value
@@ -88,12 +132,24 @@ pub struct RowBuf {
 impl RowBuf {
     /// The row as an SAE row, positioned at `pos` (where its JSON object is in the input).
     pub fn sae(&self, pos: Position) -> SaeRow<'_> {
-        SaeRow::new(Record::new(
-            &self.line,
-            &self.spans,
-            pos,
-            LineFlags::empty(),
-        ))
+        SaeRow::new(self.record(pos))
+    }
+
+    /// The row as a PRAE row.
+    pub fn prae(&self, pos: Position) -> PraeRow<'_> {
+        PraeRow::new(self.record(pos))
+    }
+
+    fn record(&self, pos: Position) -> Record<'_> {
+        Record::new(&self.line, &self.spans, pos, LineFlags::empty())
+    }
+
+    /// The encoded row as the journal builder reads it.
+    pub fn row(&self, layout: Layout, pos: Position) -> FisRow<'_> {
+        match layout {
+            Layout::Sae => FisRow::new(self.sae(pos)),
+            Layout::Prae => FisRow::invoice(self.prae(pos)),
+        }
     }
 }
 
@@ -106,35 +162,49 @@ impl RowBuf {
 /// 316, 319, 320), so the builder has nothing of Concur's to reconcile with; the reader
 /// reconciles each document against its own totals before its rows reach the builder (a
 /// document that does not add up is held back whole, `FIS305`).
+///
+/// An invoice line is the PRAE row of its line item's allocation: posted against its
+/// vendor, and reconciled by the builder with the request's total (PRAE column 10).
 #[derive(Debug, Clone, Copy)]
-pub struct FisRow<'a> {
-    sae: SaeRow<'a>,
+pub enum FisRow<'a> {
+    /// An expense or cash-advance line, as an SAE row.
+    Expense(SaeRow<'a>),
+    /// An invoice line, as a PRAE row.
+    Invoice(PraeRow<'a>),
 }
 
 impl<'a> FisRow<'a> {
-    /// The row over an encoded line.
+    /// An expense or cash-advance row over an encoded SAE line.
     pub fn new(sae: SaeRow<'a>) -> Self {
-        FisRow { sae }
+        FisRow::Expense(sae)
     }
 
-    /// The SAE row the document line maps to.
-    pub fn sae(&self) -> &SaeRow<'a> {
-        &self.sae
+    /// An invoice row over an encoded PRAE line.
+    pub fn invoice(prae: PraeRow<'a>) -> Self {
+        FisRow::Invoice(prae)
     }
 }
 
 impl<'a> RowSource<'a> for FisRow<'a> {
     fn facts(&self, ctx: &RowContext<'_>) -> RowFacts<'a> {
-        let mut f = self.sae.facts(ctx);
-        // A FIS document carries no amounts due: nothing to reconcile in the builder.
-        f.due_employee = None;
-        f.due_card = None;
-        f.company_paid = None;
-        f
+        match self {
+            FisRow::Expense(sae) => {
+                let mut f = sae.facts(ctx);
+                // A FIS document carries no amounts due: nothing to reconcile in the builder.
+                f.due_employee = None;
+                f.due_card = None;
+                f.company_paid = None;
+                f
+            }
+            FisRow::Invoice(prae) => prae.facts(ctx),
+        }
     }
 
     fn outcome(&self, ctx: &RowContext<'_>) -> Result<Outcome, RowError> {
-        self.sae.outcome(ctx)
+        match self {
+            FisRow::Expense(sae) => sae.outcome(ctx),
+            FisRow::Invoice(prae) => prae.outcome(ctx),
+        }
     }
 }
 

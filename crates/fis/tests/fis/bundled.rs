@@ -36,6 +36,7 @@ fn each_bundled_document_gives_its_hand_checked_journal() {
         ("trip-v1.json", "trip-v1"),
         ("page-v4.json", "page-v4"),
         ("documents.jsonl", "documents"),
+        ("invoice.json", "invoice"),
     ] {
         let (out, r) = convert_fis(file, &fixture(file), Rules::default());
         assert!(problems(&r).is_empty(), "{file}: {:?}", problems(&r));

@@ -228,7 +228,9 @@ impl Run<'_> {
                     self.value(raw, buf, base, at)?;
                     consumed = values.byte_offset();
                 }
-                Some(Err(e)) if e.is_eof() && !eof => return Ok((consumed, Window::More)),
+                Some(Err(e)) if !eof && (e.is_eof() || at_end(buf, &e)) => {
+                    return Ok((consumed, Window::More));
+                }
                 Some(Err(e)) => {
                     let at = base + consumed;
                     let pos = self.lines.position(buf, base, at);
@@ -749,6 +751,25 @@ fn infer_type(text: &str) -> Option<String> {
     } else {
         None
     }
+}
+
+/// Whether a syntax error is at the very end of the bytes buffered (a number or literal cut
+/// by the chunk boundary: serde_json calls `12.` an invalid number, not an early end).
+fn at_end(buf: &[u8], e: &serde_json::Error) -> bool {
+    let mut line_start = 0usize;
+    let mut line = 1usize;
+    if e.line() > 1 {
+        for (i, b) in buf.iter().enumerate() {
+            if *b == b'\n' {
+                line += 1;
+                if line == e.line() {
+                    line_start = i + 1;
+                    break;
+                }
+            }
+        }
+    }
+    line_start + e.column() + 1 >= buf.len()
 }
 
 /// Offset of `raw` in `buf` (0 when it is not in it).

@@ -27,26 +27,107 @@ const CHUNK: usize = 1 << 20;
 /// Converts one FIS input into `sink`. I/O errors of the sink end the run (`Err`);
 /// everything wrong with the input is a finding in the report. `progress` is told the
 /// bytes read so far.
-pub fn convert_reader<R: Read>(
+///
+/// Two stages run on two threads, as for extracts: this thread's spawn reads, parses and
+/// maps the documents into encoded rows; this thread classifies, builds and writes them.
+/// Rows travel in bounded batches, in order.
+pub fn convert_reader<R: Read + Send>(
     name: &str,
-    mut input: R,
+    input: R,
     opts: &ConvertOptions,
     sink: &mut dyn Sink,
     progress: &mut dyn FnMut(u64),
 ) -> std::io::Result<StreamReport> {
+    let (to_build, from_read) = std::sync::mpsc::sync_channel::<Batch>(4);
+    let (read, built) = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || read_stage(name, input, opts, to_build));
+        let built = build_stage(name, opts, from_read, sink, progress);
+        (reader.join(), built)
+    });
+    let read =
+        read.map_err(|_| std::io::Error::other("the FIS reading stage failed unexpectedly"))?;
+    let mut built = built?;
+    let mut findings = read.findings;
+    findings.absorb(std::mem::replace(
+        &mut built.findings,
+        Findings::with_limit(0),
+    ));
+    if read.documents == 0 && findings.errors() == 0 {
+        findings.push(Finding::new(
+            Family::Fis,
+            Check::NoDetails,
+            name,
+            "the FIS input holds no documents",
+        ));
+    }
+    progress(read.bytes);
+    Ok(StreamReport {
+        validation: FileReport {
+            file: name.to_owned(),
+            kind: Some(KIND),
+            rows: read.rows,
+            reports: read.documents,
+            bytes: read.bytes,
+            findings,
+        },
+        journals: built.journals,
+        lines: built.lines,
+        rejected: built.rejected,
+    })
+}
+
+/// Rows handed from the reading stage to the building stage.
+#[derive(Default)]
+struct Batch {
+    data: Vec<u8>,
+    spans: Vec<ledgerline_extract::split::FieldSpan>,
+    rows: Vec<Meta>,
+    /// The extract header of each document of the batch that has one (invoices).
+    headers: Vec<Option<ledgerline_extract::sae::Header>>,
+    /// Input bytes read when the batch was sent.
+    offset: u64,
+}
+
+struct Meta {
+    data: (usize, usize),
+    spans: (usize, usize),
+    pos: Position,
+    layout: crate::rows::Layout,
+    /// Its own error (the row is rejected).
+    own_error: bool,
+    /// Why it is rejected: its own error, or its document held back.
+    rejected: Option<String>,
+    header: usize,
+}
+
+const BATCH_ROWS: usize = 256;
+
+/// What the reading stage found.
+struct ReadOut {
+    findings: Findings,
+    rows: u64,
+    documents: u64,
+    bytes: u64,
+}
+
+fn read_stage<R: Read>(
+    name: &str,
+    mut input: R,
+    opts: &ConvertOptions,
+    to_build: std::sync::mpsc::SyncSender<Batch>,
+) -> ReadOut {
     let mut run = Run {
         name,
         opts,
         findings: Findings::with_limit(opts.max_findings),
-        builder: Builder::new(opts.rules.clone(), name),
-        sink,
         lines: Lines::default(),
         buf: RowBuf::default(),
+        batch: Batch::default(),
+        to_build,
+        stopped: false,
+        read_so_far: 0,
         rows: 0,
         documents: 0,
-        journals: 0,
-        journal_lines: 0,
-        rejected: 0,
         seen_documents: HashSet::new(),
         seen_reports: HashSet::new(),
     };
@@ -78,12 +159,15 @@ pub fn convert_reader<R: Read>(
             if buf.len() == before {
                 eof = true;
             }
-            progress((base + buf.len()) as u64);
+            run.read_so_far = (base + buf.len()) as u64;
         }
-        let (consumed, state) = run.window(&buf, base, eof)?;
+        let (consumed, state) = run.window(&buf, base, eof);
         run.lines.advance(&buf, base, base + consumed);
         buf.drain(..consumed);
         base += consumed;
+        if run.stopped {
+            break;
+        }
         match state {
             Window::Done | Window::Failed => break,
             Window::More if eof => break,
@@ -92,46 +176,114 @@ pub fn convert_reader<R: Read>(
             }
         }
     }
-    let Run {
-        mut findings,
-        mut builder,
-        sink,
-        mut journals,
-        mut journal_lines,
-        mut rejected,
-        rows,
-        documents,
-        ..
-    } = run;
-    builder.finish(&mut findings);
+    run.send();
+    ReadOut {
+        findings: run.findings,
+        rows: run.rows,
+        documents: run.documents,
+        bytes: (base + buf.len()) as u64,
+    }
+}
+
+struct Built {
+    findings: Findings,
+    journals: u64,
+    lines: u64,
+    rejected: u64,
+}
+
+fn build_stage(
+    name: &str,
+    opts: &ConvertOptions,
+    batches: std::sync::mpsc::Receiver<Batch>,
+    sink: &mut dyn Sink,
+    progress: &mut dyn FnMut(u64),
+) -> std::io::Result<Built> {
+    let rules = opts.rules.clone();
+    let mut builder = Builder::new(rules.clone(), name);
+    let mut out = Built {
+        findings: Findings::with_limit(opts.max_findings),
+        journals: 0,
+        lines: 0,
+        rejected: 0,
+    };
+    for batch in batches {
+        progress(batch.offset);
+        for m in &batch.rows {
+            let ctx = RowContext {
+                rules: &rules,
+                header: batch.headers.get(m.header).and_then(Option::as_ref),
+            };
+            let rec = ledgerline_extract::split::Record::new(
+                &batch.data[m.data.0..m.data.1],
+                &batch.spans[m.spans.0..m.spans.1],
+                m.pos,
+                ledgerline_extract::split::LineFlags::empty(),
+            );
+            let row = match m.layout {
+                crate::rows::Layout::Sae => {
+                    crate::rows::FisRow::new(ledgerline_extract::sae::SaeRow::new(rec))
+                }
+                crate::rows::Layout::Prae => {
+                    crate::rows::FisRow::invoice(ledgerline_extract::sae::PraeRow::new(rec))
+                }
+            };
+            let facts = row.facts(&ctx);
+            let outcome = if m.own_error {
+                Outcome::Failed(RowError::Malformed)
+            } else {
+                match row.outcome(&ctx) {
+                    Ok(o) => o,
+                    Err(e) => {
+                        if m.rejected.is_none() {
+                            let mut message = e.to_string();
+                            if let RowError::Classify(ClassifyError::UnknownPaymentType {
+                                ..
+                            }) = &e
+                            {
+                                message.push_str(
+                                    " (FIS gives payment codes: COMP, EMPL, IBCP, CBCP, IBIP, COPD)",
+                                );
+                            }
+                            out.findings.push(
+                                Finding::new(Family::Journal, Check::Unclassified, name, message)
+                                    .at(m.pos),
+                            );
+                        }
+                        Outcome::Failed(e)
+                    }
+                }
+            };
+            if let Outcome::Skipped(why) = &outcome {
+                out.findings.push(
+                    Finding::new(
+                        Family::Journal,
+                        Check::NotPosted,
+                        name,
+                        format!("not posted: {why}"),
+                    )
+                    .at(m.pos),
+                );
+            }
+            builder.add(facts, outcome, m.rejected.clone(), &mut out.findings);
+            drain(
+                &mut builder,
+                sink,
+                &mut out.journals,
+                &mut out.lines,
+                &mut out.rejected,
+            )?;
+        }
+    }
+    builder.finish(&mut out.findings);
     drain(
         &mut builder,
         sink,
-        &mut journals,
-        &mut journal_lines,
-        &mut rejected,
+        &mut out.journals,
+        &mut out.lines,
+        &mut out.rejected,
     )?;
-    if documents == 0 && findings.errors() == 0 {
-        findings.push(Finding::new(
-            Family::Fis,
-            Check::NoDetails,
-            name,
-            "the FIS input holds no documents",
-        ));
-    }
-    Ok(StreamReport {
-        validation: FileReport {
-            file: name.to_owned(),
-            kind: Some(KIND),
-            rows,
-            reports: documents,
-            bytes: base as u64,
-            findings,
-        },
-        journals,
-        lines: journal_lines,
-        rejected,
-    })
+    Ok(out)
 }
 
 fn read_error(name: &str, e: &std::io::Error) -> Finding {
@@ -201,15 +353,15 @@ struct Run<'r> {
     name: &'r str,
     opts: &'r ConvertOptions,
     findings: Findings,
-    builder: Builder,
-    sink: &'r mut dyn Sink,
     lines: Lines,
     buf: RowBuf,
+    batch: Batch,
+    to_build: std::sync::mpsc::SyncSender<Batch>,
+    /// The building stage stopped taking batches (its error is reported).
+    stopped: bool,
+    read_so_far: u64,
     rows: u64,
     documents: u64,
-    journals: u64,
-    journal_lines: u64,
-    rejected: u64,
     /// Document ids and report ids seen in this input.
     seen_documents: HashSet<String>,
     seen_reports: HashSet<String>,
@@ -217,19 +369,22 @@ struct Run<'r> {
 
 impl Run<'_> {
     /// Reads the complete values of `buf`; the bytes consumed, and what stopped it.
-    fn window(&mut self, buf: &[u8], base: usize, eof: bool) -> std::io::Result<(usize, Window)> {
+    fn window(&mut self, buf: &[u8], base: usize, eof: bool) -> (usize, Window) {
         let mut values = serde_json::Deserializer::from_slice(buf).into_iter::<&RawValue>();
         let mut consumed = 0usize;
         loop {
             match values.next() {
-                None => return Ok((buf.len(), Window::Done)),
+                None => return (buf.len(), Window::Done),
                 Some(Ok(raw)) => {
                     let at = offset_in(buf, raw) + base;
-                    self.value(raw, buf, base, at)?;
+                    self.value(raw, buf, base, at);
                     consumed = values.byte_offset();
+                    if self.stopped {
+                        return (consumed, Window::Done);
+                    }
                 }
                 Some(Err(e)) if !eof && (e.is_eof() || at_end(buf, &e)) => {
-                    return Ok((consumed, Window::More));
+                    return (consumed, Window::More);
                 }
                 Some(Err(e)) => {
                     let at = base + consumed;
@@ -249,7 +404,7 @@ impl Run<'_> {
                         )
                         .at(Position { line, byte: pos.byte }),
                     );
-                    return Ok((consumed, Window::Failed));
+                    return (consumed, Window::Failed);
                 }
             }
         }
@@ -262,7 +417,7 @@ impl Run<'_> {
     }
 
     /// One top-level JSON value.
-    fn value(&mut self, raw: &RawValue, buf: &[u8], base: usize, at: usize) -> std::io::Result<()> {
+    fn value(&mut self, raw: &RawValue, buf: &[u8], base: usize, at: usize) {
         match raw.get().as_bytes().first() {
             Some(b'[') => self.list(raw, buf, base, at, ""),
             Some(b'{') => {
@@ -270,7 +425,7 @@ impl Run<'_> {
                     Ok(t) => t,
                     Err(e) => {
                         self.finding(Check::FisBadValue, buf, base, at, format!("$: {e}"));
-                        return Ok(());
+                        return;
                     }
                 };
                 if let Some(docs) = top.fi_documents {
@@ -289,19 +444,11 @@ impl Run<'_> {
                     at,
                     format!("`{}` is no FIS document, list or page", clip(raw.get())),
                 );
-                Ok(())
             }
         }
     }
 
-    fn list(
-        &mut self,
-        raw: &RawValue,
-        buf: &[u8],
-        base: usize,
-        at: usize,
-        path: &str,
-    ) -> std::io::Result<()> {
+    fn list(&mut self, raw: &RawValue, buf: &[u8], base: usize, at: usize, path: &str) {
         let items: Vec<&RawValue> = match serde_json::from_str(raw.get()) {
             Ok(v) => v,
             Err(_) => {
@@ -313,7 +460,7 @@ impl Run<'_> {
                     at,
                     format!("{p}: is not a list of documents"),
                 );
-                return Ok(());
+                return;
             }
         };
         for (i, item) in items.into_iter().enumerate() {
@@ -332,9 +479,8 @@ impl Run<'_> {
                     continue;
                 }
             };
-            self.document(&top, item, buf, base, iat, ipath)?;
+            self.document(&top, item, buf, base, iat, ipath);
         }
-        Ok(())
     }
 
     /// An `FIDocument` (or a bare document payload) at `path`.
@@ -346,7 +492,7 @@ impl Run<'_> {
         base: usize,
         at: usize,
         path: String,
-    ) -> std::io::Result<()> {
+    ) {
         let dot = |k: &str| {
             if path.is_empty() {
                 k.to_owned()
@@ -365,7 +511,7 @@ impl Run<'_> {
                     dot("journal_id")
                 ),
             );
-            return Ok(());
+            return;
         }
         let (payload, ppath) = match (
             top.document.or(top.document_blob),
@@ -398,7 +544,7 @@ impl Run<'_> {
                     Check::FisShape
                 };
                 self.finding(check, buf, base, at, what);
-                return Ok(());
+                return;
             }
         };
         self.documents += 1;
@@ -415,7 +561,7 @@ impl Run<'_> {
                     dot("id")
                 ),
             );
-            return Ok(());
+            return;
         }
         if let Ok(Some(status)) = json::text(top.doc_status) {
             self.status(&status, buf, base, at, &dot("docStatus"));
@@ -442,7 +588,7 @@ impl Run<'_> {
                             at,
                             format!("{ppath}: a string that cannot be decoded"),
                         );
-                        return Ok(());
+                        return;
                     }
                 }
             }
@@ -459,7 +605,7 @@ impl Run<'_> {
                     Check::FisBadValue
                 };
                 self.finding(check, buf, base, at, format!("{ppath}: {what}"));
-                return Ok(());
+                return;
             }
         };
         let kind = doc_type.clone().or_else(|| infer_type(text));
@@ -514,13 +660,7 @@ impl Run<'_> {
         );
     }
 
-    fn payload(
-        &mut self,
-        kind: Option<&str>,
-        text: &str,
-        place: &Place<'_>,
-        type_path: &str,
-    ) -> std::io::Result<()> {
+    fn payload(&mut self, kind: Option<&str>, text: &str, place: &Place<'_>, type_path: &str) {
         let rules = self.opts.rules.clone();
         let buf = place.base;
         let base = place.base_offset;
@@ -549,7 +689,7 @@ impl Run<'_> {
                     at,
                     format!("{type_path}: `{other}` documents carry no expense, invoice or cash-advance postings; not converted"),
                 );
-                return Ok(());
+                return;
             }
             None => {
                 self.finding(
@@ -559,18 +699,13 @@ impl Run<'_> {
                     at,
                     format!("{type_path}: missing, and the document is neither an expense, an invoice nor a cash advance by its keys"),
                 );
-                return Ok(());
+                return;
             }
         };
         self.feed(mapped, buf, base)
     }
 
-    fn bad_payload(
-        &mut self,
-        place: &Place<'_>,
-        text: &str,
-        e: &serde_json::Error,
-    ) -> std::io::Result<()> {
+    fn bad_payload(&mut self, place: &Place<'_>, text: &str, e: &serde_json::Error) {
         let path = crate::paths::first_mismatch(text)
             .map(|p| format!("{}{p}", place.path))
             .unwrap_or_else(|| place.path.clone());
@@ -584,11 +719,10 @@ impl Run<'_> {
                 strip_position(&e.to_string())
             ),
         );
-        Ok(())
     }
 
     /// The rows of a document to the builder, and what they finish to the sink.
-    fn feed(&mut self, mut mapped: Mapped<'_>, buf: &[u8], base: usize) -> std::io::Result<()> {
+    fn feed(&mut self, mut mapped: Mapped<'_>, buf: &[u8], base: usize) {
         let report = mapped
             .lines
             .first()
@@ -611,75 +745,49 @@ impl Run<'_> {
         for p in &mapped.problems {
             self.finding(p.check, buf, base, p.at, p.message.clone());
         }
-        let rules = self.opts.rules.clone();
-        let ctx = RowContext {
-            rules: &rules,
-            header: mapped.header.as_ref(),
-        };
+        let header = self.batch.headers.len();
+        self.batch.headers.push(mapped.header.take());
         let held = mapped.held.as_deref();
         for line in &mapped.lines {
             let pos = self.lines.position(buf, base, line.at);
             line.cols.encode(&mut self.buf);
-            let row = self.buf.row(line.cols.layout(), pos);
             self.rows += 1;
-            let facts = row.facts(&ctx);
             let rejected = line
                 .rejected
                 .clone()
                 .or_else(|| held.map(|h| format!("the document is held back: {h}")));
-            let outcome = if line.rejected.is_some() {
-                Outcome::Failed(RowError::Malformed)
-            } else {
-                match row.outcome(&ctx) {
-                    Ok(o) => o,
-                    Err(e) => {
-                        if rejected.is_none() {
-                            let mut message = e.to_string();
-                            if let RowError::Classify(ClassifyError::UnknownPaymentType {
-                                ..
-                            }) = &e
-                            {
-                                message.push_str(" (FIS gives payment codes: COMP, EMPL, IBCP, CBCP, IBIP, COPD)");
-                            }
-                            self.findings.push(
-                                Finding::new(
-                                    Family::Journal,
-                                    Check::Unclassified,
-                                    self.name,
-                                    message,
-                                )
-                                .at(pos),
-                            );
-                        }
-                        Outcome::Failed(e)
-                    }
-                }
-            };
-            if let Outcome::Skipped(why) = &outcome {
-                self.findings.push(
-                    Finding::new(
-                        Family::Journal,
-                        Check::NotPosted,
-                        self.name,
-                        format!("not posted: {why}"),
-                    )
-                    .at(pos),
-                );
-            }
-            self.builder
-                .add(facts, outcome, rejected, &mut self.findings);
-            drain(
-                &mut self.builder,
-                self.sink,
-                &mut self.journals,
-                &mut self.journal_lines,
-                &mut self.rejected,
-            )?;
+            let (line_bytes, spans) = self.buf.parts();
+            let d0 = self.batch.data.len();
+            self.batch.data.extend_from_slice(line_bytes);
+            let s0 = self.batch.spans.len();
+            self.batch.spans.extend_from_slice(spans);
+            self.batch.rows.push(Meta {
+                data: (d0, self.batch.data.len()),
+                spans: (s0, self.batch.spans.len()),
+                pos,
+                layout: line.cols.layout(),
+                own_error: line.rejected.is_some(),
+                rejected,
+                header,
+            });
         }
-        Ok(())
+        if self.batch.rows.len() >= BATCH_ROWS {
+            self.send();
+        }
+    }
+
+    /// Hands the rows so far to the building stage.
+    fn send(&mut self) {
+        if self.batch.rows.is_empty() || self.stopped {
+            return;
+        }
+        let mut batch = std::mem::take(&mut self.batch);
+        batch.offset = self.read_so_far;
+        if self.to_build.send(batch).is_err() {
+            self.stopped = true;
+        }
     }
 }
-
 /// The payload of a document: its `document` field, or the value itself.
 enum DocRef<'a> {
     Field(&'a RawValue),

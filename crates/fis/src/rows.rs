@@ -29,9 +29,13 @@ pub enum Layout {
 }
 
 /// The values of one SAE (or PRAE) detail row under construction, by column.
+///
+/// Kept sparse (the columns set, in the order set; a later value of a column wins): a row
+/// is built by cloning its report's, entry's and allocation's rows, and a FIS line sets a
+/// few dozen of the 400 columns, so a clone copies those, not 400.
 #[derive(Debug, Clone)]
 pub struct SaeLine<'a> {
-    cols: Vec<Cow<'a, str>>,
+    vals: Vec<(u16, Cow<'a, str>)>,
     layout: Layout,
 }
 
@@ -44,13 +48,24 @@ impl Default for SaeLine<'_> {
 impl<'a> SaeLine<'a> {
     /// An empty detail row of `layout`.
     pub fn new(layout: Layout) -> Self {
-        let n = match layout {
+        let mut vals = Vec::with_capacity(64);
+        vals.push((0, Cow::Borrowed("DETAIL")));
+        SaeLine { vals, layout }
+    }
+
+    fn columns(&self) -> usize {
+        match self.layout {
             Layout::Sae => SAE_COLUMNS,
             Layout::Prae => PRAE_COLUMNS,
-        };
-        let mut cols = vec![Cow::Borrowed(""); n];
-        cols[0] = Cow::Borrowed("DETAIL");
-        SaeLine { cols, layout }
+        }
+    }
+
+    fn value(&self, index: usize) -> &str {
+        self.vals
+            .iter()
+            .rev()
+            .find(|(i, _)| usize::from(*i) == index)
+            .map_or("", |(_, v)| v)
     }
 
     /// The row's layout.
@@ -67,13 +82,13 @@ impl<'a> SaeLine<'a> {
         if let Some(v) = value
             && !v.is_empty()
         {
-            self.cols[col.index()] = v;
+            self.vals.push((col.index() as u16, v));
         }
     }
 
     /// The value of PRAE column `col`.
     pub fn get_prae(&self, col: ledgerline_extract::schema::PraeCol) -> &str {
-        &self.cols[col.index()]
+        self.value(col.index())
     }
 
     /// Sets `col` (an empty or absent value leaves it as it was).
@@ -81,29 +96,40 @@ impl<'a> SaeLine<'a> {
         if let Some(v) = value
             && !v.is_empty()
         {
-            self.cols[col.index()] = v;
+            self.vals.push((col.index() as u16, v));
         }
     }
 
     /// Sets `col` to `value`, whatever it held.
     pub fn put(&mut self, col: C, value: impl Into<Cow<'a, str>>) {
-        self.cols[col.index()] = value.into();
+        self.vals.push((col.index() as u16, value.into()));
     }
 
     /// The value of `col`.
     pub fn get(&self, col: C) -> &str {
-        &self.cols[col.index()]
+        self.value(col.index())
     }
 
     /// Writes the row as a pipe-delimited line (values holding a delimiter, quote or line
     /// break are quoted) and splits it again, so it reads exactly as a line of an SAE file.
     pub fn encode(&self, buf: &mut RowBuf) {
+        let n = self.columns();
+        buf.slots.clear();
+        buf.slots.resize(n, u32::MAX);
+        for (k, (i, _)) in self.vals.iter().enumerate() {
+            if let Some(slot) = buf.slots.get_mut(usize::from(*i)) {
+                *slot = k as u32;
+            }
+        }
         buf.line.clear();
-        for (i, v) in self.cols.iter().enumerate() {
-            if i > 0 {
+        for (col, &slot) in buf.slots.iter().enumerate() {
+            if col > 0 {
                 buf.line.push(b'|');
             }
-            let b = v.as_bytes();
+            if slot == u32::MAX {
+                continue;
+            }
+            let b = self.vals[slot as usize].1.as_bytes();
             if b.iter().any(|c| matches!(c, b'|' | b'"' | b'\n' | b'\r')) {
                 buf.line.push(b'"');
                 for &c in b {
@@ -127,6 +153,8 @@ impl<'a> SaeLine<'a> {
 pub struct RowBuf {
     line: Vec<u8>,
     spans: Vec<FieldSpan>,
+    /// Scratch: the value of each column (an index into the row's values).
+    slots: Vec<u32>,
 }
 
 impl RowBuf {
@@ -138,6 +166,11 @@ impl RowBuf {
     /// The row as a PRAE row.
     pub fn prae(&self, pos: Position) -> PraeRow<'_> {
         PraeRow::new(self.record(pos))
+    }
+
+    /// The encoded line and its field spans.
+    pub fn parts(&self) -> (&[u8], &[FieldSpan]) {
+        (&self.line, &self.spans)
     }
 
     fn record(&self, pos: Position) -> Record<'_> {

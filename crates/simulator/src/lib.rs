@@ -15,6 +15,8 @@
 //! * Payment Batch v1.1: batch lists, close (an empty batch answers 500), the file;
 //! * Expense Entry v1.1: entries posted to `.../report/{id}/entry` appear as journal lines
 //!   in the next Expense extract job;
+//! * Financial Integration Service v4 ([`fis`]): document queues per type, acknowledgement,
+//!   posting and payment confirmations with Concur's service codes, recall, re-queue;
 //! * faults per route from a [`Scenario`] or `POST /_admin/faults`: status codes (500, 429
 //!   with or without `Retry-After` ...), slow answers, truncated bodies, dropped
 //!   connections, expired and revoked tokens, failed jobs.

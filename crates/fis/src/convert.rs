@@ -6,7 +6,7 @@
 
 use crate::json::{self, Fill};
 use crate::map::{self, Mapped, Place};
-use crate::model::{CaJournal, CashAdvance, Expense, Invoice, Top};
+use crate::model::{CaJournal, CashAdvance, Expense, FastDoc, Invoice, Payload, Top};
 use crate::rows::RowBuf;
 use ledgerline_extract::validate::FileReport;
 use ledgerline_findings::{Check, Family, Finding, Findings, Position, Severity};
@@ -421,6 +421,23 @@ impl Run<'_> {
         match raw.get().as_bytes().first() {
             Some(b'[') => self.list(raw, buf, base, at, ""),
             Some(b'{') => {
+                if let Ok(fast) = serde_json::from_str::<FastDoc<'_>>(raw.get()) {
+                    if let Some(docs) = fast.fi_documents {
+                        return self.list(
+                            docs,
+                            buf,
+                            base,
+                            offset_in(buf, docs) + base,
+                            "fIDocuments",
+                        );
+                    }
+                    if let Some(docs) = fast.content {
+                        return self.list(docs, buf, base, offset_in(buf, docs) + base, "content");
+                    }
+                    if self.fast(&fast, buf, base, at, String::new()) {
+                        return;
+                    }
+                }
                 let top: Top<'_> = match serde_json::from_str(raw.get()) {
                     Ok(t) => t,
                     Err(e) => {
@@ -466,6 +483,13 @@ impl Run<'_> {
         for (i, item) in items.into_iter().enumerate() {
             let iat = offset_in(buf, item) + base;
             let ipath = format!("{path}[{i}]");
+            if let Ok(fast) = serde_json::from_str::<FastDoc<'_>>(item.get())
+                && fast.fi_documents.is_none()
+                && fast.content.is_none()
+                && self.fast(&fast, buf, base, iat, ipath.clone())
+            {
+                continue;
+            }
             let top: Top<'_> = match serde_json::from_str(item.get()) {
                 Ok(t) => t,
                 Err(_) => {
@@ -660,28 +684,104 @@ impl Run<'_> {
         );
     }
 
-    fn payload(&mut self, kind: Option<&str>, text: &str, place: &Place<'_>, type_path: &str) {
+    /// A document read in one pass ([`FastDoc`]); false (nothing done) for anything the
+    /// careful path must look at: a canonical line, no payload at all.
+    fn fast(&mut self, d: &FastDoc<'_>, buf: &[u8], base: usize, at: usize, path: String) -> bool {
+        if d.journal_id.is_some() {
+            return false;
+        }
+        let (payload, ppath) = match &d.document {
+            Some(p) => (
+                p,
+                if path.is_empty() {
+                    (if d.blob { "documentBlob" } else { "document" }).to_owned()
+                } else {
+                    format!(
+                        "{path}.{}",
+                        if d.blob { "documentBlob" } else { "document" }
+                    )
+                },
+            ),
+            None if d.bare.kind().is_some() => (&d.bare, path.clone()),
+            None => return false,
+        };
+        let dot = |k: &str| {
+            if path.is_empty() {
+                k.to_owned()
+            } else {
+                format!("{path}.{k}")
+            }
+        };
+        self.documents += 1;
+        if let Ok(Some(id)) = json::text(d.id)
+            && !self.seen_documents.insert(id.to_string())
+        {
+            self.finding(
+                Check::FisDuplicate,
+                buf,
+                base,
+                at,
+                format!(
+                    "{}: document `{id}` is in this input already; not converted again",
+                    dot("id")
+                ),
+            );
+            return true;
+        }
+        if let Ok(Some(status)) = json::text(d.doc_status) {
+            self.status(&status, buf, base, at, &dot("docStatus"));
+        }
+        let doc_type = json::text(d.doc_type)
+            .ok()
+            .flatten()
+            .map(|t| t.to_ascii_lowercase());
+        let kind = doc_type.or_else(|| payload.kind().map(str::to_owned));
+        let place = Place {
+            base: buf,
+            base_offset: base,
+            doc_at: at,
+            path: ppath,
+        };
+        self.map_payload(
+            kind.as_deref(),
+            Parsed::Fast(payload),
+            &place,
+            &dot("docType"),
+        );
+        true
+    }
+
+    /// The rows of a payload already read.
+    fn map_payload(
+        &mut self,
+        kind: Option<&str>,
+        p: Parsed<'_, '_>,
+        place: &Place<'_>,
+        type_path: &str,
+    ) {
         let rules = self.opts.rules.clone();
         let buf = place.base;
         let base = place.base_offset;
         let at = place.doc_at;
-        let mapped = match kind {
-            Some("expense") => match serde_json::from_str::<Expense<'_>>(text) {
-                Ok(doc) => map::expense(&doc, place, &rules),
-                Err(e) => return self.bad_payload(place, text, &e),
-            },
-            Some("cashadvance") => match serde_json::from_str::<CashAdvance<'_>>(text) {
-                Ok(doc) => {
-                    let journal = ca_journal(&doc, place);
-                    map::cash_advance(doc.employee.as_ref(), doc.data.as_ref(), &journal, place)
-                }
-                Err(e) => return self.bad_payload(place, text, &e),
-            },
-            Some("invoice") => match serde_json::from_str::<Invoice<'_>>(text) {
-                Ok(doc) => crate::invoice::invoice(&doc, place),
-                Err(e) => return self.bad_payload(place, text, &e),
-            },
-            Some(other) => {
+        let mapped = match (kind, p) {
+            (Some("expense"), Parsed::Fast(p)) => map::expense(&p.expense, place, &rules),
+            (Some("expense"), Parsed::Expense(e)) => map::expense(e, place, &rules),
+            (Some("cashadvance"), Parsed::Fast(p)) => {
+                let journal = ca_journal(&p.cash, place);
+                map::cash_advance(
+                    p.cash.employee.as_ref(),
+                    p.cash.data.as_ref(),
+                    &journal,
+                    place,
+                )
+            }
+            (Some("cashadvance"), Parsed::Cash(c)) => {
+                let journal = ca_journal(c, place);
+                map::cash_advance(c.employee.as_ref(), c.data.as_ref(), &journal, place)
+            }
+            (Some("invoice"), Parsed::Fast(p)) => crate::invoice::invoice(&p.invoice, place),
+            (Some("invoice"), Parsed::Invoice(i)) => crate::invoice::invoice(i, place),
+            (Some(other), _) if !["expense", "cashadvance", "invoice"].contains(&other) => {
                 self.finding(
                     Check::FisDocType,
                     buf,
@@ -691,7 +791,8 @@ impl Run<'_> {
                 );
                 return;
             }
-            None => {
+            (Some(_), _) => return,
+            (None, _) => {
                 self.finding(
                     Check::FisMissing,
                     buf,
@@ -703,6 +804,25 @@ impl Run<'_> {
             }
         };
         self.feed(mapped, buf, base)
+    }
+
+    /// The payload of `text` read as a document of `kind`, then mapped.
+    fn payload(&mut self, kind: Option<&str>, text: &str, place: &Place<'_>, type_path: &str) {
+        match kind {
+            Some("expense") => match serde_json::from_str::<Expense<'_>>(text) {
+                Ok(doc) => self.map_payload(kind, Parsed::Expense(&doc), place, type_path),
+                Err(e) => self.bad_payload(place, text, &e),
+            },
+            Some("cashadvance") => match serde_json::from_str::<CashAdvance<'_>>(text) {
+                Ok(doc) => self.map_payload(kind, Parsed::Cash(&doc), place, type_path),
+                Err(e) => self.bad_payload(place, text, &e),
+            },
+            Some("invoice") => match serde_json::from_str::<Invoice<'_>>(text) {
+                Ok(doc) => self.map_payload(kind, Parsed::Invoice(&doc), place, type_path),
+                Err(e) => self.bad_payload(place, text, &e),
+            },
+            _ => self.map_payload(kind, Parsed::None, place, type_path),
+        }
     }
 
     fn bad_payload(&mut self, place: &Place<'_>, text: &str, e: &serde_json::Error) {
@@ -788,6 +908,15 @@ impl Run<'_> {
         }
     }
 }
+/// A payload read, by the fast path (every type's keys) or the careful one (its type's).
+enum Parsed<'p, 'a> {
+    Fast(&'p Payload<'a>),
+    Expense(&'p Expense<'a>),
+    Cash(&'p CashAdvance<'a>),
+    Invoice(&'p Invoice<'a>),
+    None,
+}
+
 /// The payload of a document: its `document` field, or the value itself.
 enum DocRef<'a> {
     Field(&'a RawValue),

@@ -703,3 +703,112 @@ fields!(Invoice {} nested {
     "vendor" => vendor,
     "lineItem" => lines,
 });
+
+/// Every payload key of the three document types, read in the same pass as the
+/// `FIDocument` around them (the fast path: a document read once).
+#[derive(Debug, Default)]
+pub struct Payload<'a> {
+    /// The expense keys.
+    pub expense: Expense<'a>,
+    /// The cash-advance keys.
+    pub cash: CashAdvance<'a>,
+    /// The invoice keys.
+    pub invoice: Invoice<'a>,
+    /// An expense key was present.
+    pub has_expense: bool,
+    /// A cash-advance key was present.
+    pub has_cash: bool,
+    /// An invoice key was present.
+    pub has_invoice: bool,
+}
+
+impl<'de> Fill<'de> for Payload<'de> {
+    fn fill<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "employee" | "report" | "expenseEntry" | "cashAdvanceApplication" => {
+                self.has_expense |= key != "employee";
+                self.expense.fill(key, map)
+            }
+            "employeeData" | "cashAdvanceData" | "journalData" => {
+                self.has_cash |= key != "employeeData";
+                self.cash.fill(key, map)
+            }
+            "requestHeader" | "ownerEmployee" | "vendor" | "lineItem" => {
+                self.has_invoice |= key == "requestHeader" || key == "lineItem";
+                self.invoice.fill(key, map)
+            }
+            _ => skip(map),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Payload<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        object(d)
+    }
+}
+
+impl Payload<'_> {
+    /// The document type its keys say, if any.
+    pub fn kind(&self) -> Option<&'static str> {
+        if self.has_expense {
+            Some("expense")
+        } else if self.has_cash {
+            Some("cashadvance")
+        } else if self.has_invoice {
+            Some("invoice")
+        } else {
+            None
+        }
+    }
+}
+
+/// An `FIDocument` read in one pass with its payload (or a bare payload); anything it
+/// cannot take (a payload sent as text, a key of the wrong type) fails it, and the document
+/// is read again the careful way ([`Top`]).
+#[derive(Debug, Default)]
+pub struct FastDoc<'a> {
+    /// A page's documents (read item by item).
+    pub fi_documents: Raw<'a>,
+    /// A v4 page's documents.
+    pub content: Raw<'a>,
+    /// `id`.
+    pub id: Raw<'a>,
+    /// `docType`.
+    pub doc_type: Raw<'a>,
+    /// `docStatus`.
+    pub doc_status: Raw<'a>,
+    /// A canonical journal line's first key.
+    pub journal_id: Raw<'a>,
+    /// `document` (or `documentBlob`), read as a payload object.
+    pub document: Option<Payload<'a>>,
+    /// Whether `document` was `documentBlob`.
+    pub blob: bool,
+    /// The value's own payload keys (a bare payload).
+    pub bare: Payload<'a>,
+}
+
+impl<'de> Fill<'de> for FastDoc<'de> {
+    fn fill<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "fIDocuments" => self.fi_documents = raw(map)?,
+            "content" => self.content = raw(map)?,
+            "id" => self.id = raw(map)?,
+            "docType" => self.doc_type = raw(map)?,
+            "docStatus" => self.doc_status = raw(map)?,
+            "journal_id" => self.journal_id = raw(map)?,
+            "document" | "documentBlob" => {
+                self.blob = key == "documentBlob";
+                self.document = Some(map.next_value::<Payload<'de>>()?);
+            }
+            _ => self.bare.fill(key, map)?,
+        }
+        Ok(())
+    }
+}
+
+impl<'de> Deserialize<'de> for FastDoc<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        object(d)
+    }
+}

@@ -343,10 +343,7 @@ impl Lines {
 }
 
 fn memchr_iter(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    b.iter()
-        .enumerate()
-        .filter(|(_, c)| **c == b'\n')
-        .map(|(i, _)| i)
+    memchr::memchr_iter(b'\n', b)
 }
 
 struct Run<'r> {
@@ -370,25 +367,54 @@ struct Run<'r> {
 impl Run<'_> {
     /// Reads the complete values of `buf`; the bytes consumed, and what stopped it.
     fn window(&mut self, buf: &[u8], base: usize, eof: bool) -> (usize, Window) {
-        let mut values = serde_json::Deserializer::from_slice(buf).into_iter::<&RawValue>();
         let mut consumed = 0usize;
         loop {
-            match values.next() {
+            if self.stopped {
+                return (consumed, Window::Done);
+            }
+            let rest = &buf[consumed..];
+            // The fast path: a document (or page) and its payload read in one pass.
+            let mut values = serde_json::Deserializer::from_slice(rest).into_iter::<FastDoc<'_>>();
+            let error = match values.next() {
                 None => return (buf.len(), Window::Done),
-                Some(Ok(raw)) => {
-                    let at = offset_in(buf, raw) + base;
-                    self.value(raw, buf, base, at);
-                    consumed = values.byte_offset();
-                    if self.stopped {
-                        return (consumed, Window::Done);
+                Some(Ok(doc)) => {
+                    let end = consumed + values.byte_offset();
+                    let start = consumed
+                        + rest
+                            .iter()
+                            .position(|b| !b.is_ascii_whitespace())
+                            .unwrap_or(0);
+                    let at = base + start;
+                    if let Some(docs) = doc.fi_documents {
+                        self.list(docs, buf, base, offset_in(buf, docs) + base, "fIDocuments");
+                    } else if let Some(docs) = doc.content {
+                        self.list(docs, buf, base, offset_in(buf, docs) + base, "content");
+                    } else if !self.fast(&doc, buf, base, at, String::new()) {
+                        self.careful(&buf[start..end], buf, base, at);
                     }
+                    consumed = end;
+                    continue;
                 }
-                Some(Err(e)) if !eof && (e.is_eof() || at_end(buf, &e)) => {
+                Some(Err(e)) => e,
+            };
+            if !eof && (error.is_eof() || at_end(rest, &error)) {
+                return (consumed, Window::More);
+            }
+            // Not a document the fast path takes (a list, a payload sent as text, a value
+            // of the wrong type), or not JSON: the careful path says which.
+            let mut raw = serde_json::Deserializer::from_slice(rest).into_iter::<&RawValue>();
+            match raw.next() {
+                Some(Ok(v)) => {
+                    let at = offset_in(buf, v) + base;
+                    self.value(v, buf, base, at);
+                    consumed += raw.byte_offset();
+                }
+                None => return (buf.len(), Window::Done),
+                Some(Err(e)) if !eof && (e.is_eof() || at_end(rest, &e)) => {
                     return (consumed, Window::More);
                 }
                 Some(Err(e)) => {
-                    let at = base + consumed;
-                    let pos = self.lines.position(buf, base, at);
+                    let pos = self.lines.position(buf, base, base + consumed);
                     let line = pos.line + e.line() as u64 - 1;
                     let what = if e.is_eof() {
                         "the input ends inside a JSON value (cut short?)".to_owned()
@@ -407,6 +433,16 @@ impl Run<'_> {
                     return (consumed, Window::Failed);
                 }
             }
+        }
+    }
+
+    /// The careful path over one value's bytes.
+    fn careful(&mut self, bytes: &[u8], buf: &[u8], base: usize, at: usize) {
+        if let Some(Ok(v)) = serde_json::Deserializer::from_slice(bytes)
+            .into_iter::<&RawValue>()
+            .next()
+        {
+            self.value(v, buf, base, at);
         }
     }
 

@@ -419,7 +419,8 @@ impl Run<'_> {
                     let what = if e.is_eof() {
                         "the input ends inside a JSON value (cut short?)".to_owned()
                     } else {
-                        format!("{e}")
+                        // serde's own position is the value's; the finding's is the file's.
+                        strip_position(&e.to_string())
                     };
                     self.findings.push(
                         Finding::new(

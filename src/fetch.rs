@@ -245,6 +245,14 @@ enum EditionArg {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SourceArg {
+    /// Extract API jobs (Professional) or payment batches (Standard).
+    Extract,
+    /// Financial Integration Service documents (`ledgerline help confirm` for what follows).
+    Fis,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum FormatArg {
     Xml,
     Json,
@@ -287,6 +295,7 @@ enum FormatArg {
 ///   ledgerline fetch --company 59c5bfd1-1803-4ca8-b43a-df083a5c60f9 --run --out incoming/acme
 ///   ledgerline fetch --company 0b7e24d2-9c31-4f0e-8d6a-2f3c1e5a7b90 --close --out incoming/globex
 ///   ledgerline fetch --run --out incoming --convert --to netsuite --rules ledgerline.toml
+///   ledgerline fetch --source fis --out incoming/fis --convert --to netsuite
 ///
 /// Exit codes: 0 done (possibly nothing new), 2 could not run, 3 the connection is gone
 /// (run `ledgerline connect` again), 4 some job failed or some file could not be fetched
@@ -348,6 +357,19 @@ pub struct Args {
     /// Print the run report as JSON on stdout instead of the file paths.
     #[arg(long)]
     json: bool,
+    /// What to fetch: extract files (by edition), or Financial Integration Service documents
+    /// (scope FISVC: each READY document stored as a file and acknowledged at once).
+    #[arg(long, value_enum, default_value = "extract")]
+    source: SourceArg,
+    /// FIS document type (repeatable; default expense, invoice and cashadvance).
+    #[arg(long = "doc-type", value_name = "TYPE")]
+    doc_types: Vec<String>,
+    /// FIS documents per page (Concur's default 25).
+    #[arg(long, value_name = "N", default_value_t = 25)]
+    limit: u32,
+    /// The ERP system id sent to FIS with acknowledgements (default LEDGERLINE).
+    #[arg(long, value_name = "ID")]
+    system_id: Option<String>,
 }
 
 /// The format and rules of `--convert`, checked before anything is fetched.
@@ -447,7 +469,7 @@ fn convert_dir(flag: Option<&Path>, out: &Path) -> anyhow::Result<PathBuf> {
 /// `fetch --convert`: each new file is converted into `dir` (`<file name>.<format>`), only
 /// when it has no error-level finding, leaving out the journals `ledger` records as posted
 /// and recording the ones written; returns how many files could not be converted.
-fn convert_fetched_files(
+pub(crate) fn convert_fetched_files(
     files: &[PathBuf],
     format: ledgerline_erp::Format,
     rules: &std::sync::Arc<ledgerline_journal::Rules>,
@@ -583,6 +605,23 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     };
     eprintln!("company: {}", r.company_line(client.session().tokens()));
     let mut ledger = Ledger::open(&ledger_path)?;
+    if a.source == SourceArg::Fis {
+        let fis = ledgerline_fetch::fis::FisPlan {
+            out_dir: plan.out_dir.clone(),
+            doc_types: a.doc_types.clone(),
+            limit: a.limit,
+            system_id: a.system_id.clone().unwrap_or_else(|| "LEDGERLINE".into()),
+            ..Default::default()
+        };
+        let convert = convert.as_ref().zip(convert_out.as_deref());
+        return match crate::fis::fetch(&mut client, ledger, &fis, convert, a.json) {
+            Err(e) => match e.downcast::<Error>() {
+                Ok(e) => r.exit_for(e),
+                Err(e) => Err(e),
+            },
+            ok => ok,
+        };
+    }
     let mut on_event = |e: &Event| print_event(e);
     let report = match client.fetch(&plan, &mut ledger, &mut on_event) {
         Ok(r) => r,

@@ -7,6 +7,7 @@ mod common;
 mod connect;
 mod convert;
 mod fetch;
+mod fis;
 mod formats;
 mod generate;
 mod inspect;
@@ -47,6 +48,7 @@ enum Command {
     Formats(formats::Args),
     Rules(rules_cmd::Args),
     Fetch(fetch::Args),
+    Confirm(fis::ConfirmArgs),
     Connect(connect::Args),
     Simulate(simulate::Args),
     Sync(sync::Args),
@@ -63,6 +65,7 @@ fn main() -> ExitCode {
         Command::Formats(a) => formats::run(a),
         Command::Rules(a) => rules_cmd::run(a),
         Command::Fetch(a) => fetch::run(a),
+        Command::Confirm(a) => fis::confirm(a),
         Command::Connect(a) => connect::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Sync(a) => sync::run(a),

@@ -8,6 +8,7 @@ mod accounts;
 mod convert;
 mod docs;
 mod fetch;
+mod fis;
 mod inspect;
 mod inspect_html;
 mod ledger;

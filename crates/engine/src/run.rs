@@ -189,7 +189,8 @@ pub fn drive(
     })
 }
 
-/// Converts one extract stream through `gate`. The gate's findings are added to the
+/// Converts one extract stream (or FIS input: JSON with FIS keys, read by `ledgerline-fis`)
+/// through `gate`. The gate's findings are added to the
 /// stream's report, and what it held back is not counted as written.
 pub fn convert_stream<R: Read + Send>(
     name: &str,
@@ -210,7 +211,17 @@ pub fn convert_stream<R: Read + Send>(
             lines: &lines,
         };
         let mut tick = |b: u64| progress.advance(name, b, lines.get());
-        convert_reader(name, reader, opts, &mut counting, &mut tick).map_err(Error::Output)?
+        // FIS documents are told from extracts by their first bytes (JSON with FIS keys).
+        let (head, reader) = peek(reader).map_err(Error::Output)?;
+        let fis = ledgerline_fis::sniff(&head, (head.len() as u64) < PEEK)
+            == ledgerline_fis::Sniffed::Fis;
+        let input = std::io::Cursor::new(head).chain(reader);
+        if fis {
+            ledgerline_fis::convert_reader(name, input, opts, &mut counting, &mut tick)
+        } else {
+            convert_reader(name, input, opts, &mut counting, &mut tick)
+        }
+        .map_err(Error::Output)?
     };
     progress.finish();
     for f in gate.take_findings() {
@@ -219,6 +230,16 @@ pub fn convert_stream<R: Read + Send>(
     r.journals = r.journals.saturating_sub(gate.held_journals - held.0);
     r.lines = r.lines.saturating_sub(gate.held_lines - held.1);
     Ok(r)
+}
+
+/// Bytes looked at to tell FIS JSON from an extract.
+const PEEK: u64 = 64 << 10;
+
+/// The first bytes of `reader` (up to [`PEEK`], fewer at its end), and the reader.
+fn peek<R: Read>(mut reader: R) -> std::io::Result<(Vec<u8>, R)> {
+    let mut head = Vec::new();
+    (&mut reader).take(PEEK).read_to_end(&mut head)?;
+    Ok((head, reader))
 }
 
 /// A file found in an input folder that is no extract at all (a README, a PDF,

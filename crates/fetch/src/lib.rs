@@ -11,6 +11,8 @@
 //!   status polling, the job file;
 //! * Payment Batch API v1.1 for Standard ([`batch`]): list, close (re-reading the state
 //!   before any second try), the batch file;
+//! * Financial Integration Service v4 ([`fis`]): documents per type, paged, each page
+//!   acknowledged as soon as it is stored; posting and payment confirmations;
 //! * streaming downloads checked against Content-Length and zip CRCs, SHA-256 hashed and
 //!   renamed into place ([`download`]);
 //! * records in the SQLite run ledger (`ledgerline_ledger::Ledger`, component `fetch`) so
@@ -63,6 +65,7 @@ pub mod download;
 pub mod edition;
 pub mod error;
 pub mod extract;
+pub mod fis;
 pub(crate) mod http;
 pub mod lock;
 pub mod run;

@@ -50,6 +50,8 @@ pub enum Family {
     Journal,
     /// ERP master data sent to Concur (`SYN`); used by `ledgerline-sync`.
     Sync,
+    /// Financial Integration Service documents (`FIS`); used by `ledgerline-fis`.
+    Fis,
 }
 
 impl Family {
@@ -66,6 +68,7 @@ impl Family {
             Family::Attendee => "ATT",
             Family::Journal => "JNL",
             Family::Sync => "SYN",
+            Family::Fis => "FIS",
         }
     }
 }
@@ -228,6 +231,23 @@ checks! {
     SyncRejected = 311, Error, "Concur refused the record";
     /// One list item given two names in the input.
     SyncConflictingName = 312, Warning, "item given different names in the input";
+    /// A FIS input that is not valid JSON (cut short, joined or damaged).
+    FisSyntax = 401, Error, "not valid JSON: the FIS input is cut short or damaged";
+    /// A JSON value that is no FIS document, list of documents or GET page.
+    FisShape = 402, Error, "JSON that is no FIS document, list or page";
+    /// A field a posting needs is absent, null or empty.
+    FisMissing = 403, Error, "required FIS field is missing";
+    /// A field holds the wrong type or a value that cannot be read.
+    FisBadValue = 404, Error, "FIS value has the wrong type or cannot be read";
+    /// The document's lines do not add up to its own totals.
+    FisTotals = 405, Error, "FIS document does not add up to its own totals";
+    /// A document type (payroll, obligations) that gives no journal here.
+    FisDocType = 406, Warning, "FIS document type that Ledgerline does not convert";
+    /// A document already confirmed, paid or recalled in Concur, or a status Ledgerline does
+    /// not know.
+    FisStatus = 407, Warning, "FIS document status is not READY or ACKNOWLEDGED";
+    /// The same document, or two documents of one report, in one input.
+    FisDuplicate = 408, Error, "the same FIS document or report twice in one input";
 }
 
 impl Check {
@@ -247,6 +267,7 @@ impl Check {
                 | Check::BatchIdMismatch
                 | Check::BatchDateMismatch
                 | Check::LineTooLong
+                | Check::FisSyntax
         )
     }
 }
@@ -296,6 +317,7 @@ mod tests {
         assert_eq!(code(Family::Sae, Check::RecordCount), "SAE110");
         assert_eq!(code(Family::Prae, Check::BadDate), "PRA130");
         assert_eq!(code(Family::Journal, Check::Unbalanced), "JNL203");
+        assert_eq!(code(Family::Fis, Check::FisMissing), "FIS403");
         assert_eq!(
             serde_json::to_string(&Code {
                 family: Family::Batch,
@@ -314,6 +336,8 @@ mod tests {
     fn only_damage_to_the_file_itself_makes_it_untrustworthy() {
         assert!(Check::RecordCount.untrustworthy_file());
         assert!(Check::LineTooLong.untrustworthy_file());
+        assert!(Check::FisSyntax.untrustworthy_file());
+        assert!(!Check::FisMissing.untrustworthy_file());
         assert!(!Check::BadDate.untrustworthy_file());
         assert!(!Check::Unbalanced.untrustworthy_file());
     }

@@ -30,7 +30,8 @@ pub fn sniff(prefix: &[u8]) -> Option<Canonical> {
     let p = prefix.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(prefix);
     let start = p.iter().position(|b| !b.is_ascii_whitespace())?;
     let p = &p[start..];
-    if p.starts_with(b"{") {
+    // FIS documents are JSON too: told apart by their keys (`journal_id` is canonical).
+    if p.starts_with(b"{") && !ledgerline_fis::is_fis(p) {
         return Some(Canonical::Jsonl);
     }
     let first = p.split(|b| *b == b'\n').next().unwrap_or(p);

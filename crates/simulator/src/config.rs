@@ -49,6 +49,8 @@ pub struct SimConfig {
     pub batches: Vec<BatchConfig>,
     /// Lists, vendors, purchase orders and receipts (`ledgerline sync`).
     pub masterdata: crate::masterdata::MasterDataConfig,
+    /// Financial Integration Service documents and behaviour.
+    pub fis: crate::fis::FisConfig,
 }
 
 impl Default for SimConfig {
@@ -123,6 +125,7 @@ impl Default for SimConfig {
                 },
             ],
             masterdata: crate::masterdata::MasterDataConfig::default(),
+            fis: crate::fis::FisConfig::default(),
         }
     }
 }

@@ -15,6 +15,8 @@
 //! * Payment Batch v1.1: batch lists, close (an empty batch answers 500), the file;
 //! * Expense Entry v1.1: entries posted to `.../report/{id}/entry` appear as journal lines
 //!   in the next Expense extract job;
+//! * Financial Integration Service v4 ([`fis`]): document queues per type, acknowledgement,
+//!   posting and payment confirmations with Concur's service codes, recall, re-queue;
 //! * faults per route from a [`Scenario`] or `POST /_admin/faults`: status codes (500, 429
 //!   with or without `Retry-After` ...), slow answers, truncated bodies, dropped
 //!   connections, expired and revoked tokens, failed jobs.
@@ -41,6 +43,7 @@
 
 pub mod config;
 mod files;
+pub mod fis;
 pub mod masterdata;
 mod routes;
 mod server;
@@ -49,6 +52,7 @@ mod state;
 pub use config::{
     BatchConfig, DefinitionConfig, DefinitionKind, Fault, FaultKind, JobClock, Scenario, SimConfig,
 };
+pub use fis::{FisConfig, FisDoc};
 
 use state::{Shared, SharedRef};
 use std::collections::BTreeMap;

@@ -66,6 +66,7 @@ pub(crate) fn router(state: SharedRef) -> Router {
         .route("/_admin/request-token", post(admin_request_token))
         .route("/_admin/jobs/{def}", post(admin_post_job))
         .merge(crate::masterdata::router())
+        .merge(crate::fis::router())
         .fallback(not_found)
         .with_state(state)
 }
@@ -257,7 +258,7 @@ async fn token(State(s): State<SharedRef>, headers: HeaderMap, body: Bytes) -> R
     };
     let mut v = serde_json::json!({
         "expires_in": expires_in,
-        "scope": "openid EXTRCT PAYBAT company.read expense.report.readwrite",
+        "scope": "openid EXTRCT PAYBAT FISVC company.read expense.report.readwrite",
         "token_type": "Bearer",
         "access_token": access,
         "geolocation": s.base,

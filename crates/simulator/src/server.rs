@@ -43,6 +43,9 @@ pub(crate) fn classify(method: &str, path: &str) -> &'static str {
     if p == "/profile/v1/me" {
         return "profile";
     }
+    if let Some(route) = crate::fis::classify(method, p) {
+        return route;
+    }
     if let Some(rest) = p.strip_prefix("/api/expense/extract/v1.0") {
         let segs: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
         return match (segs.len(), segs.get(1), segs.get(3), method) {

@@ -118,6 +118,8 @@ pub(crate) struct Shared {
     pub cfg: SimConfig,
     pub base: String,
     inner: Mutex<Inner>,
+    /// The FIS queues (`crate::fis`).
+    pub fis: Mutex<crate::fis::FisState>,
 }
 
 /// What an Authorization header amounts to.
@@ -252,6 +254,7 @@ impl Shared {
             });
         }
         Shared {
+            fis: Mutex::new(crate::fis::FisState::new(&cfg.fis, &cfg.company_id)),
             cfg,
             base,
             inner: Mutex::new(inner),

@@ -1,0 +1,1019 @@
+//! From a FIS document payload to SAE rows ([`SaeLine`]): the SAE-to-FIS workbook's column
+//! map (`concur-master-data.md` §6.2), what a posting needs checked with its JSON path, and
+//! the document reconciled against its own totals.
+//!
+//! Expense journal lines carry no debit/credit flag: a negative `amountGross` is a credit.
+//! A line's tax items become the SAE's separate tax lines (payer = the tax authority label,
+//! account = the tax code, or the label when Concur gives no code), and the line itself
+//! posts its amount net of that tax. Cash-advance applications become the SAE's
+//! `Employee -> Company` credit rows (column 185 = 2), the one matching the report's
+//! `cashAdvanceReturnsAmount` named "Cash Advance Return".
+
+use crate::json::{self, Raw, ValueError};
+use crate::model::{CaData, CaJournal, Employee, Entry, Expense, Journal, Report, Tax};
+use crate::rows::{SaeLine, money};
+use ledgerline_extract::schema::SaeCol as C;
+use ledgerline_findings::Check;
+use ledgerline_journal::Rules;
+use rust_decimal::Decimal;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+
+/// Something wrong with a document, at a JSON path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// `FisMissing`, `FisBadValue`, `FisTotals` ...
+    pub check: Check,
+    /// Absolute byte offset of the value it is about (or of its document).
+    pub at: usize,
+    /// The sentence, starting with the JSON path.
+    pub message: String,
+}
+
+/// One row of a document, with where it comes from and why it is rejected (if it is).
+#[derive(Debug)]
+pub struct MappedLine<'a> {
+    /// The SAE columns.
+    pub cols: SaeLine<'a>,
+    /// Absolute byte offset of its JSON object.
+    pub at: usize,
+    /// The line's own error, if any (its journal is held back).
+    pub rejected: Option<String>,
+}
+
+/// A document as rows.
+#[derive(Debug, Default)]
+pub struct Mapped<'a> {
+    /// Its rows, in document order.
+    pub lines: Vec<MappedLine<'a>>,
+    /// Problems found, each a finding.
+    pub problems: Vec<Problem>,
+    /// Why the whole document is held back (a total that does not add up, a report without
+    /// its id or currency), if it is.
+    pub held: Option<String>,
+    /// The extract header its rows stand under (an invoice's batch date), if any.
+    pub header: Option<ledgerline_extract::sae::Header>,
+}
+
+/// Where the document's values are: the input they borrow from (to turn a value into a
+/// byte offset), the document's own offset and its JSON path.
+pub struct Place<'p> {
+    /// Start of the input window the values borrow from.
+    pub base: &'p [u8],
+    /// Absolute offset of `base`.
+    pub base_offset: usize,
+    /// Absolute offset of the document.
+    pub doc_at: usize,
+    /// JSON path of the payload (`fIDocuments[0].document`).
+    pub path: String,
+}
+
+impl Place<'_> {
+    /// The absolute offset of `raw`, or the document's when it is not in the input (a
+    /// document sent as a JSON string).
+    pub fn offset(&self, raw: &RawValue) -> usize {
+        let p = raw.get().as_ptr() as usize;
+        let b = self.base.as_ptr() as usize;
+        if p >= b && p < b + self.base.len() {
+            self.base_offset + (p - b)
+        } else {
+            self.doc_at
+        }
+    }
+}
+
+pub(crate) struct Map<'m, 'a> {
+    pub(crate) place: &'m Place<'m>,
+    pub(crate) out: Mapped<'a>,
+}
+
+impl<'a> Map<'_, 'a> {
+    pub(crate) fn problem(&mut self, check: Check, at: usize, message: String) -> String {
+        self.out.problems.push(Problem {
+            check,
+            at,
+            message: message.clone(),
+        });
+        message
+    }
+
+    pub(crate) fn hold(&mut self, why: String) {
+        self.out.held.get_or_insert(why);
+    }
+
+    /// A value read with `read`; an unreadable one is a problem (`FisBadValue`) and reads
+    /// as absent.
+    pub(crate) fn value<T>(
+        &mut self,
+        raw: Raw<'a>,
+        path: impl FnOnce() -> String,
+        read: impl FnOnce(Raw<'a>) -> Result<Option<T>, ValueError>,
+    ) -> Result<Option<T>, String> {
+        match read(raw) {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                let at = raw.map_or(self.place.doc_at, |r| self.place.offset(r));
+                Err(self.problem(Check::FisBadValue, at, format!("{}: {e}", path())))
+            }
+        }
+    }
+
+    pub(crate) fn text(
+        &mut self,
+        raw: Raw<'a>,
+        path: impl FnOnce() -> String,
+    ) -> Option<Cow<'a, str>> {
+        self.value(raw, path, json::text).ok().flatten()
+    }
+
+    pub(crate) fn amount(
+        &mut self,
+        raw: Raw<'a>,
+        path: impl FnOnce() -> String,
+    ) -> Result<Option<Decimal>, String> {
+        self.value(raw, path, json::amount)
+    }
+
+    pub(crate) fn date(
+        &mut self,
+        raw: Raw<'a>,
+        path: impl FnOnce() -> String,
+    ) -> Option<Cow<'a, str>> {
+        self.value(raw, path, json::date)
+            .ok()
+            .flatten()
+            .map(|d| Cow::Owned(d.to_string()))
+    }
+
+    /// A value a posting needs: absent or blank is `FisMissing`.
+    pub(crate) fn required_text(
+        &mut self,
+        raw: Raw<'a>,
+        at: usize,
+        path: impl Fn() -> String,
+    ) -> Result<Cow<'a, str>, String> {
+        match self.value(raw, &path, json::text)? {
+            Some(v) => Ok(v),
+            None => Err(self.problem(
+                Check::FisMissing,
+                raw.map_or(at, |r| self.place.offset(r)),
+                format!("{}: missing (a posting needs it)", path()),
+            )),
+        }
+    }
+
+    pub(crate) fn required_amount(
+        &mut self,
+        raw: Raw<'a>,
+        at: usize,
+        path: impl Fn() -> String,
+    ) -> Result<Decimal, String> {
+        match self.amount(raw, &path)? {
+            Some(v) => Ok(v),
+            None => Err(self.problem(
+                Check::FisMissing,
+                raw.map_or(at, |r| self.place.offset(r)),
+                format!("{}: missing (a posting needs it)", path()),
+            )),
+        }
+    }
+
+    fn employee(&mut self, e: &Employee<'a>, path: &str, base: &mut SaeLine<'a>) {
+        let p = |k: &str| format!("{path}.{k}");
+        base.set(C::EmployeeID, self.text(e.id, || p("employeeId")));
+        base.set(
+            C::EmployeeLastName,
+            self.text(e.last, || p("employeeLastName")),
+        );
+        base.set(
+            C::EmployeeFirstName,
+            self.text(e.first, || p("employeeFirstName")),
+        );
+        base.set(C::MiddleInitial, self.text(e.mi, || p("employeeMI")));
+        base.set(C::EmployeeLoginID, self.text(e.login, || p("loginId")));
+        base.set(
+            C::EmployeeEmailAddress,
+            self.text(e.email, || p("emailAddress")),
+        );
+        let org = [
+            C::EmployeeOrgUnit1,
+            C::EmployeeOrgUnit2,
+            C::EmployeeOrgUnit3,
+            C::EmployeeOrgUnit4,
+            C::EmployeeOrgUnit5,
+            C::EmployeeOrgUnit6,
+        ];
+        for (i, col) in org.into_iter().enumerate() {
+            let v = self
+                .text(e.org[i + 1], || p(&format!("employeeOrgUnit{}Code", i + 1)))
+                .or_else(|| {
+                    self.text(e.org_value[i + 1], || {
+                        p(&format!("employeeOrgUnit{}Value", i + 1))
+                    })
+                });
+            base.set(col, v);
+        }
+        let group = self
+            .text(e.custom[21], || p("employeeCustom21Code"))
+            .or_else(|| self.text(e.custom_value[21], || p("employeeCustom21Value")));
+        base.set(C::EmployeeGroupIDCustom21, group);
+        for n in 1..=20 {
+            let v = self
+                .text(e.custom[n], || p(&format!("employeeCustom{n}Code")))
+                .or_else(|| self.text(e.custom_value[n], || p(&format!("employeeCustom{n}Value"))));
+            base.set(col_at(C::EmployeeCustom1, n - 1), v);
+        }
+    }
+
+    fn report(&mut self, r: &Report<'a>, path: &str, base: &mut SaeLine<'a>) {
+        let p = |k: &str| format!("{path}.{k}");
+        let at = self.place.doc_at;
+        match self.required_text(r.id, at, || p("reportId")) {
+            Ok(id) => base.put(C::ReportID, id),
+            Err(why) => self.hold(why),
+        }
+        let key = self
+            .text(r.key, || p("reportKey"))
+            .or_else(|| self.text(r.number, || p("reportNumber")));
+        base.set(C::ReportKey, key);
+        base.set(C::ReportName, self.text(r.name, || p("reportName")));
+        match self.required_text(r.currency, at, || p("employeeCurrencyAlphaCode")) {
+            Ok(c) => base.put(C::EmployeeDefaultCurrencyAlphaCode, c),
+            Err(why) => self.hold(why),
+        }
+        base.set(
+            C::ReportHomeCountryName,
+            self.text(r.country, || p("homeCountryCode")),
+        );
+        base.set(C::Ledger, self.text(r.ledger, || p("ledgerCode")));
+        let submit = self.date(r.submit_date, || p("reportSubmitDate"));
+        let processing = self.date(r.processing_date, || p("reportPaymentProcessingDate"));
+        let user = self.date(r.user_date, || p("reportUserDefinedDate"));
+        // A FIS document has no batch: its journals are dated by the report.
+        base.set(
+            C::BatchDate,
+            processing.clone().or(submit.clone()).or(user.clone()),
+        );
+        base.set(C::ReportSubmitDate, submit);
+        base.set(C::ReportPaymentProcessingDate, processing);
+        base.set(C::ReportUserDefinedDate, user);
+        let start = self.date(r.start_date, || p("reportStartDate"));
+        base.set(C::ReportStartDate, start);
+        let end = self.date(r.end_date, || p("reportEndDate"));
+        base.set(C::ReportEndDate, end);
+        if let Ok(Some(t)) = self.amount(r.total_approved, || p("totalApprovedAmount")) {
+            base.put(C::ReportTotalApprovedAmount, money(t));
+        }
+        for n in 1..=6 {
+            let v = self
+                .text(r.org[n], || p(&format!("reportOrgUnit{n}Code")))
+                .or_else(|| self.text(r.org_value[n], || p(&format!("reportOrgUnit{n}Value"))));
+            base.set(col_at(C::ReportOrgUnit1, n - 1), v);
+        }
+        for n in 1..=20 {
+            let v = self
+                .text(r.custom[n], || p(&format!("reportCustom{n}Code")))
+                .or_else(|| self.text(r.custom_value[n], || p(&format!("reportCustom{n}Value"))));
+            base.set(col_at(C::ReportCustom1, n - 1), v);
+        }
+    }
+
+    fn entry(&mut self, e: &Entry<'a>, path: &str, line: &mut SaeLine<'a>) {
+        let p = |k: &str| format!("{path}.{k}");
+        line.set(C::ReportEntryId, self.text(e.id, || p("entryId")));
+        line.set(
+            C::ReportEntryExpenseTypeName,
+            self.text(e.expense_type, || p("expenseTypeName")),
+        );
+        line.set(
+            C::ReportEntryTransactionDate,
+            self.date(e.date, || p("entryDate")),
+        );
+        line.set(
+            C::ReportEntryCurrencyAlphaCode,
+            self.text(e.currency, || p("entryCurrAlphaCode")),
+        );
+        line.set(
+            C::ReportEntryExchangeRate,
+            self.text(e.rate, || p("entryExchangeRate")),
+        );
+        line.set(
+            C::ReportEntryExchangeRateDirection,
+            self.text(e.rate_direction, || p("entryExchangeRateDirection")),
+        );
+        line.set(
+            C::ReportEntryIsPersonalFlag,
+            self.text(e.personal, || p("entryIsPersonal")),
+        );
+        line.set(
+            C::ReportEntryDescription,
+            self.text(e.description, || p("entryDescription")),
+        );
+        line.set(
+            C::ReportEntryVendorName,
+            self.text(e.vendor, || p("entryVendorCode")),
+        );
+        line.set(
+            C::ReportEntryVendorDescription,
+            self.text(e.vendor_description, || p("entryVendorDescription")),
+        );
+        line.set(
+            C::ReportEntryReceiptType,
+            self.text(e.receipt_type, || p("entryReceiptType")),
+        );
+        if let Ok(Some(a)) = self.amount(e.transaction_amount, || p("reportEntryTransactionAmount"))
+        {
+            line.put(C::ReportEntryTransactionAmount, money(a));
+        }
+        if let Ok(Some(a)) = self.amount(e.approved, || p("entryApprovedAmount")) {
+            line.put(C::ReportEntryApprovedAmount, money(a));
+            // FIS has no posted amount; the approved one is what the report posts.
+            line.put(C::ReportEntryPostedAmount, money(a));
+        }
+        let pat = self.text(e.pat_key, || p("reportEntryPatKey"));
+        line.set(C::PaymentTypeCode, pat.clone());
+        line.set(C::PaymentCode, pat);
+        line.set(
+            C::ReportEntryPaymentTypeName,
+            self.text(e.payment_type_name, || p("reportEntryPaymentTypeName")),
+        );
+        line.set(
+            C::ReportPaymentReimbursementType,
+            self.text(e.expense_pay, || p("expensePayIndicator")),
+        );
+        line.set(
+            C::BillDate,
+            self.date(e.card_billing_date, || p("cardBillingDate")),
+        );
+        line.set(
+            C::CreditCardTransactionID,
+            self.text(e.card_tx_id, || p("cardTransactionID")),
+        );
+        line.set(
+            C::CreditCardTransactionAmount,
+            self.text(e.card_tx_amount, || p("cardTransactionAmount")),
+        );
+        line.set(
+            C::CreditCardTransactionCurrencyAlphaCode,
+            self.text(e.card_tx_currency, || p("cardTransactionCurrency")),
+        );
+        line.set(
+            C::CreditCardTransactionPostedAmount,
+            self.text(e.card_posted_amount, || p("cardTransactionPostedAmount")),
+        );
+        line.set(
+            C::CreditCardTransactionPostedCurrencyAlphaCode,
+            self.text(e.card_posted_currency, || {
+                p("cardTransactionPostedCurrency")
+            }),
+        );
+        line.set(
+            C::ReportEntryLocationCountryCode,
+            self.text(e.country, || p("entryCountryCode")),
+        );
+        line.set(
+            C::ReportEntryLocationCountrySubCode,
+            self.text(e.country_sub, || p("entryCountrySubCode")),
+        );
+        line.set(
+            C::CardProgramTypeCode,
+            self.text(e.card_program, || p("cardProgramTypeCode")),
+        );
+        line.set(
+            C::StatementPeriodStartDate,
+            self.date(e.statement_start, || p("cardStatementPeriodStartDate")),
+        );
+        line.set(
+            C::StatementPeriodEndDate,
+            self.date(e.statement_end, || p("cardStatementPeriodEndDate")),
+        );
+        line.set(
+            C::LiabilityAccountCode,
+            self.text(e.liability_account, || p("liabilityAccountCode")),
+        );
+        for n in 1..=6 {
+            let v = self
+                .text(e.org[n], || p(&format!("entryOrgUnit{n}Code")))
+                .or_else(|| self.text(e.org_value[n], || p(&format!("entryOrgUnit{n}Value"))));
+            line.set(col_at(C::ReportEntryOrgUnit1, n - 1), v);
+        }
+        for n in 1..=40 {
+            let v = self.text(e.custom[n], || p(&format!("entryCustom{n}Code")));
+            line.set(col_at(C::ReportEntryCustom1, n - 1), v);
+        }
+    }
+
+    pub(crate) fn push(&mut self, cols: SaeLine<'a>, at: usize, rejected: Option<String>) {
+        self.out.lines.push(MappedLine { cols, at, rejected });
+    }
+}
+
+/// The column `n` places after `first` (the numbered families are contiguous).
+pub(crate) fn col_at(first: C, n: usize) -> C {
+    C::from_number(first.number() + n as u16).unwrap_or(first)
+}
+
+pub(crate) fn sign_side(amount: Decimal) -> &'static str {
+    if amount.is_sign_negative() && !amount.is_zero() {
+        "CR"
+    } else {
+        "DR"
+    }
+}
+
+/// The tax ids a journal line names (`taxGuid`: a list, or one id).
+fn guids<'a>(raw: Raw<'a>) -> Vec<Cow<'a, str>> {
+    let Some(r) = raw else { return Vec::new() };
+    if r.get().starts_with('[') {
+        serde_json::from_str::<Vec<&RawValue>>(r.get())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|g| json::text(Some(g)).ok().flatten())
+            .collect()
+    } else {
+        json::text(raw).ok().flatten().into_iter().collect()
+    }
+}
+
+/// The rows of an expense document.
+pub fn expense<'a>(doc: &Expense<'a>, place: &Place<'_>, rules: &Rules) -> Mapped<'a> {
+    let mut m = Map {
+        place,
+        out: Mapped::default(),
+    };
+    let path = &place.path;
+    let mut base = SaeLine::default();
+    if let Some(e) = &doc.employee {
+        m.employee(e, &format!("{path}.employee"), &mut base);
+    }
+    let Some(report) = &doc.report else {
+        let why = m.problem(
+            Check::FisMissing,
+            place.doc_at,
+            format!("{path}.report: missing (the report is the journal)"),
+        );
+        m.hold(why);
+        return m.out;
+    };
+    m.report(report, &format!("{path}.report"), &mut base);
+    let mut entries_total = Decimal::ZERO;
+    let mut seq = 0usize;
+    let entries = doc.entries.as_deref().unwrap_or_default();
+    for (ei, entry) in entries.iter().enumerate() {
+        let epath = format!("{path}.expenseEntry[{ei}]");
+        let mut line = base.clone();
+        m.entry(entry, &epath, &mut line);
+        let approved = m.amount(entry.approved, || format!("{epath}.entryApprovedAmount"));
+        let mut entry_gross = Decimal::ZERO;
+        let mut percent = Decimal::ZERO;
+        let mut percents = true;
+        let allocations = entry.allocation.as_deref().unwrap_or_default();
+        for (ai, alloc) in allocations.iter().enumerate() {
+            let apath = format!("{epath}.allocation[{ai}]");
+            let mut aline = line.clone();
+            aline.set(
+                C::AllocationKey,
+                m.text(alloc.id, || format!("{apath}.allocationId")),
+            );
+            match m.amount(alloc.percentage, || format!("{apath}.allocationPercentage")) {
+                Ok(Some(pc)) => {
+                    percent += pc;
+                    aline.put(C::AllocationPercentage, money(pc));
+                }
+                _ => percents = false,
+            }
+            for n in 1..=20 {
+                let v = m.text(alloc.custom[n], || {
+                    format!("{apath}.allocationCustom{n}Code")
+                });
+                aline.set(col_at(C::AllocationCustom1, n - 1), v);
+            }
+            let journals = alloc.journal.as_deref().unwrap_or_default();
+            let taxes = alloc.tax.as_deref().unwrap_or_default();
+            let parsed: Vec<(usize, Result<Journal<'a>, String>)> = journals
+                .iter()
+                .enumerate()
+                .map(|(ji, raw)| {
+                    let r = serde_json::from_str::<Journal<'a>>(raw.get()).map_err(|e| {
+                        m.problem(
+                            Check::FisBadValue,
+                            place.offset(raw),
+                            format!("{apath}.journal[{ji}]: {e}"),
+                        )
+                    });
+                    (ji, r)
+                })
+                .collect();
+            let linked = link_taxes(&mut m, &parsed, taxes, journals, &apath);
+            for ((ji, journal), tax_of) in parsed.into_iter().zip(linked) {
+                let jpath = format!("{apath}.journal[{ji}]");
+                let at = place.offset(journals[ji]);
+                seq += 1;
+                let mut jl = aline.clone();
+                jl.put(C::SequenceNumber, seq.to_string());
+                jl.put(C::JournalKey, seq.to_string());
+                let journal = match journal {
+                    Ok(j) => j,
+                    Err(why) => {
+                        m.push(jl, at, Some(why));
+                        continue;
+                    }
+                };
+                let row = journal_line(&mut m, &journal, &jpath, at, &mut jl);
+                let gross = match row {
+                    Ok(g) => g,
+                    Err(why) => {
+                        m.push(jl, at, Some(why));
+                        continue;
+                    }
+                };
+                entry_gross += gross;
+                let tax_items: Vec<&Tax<'a>> = tax_of.iter().map(|&i| &taxes[i]).collect();
+                let negative = gross.is_sign_negative();
+                let mut tax_rows = Vec::new();
+                let mut tax_total = Decimal::ZERO;
+                for (ti, tax) in tax_of.iter().zip(&tax_items) {
+                    let tpath = format!("{apath}.tax[{ti}]");
+                    let Ok(Some(amount)) = m.amount(tax.amount, || format!("{tpath}.amountTax"))
+                    else {
+                        continue;
+                    };
+                    if amount.is_zero() {
+                        continue;
+                    }
+                    let signed = if negative {
+                        -amount.abs()
+                    } else {
+                        amount.abs()
+                    };
+                    tax_total += signed;
+                    tax_rows.push((tpath, *tax, signed));
+                }
+                let net = gross - tax_total;
+                if !tax_rows.is_empty()
+                    && let Ok(Some(given)) =
+                        m.amount(journal.net_of_tax, || format!("{jpath}.amountNetOfTax"))
+                    && given != net
+                {
+                    let why = m.problem(
+                        Check::FisTotals,
+                        at,
+                        format!(
+                            "{jpath}: amountGross {gross} less its tax {tax_total} is {net}, but amountNetOfTax says {given}"
+                        ),
+                    );
+                    m.hold(why);
+                }
+                jl.put(C::JournalDebitOrCredit, sign_side(net));
+                jl.put(C::JournalAmount, money(net));
+                let entry_line = jl.clone();
+                m.push(jl, at, None);
+                for (tpath, tax, signed) in tax_rows {
+                    seq += 1;
+                    let mut tl = entry_line.clone();
+                    tl.put(C::SequenceNumber, seq.to_string());
+                    tl.put(C::JournalKey, seq.to_string());
+                    let label = m.text(tax.label, || format!("{tpath}.taxAuthorityLabel"));
+                    let code = m.text(tax.code, || format!("{tpath}.taxCode"));
+                    let Some(label) = label else {
+                        let why = m.problem(
+                            Check::FisMissing,
+                            at,
+                            format!("{tpath}.taxAuthorityLabel: missing (the tax line's payer)"),
+                        );
+                        m.push(tl, at, Some(why));
+                        continue;
+                    };
+                    tl.put(C::JournalPayerPaymentTypeName, label.clone());
+                    tl.put(C::JournalPayerPaymentCodeName, "");
+                    tl.put(C::JournalPayeePaymentTypeName, "COMP");
+                    tl.put(C::JournalPayeePaymentCodeName, "COMP");
+                    tl.put(C::TaxAuthorityLabel, label.clone());
+                    tl.put(C::JournalAccountCode, code.clone().unwrap_or(label));
+                    tl.set(C::ReportEntryTaxTaxCode, code);
+                    tl.set(
+                        C::TaxSource,
+                        m.text(tax.source, || format!("{tpath}.taxSource")),
+                    );
+                    tl.set(
+                        C::ReportEntryTaxReclaimCode,
+                        m.text(tax.reclaim_code, || format!("{tpath}.taxReclaimCode")),
+                    );
+                    tl.put(C::ReportEntryTaxPostedAmount, money(signed));
+                    // Who paid the entry pays its tax: the SAE reads that from the entry's
+                    // payment type (126, 250); a FIS entry's `reportEntryPatKey` may be a
+                    // client key (`1003`), so the tax row carries the line's own payment code.
+                    let paid_by = {
+                        let payer = entry_line.get(C::JournalPayerPaymentCodeName);
+                        let payee = entry_line.get(C::JournalPayeePaymentCodeName);
+                        if payer.eq_ignore_ascii_case("COMP") {
+                            payee
+                        } else {
+                            payer
+                        }
+                    }
+                    .to_owned();
+                    tl.put(C::PaymentTypeCode, paid_by.clone());
+                    tl.put(C::ReportEntryPaymentTypeName, paid_by);
+                    if let Ok(Some(r)) = m.amount(tax.reclaim, || format!("{tpath}.amountReclaim"))
+                    {
+                        tl.put(C::ReportEntryTaxReclaimPostedAmount, money(r));
+                    }
+                    // The SAE's tax line is the other side of the tax in the entry.
+                    tl.put(C::JournalDebitOrCredit, sign_side(-signed));
+                    tl.put(C::JournalAmount, money(-signed));
+                    m.push(tl, at, None);
+                }
+            }
+        }
+        if percents && !allocations.is_empty() && percent != Decimal::ONE_HUNDRED {
+            let why = m.problem(
+                Check::FisTotals,
+                place.doc_at,
+                format!("{epath}: its allocations add up to {percent}%, not 100%"),
+            );
+            m.hold(why);
+        }
+        match approved {
+            Ok(Some(a)) => {
+                entries_total += a;
+                if a != entry_gross && m.out.lines.iter().all(|l| l.rejected.is_none()) {
+                    let why = m.problem(
+                        Check::FisTotals,
+                        place.doc_at,
+                        format!(
+                            "{epath}: its journal lines add up to {entry_gross}, but entryApprovedAmount says {a}"
+                        ),
+                    );
+                    m.hold(why);
+                }
+            }
+            _ => entries_total += entry_gross,
+        }
+    }
+    if let Ok(Some(total)) = m.amount(report.total_approved, || {
+        format!("{path}.report.totalApprovedAmount")
+    }) && total != entries_total
+        && m.out.lines.iter().all(|l| l.rejected.is_none())
+    {
+        let why = m.problem(
+            Check::FisTotals,
+            place.doc_at,
+            format!(
+                "{path}.report: its entries add up to {entries_total}, but totalApprovedAmount says {total}"
+            ),
+        );
+        m.hold(why);
+    }
+    let returns = m
+        .amount(report.ca_returns, || {
+            format!("{path}.report.cashAdvanceReturnsAmount")
+        })
+        .ok()
+        .flatten()
+        .filter(|r| !r.is_zero())
+        .map(|r| r.abs());
+    let mut return_named = false;
+    for (ci, app) in doc
+        .ca_applications
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        let cpath = format!("{path}.cashAdvanceApplication[{ci}]");
+        seq += 1;
+        let mut cl = base.clone();
+        cl.put(C::SequenceNumber, seq.to_string());
+        cl.put(C::JournalKey, seq.to_string());
+        cl.put(C::JournalPayerPaymentTypeName, "EMPL");
+        cl.put(C::JournalPayerPaymentCodeName, "EMPL");
+        cl.put(C::JournalPayeePaymentTypeName, "COMP");
+        cl.put(C::JournalPayeePaymentCodeName, "COMP");
+        cl.set(
+            C::CashAdvanceKey,
+            m.text(app.id, || format!("{cpath}.cashAdvanceId")),
+        );
+        cl.set(
+            C::JournalAccountCode,
+            m.text(app.account, || {
+                format!("{cpath}.cashAdvanceClearingAccountCode")
+            }),
+        );
+        let ty = m.text(app.transaction_type, || {
+            format!("{cpath}.cashAdvanceTransactionType")
+        });
+        cl.put(
+            C::CashAdvanceTransactionType,
+            ty.unwrap_or(Cow::Borrowed("2")),
+        );
+        let at = place.doc_at;
+        match m.required_amount(app.amount, at, || {
+            format!("{cpath}.cashAdvanceApplicationAmount")
+        }) {
+            Ok(a) => {
+                // An application recovers the advance: a credit, whatever sign it is written with.
+                let credit = -a.abs();
+                cl.put(C::JournalDebitOrCredit, "CR");
+                cl.put(C::JournalAmount, money(credit));
+                let is_return = !return_named && returns == Some(a.abs());
+                return_named |= is_return;
+                let name = if is_return {
+                    return_type(rules)
+                } else {
+                    Cow::Borrowed("Cash Advance")
+                };
+                cl.put(C::ReportEntryExpenseTypeName, name);
+                m.push(cl, at, None);
+            }
+            Err(why) => m.push(cl, at, Some(why)),
+        }
+    }
+    if let Some(r) = returns
+        && !return_named
+        && doc.ca_applications.as_ref().is_some_and(|a| !a.is_empty())
+    {
+        m.problem(
+            Check::FisTotals,
+            place.doc_at,
+            format!(
+                "{path}.report.cashAdvanceReturnsAmount: {r} is returned, but no cash-advance application has that amount; every application is posted as applied"
+            ),
+        );
+    }
+    m.out
+}
+
+/// The expense type of a cash-advance return: "Cash Advance Return" unless the rules name
+/// others.
+fn return_type(rules: &Rules) -> Cow<'static, str> {
+    if rules
+        .return_expense_types
+        .iter()
+        .any(|t| t == "cash advance return")
+        || rules.return_expense_types.is_empty()
+    {
+        Cow::Borrowed("Cash Advance Return")
+    } else {
+        Cow::Owned(rules.return_expense_types[0].clone())
+    }
+}
+
+/// For each journal line, the indexes of its tax items: by `taxGuid`, or all of them when
+/// the allocation has one line and no ids. Tax items no line claims are a problem.
+fn link_taxes<'a>(
+    m: &mut Map<'_, 'a>,
+    journals: &[(usize, Result<Journal<'a>, String>)],
+    taxes: &[Tax<'a>],
+    raws: &[&RawValue],
+    apath: &str,
+) -> Vec<Vec<usize>> {
+    let mut out = vec![Vec::new(); journals.len()];
+    if taxes.is_empty() {
+        return out;
+    }
+    let ids: Vec<Vec<Cow<'a, str>>> = journals
+        .iter()
+        .map(|(_, j)| j.as_ref().map(|j| guids(j.tax_guid)).unwrap_or_default())
+        .collect();
+    let mut claimed = vec![false; taxes.len()];
+    if ids.iter().any(|g| !g.is_empty()) {
+        for (ti, tax) in taxes.iter().enumerate() {
+            let Some(guid) = json::text(tax.guid).ok().flatten() else {
+                continue;
+            };
+            if let Some(ji) = ids.iter().position(|g| g.contains(&guid)) {
+                out[ji].push(ti);
+                claimed[ti] = true;
+            }
+        }
+    } else if journals.len() == 1 {
+        out[0] = (0..taxes.len()).collect();
+        claimed.iter_mut().for_each(|c| *c = true);
+    }
+    for (ti, c) in claimed.iter().enumerate() {
+        let amount = json::amount(taxes[ti].amount)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        if !c && !amount.is_zero() {
+            let at = raws.first().map_or(m.place.doc_at, |r| m.place.offset(r));
+            let why = m.problem(
+                Check::FisBadValue,
+                at,
+                format!("{apath}.tax[{ti}]: no journal line of the allocation names its taxGuid, so it cannot be posted with one"),
+            );
+            m.hold(why);
+        }
+    }
+    out
+}
+
+/// Fills the journal columns of one expense journal line; its signed gross amount.
+fn journal_line<'a>(
+    m: &mut Map<'_, 'a>,
+    j: &Journal<'a>,
+    jpath: &str,
+    at: usize,
+    line: &mut SaeLine<'a>,
+) -> Result<Decimal, String> {
+    let payer = m.required_text(j.payer, at, || format!("{jpath}.journalPayer"));
+    let payee = m.required_text(j.payee, at, || format!("{jpath}.journalPayee"));
+    let gross = m.required_amount(j.gross, at, || format!("{jpath}.amountGross"));
+    let account = m.text(j.account, || format!("{jpath}.journalAccountCode"));
+    line.set(C::JournalAccountCode, account);
+    line.set(
+        C::CreditCardTransactionReferenceNumber,
+        m.text(j.card_reference, || {
+            format!("{jpath}.cardTransactionReferenceNumber")
+        }),
+    );
+    if let Ok(Some(v)) = m.amount(j.net_of_reclaim, || format!("{jpath}.amountNetOfReclaim")) {
+        line.put(C::JournalNetOfTotalAdjustedReclaimTax, money(v));
+    }
+    if let Ok(Some(v)) = m.amount(j.net_of_tax, || format!("{jpath}.amountNetOfTax")) {
+        line.put(C::JournalNetOfTotalAdjustedTax, money(v));
+        line.put(C::NetTaxAmount, money(v));
+    }
+    let (payer, payee, gross) = (payer?, payee?, gross?);
+    // The payment code is both the name (163/165) and the code (164/166): FIS has only codes.
+    line.put(C::JournalPayerPaymentTypeName, payer.clone());
+    line.put(C::JournalPayerPaymentCodeName, payer);
+    line.put(C::JournalPayeePaymentTypeName, payee.clone());
+    line.put(C::JournalPayeePaymentCodeName, payee);
+    line.put(C::JournalDebitOrCredit, sign_side(gross));
+    line.put(C::JournalAmount, money(gross));
+    Ok(gross)
+}
+
+/// The rows of a cash-advance document: one per `journalData` line, outside any report
+/// (journal `CA-<cashAdvanceId>`).
+pub fn cash_advance<'a>(
+    employee: Option<&Employee<'a>>,
+    data: Option<&CaData<'a>>,
+    journal: &[(usize, &'a RawValue, Result<CaJournal<'a>, String>)],
+    place: &Place<'_>,
+) -> Mapped<'a> {
+    let mut m = Map {
+        place,
+        out: Mapped::default(),
+    };
+    let path = &place.path;
+    let mut base = SaeLine::default();
+    if let Some(e) = employee {
+        m.employee(e, &format!("{path}.employeeData"), &mut base);
+    }
+    let Some(d) = data else {
+        let why = m.problem(
+            Check::FisMissing,
+            place.doc_at,
+            format!("{path}.cashAdvanceData: missing"),
+        );
+        m.hold(why);
+        return m.out;
+    };
+    let p = |k: &str| format!("{path}.cashAdvanceData.{k}");
+    match m.required_text(d.id, place.doc_at, || p("cashAdvanceId")) {
+        Ok(id) => base.put(C::CashAdvanceKey, id),
+        Err(why) => m.hold(why),
+    }
+    base.set(C::CashAdvanceName, m.text(d.name, || p("name")));
+    if let Ok(Some(a)) = m.amount(d.request_amount, || p("requestAmount")) {
+        base.put(C::CashAdvanceRequestAmount, money(a));
+    }
+    base.set(
+        C::CashAdvanceRequestCurrencyAlphaCode,
+        m.text(d.currency, || p("currencyAlphaCode")),
+    );
+    base.set(
+        C::CashAdvanceRequestCurrencyNumericCode,
+        m.text(d.currency_num, || p("currencyNumCode")),
+    );
+    base.set(
+        C::CashAdvanceExchangeRate,
+        m.text(d.rate, || p("exchangeRate")),
+    );
+    let currency = m
+        .text(d.employee_currency, || p("employeeCurrencyAlphaCode"))
+        .or_else(|| m.text(d.currency, || p("currencyAlphaCode")));
+    match currency {
+        Some(c) => {
+            base.put(C::CashAdvanceCurrencyAlphaCode, c.clone());
+            base.put(C::EmployeeDefaultCurrencyAlphaCode, c);
+        }
+        None => {
+            let why = m.problem(
+                Check::FisMissing,
+                place.doc_at,
+                format!(
+                    "{}: missing (the journal's currency)",
+                    p("employeeCurrencyAlphaCode")
+                ),
+            );
+            m.hold(why);
+        }
+    }
+    let issued = m.date(d.issued, || p("issuedDate"));
+    base.set(
+        C::BatchDate,
+        issued
+            .clone()
+            .or_else(|| m.date(d.requested, || p("requestDate"))),
+    );
+    base.set(C::CashAdvanceIssuedDate, issued);
+    base.set(
+        C::CashAdvanceRequestDate,
+        m.date(d.requested, || p("requestDate")),
+    );
+    base.set(
+        C::RequestedDisbursementDate,
+        m.date(d.disbursement, || p("requestedDisbursementDate")),
+    );
+    base.set(
+        C::CashAdvancePaymentMethod,
+        m.text(d.payment_method, || p("paymentMethod")),
+    );
+    base.set(
+        C::TravelRequestStartDate,
+        m.date(d.travel_start, || p("travelStartDate")),
+    );
+    base.set(
+        C::TravelRequestEndDate,
+        m.date(d.travel_end, || p("travelEndDate")),
+    );
+    let ty = m.text(d.transaction_type, || p("transactionType"));
+    base.put(
+        C::CashAdvanceTransactionType,
+        ty.unwrap_or(Cow::Borrowed("1")),
+    );
+    if journal.is_empty() {
+        let why = m.problem(
+            Check::FisMissing,
+            place.doc_at,
+            format!("{path}.journalData: missing or empty (the advance's postings)"),
+        );
+        m.hold(why);
+    }
+    for (seq, (ji, raw, j)) in journal.iter().enumerate() {
+        let jpath = format!("{path}.journalData[{ji}]");
+        let at = place.offset(raw);
+        let mut l = base.clone();
+        l.put(C::SequenceNumber, (seq + 1).to_string());
+        l.put(C::JournalKey, (seq + 1).to_string());
+        let j = match j {
+            Ok(j) => j,
+            Err(why) => {
+                m.push(l, at, Some(why.clone()));
+                continue;
+            }
+        };
+        let payer = m.required_text(j.payer, at, || format!("{jpath}.payer"));
+        let payee = m.required_text(j.payee, at, || format!("{jpath}.payee"));
+        let amount = m.required_amount(j.amount, at, || format!("{jpath}.amount"));
+        l.set(
+            C::JournalAccountCode,
+            m.text(j.account, || format!("{jpath}.accountCode")),
+        );
+        l.set(
+            C::CashAdvancePaymentCodeName,
+            m.text(j.payment_code, || format!("{jpath}.paymentCode")),
+        );
+        let dr_cr = m.text(j.dr_cr, || format!("{jpath}.debitOrCredit"));
+        let (payer, payee, amount) = match (payer, payee, amount) {
+            (Ok(a), Ok(b), Ok(c)) => (a, b, c),
+            (Err(w), _, _) | (_, Err(w), _) | (_, _, Err(w)) => {
+                m.push(l, at, Some(w));
+                continue;
+            }
+        };
+        let side = match dr_cr.as_deref().map(str::to_ascii_uppercase).as_deref() {
+            None => sign_side(amount),
+            Some("DR") if !amount.is_sign_negative() || amount.is_zero() => "DR",
+            Some("CR") if amount.is_sign_negative() || amount.is_zero() => "CR",
+            // An unsigned credit ("not an absolute value", but examples vary).
+            Some("CR") => "CR",
+            Some(other) => {
+                let why = m.problem(
+                    Check::FisBadValue,
+                    at,
+                    format!("{jpath}.debitOrCredit: `{other}` disagrees with the amount {amount} (or is neither DR nor CR)"),
+                );
+                m.push(l, at, Some(why));
+                continue;
+            }
+        };
+        let signed = if side == "CR" {
+            -amount.abs()
+        } else {
+            amount.abs()
+        };
+        l.put(C::JournalPayerPaymentTypeName, payer.clone());
+        l.put(C::JournalPayerPaymentCodeName, payer);
+        l.put(C::JournalPayeePaymentTypeName, payee.clone());
+        l.put(C::JournalPayeePaymentCodeName, payee);
+        l.put(C::JournalDebitOrCredit, side);
+        l.put(C::JournalAmount, money(signed));
+        m.push(l, at, None);
+    }
+    m.out
+}

@@ -1,0 +1,5 @@
+//! The FIS reader's tests: one binary, a module per area.
+
+mod bundled;
+mod differential;
+mod support;

@@ -1,0 +1,70 @@
+//! Shared helpers: converting SAE and FIS inputs, journals as comparable lines.
+
+use ledgerline_journal::pipeline::{Collect, ConvertOptions, StreamReport, convert_reader};
+use ledgerline_journal::rules::Rules;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `../shared/samples/concur-fis/json`, when it is there.
+pub fn samples() -> Option<PathBuf> {
+    let p = root().join("../shared/samples/concur-fis/json");
+    p.is_dir().then_some(p)
+}
+
+/// Converts an SAE extract.
+pub fn convert_sae(name: &str, data: &[u8], rules: Rules) -> (Collect, StreamReport) {
+    let opts = ConvertOptions::new(Arc::new(rules));
+    let mut out = Collect::default();
+    let r = convert_reader(name, data, &opts, &mut out, &mut |_| {}).unwrap();
+    (out, r)
+}
+
+/// Converts a FIS input.
+pub fn convert_fis(name: &str, data: &[u8], rules: Rules) -> (Collect, StreamReport) {
+    let opts = ConvertOptions::new(Arc::new(rules));
+    let mut out = Collect::default();
+    let r = ledgerline_fis::convert_reader(name, data, &opts, &mut out, &mut |_| {}).unwrap();
+    (out, r)
+}
+
+/// Every journal line as `DR|CR account amount kind counterparty` (the journal id left
+/// out: the SAE twins have ids of their own).
+pub fn lines(out: &Collect) -> Vec<String> {
+    out.journals
+        .iter()
+        .flat_map(|j| {
+            j.lines.iter().map(|l| {
+                let (side, amount) = if l.debit.is_zero() {
+                    ("CR", l.credit)
+                } else {
+                    ("DR", l.debit)
+                };
+                format!(
+                    "{side} {} {amount} {} {}",
+                    l.account,
+                    l.kind.as_str(),
+                    l.counterparty
+                        .as_ref()
+                        .map(|c| c.to_string())
+                        .unwrap_or_else(|| "-".into())
+                )
+            })
+        })
+        .collect()
+}
+
+/// The findings of a report above info, as text.
+pub fn problems(r: &StreamReport) -> Vec<String> {
+    r.validation
+        .findings
+        .items()
+        .iter()
+        .filter(|f| f.severity > ledgerline_findings::Severity::Info)
+        .map(|f| f.to_string())
+        .collect()
+}

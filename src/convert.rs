@@ -273,7 +273,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     // place, then mark the run done (an interrupted commit is finished first, see above).
     // Everything was posted before: there is nothing to import, so no (empty) file is
     // written; the rejects file, if asked for, still lists what was skipped.
-    let nothing_new = ledger.is_some() && run.journals == 0 && !rejections.is_empty();
+    let nothing_new = ledger.is_some()
+        && run.journals == 0
+        && rejections.iter().any(|r| r.reason.starts_with("JNL208"));
     match target {
         Target::File(file) if nothing_new => {
             drop(file);

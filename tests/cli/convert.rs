@@ -35,15 +35,20 @@ fn jsonl(b: &[u8]) -> Vec<serde_json::Value> {
 
 #[test]
 fn the_readme_example_converts_to_balanced_canonical_lines() {
-    let out = run(
-        &[
-            "convert",
-            "fixtures/example/expense-sae.txt",
-            "--to",
-            "jsonl",
-        ],
-        None,
-    );
+    // The README's first command, as it is written there.
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let line = readme
+        .lines()
+        .find(|l| l.starts_with("cargo run --release -- "))
+        .expect("the README's first command");
+    let args: Vec<&str> = line["cargo run --release -- ".len()..]
+        .split('#')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(args[0], "convert", "{line}");
+    let out = run(&args, None);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let lines = jsonl(&out.stdout);
     assert!(!lines.is_empty());

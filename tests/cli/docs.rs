@@ -124,3 +124,43 @@ fn every_command_help_has_examples_that_use_real_flags() {
         }
     }
 }
+
+/// Every `ledgerline` command in the README's shell blocks is run by a test: the five-step
+/// walkthrough by `convert::the_readme_walkthrough_runs_as_written`, the first command by
+/// `convert::the_readme_example_converts_to_balanced_canonical_lines`, and the rest here.
+/// (The `cargo` and `.ci/run` lines are the build and the test suite themselves.)
+#[test]
+fn every_readme_command_runs() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme.find("<!-- walkthrough:start -->").unwrap();
+    let end = readme.find("<!-- walkthrough:end -->").unwrap();
+    let mut in_sh = false;
+    let mut ran = 0;
+    let mut offset = 0;
+    for line in readme.lines() {
+        let at = offset;
+        offset += line.len() + 1;
+        if line.trim_start().starts_with("```") {
+            in_sh = line.trim() == "```sh";
+            continue;
+        }
+        let code = line.split('#').next().unwrap().trim();
+        if !in_sh || !code.starts_with("ledgerline ") || (start..end).contains(&at) {
+            continue;
+        }
+        let args: Vec<&str> = code.split_whitespace().skip(1).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let out = ledgerline(&args).current_dir(dir.path()).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "README `{code}`: {}",
+            text(&out.stderr)
+        );
+        ran += 1;
+    }
+    assert!(
+        ran >= 1,
+        "the README's install block runs `ledgerline --help`"
+    );
+}

@@ -25,8 +25,7 @@
 //! any FIS shape: the official examples work as they are, each queued READY) or, without
 //! one, from [`FisConfig::generated`] small generated expense reports.
 
-use crate::routes::xml_error;
-use crate::state::{Access, SharedRef};
+use crate::state::SharedRef;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -321,22 +320,12 @@ fn message(status: u16, text: &str) -> Response {
 /// FIS wants a company token (scope FISVC).
 #[allow(clippy::result_large_err)]
 fn authorize(s: &SharedRef, h: &HeaderMap) -> Result<(), Response> {
-    let auth = h.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    match s.check_access(auth) {
-        Access::Company => Ok(()),
-        Access::App => Err(message(
+    crate::routes::authorize_company(s, h, || {
+        message(
             403,
             "The Financial Integration Service needs a company token (scope FISVC).",
-        )),
-        Access::Missing => Err(xml_error(
-            401,
-            "Authorization header missing or not Bearer/OAuth.",
-        )),
-        Access::Invalid => Err(xml_error(
-            s.cfg.bad_token_status,
-            "The OAuth token is invalid, has expired or has been revoked.",
-        )),
-    }
+        )
+    })
 }
 
 #[allow(clippy::result_large_err)]

@@ -131,12 +131,25 @@ fn auth_header(h: &HeaderMap) -> Option<&str> {
 /// Resource APIs want a company token.
 #[allow(clippy::result_large_err)]
 fn authorize(s: &SharedRef, h: &HeaderMap) -> Result<(), Response> {
-    match s.check_access(auth_header(h)) {
-        Access::Company => Ok(()),
-        Access::App => Err(xml_error(
+    authorize_company(s, h, || {
+        xml_error(
             403,
             "This API needs a company token; an application-only token was presented.",
-        )),
+        )
+    })
+}
+
+/// A company token, or the error Concur gives: `app_only` is the API's own answer to an
+/// application-only token (FIS words it differently), the rest is common to every API.
+#[allow(clippy::result_large_err)]
+pub(crate) fn authorize_company(
+    s: &SharedRef,
+    h: &HeaderMap,
+    app_only: impl FnOnce() -> Response,
+) -> Result<(), Response> {
+    match s.check_access(auth_header(h)) {
+        Access::Company => Ok(()),
+        Access::App => Err(app_only()),
         Access::Missing => Err(xml_error(
             401,
             "Authorization header missing or not Bearer/OAuth.",

@@ -2,7 +2,7 @@
 # Runs one fuzz target for SECONDS at nice 19 (one job), restarting after a crash until the
 # time is used up, and prints the executions reached (the sum of libFuzzer's final
 # `stat::number_of_executed_units` over the runs).
-# Usage: fuzz/campaign.sh TARGET SECONDS [extra libFuzzer flags]
+# Usage: fuzz/campaign.sh TARGET SECONDS [extra libFuzzer flags, e.g. -runs=N to stop after N]
 set -uo pipefail
 t=$1; secs=$2; shift 2
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,7 +30,9 @@ while :; do
   [ -n "$n" ] || n=$(grep -aoE '^#[0-9]+' "$run_log" | tail -1 | tr -d '#')
   total=$((total + ${n:-0}))
   cat "$run_log" >> "$log"; rm -f "$run_log"
-  [ "$rc" -eq 0 ] || crashes=$((crashes + 1))
+  # A clean exit ends the campaign: the time is used up, or `-runs=N` (an extra flag) reached.
+  [ "$rc" -eq 0 ] && break
+  crashes=$((crashes + 1))
 done
 echo "$t: ${total} executions in ${secs} s (${runs} runs, ${crashes} crashes; log $log)"
 ls "artifacts/$t"

@@ -412,3 +412,49 @@ fn confirm_reads_the_erp_import_result_file() {
     );
     assert_eq!(env.status("TRIP2024A"), ["POSTING_CONFIRMED_SUCCESS"]);
 }
+
+#[test]
+fn generate_fis_writes_the_reports_of_generate_as_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sae, fis) = (dir.path().join("g.txt"), dir.path().join("g.jsonl"));
+    for (path, extra) in [(&sae, None), (&fis, Some("--fis"))] {
+        let mut args = vec!["generate", "--reports", "40", "--seed", "11"];
+        args.extend(extra);
+        args.extend(["-o", path.to_str().unwrap()]);
+        let o = ledgerline(&args).output().unwrap();
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        if extra.is_some() {
+            assert!(
+                text(&o.stderr).contains("FIS documents (40 expense reports"),
+                "{}",
+                text(&o.stderr)
+            );
+        }
+    }
+    let o = ledgerline(&["validate", fis.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stdout));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["files"][0]["kind"], "FIS documents");
+    // Both convert to the same trial balance (inspect --by account over each).
+    let balance = |input: &std::path::Path| {
+        let o = ledgerline(&[
+            "inspect",
+            input.to_str().unwrap(),
+            "--by",
+            "account",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let mut summary = v["summary"].clone();
+        summary.as_object_mut().unwrap().remove("files");
+        (summary, v["views"].clone())
+    };
+    let (a, b) = (balance(&sae), balance(&fis));
+    assert!(a.1.to_string().len() > 500, "{}", a.1);
+    assert_eq!(a, b);
+}

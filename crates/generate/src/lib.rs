@@ -31,6 +31,8 @@ use ledgerline_extract::value::Date;
 use rust_decimal::Decimal;
 use std::io::{self, Write};
 pub mod entries;
+pub mod fis;
+pub use fis::FisSummary;
 
 /// Version of the generated content: bumped whenever the same options would give different
 /// bytes, so cached benchmark data can be told apart.

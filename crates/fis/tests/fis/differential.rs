@@ -19,7 +19,7 @@
 //! puts the taxi first), which is no accounting difference.
 
 use crate::support::*;
-use ledgerline_journal::rules::{Role, Rules};
+use ledgerline_journal::rules::Rules;
 
 /// One example and its twin, and what differs.
 struct Pair {
@@ -408,25 +408,6 @@ fn example(name: &str) -> Option<(String, Vec<u8>)> {
 }
 
 /// A card counterparty by its billing (see the module docs).
-fn normalise(line: &str, rules: &Rules) -> String {
-    let f: Vec<&str> = line.splitn(5, ' ').collect();
-    match f[4].strip_prefix("card:") {
-        Some(program) => {
-            let billing = match rules.role(program) {
-                Some(Role::Card(b)) => format!("{b:?}").to_lowercase(),
-                _ => program.to_owned(),
-            };
-            format!("{} {} {} {} card:{billing}", f[0], f[1], f[2], f[3])
-        }
-        None => line.to_owned(),
-    }
-}
-
-fn sorted(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
-    v
-}
-
 fn codes(r: &ledgerline_journal::pipeline::StreamReport) -> Vec<String> {
     let mut c: Vec<String> = r
         .validation

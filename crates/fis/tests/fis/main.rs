@@ -2,4 +2,5 @@
 
 mod bundled;
 mod differential;
+mod generated;
 mod support;

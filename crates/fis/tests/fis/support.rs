@@ -1,7 +1,7 @@
 //! Shared helpers: converting SAE and FIS inputs, journals as comparable lines.
 
 use ledgerline_journal::pipeline::{Collect, ConvertOptions, StreamReport, convert_reader};
-use ledgerline_journal::rules::Rules;
+use ledgerline_journal::rules::{Role, Rules};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -67,4 +67,26 @@ pub fn problems(r: &StreamReport) -> Vec<String> {
         .filter(|f| f.severity > ledgerline_findings::Severity::Info)
         .map(|f| f.to_string())
         .collect()
+}
+
+/// A line of [`lines`] with a card counterparty named by its billing (`card:ibcp`): a FIS
+/// journal line names the payment code, the SAE the payment type name.
+pub fn normalise(line: &str, rules: &Rules) -> String {
+    let f: Vec<&str> = line.splitn(5, ' ').collect();
+    match f[4].strip_prefix("card:") {
+        Some(program) => {
+            let billing = match rules.role(program) {
+                Some(Role::Card(b)) => format!("{b:?}").to_lowercase(),
+                _ => program.to_owned(),
+            };
+            format!("{} {} {} {} card:{billing}", f[0], f[1], f[2], f[3])
+        }
+        None => line.to_owned(),
+    }
+}
+
+/// `v`, sorted.
+pub fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
 }

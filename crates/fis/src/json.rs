@@ -11,6 +11,30 @@ use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::fmt;
 
+/// A JSON path built only when it is printed (in a finding's message): its parent's path,
+/// a key and an index (`<parent>.expenseEntry[2]`). Mapping a document names the path of
+/// every entry, allocation and journal line it visits; formatting each one eagerly was a
+/// tenth of the reading stage.
+#[derive(Clone, Copy)]
+pub struct JsonPath<'p> {
+    parent: &'p dyn fmt::Display,
+    key: &'static str,
+    index: usize,
+}
+
+impl<'p> JsonPath<'p> {
+    /// `<parent>.<key>[<index>]`.
+    pub fn item(parent: &'p dyn fmt::Display, key: &'static str, index: usize) -> Self {
+        JsonPath { parent, key, index }
+    }
+}
+
+impl fmt::Display for JsonPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}[{}]", self.parent, self.key, self.index)
+    }
+}
+
 /// A scalar field as found: absent, or its raw JSON text (which may be `null`).
 pub type Raw<'a> = Option<&'a RawValue>;
 

@@ -9,7 +9,7 @@
 //! `Employee -> Company` credit rows (column 185 = 2), the one matching the report's
 //! `cashAdvanceReturnsAmount` named "Cash Advance Return".
 
-use crate::json::{self, Raw, ValueError};
+use crate::json::{self, JsonPath, Raw, ValueError};
 use crate::model::{CaData, CaJournal, Employee, Entry, Expense, Journal, Report, Tax};
 use crate::rows::{SaeLine, money};
 use ledgerline_extract::schema::SaeCol as C;
@@ -18,6 +18,7 @@ use ledgerline_journal::Rules;
 use rust_decimal::Decimal;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
+use std::fmt::Display;
 
 /// Something wrong with a document, at a JSON path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,10 +140,18 @@ impl<'a> Map<'_, 'a> {
         raw: Raw<'a>,
         path: impl FnOnce() -> String,
     ) -> Option<Cow<'a, str>> {
-        self.value(raw, path, json::date)
-            .ok()
-            .flatten()
-            .map(|d| Cow::Owned(d.to_string()))
+        let date = self.value(raw, path, json::date).ok().flatten()?;
+        // The SAE form (yyyy-MM-dd) is the text's own first ten bytes when it starts with
+        // it (an ISO date or timestamp, the usual case): borrowed, not formatted again.
+        if let Ok(Some(Cow::Borrowed(t))) = json::text(raw)
+            && let Some(ymd) = t.get(..10)
+            && ymd.as_bytes()[4] == b'-'
+            && ymd.as_bytes()[7] == b'-'
+        {
+            debug_assert_eq!(ymd, date.to_string());
+            return Some(Cow::Borrowed(ymd));
+        }
+        Some(Cow::Owned(date.to_string()))
     }
 
     /// A value a posting needs: absent or blank is `FisMissing`.
@@ -278,7 +287,7 @@ impl<'a> Map<'_, 'a> {
         }
     }
 
-    fn entry(&mut self, e: &Entry<'a>, path: &str, line: &mut SaeLine<'a>) {
+    fn entry(&mut self, e: &Entry<'a>, path: &dyn Display, line: &mut SaeLine<'a>) {
         let p = |k: &str| format!("{path}.{k}");
         line.set(C::ReportEntryId, self.text(e.id, || p("entryId")));
         line.set(
@@ -460,7 +469,7 @@ pub fn expense<'a>(doc: &Expense<'a>, place: &Place<'_>, rules: &Rules) -> Mappe
     let mut seq = 0usize;
     let entries = doc.entries.as_deref().unwrap_or_default();
     for (ei, entry) in entries.iter().enumerate() {
-        let epath = format!("{path}.expenseEntry[{ei}]");
+        let epath = JsonPath::item(path, "expenseEntry", ei);
         let mut line = base.clone();
         m.entry(entry, &epath, &mut line);
         let approved = m.amount(entry.approved, || format!("{epath}.entryApprovedAmount"));
@@ -469,7 +478,7 @@ pub fn expense<'a>(doc: &Expense<'a>, place: &Place<'_>, rules: &Rules) -> Mappe
         let mut percents = true;
         let allocations = entry.allocation.as_deref().unwrap_or_default();
         for (ai, alloc) in allocations.iter().enumerate() {
-            let apath = format!("{epath}.allocation[{ai}]");
+            let apath = JsonPath::item(&epath, "allocation", ai);
             let mut aline = line.clone();
             aline.set(
                 C::AllocationKey,
@@ -506,7 +515,7 @@ pub fn expense<'a>(doc: &Expense<'a>, place: &Place<'_>, rules: &Rules) -> Mappe
                 .collect();
             let linked = link_taxes(&mut m, &parsed, taxes, journals, &apath);
             for ((ji, journal), tax_of) in parsed.into_iter().zip(linked) {
-                let jpath = format!("{apath}.journal[{ji}]");
+                let jpath = JsonPath::item(&apath, "journal", ji);
                 let at = place.offset(journals[ji]);
                 seq += 1;
                 let mut jl = aline.clone();
@@ -533,7 +542,7 @@ pub fn expense<'a>(doc: &Expense<'a>, place: &Place<'_>, rules: &Rules) -> Mappe
                 let mut tax_rows = Vec::new();
                 let mut tax_total = Decimal::ZERO;
                 for (ti, tax) in tax_of.iter().zip(&tax_items) {
-                    let tpath = format!("{apath}.tax[{ti}]");
+                    let tpath = JsonPath::item(&apath, "tax", *ti);
                     let Ok(Some(amount)) = m.amount(tax.amount, || format!("{tpath}.amountTax"))
                     else {
                         continue;
@@ -681,7 +690,7 @@ pub fn expense<'a>(doc: &Expense<'a>, place: &Place<'_>, rules: &Rules) -> Mappe
         .iter()
         .enumerate()
     {
-        let cpath = format!("{path}.cashAdvanceApplication[{ci}]");
+        let cpath = JsonPath::item(path, "cashAdvanceApplication", ci);
         seq += 1;
         let mut cl = base.clone();
         cl.put(C::SequenceNumber, seq.to_string());
@@ -766,7 +775,7 @@ fn link_taxes<'a>(
     journals: &[(usize, Result<Journal<'a>, String>)],
     taxes: &[Tax<'a>],
     raws: &[&RawValue],
-    apath: &str,
+    apath: &dyn Display,
 ) -> Vec<Vec<usize>> {
     let mut out = vec![Vec::new(); journals.len()];
     if taxes.is_empty() {
@@ -813,7 +822,7 @@ fn link_taxes<'a>(
 fn journal_line<'a>(
     m: &mut Map<'_, 'a>,
     j: &Journal<'a>,
-    jpath: &str,
+    jpath: &dyn Display,
     at: usize,
     line: &mut SaeLine<'a>,
 ) -> Result<Decimal, String> {
@@ -955,7 +964,7 @@ pub fn cash_advance<'a>(
         m.hold(why);
     }
     for (seq, (ji, raw, j)) in journal.iter().enumerate() {
-        let jpath = format!("{path}.journalData[{ji}]");
+        let jpath = JsonPath::item(path, "journalData", *ji);
         let at = place.offset(raw);
         let mut l = base.clone();
         l.put(C::SequenceNumber, (seq + 1).to_string());

@@ -244,6 +244,83 @@ pub fn append_entries<W: Write>(
     Ok(added)
 }
 
+/// The FIS v4 expense documents of posted entries: one per report (entries of a report
+/// kept together, in first-seen order), each entry one journal line `COMP -> EMPL` (or
+/// `COMP -> COPD` when company paid) on its account, dated `submitted`. They convert to the
+/// journals [`append_entries`] gives as SAE rows. Documents carry no `id`: the queue that
+/// serves them gives each its own.
+pub fn fis_documents(entries: &[PostedEntry], submitted: Date) -> Vec<serde_json::Value> {
+    use crate::fis::{num, stamp};
+    let mut reports: Vec<(&str, Vec<&PostedEntry>)> = Vec::new();
+    for e in entries {
+        match reports.iter_mut().find(|(id, _)| *id == e.report_id) {
+            Some((_, v)) => v.push(e),
+            None => reports.push((&e.report_id, vec![e])),
+        }
+    }
+    reports
+        .into_iter()
+        .map(|(id, rows)| {
+            let first = rows[0];
+            let total: Decimal = rows.iter().map(|e| e.amount).sum();
+            let entries: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|e| {
+                    let pay = if e.company_paid { Pay::Copd } else { Pay::Cash };
+                    serde_json::json!({
+                        "entryId": e.entry_id,
+                        "expenseTypeName": e.expense_type,
+                        "entryDate": stamp(e.transaction_date),
+                        "entryCurrAlphaCode": e.currency,
+                        "entryExchangeRate": 1,
+                        "entryIsPersonal": "N",
+                        "entryDescription": e.description,
+                        "entryVendorDescription": e.vendor,
+                        "reportEntryTransactionAmount": num(e.amount),
+                        "entryApprovedAmount": num(e.amount),
+                        "reportEntryPatKey": pay.code(),
+                        "reportEntryPaymentTypeName": pay.type_name(),
+                        "allocation": [{
+                            "allocationId": format!("{}1", e.entry_id),
+                            "allocationPercentage": 100,
+                            "journal": [{
+                                "journalPayer": "COMP",
+                                "journalPayee": if e.company_paid { "COPD" } else { "EMPL" },
+                                "journalAccountCode": e.account,
+                                "amountGross": num(e.amount),
+                                "amountNetOfTax": num(e.amount),
+                            }],
+                        }],
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "docType": "expense",
+                "docStatus": "READY",
+                "document": {
+                    "employee": {
+                        "employeeId": first.employee_id,
+                        "employeeFirstName": first.employee_first,
+                        "employeeLastName": first.employee_last,
+                        "employeeOrgUnit1Code": "HQ",
+                    },
+                    "report": {
+                        "reportId": id,
+                        "reportKey": first.report_key,
+                        "reportName": first.report_name,
+                        "employeeCurrencyAlphaCode": first.currency,
+                        "ledgerCode": "DEFAULT",
+                        "reportSubmitDate": stamp(submitted),
+                        "reportPaymentProcessingDate": stamp(submitted),
+                        "totalApprovedAmount": num(total),
+                    },
+                    "expenseEntry": entries,
+                },
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

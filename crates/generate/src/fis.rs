@@ -93,12 +93,12 @@ fn write_line(buf: &mut Vec<u8>, doc: &Value) {
 }
 
 /// An amount as a JSON number with exactly its decimal digits (no binary float between).
-fn num(d: Decimal) -> Box<RawValue> {
+pub(crate) fn num(d: Decimal) -> Box<RawValue> {
     RawValue::from_string(d.normalize().to_string()).expect("a decimal is a JSON number")
 }
 
 /// A date as FIS writes it (`2024-03-28T00:00:00.000Z`).
-fn stamp(d: Date) -> String {
+pub(crate) fn stamp(d: Date) -> String {
     format!("{d}T00:00:00.000Z")
 }
 

@@ -235,6 +235,25 @@ fn report_id(d: &Value) -> Option<String> {
         .or_else(|| s(d.pointer("/cashAdvanceData/cashAdvanceId")))
 }
 
+/// Queues the reports of the Expense entries posted since the last look (`POST
+/// .../report/{id}/entry`) as READY expense documents, one per report, dated today; those
+/// reports take no more entries.
+fn queue_posted_entries(s: &SharedRef) {
+    let posted = s.take_entries_for_fis();
+    if posted.is_empty() {
+        return;
+    }
+    let today = {
+        use ledgerline_extract::value::Date;
+        let epoch = Date::new(1970, 1, 1).map(Date::days).unwrap_or(0);
+        Date::from_days(epoch + crate::state::now_unix().div_euclid(86_400))
+    };
+    let mut st = s.fis.lock().unwrap_or_else(|e| e.into_inner());
+    for doc in ledgerline_generate::entries::fis_documents(&posted, today) {
+        st.add(doc);
+    }
+}
+
 /// A small expense report: a cash taxi and a hotel on an IBCP card.
 fn generated(n: u32, company: &str) -> Value {
     let report = format!("SIMFIS{n:014}");
@@ -401,6 +420,9 @@ async fn list(
         .get("ignoreDocumentStatus")
         .is_some_and(|v| v.eq_ignore_ascii_case("yes"));
     let url = format!("{}{FIS_BASE}/{doc_type}/transactions", s.base);
+    if doc_type == "expense" {
+        queue_posted_entries(&s);
+    }
     let st = s.fis.lock().unwrap_or_else(|e| e.into_inner());
     let ready: Vec<&FisDoc> = st
         .docs
@@ -893,6 +915,101 @@ mod tests {
             .iter()
             .map(|r| r["code"].as_i64().unwrap())
             .collect()
+    }
+
+    fn post_entries(
+        s: &crate::RunningSimulator,
+        t: &str,
+        report: &str,
+        amounts: &[&str],
+    ) -> String {
+        let expenses: String = amounts
+            .iter()
+            .map(|a| {
+                format!(
+                    "<Expense><CrnCode>EUR</CrnCode><ExpKey>TAXIX</ExpKey><TransactionDate>2024-03-20</TransactionDate>\
+                     <TransactionAmount>{a}</TransactionAmount><VendorDescription>Loopback Cabs</VendorDescription></Expense>"
+                )
+            })
+            .collect();
+        let body = format!(
+            "<ReportEntries xmlns=\"http://www.concursolutions.com/api/expense/expensereport/2011/03\">{expenses}</ReportEntries>"
+        );
+        ureq::post(&format!(
+            "{}/api/expense/expensereport/v1.1/report/{report}/entry",
+            s.base_url()
+        ))
+        .set("Authorization", &format!("Bearer {t}"))
+        .set("Content-Type", "application/xml")
+        .send_string(&body)
+        .unwrap()
+        .into_string()
+        .unwrap()
+    }
+
+    #[test]
+    fn posted_expense_entries_become_one_document_per_report() {
+        let s = sim(FisConfig {
+            generated: 0,
+            ..FisConfig::default()
+        });
+        let t = token(&s);
+        assert!(post_entries(&s, &t, "RPT1", &["42.50", "7.25"]).contains("SUCCESS"));
+        assert!(post_entries(&s, &t, "RPT2", &["10"]).contains("SUCCESS"));
+        assert!(post_entries(&s, &t, "RPT1", &["0.75"]).contains("SUCCESS"));
+        let (st, v) = get(&s, &t, "", false);
+        assert_eq!(st, 200, "{v}");
+        let docs = v["content"].as_array().unwrap();
+        assert_eq!(docs.len(), 2, "{v}");
+        let rpt1 = docs
+            .iter()
+            .find(|d| d["document"]["report"]["reportId"] == "RPT1")
+            .expect("RPT1 queued");
+        let amounts: Vec<String> = rpt1["document"]["expenseEntry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["entryApprovedAmount"].to_string())
+            .collect();
+        assert_eq!(amounts, ["42.5", "7.25", "0.75"], "in the order posted");
+        assert_eq!(
+            rpt1["document"]["report"]["totalApprovedAmount"].to_string(),
+            "50.5"
+        );
+        // The document converts to the journal of its entries.
+        let page = serde_json::to_vec(&v).unwrap();
+        let mut sink = ledgerline_journal::pipeline::Collect::default();
+        let opts = ledgerline_journal::pipeline::ConvertOptions::new(std::sync::Arc::new(
+            ledgerline_journal::Rules::default(),
+        ));
+        let r = ledgerline_fis::convert_reader(
+            "page.json",
+            page.as_slice(),
+            &opts,
+            &mut sink,
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(r.validation.findings.errors(), 0);
+        let j = sink.journals.iter().find(|j| j.id == "RPT1").unwrap();
+        assert_eq!(j.lines.len(), 4, "three taxis and the employee payable");
+        // A report sent for integration takes no more entries; another report does.
+        let refused = post_entries(&s, &t, "RPT1", &["3"]);
+        assert!(refused.contains("<Status>FAILED</Status>"), "{refused}");
+        assert!(
+            refused.contains("entries can no longer be added"),
+            "{refused}"
+        );
+        assert!(post_entries(&s, &t, "RPT3", &["3"]).contains("SUCCESS"));
+        let (_, v) = get(&s, &t, "", false);
+        let ids: Vec<&str> = v["content"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["document"]["report"]["reportId"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids.iter().filter(|i| **i == "RPT1").count(), 1, "{ids:?}");
+        assert!(ids.contains(&"RPT3"), "{ids:?}");
     }
 
     #[test]

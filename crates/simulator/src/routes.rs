@@ -709,6 +709,11 @@ enum EntryError {
     /// IsPersonal is Y.
     #[error("Personal expenses are not reimbursed and are not accepted by this simulator.")]
     Personal,
+    /// The report was already sent to the Financial Integration Service.
+    #[error(
+        "The report has been submitted and sent for integration; entries can no longer be added."
+    )]
+    Submitted,
 }
 
 fn parse_expense(
@@ -736,8 +741,12 @@ fn parse_expense(
     }
     let payment_type = text_of(node, "PaymentTypeID").unwrap_or_else(|| "CASH".into());
     let (name, account) = expense_type(&key);
-    let entry_id = s.next_entry_id();
+    if s.report_sent_to_fis(report) {
+        return Err(EntryError::Submitted);
+    }
+    let (entry_id, sequence) = s.next_entry_id();
     Ok(EntryRec {
+        sequence,
         entry: PostedEntry {
             report_id: report.to_owned(),
             report_key: s.report_key(report),
@@ -954,6 +963,10 @@ mod tests {
             (
                 EntryError::Personal,
                 "Personal expenses are not reimbursed and are not accepted by this simulator.",
+            ),
+            (
+                EntryError::Submitted,
+                "The report has been submitted and sent for integration; entries can no longer be added.",
             ),
         ];
         for (e, want) in cases {

@@ -88,6 +88,8 @@ struct ArmedFault {
 #[derive(Debug, Clone)]
 pub(crate) struct EntryRec {
     pub entry: PostedEntry,
+    /// Order of posting (the entry id's own counter).
+    pub sequence: u64,
     pub expense_key: String,
     pub payment_type: String,
 }
@@ -105,6 +107,8 @@ pub(crate) struct Inner {
     pub batches: Vec<BatchRec>,
     pending_entries: Vec<PostedEntry>,
     pub entries: HashMap<(String, String), EntryRec>,
+    /// Reports of posted entries already queued as FIS documents (closed to new entries).
+    fis_reports: HashSet<String>,
     report_keys: HashMap<String, u64>,
     entry_seq: u64,
     faults: Vec<ArmedFault>,
@@ -625,11 +629,12 @@ impl Shared {
             .or_insert(900_001 + n)
     }
 
-    pub fn next_entry_id(&self) -> String {
+    /// A new entry id and its place in the order of posting.
+    pub fn next_entry_id(&self) -> (String, u64) {
         let mut g = self.lock();
         g.entry_seq += 1;
         let id = g.dollar_id();
-        format!("{id}{}", g.entry_seq)
+        (format!("{id}{}", g.entry_seq), g.entry_seq)
     }
 
     pub fn add_entry(&self, rec: EntryRec) {
@@ -639,6 +644,28 @@ impl Shared {
             (rec.entry.report_id.clone(), rec.entry.entry_id.clone()),
             rec,
         );
+    }
+
+    /// The posted entries of every report not yet queued as a FIS document, in the order
+    /// they were posted; their reports are marked queued (closed to new entries).
+    pub fn take_entries_for_fis(&self) -> Vec<PostedEntry> {
+        let mut g = self.lock();
+        let mut recs: Vec<(u64, PostedEntry)> = g
+            .entries
+            .values()
+            .filter(|r| !g.fis_reports.contains(&r.entry.report_id))
+            .map(|r| (r.sequence, r.entry.clone()))
+            .collect();
+        recs.sort_by_key(|(n, _)| *n);
+        for (_, e) in &recs {
+            g.fis_reports.insert(e.report_id.clone());
+        }
+        recs.into_iter().map(|(_, e)| e).collect()
+    }
+
+    /// Whether the report's entries were queued as a FIS document.
+    pub fn report_sent_to_fis(&self, report: &str) -> bool {
+        self.lock().fis_reports.contains(report)
     }
 
     pub fn pending_entries(&self) -> usize {

@@ -85,3 +85,116 @@ fn generated_fis_is_deterministic_and_one_document_per_line() {
     ids.dedup();
     assert_eq!(ids.len() as u64, s.documents, "document ids are unique");
 }
+
+#[test]
+fn posted_entries_as_fis_documents_give_the_journals_of_their_sae_rows() {
+    use ledgerline_extract::value::Date;
+    use ledgerline_generate::entries::{PostedEntry, append_entries, fis_documents};
+    use rust_decimal::Decimal;
+    let entry = |report: &str, id: &str, cents: i64, company_paid: bool| PostedEntry {
+        report_id: report.into(),
+        report_key: 900_000,
+        report_name: format!("Posted report {report}"),
+        entry_id: id.into(),
+        employee_id: "E20001".into(),
+        employee_first: "Dana".into(),
+        employee_last: "Demo".into(),
+        currency: "EUR".into(),
+        expense_type: "Business Meal".into(),
+        account: "60300".into(),
+        transaction_date: Date::new(2024, 3, 20).unwrap(),
+        amount: Decimal::new(cents, 2),
+        vendor: "Café Crème".into(),
+        description: "Lunch".into(),
+        company_paid,
+    };
+    let entries = [
+        entry("P1", "1", 1554, false),
+        entry("P2", "2", 99_00, true),
+        entry("P1", "3", 2_000, false),
+    ];
+    let mut base = Vec::new();
+    Generator::new(Options {
+        reports: 0,
+        ..Options::default()
+    })
+    .write(&mut base)
+    .unwrap();
+    let mut sae = Vec::new();
+    append_entries(&base, &entries, &mut sae).unwrap();
+    let docs = fis_documents(&entries, Date::new(2024, 3, 28).unwrap());
+    assert_eq!(docs.len(), 2, "one document per report");
+    let fis: String = docs.iter().map(|d| format!("{d}\n")).collect();
+    let rules = Rules::default();
+    let (a, ra) = convert_sae("entries.txt", &sae, rules.clone());
+    let (b, rb) = convert_fis("entries.jsonl", fis.as_bytes(), rules.clone());
+    assert_eq!(problems(&ra), Vec::<String>::new());
+    assert_eq!(problems(&rb), Vec::<String>::new());
+    let (ja, jb) = (by_journal(&a, &rules), by_journal(&b, &rules));
+    assert_eq!(ja.len(), 2);
+    assert_eq!(ja, jb);
+    assert_eq!(
+        ja["P1"],
+        [
+            "CR EMPLOYEE_PAYABLE 35.54 offset employee",
+            "DR 60300 15.54 out_of_pocket employee",
+            "DR 60300 20.00 out_of_pocket employee"
+        ]
+    );
+}
+
+/// Documents read in one pass are mapped in parallel, many at a time; what is reported
+/// must be what mapping them one by one gives. The same documents with each payload sent as
+/// text (`DocumentFormatAs: text`) take the careful path, one document at a time: the
+/// findings (code, line, message), journals and rejections of the two must be the same.
+#[test]
+fn documents_mapped_in_parallel_report_as_one_by_one() {
+    let g = Generator::new(Options {
+        reports: 300,
+        seed: 5,
+        ..Options::default()
+    });
+    let mut out = Vec::new();
+    g.write_fis(&mut out).unwrap();
+    let mut docs: Vec<serde_json::Value> = out
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    // Trouble spread across several batches: a status, a total that does not add up, a
+    // document given twice, an unknown type.
+    docs[3]["docStatus"] = "RECALLED".into();
+    docs[70]["document"]["report"]["totalApprovedAmount"] = 1.into();
+    let again = docs[10].clone();
+    docs.insert(150, again);
+    docs[200]["docType"] = "travelrequest".into();
+    let objects: String = docs.iter().map(|d| format!("{d}\n")).collect();
+    let texts: String = docs
+        .iter()
+        .map(|d| {
+            let mut d = d.clone();
+            d["document"] = d["document"].to_string().into();
+            format!("{d}\n")
+        })
+        .collect();
+    let rules = Rules::default();
+    let (a, ra) = convert_fis("objects.jsonl", objects.as_bytes(), rules.clone());
+    let (b, rb) = convert_fis("texts.jsonl", texts.as_bytes(), rules.clone());
+    let findings = |r: &ledgerline_journal::pipeline::StreamReport| -> Vec<String> {
+        r.validation
+            .findings
+            .items()
+            .iter()
+            .map(|f| format!("{} {:?} {}", f.code, f.line, f.message))
+            .collect()
+    };
+    let (fa, fb) = (findings(&ra), findings(&rb));
+    assert!(fa.len() >= 4, "{fa:#?}");
+    assert_eq!(fa, fb);
+    assert_eq!(lines(&a), lines(&b));
+    assert_eq!(a.rejections.len(), b.rejections.len());
+    assert!(
+        !a.rejections.is_empty(),
+        "the document that does not add up is held back"
+    );
+}

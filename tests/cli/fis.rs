@@ -132,6 +132,8 @@ mod live {
         let cfg = SimConfig {
             fis: FisConfig {
                 documents_dir: Some(docs),
+                // Payloads come as objects only when fetch asks for them.
+                text_without_header: true,
                 ..FisConfig::default()
             },
             ..SimConfig::default()
@@ -212,6 +214,13 @@ fn fetch_stores_each_document_acknowledges_it_and_converts() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let paths: Vec<String> = text(&o.stdout).lines().map(str::to_owned).collect();
     assert_eq!(paths.len(), 3, "{}", text(&o.stderr));
+    // Fetch asks for JSON objects (`DocumentFormatAs: json`); the simulator sends text
+    // without the header.
+    for p in &paths {
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+        let doc = v.get("document").unwrap_or(&v);
+        assert!(doc.is_object(), "{p}: {v}");
+    }
     // One page of one document at a time, each acknowledged before the next GET.
     assert!(env.sim.requests("fis_ack") >= 3, "{:?}", env.sim.stats());
     for d in env.sim.fis_documents() {

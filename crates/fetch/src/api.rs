@@ -80,6 +80,7 @@ impl Client {
                 url: &url,
                 accept: Some("application/json"),
                 body: bytes.clone().map(|b| ("application/json", b)),
+                headers: &[],
             };
             let resp = match self.send(&req, Retry::Never) {
                 Ok(r) => r,

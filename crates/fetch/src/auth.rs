@@ -472,6 +472,7 @@ impl Session {
             url: &url,
             accept: Some("application/json"),
             body: None,
+            headers: &[],
         };
         match http.once(&req, Some(&scheme.header(&token))) {
             Attempt::Response(r) if r.status() < 300 => {}

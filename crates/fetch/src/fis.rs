@@ -507,8 +507,13 @@ impl Client {
                     self.fis_url(&doc_type, ""),
                     plan.limit.max(1)
                 );
-                // `DocumentFormatAs` defaults to json (the reader takes text documents too).
-                let resp = self.send(&Req::get(&url, "application/json"), Retry::Safe)?;
+                // Documents as JSON objects, said rather than left to Concur's default (the
+                // reader takes documents sent as text too).
+                let req = Req {
+                    headers: &[("DocumentFormatAs", "json")],
+                    ..Req::get(&url, "application/json")
+                };
+                let resp = self.send(&req, Retry::Safe)?;
                 let resp = expect_success(resp, "GET", &url)?;
                 let text = read_small(resp, &url)?;
                 let body: Value = serde_json::from_str(&text).map_err(|e| Error::Parse {

@@ -46,6 +46,8 @@ pub(crate) struct Req<'a> {
     pub accept: Option<&'a str>,
     /// Content type and bytes; always sent with a Content-Length, never chunked.
     pub body: Option<(&'a str, Vec<u8>)>,
+    /// Further headers (name, value), sent as they are.
+    pub headers: &'a [(&'a str, &'a str)],
 }
 
 impl<'a> Req<'a> {
@@ -55,6 +57,7 @@ impl<'a> Req<'a> {
             url,
             accept: Some(accept),
             body: None,
+            headers: &[],
         }
     }
     pub fn post(url: &'a str, accept: &'a str, content_type: &'a str, body: Vec<u8>) -> Req<'a> {
@@ -63,6 +66,7 @@ impl<'a> Req<'a> {
             url,
             accept: Some(accept),
             body: Some((content_type, body)),
+            headers: &[],
         }
     }
 }
@@ -117,6 +121,9 @@ impl Http {
         let mut r = self.agent.request(req.method, req.url);
         if let Some(a) = req.accept {
             r = r.set("Accept", a);
+        }
+        for (name, value) in req.headers {
+            r = r.set(name, value);
         }
         if let Some(a) = auth {
             r = r.set("Authorization", a);

@@ -68,6 +68,9 @@ pub struct FisConfig {
     /// A failure confirmation re-queues the report as a new document (Concur does once the
     /// processor has fixed it).
     pub requeue_failed: bool,
+    /// Serve payloads as text (a JSON string) when a GET has no `DocumentFormatAs` header.
+    /// Concur documents the header but not its default; off serves objects.
+    pub text_without_header: bool,
 }
 
 impl Default for FisConfig {
@@ -78,6 +81,7 @@ impl Default for FisConfig {
             v1: false,
             system_id: None,
             requeue_failed: true,
+            text_without_header: false,
         }
     }
 }
@@ -412,10 +416,13 @@ async fn list(
     if q.get("systemId").is_some_and(|v| v.len() > 50) {
         return message(400, "systemId is longer than 50 characters");
     }
-    let text = headers
+    let text = match headers
         .get("DocumentFormatAs")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("text"));
+    {
+        Some(v) => v.eq_ignore_ascii_case("text"),
+        None => s.cfg.fis.text_without_header,
+    };
     let ignore = q
         .get("ignoreDocumentStatus")
         .is_some_and(|v| v.eq_ignore_ascii_case("yes"));

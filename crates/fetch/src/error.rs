@@ -51,6 +51,18 @@ pub enum Error {
         /// Attempts made.
         attempts: u32,
     },
+    /// An asynchronous (v1.2) close was accepted, but the batch was not listed as CLOSED
+    /// within the timeout.
+    #[error(
+        "payment batch {batch}: the v1.2 close was accepted but the batch was not listed as CLOSED within {} s; it may still be closing (the next run fetches it once it is closed)",
+        waited.as_secs()
+    )]
+    BatchCloseTimeout {
+        /// The batch (name and id).
+        batch: String,
+        /// How long the list was watched.
+        waited: std::time::Duration,
+    },
     /// A download could not be completed intact after every retry.
     #[error("download of {url} failed after {attempts} attempts: {problem}")]
     Download {

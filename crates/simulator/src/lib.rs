@@ -41,6 +41,8 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod appcenter;
+mod batch_v12;
 pub mod config;
 mod files;
 pub mod fis;
@@ -50,7 +52,8 @@ mod server;
 mod state;
 
 pub use config::{
-    BatchConfig, DefinitionConfig, DefinitionKind, Fault, FaultKind, JobClock, Scenario, SimConfig,
+    BatchConfig, BatchV12Config, DefinitionConfig, DefinitionKind, Fault, FaultKind, JobClock,
+    Scenario, SimConfig, V12Response,
 };
 pub use fis::{FisConfig, FisDoc};
 

@@ -22,6 +22,10 @@ fn test_config() -> SimConfig {
             running: 1,
         },
         reports_per_file: 3,
+        batch_v12: ledgerline_simulator::BatchV12Config {
+            close_delay_ms: 50,
+            ..Default::default()
+        },
         ..SimConfig::default()
     }
 }
@@ -35,7 +39,7 @@ fn env_with(cfg: SimConfig) -> Env {
         "base_url = '{}'\nclient_id = '{}'\nclient_secret = '{}'\ncompany_id = '{}'\n\
          token_store = '{d}/tokens.json'\nledger = '{d}/ledger.sqlite'\nout = '{d}/out'\n\
          poll_interval = '10ms'\nbackoff_base = '1ms'\nbackoff_max = '20ms'\nmax_attempts = 5\n\
-         read_timeout = '5s'\n",
+         read_timeout = '5s'\nbatch_close_poll = '10ms'\n",
         sim.base_url(),
         c.client_id,
         c.client_secret,
@@ -452,9 +456,24 @@ fn standard() -> Env {
     })
 }
 
+/// Standard Edition with the synchronous v1.1 close only (`batch_close = "v1.1"`).
+fn standard_v11() -> Env {
+    let e = standard();
+    e.append_config("batch_close = 'v1.1'\n");
+    e
+}
+
+impl Env {
+    fn append_config(&self, lines: &str) {
+        let path = self.path("concur.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, format!("{text}{lines}")).unwrap();
+    }
+}
+
 #[test]
 fn standard_lists_closes_downloads_and_leaves_the_empty_batch_open() {
-    let e = standard();
+    let e = standard_v11();
     e.connect();
     // Without --close: the open batches are listed, the already-closed one is fetched.
     let out = e.fetch(&[]);
@@ -501,7 +520,7 @@ fn standard_lists_closes_downloads_and_leaves_the_empty_batch_open() {
 
 #[test]
 fn a_close_whose_answer_is_lost_is_not_blindly_repeated() {
-    let e = standard();
+    let e = standard_v11();
     e.connect();
     // The batch is closed, but the client only sees a 500.
     e.sim.add_fault(Fault {
@@ -524,6 +543,72 @@ fn a_close_whose_answer_is_lost_is_not_blindly_repeated() {
     // One close for the USD batch (its state was re-read, not closed again) + the empty one.
     assert_eq!(e.sim.requests("batch_close"), 2);
     assert_eq!(e.visible().len(), 2, "{:?}", e.visible());
+}
+
+/// The default close: v1.2 (asynchronous), the batch list watched until the batch shows
+/// CLOSED, then v1.1 on the closed batch only for its File-Url; the empty batch answers the
+/// v1.2 close with Concur's 500 and stays open.
+#[test]
+fn standard_closes_with_v12_waits_for_closed_then_takes_the_file_url_from_v11() {
+    let e = standard();
+    e.connect();
+    let out = e.fetch(&["--close", "-v"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("v1.2 close accepted"), "{err}");
+    assert!(
+        err.contains("closed batch USD: Employees Batch Paid by Expense Pay"),
+        "{err}"
+    );
+    assert!(
+        err.contains("EUR: Company Check is empty and stays open"),
+        "{err}"
+    );
+    assert_eq!(
+        e.sim.requests("batch_close_v12"),
+        2,
+        "one v1.2 close per open batch"
+    );
+    assert_eq!(
+        e.sim.requests("batch_close"),
+        1,
+        "v1.1 only on the batch v1.2 closed, for File-Url"
+    );
+    // The order: v1.2 close, then the CLOSED list, then v1.1 on the closed batch.
+    let v12 = err.find("/v1.2/batch/").unwrap();
+    let listed = err[v12..].find("batchlist/CLOSED").unwrap() + v12;
+    let v11 = err[listed..].find("/v1.1/batch/").unwrap() + listed;
+    assert!(err[v11..].contains("/close"), "{err}");
+    let files = e.visible();
+    assert_eq!(files.len(), 2, "{files:?}");
+    for f in &files {
+        validate_ok(&e.path("out").join(f));
+    }
+}
+
+/// A v1.2 close that does not show CLOSED within batch_close_timeout is a failure of that
+/// batch (exit 4), not fetched and not closed again with v1.1.
+#[test]
+fn a_v12_close_that_never_shows_closed_times_out() {
+    let e = env_with(SimConfig {
+        marketing_name: "Standard Edition".into(),
+        batch_v12: ledgerline_simulator::BatchV12Config {
+            close_delay_ms: 60_000,
+            ..Default::default()
+        },
+        ..test_config()
+    });
+    e.append_config("batch_close_timeout = '300ms'\n");
+    e.connect();
+    let out = e.fetch(&["--close"]);
+    assert_eq!(code(&out), Some(4), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("was not listed as CLOSED within"), "{err}");
+    assert_eq!(
+        e.sim.requests("batch_close"),
+        0,
+        "no v1.1 close after the timeout"
+    );
 }
 
 #[test]

@@ -1587,3 +1587,63 @@ fn standard_edition_hints_say_close_and_professional_ones_run() {
         );
     }
 }
+
+/// A raw HTTP/1.1 request to the simulator: (status, body).
+fn http_raw(base: &str, method: &str, path: &str, token: &str, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let host = base.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let status = out.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = out
+        .split_once("\r\n\r\n")
+        .map(|x| x.1)
+        .unwrap_or("")
+        .to_owned();
+    (status, body)
+}
+
+/// `entry get` reads a posted entry back through the stored connection (XML parsed), as text
+/// and as JSON; an unknown entry is an error naming the HTTP status.
+#[test]
+fn entry_get_prints_an_entrys_details() {
+    let e = env();
+    e.connect();
+    let token = e.connection()["access_token"].as_str().unwrap().to_owned();
+    let (status, body) = http_raw(
+        e.sim.base_url(),
+        "POST",
+        "/api/expense/expensereport/v1.1/report/DEMO1/entry",
+        &token,
+        "<ReportEntries><Expense><CrnCode>USD</CrnCode><ExpKey>TAXIX</ExpKey><TransactionDate>2024-03-20</TransactionDate><TransactionAmount>42.50</TransactionAmount><VendorDescription>Yellow Cab</VendorDescription><Description>Airport</Description></Expense></ReportEntries>",
+    );
+    assert_eq!(status, 200, "{body}");
+    let entry = body
+        .split("/entry/")
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .expect("Report-Entry-Details-Url")
+        .to_owned();
+    let out = e.run(&["entry", "get", "DEMO1", &entry]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("expense type:     Taxi (TAXIX)"), "{text}");
+    assert!(text.contains("amount:           42.50000000"), "{text}");
+    assert!(text.contains("vendor:           Yellow Cab"), "{text}");
+    assert!(text.contains("business purpose: Airport"), "{text}");
+    let out = e.run(&["entry", "get", "DEMO1", &entry, "--json"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["entry_id"], entry.as_str());
+    assert_eq!(v["payment_type"], "CASH");
+    let out = e.run(&["entry", "get", "DEMO1", "no-such-entry"]);
+    assert_eq!(code(&out), Some(2));
+    assert!(stderr(&out).contains("HTTP 404"), "{}", stderr(&out));
+}

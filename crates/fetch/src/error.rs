@@ -212,6 +212,9 @@ pub enum BodyError {
     /// Not JSON.
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// Well-formed, but without the element the answer must have.
+    #[error("no <{0}> element")]
+    Missing(String),
 }
 
 /// Why one download attempt did not give an intact file (each is worth another try).

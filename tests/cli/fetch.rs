@@ -1647,3 +1647,80 @@ fn entry_get_prints_an_entrys_details() {
     assert_eq!(code(&out), Some(2));
     assert!(stderr(&out).contains("HTTP 404"), "{}", stderr(&out));
 }
+
+/// `inspect --entries`: an exception on the line of a posted entry (its account is not in
+/// the chart) is explained by that entry, looked up in Concur; without the flag nothing is
+/// called.
+#[test]
+fn inspect_entries_looks_up_the_entry_behind_an_exception() {
+    let e = env();
+    e.connect();
+    let token = e.connection()["access_token"].as_str().unwrap().to_owned();
+    let (status, body) = http_raw(
+        e.sim.base_url(),
+        "POST",
+        "/api/expense/expensereport/v1.1/report/DEMO1/entry",
+        &token,
+        "<ReportEntries><Expense><CrnCode>USD</CrnCode><ExpKey>TAXIX</ExpKey><TransactionDate>2024-03-20</TransactionDate><TransactionAmount>42.50</TransactionAmount><VendorDescription>Yellow Cab</VendorDescription></Expense></ReportEntries>",
+    );
+    assert_eq!(status, 200, "{body}");
+    let out = e.fetch(&["--run", "--force-run", "--definition", SAE]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let file = lines(&out)
+        .into_iter()
+        .find(|f| {
+            std::fs::read_to_string(f)
+                .map(|t| t.contains("Yellow Cab"))
+                .unwrap_or(false)
+        })
+        .expect("a fetched file with the posted entry");
+    // A chart of every account in the file but the posted entry's (Taxi, 60400).
+    let out = crate::support::ledgerline(&["inspect", &file, "--by", "account", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let mut chart = String::from("account\n");
+    for row in v["views"]["account"].as_array().unwrap() {
+        let a = row["account"].as_str().unwrap();
+        if a != "60400" {
+            chart.push_str(&format!("{a}\n"));
+        }
+    }
+    std::fs::write(e.path("chart.csv"), chart).unwrap();
+    let chart = e.path("chart.csv").display().to_string();
+    let config = e.path("concur.toml").display().to_string();
+    let before = e.sim.requests("entry_get");
+    let plain = crate::support::ledgerline(&["inspect", &file, "--accounts", &chart])
+        .output()
+        .unwrap();
+    assert!(stdout(&plain).contains("60400"), "{}", stdout(&plain));
+    assert_eq!(
+        e.sim.requests("entry_get"),
+        before,
+        "no call without --entries"
+    );
+    let out = crate::support::ledgerline(&[
+        "inspect",
+        &file,
+        "--accounts",
+        &chart,
+        "--entries",
+        "--concur-config",
+        &config,
+    ])
+    .env("HOME", e.path(""))
+    .output()
+    .unwrap();
+    let printed = stdout(&out);
+    assert!(
+        printed.contains("Expense entries behind the exceptions"),
+        "{printed}{}",
+        stderr(&out)
+    );
+    assert!(
+        printed.contains("report DEMO1")
+            && printed.contains("Taxi (TAXIX) 2024-03-20 42.50000000 Yellow Cab"),
+        "{printed}"
+    );
+    assert!(e.sim.requests("entry_get") > before);
+}

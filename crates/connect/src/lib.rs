@@ -895,3 +895,104 @@ async fn disconnect(State(s): State<Shared>, headers: HeaderMap, body: Bytes) ->
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn oauth(status: u16, code: i64, error: &str) -> FetchError {
+        FetchError::OAuth {
+            status,
+            code,
+            error: error.into(),
+            description: "d".into(),
+        }
+    }
+
+    #[test]
+    fn every_refusal_is_explained_in_its_own_words() {
+        let title = |e: FetchError| explain(&e, "Ledgerline").0;
+        assert_eq!(
+            title(oauth(400, 16, "invalid_request")),
+            "Wrong data centre"
+        );
+        assert_eq!(
+            title(oauth(400, 5, "invalid_grant")),
+            "The connection request has expired or was already used"
+        );
+        assert_eq!(
+            title(oauth(401, 64, "invalid_client")),
+            "SAP Concur refused the application"
+        );
+        let (t, _, retry) = explain(
+            &FetchError::Transport {
+                method: "POST".into(),
+                url: "u".into(),
+                message: "refused".into(),
+                attempts: 2,
+            },
+            "Ledgerline",
+        );
+        assert_eq!((t, retry), ("SAP Concur could not be reached", true));
+        assert!(
+            explain(&oauth(503, 0, "server_error"), "L").2,
+            "a 5xx may be tried again"
+        );
+        assert!(!explain(&oauth(400, 5, "invalid_grant"), "L").2);
+    }
+
+    #[test]
+    fn logos_are_typed_by_content_and_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let png = dir.path().join("l.png");
+        std::fs::write(&png, b"\x89PNG\r\n\x1a\nrest").unwrap();
+        assert!(
+            logo_uri(&png)
+                .unwrap()
+                .starts_with("data:image/png;base64,")
+        );
+        let svg = dir.path().join("l.svg");
+        std::fs::write(
+            &svg,
+            "<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+        )
+        .unwrap();
+        assert!(
+            logo_uri(&svg)
+                .unwrap()
+                .starts_with("data:image/svg+xml;base64,")
+        );
+        let txt = dir.path().join("l.txt");
+        std::fs::write(&txt, "hello").unwrap();
+        assert!(
+            logo_uri(&txt)
+                .unwrap_err()
+                .to_string()
+                .contains("not a PNG")
+        );
+        let big = dir.path().join("big.png");
+        let mut b = b"\x89PNG\r\n\x1a\n".to_vec();
+        b.resize(MAX_LOGO as usize + 10, 0);
+        std::fs::write(&big, b).unwrap();
+        assert!(
+            logo_uri(&big)
+                .unwrap_err()
+                .to_string()
+                .contains("larger than")
+        );
+        assert!(logo_uri(&dir.path().join("none.png")).is_err());
+    }
+
+    #[test]
+    fn the_cookie_is_found_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; ledgerline_connect=abc; b=2"),
+        );
+        assert_eq!(cookie_of(&h).as_deref(), Some("abc"));
+        assert!(plausible_id("59c5bfd1-1803-4ca8-b43a-df083a5c60f9"));
+        assert!(!plausible_id("<script>"));
+        assert!(!plausible_id(""));
+    }
+}

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 ///
 /// Examples:
 ///   ledgerline entry get 8B1F3C0D2A7E4F5B9C6D 1842 --config concur.toml
-///   ledgerline entry get 8B1F3C0D2A7E4F5B9C6D 1842 --company 59c5bfd1-1803-4ca8-b43a-df083a5c60f9 --json
+///   ledgerline entry get 8B1F3C0D2A7E4F5B9C6D 1842 --company 59c5bfd1 --json
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -35,7 +35,7 @@ enum Sub {
 ///
 /// Examples:
 ///   ledgerline entry get 8B1F3C0D2A7E4F5B9C6D 1842 --config concur.toml
-///   ledgerline entry get 8B1F3C0D2A7E4F5B9C6D 1842 --company 59c5bfd1-1803-4ca8-b43a-df083a5c60f9 --json
+///   ledgerline entry get 8B1F3C0D2A7E4F5B9C6D 1842 --company 59c5bfd1 --json
 ///
 /// Exit codes: 0 printed, 2 could not run (no such entry, network), 3 the connection is gone.
 #[derive(Debug, clap::Args)]

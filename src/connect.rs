@@ -30,12 +30,21 @@ use std::process::ExitCode;
 /// A config file's company_id and base_url are never overridden: --company or --base-url
 /// with another value is refused, naming both.
 ///
+/// --serve runs the Quick Connect landing page instead: register its address as the app's
+/// Connect URI in the App Center. An administrator's click on Connect opens it with the
+/// company id, a request token and the user id; the page shows the company and what
+/// Ledgerline will access, and only the administrator's confirmation exchanges the token
+/// and stores the company's connection. Its branding (product_name, company_name, logo,
+/// privacy_url, terms_url, support) comes from the config file's [landing] table; /disconnect
+/// revokes a connection. It runs until stopped (Ctrl-C).
+///
 /// Examples:
 ///   LEDGERLINE_REQUEST_TOKEN=... ledgerline connect --company 59c5bfd1-1803-4ca8-b43a-df083a5c60f9
 ///   ledgerline connect --company 0b7e24d2-9c31-4f0e-8d6a-2f3c1e5a7b90 < request-token.txt
 ///   ledgerline connect --status
 ///   ledgerline connect --status --company 59c5bfd1-1803-4ca8-b43a-df083a5c60f9
 ///   ledgerline connect --disconnect --company 0b7e24d2-9c31-4f0e-8d6a-2f3c1e5a7b90
+///   ledgerline connect --serve --addr 127.0.0.1:8766 --config concur.toml
 ///
 /// Exit codes: 0 done, 2 could not run, 3 (with --status or --disconnect) no valid connection.
 #[derive(Debug, clap::Args)]
@@ -58,6 +67,12 @@ pub struct Args {
     /// (the other companies' connections stay).
     #[arg(long)]
     disconnect: bool,
+    /// Serve the Quick Connect landing page (the App Center's Connect URI) until stopped.
+    #[arg(long, conflicts_with_all = ["status", "disconnect"])]
+    serve: bool,
+    /// With --serve: the address to listen on (default 127.0.0.1:8766; port 0 picks a free one).
+    #[arg(long, value_name = "ADDR", requires = "serve")]
+    addr: Option<String>,
 }
 
 /// Where the first token exchange goes by default. Concur's newer documentation names a
@@ -67,6 +82,9 @@ const DEFAULT_BASE_URL: &str = "https://us.api.concursolutions.com";
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let r = a.common.resolve()?;
+    if a.serve {
+        return serve(&r, a.base_url.as_deref(), a.addr.as_deref());
+    }
     if a.status {
         return status(&r, !a.no_check);
     }
@@ -95,17 +113,10 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
+    let base_url = exchange_base_url(&r, a.base_url.as_deref())?;
     let company_id = r.company_id().map(str::to_owned).ok_or_else(|| {
         anyhow::anyhow!("no company UUID: pass --company or set company_id in the config file")
     })?;
-    let base_url = agree(
-        a.base_url
-            .as_deref()
-            .map(|u| Sourced::flag("--base-url", u)),
-        r.config_base_url(),
-    )?
-    .map(|s| s.value)
-    .unwrap_or_else(|| DEFAULT_BASE_URL.into());
     // Read before anything is sent: an unusable store is refused before the request token
     // is spent, and a connection being replaced is said.
     let earlier = r.store.load_all()?.into_iter().find(|t| {
@@ -157,6 +168,56 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         r.store.path().display(),
         plural(all.len(), "connection")
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The host of the token exchange: --base-url and the config file's base_url agree, else
+/// the default.
+fn exchange_base_url(r: &Resolved, flag: Option<&str>) -> anyhow::Result<String> {
+    Ok(agree(
+        flag.map(|u| Sourced::flag("--base-url", u)),
+        r.config_base_url(),
+    )?
+    .map(|s| s.value)
+    .unwrap_or_else(|| DEFAULT_BASE_URL.into()))
+}
+
+/// `connect --serve`: the landing page, until the process is stopped.
+fn serve(r: &Resolved, base_url: Option<&str>, addr: Option<&str>) -> anyhow::Result<ExitCode> {
+    use ledgerline_connect::{Branding, LandingServer, ServerConfig};
+    let base_dir = r
+        .config_path
+        .as_deref()
+        .and_then(std::path::Path::parent)
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let branding = match &r.config.landing {
+        Some(l) => Branding::from_config(l, &base_dir)?,
+        None => Branding::default(),
+    };
+    let events: ledgerline_fetch::Logger = std::sync::Arc::new(|line: &str| {
+        eprintln!("{} {line}", format_unix(now_unix()));
+    });
+    let cfg = ServerConfig {
+        branding,
+        exchange_base_url: exchange_base_url(r, base_url)?,
+        credentials: r.credentials.clone(),
+        store: r.store.clone(),
+        client: client_options(&r.config)?,
+        http_log: r.log.clone(),
+        events: Some(events),
+    };
+    let server = LandingServer::start(cfg, addr.unwrap_or("127.0.0.1:8766"))?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "Quick Connect landing page at {} (register it as the app's Connect URI); connections go to {}",
+        server.url(),
+        r.store.path().display()
+    )?;
+    out.flush()?;
+    drop(out);
+    server.wait();
     Ok(ExitCode::SUCCESS)
 }
 

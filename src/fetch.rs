@@ -579,6 +579,14 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             .empty_batch_marker
             .clone()
             .unwrap_or(defaults.empty_batch_marker),
+        batch_close: ledgerline_fetch::batch::CloseOptions {
+            api: c.batch_close.unwrap_or_default(),
+            empty_marker: String::new(),
+            timeout: duration("batch_close_timeout", c.batch_close_timeout.as_deref())?
+                .unwrap_or(defaults.batch_close.timeout),
+            poll: duration("batch_close_poll", c.batch_close_poll.as_deref())?
+                .unwrap_or(defaults.batch_close.poll),
+        },
     };
     let ledger_path = a
         .ledger

@@ -41,10 +41,17 @@ use std::process::ExitCode;
 /// With --accounts FILE, accounts and dimension values the ERP would reject are errors
 /// (JNL206, JNL207) and exceptions, for extracts and canonical files alike.
 ///
+/// With --entries (opt-in, calls Concur), the expense entries behind exceptions that name
+/// lines of SAE files are looked up with Expense Entry v1.1 through the stored connection
+/// (--concur-config and --company choose it as for `fetch`; at most 50 look-ups) and shown
+/// under the views (--json: "entries"). A look-up that fails is said there; it does not
+/// change the exit status.
+///
 /// Examples:
 ///   ledgerline inspect extract.txt --rules ledgerline.toml
 ///   ledgerline inspect extract.txt --by employee,exceptions
 ///   ledgerline inspect out/journals.jsonl --html report.html
+///   ledgerline inspect incoming/ --accounts chart.csv --entries --concur-config concur.toml
 ///
 /// Exit status: 0 inspected, 1 error-level findings (the views still show what would be
 /// posted), 2 could not run.
@@ -72,6 +79,16 @@ pub struct Args {
     /// Journal lines per account kept for the HTML drill-down.
     #[arg(long, default_value_t = 200, value_name = "N")]
     drill: usize,
+    /// Look up the expense entries behind the exceptions in Concur (Expense Entry v1.1,
+    /// the stored connection).
+    #[arg(long)]
+    entries: bool,
+    /// With --entries: the Concur configuration file (as `fetch --config`).
+    #[arg(long, value_name = "FILE", requires = "entries")]
+    concur_config: Option<PathBuf>,
+    /// With --entries: the company whose connection to use (as `fetch --company`).
+    #[arg(long, value_name = "ID", requires = "entries")]
+    company: Option<String>,
 }
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
@@ -175,13 +192,31 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         f.writer().write_all(page.as_bytes())?;
         f.commit()?;
     }
+    let looked = if a.entries {
+        let common = crate::fetch::Common {
+            config: a.concur_config.clone(),
+            client_id: None,
+            token_store: None,
+            company: a.company.clone(),
+            verbose: false,
+        };
+        match crate::entry::enrich(&common, &ins.exceptions) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                eprintln!("ledgerline: warning: --entries: no look-up: {e:#}");
+                None
+            }
+        }
+    } else {
+        None
+    };
     let mut out = crate::cli_io::stdout();
     if a.json {
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&json_doc(&ins, &run, &print_views))?
-        )?;
+        let mut doc = json_doc(&ins, &run, &print_views);
+        if let Some((l, total)) = &looked {
+            doc["entries"] = serde_json::json!({ "looked_up": l, "total": total });
+        }
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
     } else if a.csv {
         if let Some(t) = print_views.first().and_then(|v| ins.table(*v)) {
             t.write_csv(&mut out)?;
@@ -195,6 +230,9 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                 writeln!(out)?;
                 t.write_text(&mut out, width, &|s| p.bold(s))?;
             }
+        }
+        if let Some((l, total)) = &looked {
+            crate::entry::write_looked(&mut out, l, *total)?;
         }
     }
     out.flush()?;

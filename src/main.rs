@@ -6,6 +6,7 @@ mod cli_io;
 mod common;
 mod connect;
 mod convert;
+mod entry;
 mod fetch;
 mod fis;
 mod formats;
@@ -50,6 +51,7 @@ enum Command {
     Fetch(fetch::Args),
     Confirm(fis::ConfirmArgs),
     Connect(connect::Args),
+    Entry(entry::Args),
     Simulate(simulate::Args),
     Sync(sync::Args),
 }
@@ -67,6 +69,7 @@ fn main() -> ExitCode {
         Command::Fetch(a) => fetch::run(a),
         Command::Confirm(a) => fis::confirm(a),
         Command::Connect(a) => connect::run(a),
+        Command::Entry(a) => entry::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Sync(a) => sync::run(a),
     };

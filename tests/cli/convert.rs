@@ -744,7 +744,7 @@ fn readme_command_lines_use_real_commands_and_flags() {
         // Two-word commands: `ledger list`, `rules init`, ...
         let mut path = vec![*cmd];
         if let Some(sub) = words.get(1)
-            && ["ledger", "rules"].contains(cmd)
+            && ["ledger", "rules", "entry"].contains(cmd)
             && sub.chars().all(|c| c.is_ascii_lowercase())
         {
             path.push(sub);

@@ -73,6 +73,8 @@ fn every_command_help_has_examples_that_use_real_flags() {
         &["inspect"],
         &["fetch"],
         &["connect"],
+        &["entry"],
+        &["entry", "get"],
         &["ledger"],
         &["ledger", "list"],
         &["ledger", "forget"],
@@ -103,8 +105,8 @@ fn every_command_help_has_examples_that_use_real_flags() {
                 .unwrap()
                 .split_whitespace()
                 .collect();
-            // The command an example runs: one word, or two for ledger/rules.
-            let n = if ["ledger", "rules"].contains(&words[0])
+            // The command an example runs: one word, or two for ledger/rules/entry.
+            let n = if ["ledger", "rules", "entry"].contains(&words[0])
                 && words.get(1).is_some_and(|w| !w.starts_with('-'))
             {
                 2

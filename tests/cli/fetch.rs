@@ -22,6 +22,10 @@ fn test_config() -> SimConfig {
             running: 1,
         },
         reports_per_file: 3,
+        batch_v12: ledgerline_simulator::BatchV12Config {
+            close_delay_ms: 50,
+            ..Default::default()
+        },
         ..SimConfig::default()
     }
 }
@@ -35,7 +39,7 @@ fn env_with(cfg: SimConfig) -> Env {
         "base_url = '{}'\nclient_id = '{}'\nclient_secret = '{}'\ncompany_id = '{}'\n\
          token_store = '{d}/tokens.json'\nledger = '{d}/ledger.sqlite'\nout = '{d}/out'\n\
          poll_interval = '10ms'\nbackoff_base = '1ms'\nbackoff_max = '20ms'\nmax_attempts = 5\n\
-         read_timeout = '5s'\n",
+         read_timeout = '5s'\nbatch_close_poll = '10ms'\n",
         sim.base_url(),
         c.client_id,
         c.client_secret,
@@ -452,9 +456,24 @@ fn standard() -> Env {
     })
 }
 
+/// Standard Edition with the synchronous v1.1 close only (`batch_close = "v1.1"`).
+fn standard_v11() -> Env {
+    let e = standard();
+    e.append_config("batch_close = 'v1.1'\n");
+    e
+}
+
+impl Env {
+    fn append_config(&self, lines: &str) {
+        let path = self.path("concur.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, format!("{text}{lines}")).unwrap();
+    }
+}
+
 #[test]
 fn standard_lists_closes_downloads_and_leaves_the_empty_batch_open() {
-    let e = standard();
+    let e = standard_v11();
     e.connect();
     // Without --close: the open batches are listed, the already-closed one is fetched.
     let out = e.fetch(&[]);
@@ -501,7 +520,7 @@ fn standard_lists_closes_downloads_and_leaves_the_empty_batch_open() {
 
 #[test]
 fn a_close_whose_answer_is_lost_is_not_blindly_repeated() {
-    let e = standard();
+    let e = standard_v11();
     e.connect();
     // The batch is closed, but the client only sees a 500.
     e.sim.add_fault(Fault {
@@ -524,6 +543,72 @@ fn a_close_whose_answer_is_lost_is_not_blindly_repeated() {
     // One close for the USD batch (its state was re-read, not closed again) + the empty one.
     assert_eq!(e.sim.requests("batch_close"), 2);
     assert_eq!(e.visible().len(), 2, "{:?}", e.visible());
+}
+
+/// The default close: v1.2 (asynchronous), the batch list watched until the batch shows
+/// CLOSED, then v1.1 on the closed batch only for its File-Url; the empty batch answers the
+/// v1.2 close with Concur's 500 and stays open.
+#[test]
+fn standard_closes_with_v12_waits_for_closed_then_takes_the_file_url_from_v11() {
+    let e = standard();
+    e.connect();
+    let out = e.fetch(&["--close", "-v"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("v1.2 close accepted"), "{err}");
+    assert!(
+        err.contains("closed batch USD: Employees Batch Paid by Expense Pay"),
+        "{err}"
+    );
+    assert!(
+        err.contains("EUR: Company Check is empty and stays open"),
+        "{err}"
+    );
+    assert_eq!(
+        e.sim.requests("batch_close_v12"),
+        2,
+        "one v1.2 close per open batch"
+    );
+    assert_eq!(
+        e.sim.requests("batch_close"),
+        1,
+        "v1.1 only on the batch v1.2 closed, for File-Url"
+    );
+    // The order: v1.2 close, then the CLOSED list, then v1.1 on the closed batch.
+    let v12 = err.find("/v1.2/batch/").unwrap();
+    let listed = err[v12..].find("batchlist/CLOSED").unwrap() + v12;
+    let v11 = err[listed..].find("/v1.1/batch/").unwrap() + listed;
+    assert!(err[v11..].contains("/close"), "{err}");
+    let files = e.visible();
+    assert_eq!(files.len(), 2, "{files:?}");
+    for f in &files {
+        validate_ok(&e.path("out").join(f));
+    }
+}
+
+/// A v1.2 close that does not show CLOSED within batch_close_timeout is a failure of that
+/// batch (exit 4), not fetched and not closed again with v1.1.
+#[test]
+fn a_v12_close_that_never_shows_closed_times_out() {
+    let e = env_with(SimConfig {
+        marketing_name: "Standard Edition".into(),
+        batch_v12: ledgerline_simulator::BatchV12Config {
+            close_delay_ms: 60_000,
+            ..Default::default()
+        },
+        ..test_config()
+    });
+    e.append_config("batch_close_timeout = '300ms'\n");
+    e.connect();
+    let out = e.fetch(&["--close"]);
+    assert_eq!(code(&out), Some(4), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("was not listed as CLOSED within"), "{err}");
+    assert_eq!(
+        e.sim.requests("batch_close"),
+        0,
+        "no v1.1 close after the timeout"
+    );
 }
 
 #[test]
@@ -1501,4 +1586,141 @@ fn standard_edition_hints_say_close_and_professional_ones_run() {
             "{edition}: {hint}"
         );
     }
+}
+
+/// A raw HTTP/1.1 request to the simulator: (status, body).
+fn http_raw(base: &str, method: &str, path: &str, token: &str, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let host = base.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let status = out.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = out
+        .split_once("\r\n\r\n")
+        .map(|x| x.1)
+        .unwrap_or("")
+        .to_owned();
+    (status, body)
+}
+
+/// `entry get` reads a posted entry back through the stored connection (XML parsed), as text
+/// and as JSON; an unknown entry is an error naming the HTTP status.
+#[test]
+fn entry_get_prints_an_entrys_details() {
+    let e = env();
+    e.connect();
+    let token = e.connection()["access_token"].as_str().unwrap().to_owned();
+    let (status, body) = http_raw(
+        e.sim.base_url(),
+        "POST",
+        "/api/expense/expensereport/v1.1/report/DEMO1/entry",
+        &token,
+        "<ReportEntries><Expense><CrnCode>USD</CrnCode><ExpKey>TAXIX</ExpKey><TransactionDate>2024-03-20</TransactionDate><TransactionAmount>42.50</TransactionAmount><VendorDescription>Yellow Cab</VendorDescription><Description>Airport</Description></Expense></ReportEntries>",
+    );
+    assert_eq!(status, 200, "{body}");
+    let entry = body
+        .split("/entry/")
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .expect("Report-Entry-Details-Url")
+        .to_owned();
+    let out = e.run(&["entry", "get", "DEMO1", &entry]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("expense type:     Taxi (TAXIX)"), "{text}");
+    assert!(text.contains("amount:           42.50000000"), "{text}");
+    assert!(text.contains("vendor:           Yellow Cab"), "{text}");
+    assert!(text.contains("business purpose: Airport"), "{text}");
+    let out = e.run(&["entry", "get", "DEMO1", &entry, "--json"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["entry_id"], entry.as_str());
+    assert_eq!(v["payment_type"], "CASH");
+    let out = e.run(&["entry", "get", "DEMO1", "no-such-entry"]);
+    assert_eq!(code(&out), Some(2));
+    assert!(stderr(&out).contains("HTTP 404"), "{}", stderr(&out));
+}
+
+/// `inspect --entries`: an exception on the line of a posted entry (its account is not in
+/// the chart) is explained by that entry, looked up in Concur; without the flag nothing is
+/// called.
+#[test]
+fn inspect_entries_looks_up_the_entry_behind_an_exception() {
+    let e = env();
+    e.connect();
+    let token = e.connection()["access_token"].as_str().unwrap().to_owned();
+    let (status, body) = http_raw(
+        e.sim.base_url(),
+        "POST",
+        "/api/expense/expensereport/v1.1/report/DEMO1/entry",
+        &token,
+        "<ReportEntries><Expense><CrnCode>USD</CrnCode><ExpKey>TAXIX</ExpKey><TransactionDate>2024-03-20</TransactionDate><TransactionAmount>42.50</TransactionAmount><VendorDescription>Yellow Cab</VendorDescription></Expense></ReportEntries>",
+    );
+    assert_eq!(status, 200, "{body}");
+    let out = e.fetch(&["--run", "--force-run", "--definition", SAE]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    let file = lines(&out)
+        .into_iter()
+        .find(|f| {
+            std::fs::read_to_string(f)
+                .map(|t| t.contains("Yellow Cab"))
+                .unwrap_or(false)
+        })
+        .expect("a fetched file with the posted entry");
+    // A chart of every account in the file but the posted entry's (Taxi, 60400).
+    let out = crate::support::ledgerline(&["inspect", &file, "--by", "account", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let mut chart = String::from("account\n");
+    for row in v["views"]["account"].as_array().unwrap() {
+        let a = row["account"].as_str().unwrap();
+        if a != "60400" {
+            chart.push_str(&format!("{a}\n"));
+        }
+    }
+    std::fs::write(e.path("chart.csv"), chart).unwrap();
+    let chart = e.path("chart.csv").display().to_string();
+    let config = e.path("concur.toml").display().to_string();
+    let before = e.sim.requests("entry_get");
+    let plain = crate::support::ledgerline(&["inspect", &file, "--accounts", &chart])
+        .output()
+        .unwrap();
+    assert!(stdout(&plain).contains("60400"), "{}", stdout(&plain));
+    assert_eq!(
+        e.sim.requests("entry_get"),
+        before,
+        "no call without --entries"
+    );
+    let out = crate::support::ledgerline(&[
+        "inspect",
+        &file,
+        "--accounts",
+        &chart,
+        "--entries",
+        "--concur-config",
+        &config,
+    ])
+    .env("HOME", e.path(""))
+    .output()
+    .unwrap();
+    let printed = stdout(&out);
+    assert!(
+        printed.contains("Expense entries behind the exceptions"),
+        "{printed}{}",
+        stderr(&out)
+    );
+    assert!(
+        printed.contains("report DEMO1")
+            && printed.contains("Taxi (TAXIX) 2024-03-20 42.50000000 Yellow Cab"),
+        "{printed}"
+    );
+    assert!(e.sim.requests("entry_get") > before);
 }

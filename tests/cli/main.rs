@@ -5,6 +5,7 @@
 mod support;
 
 mod accounts;
+mod connect;
 mod convert;
 mod docs;
 mod fetch;

@@ -1,11 +1,19 @@
-//! Payment Batch API v1.1 (Standard Edition): list batches, close one, get its file.
+//! Payment Batch API (Standard Edition): list batches (v1.1), close one, get its file.
 //!
-//! Closing is never retried blindly: after a failed or unanswered close the batch list is
-//! read again, and the close is repeated only if the batch is still open.
+//! Closing follows Concur's recommendation by default ([`CloseApi::V12`]): the asynchronous
+//! v1.2 close, then the batch list is watched until the batch shows CLOSED (bounded by a
+//! timeout), then the v1.1 close on the now-closed batch only to obtain `File-Url` (the
+//! synchronous v1.1 close has a time limit that large batches exceed). [`CloseApi::V11`]
+//! keeps the synchronous call alone.
+//!
+//! Closing is never retried blindly: after a failed or unanswered v1.1 close the batch list
+//! is read again, and the close is repeated only if the batch is still open; a failed v1.2
+//! close is not repeated in the same run.
 
 use crate::client::{Client, Retry};
 use crate::error::{BodyError, Error, Result};
 use crate::http::{Req, error_message, read_small};
+use std::time::{Duration, Instant};
 
 /// A batch as the list shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +97,69 @@ pub fn parse_close_response(body: &str) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
+/// Which close call [`Client::close_batch_with`] makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+pub enum CloseApi {
+    /// Asynchronous v1.2 close, watch the list, then v1.1 on the closed batch for
+    /// `File-Url` (Concur's recommendation; the default).
+    #[default]
+    #[serde(rename = "v1.2")]
+    V12,
+    /// The synchronous v1.1 close only.
+    #[serde(rename = "v1.1")]
+    V11,
+}
+
+/// How [`Client::close_batch_with`] closes.
+#[derive(Debug, Clone)]
+pub struct CloseOptions {
+    /// Which call.
+    pub api: CloseApi,
+    /// Text in Concur's 500 answer that means "this batch holds no report".
+    pub empty_marker: String,
+    /// Longest wait for a v1.2 close to show the batch CLOSED.
+    pub timeout: Duration,
+    /// Time between two reads of the batch list meanwhile.
+    pub poll: Duration,
+}
+
+impl Default for CloseOptions {
+    fn default() -> Self {
+        CloseOptions {
+            api: CloseApi::V12,
+            empty_marker: crate::run::DEFAULT_EMPTY_BATCH_MARKER.into(),
+            timeout: Duration::from_secs(15 * 60),
+            poll: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The v1.2 close URL of a batch: its `Batch-URL` (a v1.1 address) with the version
+/// changed; `None` when the URL does not have the documented shape.
+pub fn v12_close_url(batch_url: &str) -> Option<String> {
+    let u = batch_url.trim_end_matches('/');
+    let at = u.rfind("/v1.1/batch/")?;
+    Some(format!(
+        "{}/v1.2/batch/{}/close",
+        &u[..at],
+        &u[at + "/v1.1/batch/".len()..]
+    ))
+}
+
+/// The `Status` of a v1.2 close answer when it says the request failed (any `Status`
+/// other than `SUCCESS`); an empty or unreadable body is no failure (the shape is not
+/// documented: the batch list decides).
+fn v12_refusal(body: &str) -> Option<String> {
+    let doc = roxmltree::Document::parse(body.trim_start_matches('\u{feff}').trim()).ok()?;
+    let status = doc
+        .descendants()
+        .find(|n| n.is_element() && n.tag_name().name().eq_ignore_ascii_case("Status"))?
+        .text()?
+        .trim()
+        .to_owned();
+    (!status.is_empty() && !status.eq_ignore_ascii_case("SUCCESS")).then_some(status)
+}
+
 /// What closing gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CloseOutcome {
@@ -117,6 +188,82 @@ impl Client {
         ));
         let body = self.get_text(&url, "application/xml")?;
         parse_batch_list(&body).map_err(|problem| Error::Body { url, problem })
+    }
+
+    /// Closes a batch the way `opts.api` says (see the module docs) and gives the file's
+    /// URL, or [`CloseOutcome::Empty`].
+    pub fn close_batch_with(
+        &mut self,
+        batch: &BatchSummary,
+        opts: &CloseOptions,
+    ) -> Result<CloseOutcome> {
+        if opts.api == CloseApi::V11 {
+            return self.close_batch(batch, &opts.empty_marker);
+        }
+        let Some(url) = v12_close_url(&batch.batch_url) else {
+            self.log(|| {
+                format!(
+                    "   batch {}: its Batch-URL is not a v1.1 address; closing with v1.1",
+                    batch.batch_id
+                )
+            });
+            return self.close_batch(batch, &opts.empty_marker);
+        };
+        let resp = self.send(
+            &Req::post(&url, "application/xml", "application/xml", Vec::new()),
+            Retry::Never,
+        )?;
+        let status = resp.status();
+        let body = read_small(resp, &url).unwrap_or_default();
+        if !(200..300).contains(&status) {
+            let message = error_message(&body);
+            if status == 500
+                && !opts.empty_marker.is_empty()
+                && message
+                    .to_lowercase()
+                    .contains(&opts.empty_marker.to_lowercase())
+            {
+                return Ok(CloseOutcome::Empty { message });
+            }
+            return Err(Error::Http {
+                method: "POST".into(),
+                url,
+                status,
+                message,
+            });
+        }
+        if let Some(refused) = v12_refusal(&body) {
+            return Err(Error::Http {
+                method: "POST".into(),
+                url,
+                status,
+                message: format!("the close request answered Status {refused}"),
+            });
+        }
+        self.log(|| {
+            format!(
+                "   batch {}: v1.2 close accepted; watching the CLOSED list (at most {} s)",
+                batch.batch_id,
+                opts.timeout.as_secs()
+            )
+        });
+        let start = Instant::now();
+        loop {
+            let closed = self.list_batches(BatchState::Closed)?;
+            if closed.iter().any(|b| b.batch_id == batch.batch_id) {
+                break;
+            }
+            if start.elapsed() >= opts.timeout {
+                return Err(Error::BatchCloseTimeout {
+                    batch: format!("{:?} ({})", batch.name, batch.batch_id),
+                    waited: start.elapsed(),
+                });
+            }
+            let left = opts.timeout.saturating_sub(start.elapsed());
+            self.sleep(opts.poll.min(left), "batch not yet listed as CLOSED");
+        }
+        // The documented way to the file: v1.1 close on the closed batch, for File-Url.
+        self.close_batch(batch, &opts.empty_marker)
     }
 
     /// Closes a batch with the synchronous v1.1 call. `empty_marker`: text in Concur's 500
@@ -219,6 +366,30 @@ mod tests {
             Some("https://h/x/file")
         );
         assert_eq!(parse_close_response("<BatchStatus/>"), None);
+    }
+
+    #[test]
+    fn the_v12_close_url_is_the_batch_url_with_the_version_changed() {
+        assert_eq!(
+            v12_close_url("https://h/api/expense/paymentbatch/v1.1/batch/n$s4").as_deref(),
+            Some("https://h/api/expense/paymentbatch/v1.2/batch/n$s4/close")
+        );
+        assert_eq!(v12_close_url("https://h/other/n$s4"), None);
+    }
+
+    #[test]
+    fn a_v12_answer_fails_only_on_a_status_other_than_success() {
+        assert_eq!(
+            v12_refusal(
+                "<BatchStatus><Status>SUCCESS</Status><JobQueueKey>k</JobQueueKey></BatchStatus>"
+            ),
+            None
+        );
+        assert_eq!(v12_refusal(""), None);
+        assert_eq!(
+            v12_refusal("<BatchStatus><Status>FAILED</Status></BatchStatus>").as_deref(),
+            Some("FAILED")
+        );
     }
 
     #[test]

@@ -62,6 +62,34 @@ pub struct Config {
     pub read_timeout: Option<String>,
     /// Text of Concur's "empty batch" 500 answer.
     pub empty_batch_marker: Option<String>,
+    /// How payment batches are closed: `v1.2` (asynchronous close, then the list is watched
+    /// until the batch is CLOSED and the v1.1 close on the closed batch gives `File-Url`;
+    /// the default) or `v1.1` (the synchronous close only).
+    pub batch_close: Option<crate::batch::CloseApi>,
+    /// Longest wait for a v1.2 close to show the batch CLOSED.
+    pub batch_close_timeout: Option<String>,
+    /// Time between two reads of the batch list while a v1.2 close runs.
+    pub batch_close_poll: Option<String>,
+    /// The Quick Connect landing page (`ledgerline connect --serve`), a `[landing]` table.
+    pub landing: Option<Landing>,
+}
+
+/// The `[landing]` table: what the Quick Connect landing page shows. Every key has a default.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Landing {
+    /// The application's name (default `Ledgerline`).
+    pub product_name: Option<String>,
+    /// The partner company behind it (default: the product name).
+    pub company_name: Option<String>,
+    /// A logo file (PNG, JPEG, GIF, WebP or SVG, at most 256 KiB), inlined into the page.
+    pub logo: Option<PathBuf>,
+    /// The privacy policy's address (the page links it; required by Concur's review).
+    pub privacy_url: Option<String>,
+    /// Terms and conditions, when there are any.
+    pub terms_url: Option<String>,
+    /// How to reach support: an e-mail address or a URL.
+    pub support: Option<String>,
 }
 
 /// Parses an optional duration setting, naming the key in the error.

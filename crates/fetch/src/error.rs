@@ -51,6 +51,18 @@ pub enum Error {
         /// Attempts made.
         attempts: u32,
     },
+    /// An asynchronous (v1.2) close was accepted, but the batch was not listed as CLOSED
+    /// within the timeout.
+    #[error(
+        "payment batch {batch}: the v1.2 close was accepted but the batch was not listed as CLOSED within {} s; it may still be closing (the next run fetches it once it is closed)",
+        waited.as_secs()
+    )]
+    BatchCloseTimeout {
+        /// The batch (name and id).
+        batch: String,
+        /// How long the list was watched.
+        waited: std::time::Duration,
+    },
     /// A download could not be completed intact after every retry.
     #[error("download of {url} failed after {attempts} attempts: {problem}")]
     Download {
@@ -200,6 +212,9 @@ pub enum BodyError {
     /// Not JSON.
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// Well-formed, but without the element the answer must have.
+    #[error("no <{0}> element")]
+    Missing(String),
 }
 
 /// Why one download attempt did not give an intact file (each is worth another try).

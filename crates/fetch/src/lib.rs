@@ -9,8 +9,10 @@
 //! * the edition from the company profile ([`edition`]);
 //! * Extract API v1.0 for Professional ([`extract`]): definitions, jobs, 409 handling,
 //!   status polling, the job file;
-//! * Payment Batch API v1.1 for Standard ([`batch`]): list, close (re-reading the state
-//!   before any second try), the batch file;
+//! * Payment Batch API for Standard ([`batch`]): list, close (the asynchronous v1.2 close,
+//!   the list watched until CLOSED, v1.1 on the closed batch for its file; or v1.1 only),
+//!   the batch file;
+//! * Expense Entry v1.1 look-ups ([`entry`]; deprecated by Concur, Expenses v4 replaces it);
 //! * Financial Integration Service v4 ([`fis`]): documents per type, paged, each page
 //!   acknowledged as soon as it is stored; posting and payment confirmations;
 //! * streaming downloads checked against Content-Length and zip CRCs, SHA-256 hashed and
@@ -63,6 +65,7 @@ pub mod client;
 pub mod config;
 pub mod download;
 pub mod edition;
+pub mod entry;
 pub mod error;
 pub mod extract;
 pub mod fis;

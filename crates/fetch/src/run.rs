@@ -56,6 +56,9 @@ pub struct FetchPlan {
     pub format: Format,
     /// Text that marks Concur's "empty batch" 500 answer.
     pub empty_batch_marker: String,
+    /// How batches are closed (v1.2 then v1.1 for the file, or v1.1 only), and how long a
+    /// v1.2 close is watched; its `empty_marker` is `empty_batch_marker`.
+    pub batch_close: crate::batch::CloseOptions,
 }
 
 impl Default for FetchPlan {
@@ -72,6 +75,7 @@ impl Default for FetchPlan {
             close: false,
             format: Format::Xml,
             empty_batch_marker: DEFAULT_EMPTY_BATCH_MARKER.into(),
+            batch_close: crate::batch::CloseOptions::default(),
         }
     }
 }
@@ -496,7 +500,11 @@ impl Client {
         if plan.close {
             for b in &open {
                 let what = format!("payment batch {:?} ({})", b.name, b.batch_id);
-                match self.close_batch(b, &plan.empty_batch_marker) {
+                let opts = crate::batch::CloseOptions {
+                    empty_marker: plan.empty_batch_marker.clone(),
+                    ..plan.batch_close.clone()
+                };
+                match self.close_batch_with(b, &opts) {
                     Ok(CloseOutcome::Closed { file_url }) => {
                         on(&Event::BatchClosed {
                             name: b.name.clone(),

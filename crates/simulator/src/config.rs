@@ -20,6 +20,15 @@ pub struct SimConfig {
     pub request_token: Option<String>,
     /// Request-token lifetime (24 h at Concur).
     pub request_token_ttl_ms: u64,
+    /// A request token is spent by its first successful exchange (a second one answers
+    /// `invalid_grant`); `false` keeps it usable until it expires. Concur documents it as
+    /// reusable within its 24 hours after a network failure, which a refused exchange does
+    /// not spend here either.
+    pub request_token_single_use: bool,
+    /// The administrator (user UUID) the App Center names in its redirect (`userId`).
+    pub app_center_user_id: String,
+    /// Payment Batch v1.2, the asynchronous close.
+    pub batch_v12: BatchV12Config,
     /// Access-token lifetime (1 h at Concur).
     pub access_ttl_ms: u64,
     /// Refresh-token lifetime (6 months at Concur).
@@ -62,6 +71,9 @@ impl Default for SimConfig {
             client_secret: "demo-client-secret".into(),
             request_token: None,
             request_token_ttl_ms: 24 * 3600 * 1000,
+            request_token_single_use: true,
+            app_center_user_id: "6f1c2d3e-4a5b-4c6d-8e7f-90a1b2c3d4e5".into(),
+            batch_v12: BatchV12Config::default(),
             access_ttl_ms: 3600 * 1000,
             refresh_ttl_ms: 183 * 24 * 3600 * 1000,
             rotate_refresh_tokens: true,
@@ -199,6 +211,45 @@ pub struct BatchConfig {
     pub closed: bool,
 }
 
+/// How the asynchronous v1.2 close behaves. Concur documents the call and two response
+/// fields (`Status`, `JobQueueKey`) but neither the XML root nor whether a batch shows a
+/// "closing" state, so the shape is an option.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BatchV12Config {
+    /// Serve `POST .../v1.2/batch/{id}/close` at all (`false`: 404, as a host without v1.2).
+    pub enabled: bool,
+    /// Time from the accepted close until the batch is listed as CLOSED (it stays OPEN
+    /// until then).
+    pub close_delay_ms: u64,
+    /// The answer's shape.
+    pub response: V12Response,
+}
+
+impl Default for BatchV12Config {
+    fn default() -> Self {
+        BatchV12Config {
+            enabled: true,
+            close_delay_ms: 1000,
+            response: V12Response::Job,
+        }
+    }
+}
+
+/// Shapes of the v1.2 close answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum V12Response {
+    /// `<BatchStatus><Status>SUCCESS</Status><JobQueueKey>…</JobQueueKey></BatchStatus>`:
+    /// the two documented fields (default).
+    Job,
+    /// The full `BatchStatus` document of the 2015 page, `File-Url` included (which a
+    /// client following the documented flow does not use).
+    BatchStatus,
+    /// `202 Accepted` with no body.
+    Empty,
+}
+
 fn employee() -> String {
     "Employee".into()
 }
@@ -221,6 +272,7 @@ pub const ROUTES: &[&str] = &[
     "job_file",
     "batchlist",
     "batch_close",
+    "batch_close_v12",
     "batch_file",
     "entry_post",
     "entry_get",

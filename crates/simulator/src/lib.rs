@@ -12,7 +12,12 @@
 //!   one is queued or running), status Queued -> Running -> Completed/Failed on a
 //!   configurable clock, the file as `text/csv` or `application/zip`; XML, or JSON with
 //!   `Accept: application/json`;
-//! * Payment Batch v1.1: batch lists, close (an empty batch answers 500), the file;
+//! * Payment Batch v1.1: batch lists, close (an empty batch answers 500), the file; the
+//!   asynchronous v1.2 close, listed as CLOSED after a configurable delay, its answer's
+//!   undocumented shape an option ([`BatchV12Config`]);
+//! * the App Center's Quick Connect redirect ([`appcenter`]): `/_admin/app-center/connect`
+//!   gives the partner's Connect URI with `id`, a fresh `requestToken` and `userId`; request
+//!   tokens expire and are spent by their first successful exchange;
 //! * Expense Entry v1.1: entries posted to `.../report/{id}/entry` appear as journal lines
 //!   in the next Expense extract job;
 //! * Financial Integration Service v4 ([`fis`]): document queues per type, acknowledgement,
@@ -41,6 +46,8 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod appcenter;
+mod batch_v12;
 pub mod config;
 mod files;
 pub mod fis;
@@ -50,7 +57,8 @@ mod server;
 mod state;
 
 pub use config::{
-    BatchConfig, DefinitionConfig, DefinitionKind, Fault, FaultKind, JobClock, Scenario, SimConfig,
+    BatchConfig, BatchV12Config, DefinitionConfig, DefinitionKind, Fault, FaultKind, JobClock,
+    Scenario, SimConfig, V12Response,
 };
 pub use fis::{FisConfig, FisDoc};
 

@@ -65,6 +65,8 @@ pub(crate) fn router(state: SharedRef) -> Router {
         .route("/_admin/expire-tokens", post(admin_expire))
         .route("/_admin/request-token", post(admin_request_token))
         .route("/_admin/jobs/{def}", post(admin_post_job))
+        .merge(crate::appcenter::router())
+        .merge(crate::batch_v12::router())
         .merge(crate::masterdata::router())
         .merge(crate::fis::router())
         .fallback(not_found)
@@ -218,16 +220,10 @@ async fn token(State(s): State<SharedRef>, headers: HeaderMap, body: Bytes) -> R
             if credtype != "authtoken" && credtype != "password" {
                 return oauth_error(400, 120, "invalid_request", "credtype is invalid.");
             }
-            let ok = credtype == "authtoken"
-                && f("username") == Some(s.cfg.company_id.as_str())
-                && f("password").is_some_and(|p| s.request_token_valid(p));
-            if !ok {
-                return oauth_error(
-                    400,
-                    5,
-                    "invalid_grant",
-                    "Incorrect Credentials. Please Retry",
-                );
+            if let Err(refused) =
+                crate::appcenter::check_exchange(&s, credtype, f("username"), f("password"))
+            {
+                return refused;
             }
             let c = s.new_connection();
             let (a, r) = s.issue(Some(c));

@@ -59,6 +59,9 @@ pub(crate) fn classify(method: &str, path: &str) -> &'static str {
             _ => "other",
         };
     }
+    if p.starts_with("/api/expense/paymentbatch/v1.2/") && p.ends_with("/close") {
+        return "batch_close_v12";
+    }
     if let Some(rest) = p.strip_prefix("/api/expense/paymentbatch/v1.1") {
         if rest.starts_with("/batchlist") {
             return "batchlist";

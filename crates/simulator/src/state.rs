@@ -98,6 +98,8 @@ pub(crate) struct EntryRec {
 pub(crate) struct Inner {
     rng: u64,
     request_tokens: HashMap<String, Instant>,
+    /// Request tokens exchanged already (single-use after exchange, `crate::appcenter`).
+    pub used_request_tokens: HashSet<String>,
     access: HashMap<String, AccessToken>,
     refresh: HashMap<String, RefreshToken>,
     revoked: HashSet<u64>,
@@ -326,6 +328,13 @@ impl Shared {
         t
     }
 
+    /// Gives a request token another expiry (the App Center route's `ttl_ms`).
+    pub fn set_request_token_expiry(&self, t: &str, at: Instant) {
+        if let Some(exp) = self.lock().request_tokens.get_mut(t) {
+            *exp = at;
+        }
+    }
+
     /// The request token fixed in the configuration or generated at start, if still valid.
     pub fn any_request_token(&self) -> Option<String> {
         let now = Instant::now();
@@ -336,11 +345,25 @@ impl Shared {
             .map(|(t, _)| t.clone())
     }
 
-    pub fn request_token_valid(&self, t: &str) -> bool {
-        self.lock()
-            .request_tokens
-            .get(t)
-            .is_some_and(|exp| *exp > Instant::now())
+    /// What a company request token presented at the token endpoint amounts to; an
+    /// accepted one is spent when `cfg.request_token_single_use` (see `crate::appcenter`).
+    pub fn exchange_request_token(&self, t: &str) -> crate::appcenter::RequestTokenUse {
+        use crate::appcenter::RequestTokenUse;
+        let mut g = self.lock();
+        if g.used_request_tokens.contains(t) {
+            return RequestTokenUse::Used;
+        }
+        match g.request_tokens.get(t) {
+            None => RequestTokenUse::Unknown,
+            Some(exp) if *exp <= Instant::now() => RequestTokenUse::Expired,
+            Some(_) => {
+                if self.cfg.request_token_single_use {
+                    g.request_tokens.remove(t);
+                    g.used_request_tokens.insert(t.to_owned());
+                }
+                RequestTokenUse::Accepted
+            }
+        }
     }
 
     /// Issues tokens; `connection: None` for an app-only token (no refresh token).

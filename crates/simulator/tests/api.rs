@@ -404,3 +404,182 @@ fn the_readme_fault_example_is_accepted_over_http() {
     assert_eq!(typo.0, 400, "{}", typo.1);
     assert!(typo.1.contains("tims"), "{}", typo.1);
 }
+
+fn password_grant(s: &RunningSimulator, token: &str) -> (u16, serde_json::Value) {
+    let c = s.config();
+    token_call(
+        s,
+        &[
+            ("grant_type", "password"),
+            ("client_id", &c.client_id),
+            ("client_secret", &c.client_secret),
+            ("username", &c.company_id),
+            ("password", token),
+            ("credtype", "authtoken"),
+        ],
+    )
+}
+
+/// The App Center's Connect button: a 303 to the partner's Connect URI with `id`, a fresh
+/// `requestToken` and `userId` (or `userID`); the token works once, and a short-lived one
+/// expires.
+#[test]
+fn the_app_center_redirects_with_a_fresh_single_use_request_token() {
+    let s = sim();
+    let url = format!(
+        "{}/_admin/app-center/connect?redirect_uri=https://partner.example/connect",
+        s.base_url()
+    );
+    let r = agent().get(&url).call().unwrap();
+    assert_eq!(r.status(), 303);
+    let to = r.header("Location").unwrap().to_owned();
+    assert!(
+        to.starts_with("https://partner.example/connect?id="),
+        "{to}"
+    );
+    assert!(
+        to.contains(&format!("id={}", s.config().company_id)),
+        "{to}"
+    );
+    assert!(
+        to.contains(&format!("userId={}", s.config().app_center_user_id)),
+        "{to}"
+    );
+    let token = to
+        .split("requestToken=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (status, v) = password_grant(&s, &token);
+    assert_eq!(status, 200, "{v}");
+    let (status, v) = password_grant(&s, &token);
+    assert_eq!((status, v["code"].as_i64()), (400, Some(5)), "{v}");
+    assert!(
+        v["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("exchanged already"),
+        "{v}"
+    );
+    // JSON, the other spelling, a token that expires at once.
+    let (status, body) = call(
+        agent()
+            .post(&format!("{url}&user_param=userID&ttl_ms=1"))
+            .call(),
+    );
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        v["redirect_url"].as_str().unwrap().contains("userID="),
+        "{v}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(10));
+    let (status, e) = password_grant(&s, v["request_token"].as_str().unwrap());
+    assert_eq!(status, 400, "{e}");
+    assert!(
+        e["error_description"].as_str().unwrap().contains("expired"),
+        "{e}"
+    );
+    // Another company, or no redirect: refused.
+    let (status, _) = call(agent().get(&format!("{url}&company=0b7e24d2")).call());
+    assert_eq!(status, 400);
+    let (status, _) = call(
+        agent()
+            .get(&format!("{}/_admin/app-center/connect", s.base_url()))
+            .call(),
+    );
+    assert_eq!(status, 400);
+}
+
+/// v1.2 close: accepted at once, the batch stays OPEN until the delay has passed, then is
+/// CLOSED and its file served; an empty batch answers 500; the answer's shape is an option.
+#[test]
+fn the_v12_close_is_asynchronous() {
+    for shape in [
+        ledgerline_simulator::V12Response::Job,
+        ledgerline_simulator::V12Response::BatchStatus,
+        ledgerline_simulator::V12Response::Empty,
+    ] {
+        let s = Simulator::start(
+            SimConfig {
+                batch_v12: ledgerline_simulator::BatchV12Config {
+                    close_delay_ms: 300,
+                    response: shape,
+                    ..Default::default()
+                },
+                ..SimConfig::default()
+            },
+            Vec::new(),
+        )
+        .unwrap();
+        let access = company_tokens(&s)["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let get = |path: &str| {
+            call(
+                agent()
+                    .get(&format!("{}{path}", s.base_url()))
+                    .set("Authorization", &format!("Bearer {access}"))
+                    .call(),
+            )
+        };
+        let (_, open) = get("/api/expense/paymentbatch/v1.1/batchlist/OPEN");
+        let url = |name: &str| {
+            let at = open.find(name).unwrap();
+            open[at..]
+                .split("<Batch-URL>")
+                .nth(1)
+                .unwrap()
+                .split('<')
+                .next()
+                .unwrap()
+                .to_owned()
+        };
+        let usd = url("USD: Employees");
+        let close = |batch: &str| {
+            call(
+                agent()
+                    .post(&format!("{}/close", batch.replace("/v1.1/", "/v1.2/")))
+                    .set("Authorization", &format!("Bearer {access}"))
+                    .send_bytes(&[]),
+            )
+        };
+        let (status, body) = close(&usd);
+        match shape {
+            ledgerline_simulator::V12Response::Job => {
+                assert_eq!(status, 200);
+                assert!(
+                    body.contains("<JobQueueKey>") && !body.contains("File-Url"),
+                    "{body}"
+                );
+            }
+            ledgerline_simulator::V12Response::BatchStatus => {
+                assert!(body.contains("<File-Url>"), "{body}");
+            }
+            ledgerline_simulator::V12Response::Empty => {
+                assert_eq!((status, body.as_str()), (202, ""));
+            }
+        }
+        let (_, closed) = get("/api/expense/paymentbatch/v1.1/batchlist/CLOSED");
+        assert!(
+            !closed.contains("USD: Employees"),
+            "still closing: {closed}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let (_, closed) = get("/api/expense/paymentbatch/v1.1/batchlist/CLOSED");
+        assert!(
+            closed.contains("USD: Employees"),
+            "closed after the delay: {closed}"
+        );
+        let (status, _) = get(&format!("{}/file", usd.trim_start_matches(s.base_url())));
+        assert_eq!(status, 200);
+        let (status, body) = close(&url("EUR: Company Check"));
+        assert_eq!(status, 500, "{body}");
+        assert!(body.contains("does not contain any reports"), "{body}");
+        assert_eq!(s.requests("batch_close_v12"), 2);
+    }
+}

@@ -534,10 +534,7 @@ async fn get_po(
 // ---- receipts ------------------------------------------------------------------------
 
 /// The PO line a receipt names: `Err` the failure.
-fn line_of<'a>(
-    st: &'a Orders,
-    r: &Map<String, Value>,
-) -> Result<(&'a Record, Record), Fail> {
+fn line_of<'a>(st: &'a Orders, r: &Map<String, Value>) -> Result<(&'a Record, Record), Fail> {
     let number = text(r, "PurchaseOrderNumber");
     let Some(po) = st.pos.get(&number) else {
         return Err(fail(

@@ -830,3 +830,259 @@ fn the_received_flag_is_put_on_the_po_line_and_a_rerun_sends_nothing() {
     );
     assert!(matches!(refused, Err(SyncError::Unsupported(_))));
 }
+
+// ---- the simulator's contract, over HTTP with the real client --------------------------
+
+fn call(e: &mut Env, method: &str, path: &str, body: Option<Value>) -> (u16, Value, String) {
+    let mut api = Api::new(&mut e.client);
+    let r = api
+        .call(
+            method,
+            path,
+            body.as_ref(),
+            ledgerline_fetch::Replay::Unsafe,
+        )
+        .unwrap();
+    (r.status, r.json(), r.body)
+}
+
+fn po(f: impl FnOnce(&mut Value)) -> Value {
+    let addr = json!({"ExternalID": "HQ", "Address1": "1 Main", "City": "Chicago", "PostalCode": "60601", "StateProvince": "IL", "CountryCode": "US"});
+    let mut v = json!({
+        "PurchaseOrderNumber": "P1", "Name": "Order", "VendorCode": "V1", "VendorAddressCode": "MAIN",
+        "CurrencyCode": "USD", "OrderDate": "2026-11-01", "PolicyExternalID": "PO",
+        "BillToAddress": addr, "ShipToAddress": addr,
+        "LineItem": [{"ExternalID": "L1", "LineNumber": "1", "Quantity": "2", "UnitPrice": "10", "ExpenseType": "OFFSUP",
+                      "PurchaseOrderReceiptType": "WQTY", "Allocation": [{"Amount": "5"}]}],
+    });
+    f(&mut v);
+    v
+}
+
+#[test]
+fn the_simulator_answers_the_documented_purchase_order_and_receipt_codes() {
+    let mut e = env_with(with_vendor());
+    let cases: Vec<(&str, Value)> = vec![
+        ("2000", po(|v| v["VendorCode"] = json!("V9"))),
+        ("3000", po(|v| v["CurrencyCode"] = json!("usd"))),
+        ("4000", po(|v| v["PolicyExternalID"] = json!("XX"))),
+        ("5000", po(|v| v["LineItem"] = json!([]))),
+        (
+            "5001",
+            po(|v| v["LineItem"][0]["AccountCode"] = json!("6100")),
+        ),
+        ("5004", po(|v| v["LineItem"][0]["Tax"] = json!("-1"))),
+        ("5007", po(|v| v["LineItem"][0]["Quantity"] = json!("0"))),
+        (
+            "5501",
+            po(|v| v["LineItem"][0]["Allocation"][0]["Amount"] = json!("25")),
+        ),
+        (
+            "5502",
+            po(|v| v["LineItem"][0]["Allocation"][0]["Amount"] = json!("-5")),
+        ),
+        (
+            "5503",
+            po(|v| v["LineItem"][0]["Allocation"][0]["Amount"] = json!("0")),
+        ),
+        (
+            "5600",
+            po(|v| {
+                let l = v["LineItem"][0].clone();
+                v["LineItem"].as_array_mut().unwrap().push(l);
+            }),
+        ),
+        (
+            "6000",
+            po(|v| {
+                v.as_object_mut().unwrap().remove("ShipToAddress");
+            }),
+        ),
+        ("6001", po(|v| v["BillToAddress"]["City"] = json!(""))),
+        ("8000", po(|v| v["Name"] = json!(""))),
+        ("8002", po(|v| v["OrderDate"] = json!("11/01/2026"))),
+        (
+            "8005",
+            po(|v| v["ShipToAddress"]["CountryCode"] = json!("USA")),
+        ),
+    ];
+    for (code, body) in cases {
+        let (status, v, _) = call(
+            &mut e,
+            "POST",
+            "/api/v3.0/invoice/purchaseorders",
+            Some(body),
+        );
+        assert_eq!(
+            (status, v["Status"].as_str(), v["ErrorCode"].as_str()),
+            (200, Some("FAILURE"), Some(code)),
+            "{v}"
+        );
+    }
+    let (_, v, _) = call(
+        &mut e,
+        "POST",
+        "/api/v3.0/invoice/purchaseorders",
+        Some(json!([po(|_| {}), po(|_| {})])),
+    );
+    assert!(
+        v["ErrorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("Batch processing is not available")
+    );
+    let (_, v, _) = call(
+        &mut e,
+        "PUT",
+        "/api/v3.0/invoice/purchaseorders",
+        Some(po(|_| {})),
+    );
+    assert_eq!(
+        v["ErrorMessage"],
+        "Purchase Order Cannot be updated as it does not exist in system"
+    );
+    let (status, _, body) = call(&mut e, "GET", "/api/v3.0/invoice/purchaseorders/P1", None);
+    assert_eq!(status, 404);
+    assert!(body.starts_with("<Error><Message>"), "{body}");
+    let (_, v, _) = call(
+        &mut e,
+        "POST",
+        "/api/v3.0/invoice/purchaseorders",
+        Some(po(|_| {})),
+    );
+    assert_eq!(v["Status"], "SUCCESS");
+    let (_, v, _) = call(
+        &mut e,
+        "POST",
+        "/api/v3.0/invoice/purchaseorders",
+        Some(po(|_| {})),
+    );
+    assert_eq!(
+        v["ErrorMessage"],
+        "Purchase Order Cannot be created as it does exist in system"
+    );
+
+    let grn = |f: &dyn Fn(&mut Value)| {
+        let mut v = json!({"PurchaseOrderNumber": "P1", "LineItemExternalID": "L1", "GoodsReceiptNumber": "G1",
+                           "ReceivedQuantity": "1", "ReceivedDate": "2026-11-02", "Version": "2.0"});
+        f(&mut v);
+        v
+    };
+    let receipts = "/api/v3.0/invoice/purchaseorderreceipts";
+    let cases: Vec<(&str, Value)> = vec![
+        ("1000", grn(&|v| v["PurchaseOrderNumber"] = json!("P9"))),
+        ("1001", grn(&|v| v["LineItemExternalID"] = json!("L9"))),
+        ("1003", grn(&|v| v["ReceivedQuantity"] = json!("one"))),
+        ("1004", grn(&|v| v["ReceivedDate"] = json!("2026/11/02"))),
+        (
+            "1005",
+            grn(&|v| v["UnitOfMeasureCode"] = json!("VERYLONGUOM")),
+        ),
+        ("1006", grn(&|v| v["ReceivedQuantity"] = json!(""))),
+    ];
+    for (code, body) in cases {
+        let (_, v, _) = call(&mut e, "POST", receipts, Some(body));
+        assert_eq!(
+            (v["Status"].as_str(), v["ErrorCode"].as_str()),
+            (Some("FAILURE"), Some(code)),
+            "{v}"
+        );
+    }
+    let (_, v, _) = call(
+        &mut e,
+        "PUT",
+        receipts,
+        Some(
+            json!({"PurchaseOrderNumber": "P1", "LineItemExternalID": "L1", "IsReceived": "Q", "ReceivedQuantity": "1"}),
+        ),
+    );
+    assert_eq!(v["ErrorCode"], "1002");
+    let (_, v, _) = call(&mut e, "POST", receipts, Some(grn(&|_| {})));
+    assert_eq!(v["Status"], "SUCCESS");
+    let (status, _, _) = call(
+        &mut e,
+        "GET",
+        &format!("{receipts}?purchaseOrderNumber=P1"),
+        None,
+    );
+    assert_eq!(status, 400, "both keys are required");
+    let (_, v, _) = call(
+        &mut e,
+        "GET",
+        &format!("{receipts}?purchaseOrderNumber=P1&goodsReceiptNumber=G1"),
+        None,
+    );
+    assert_eq!(v["TotalCount"], 1);
+    // A closed PO refuses receipts.
+    let (_, v, _) = call(
+        &mut e,
+        "PUT",
+        "/api/v3.0/invoice/purchaseorders",
+        Some(po(|v| v["Status"] = json!("Closed"))),
+    );
+    assert_eq!(v["Status"], "SUCCESS");
+    let (_, v, _) = call(
+        &mut e,
+        "POST",
+        receipts,
+        Some(grn(&|v| v["GoodsReceiptNumber"] = json!("G2"))),
+    );
+    assert_eq!(v["ErrorMessage"], "The purchase order is closed.");
+}
+
+#[test]
+fn the_simulator_vendor_routes_limit_paths_and_matched_receipts() {
+    let mut md = with_vendor();
+    md.matched_receipts = vec!["G1".into()];
+    let mut e = env_with(md);
+    let (status, v, _) = call(&mut e, "GET", "/api/v3.1/invoice/vendors?limit=1001", None);
+    assert_eq!(status, 400, "{v}");
+    let (status, _, body) = call(&mut e, "GET", "/api/v3.0/invoice/vendors", None);
+    assert_eq!(status, 410);
+    assert!(body.contains("decommissioned"));
+    let (status, _, _) = call(
+        &mut e,
+        "DELETE",
+        "/api/v3.1/invoice/vendors?vendorCode=V1",
+        None,
+    );
+    assert_eq!(status, 400, "both keys are required");
+    let (status, v, _) = call(
+        &mut e,
+        "GET",
+        "/api/v3.1/invoice/vendors?vendorCode=V&searchType=begins",
+        None,
+    );
+    assert_eq!((status, v["TotalCount"].as_u64()), (200, Some(1)));
+    let (_, v, _) = call(
+        &mut e,
+        "POST",
+        "/api/v3.0/invoice/purchaseorders",
+        Some(po(|_| {})),
+    );
+    assert_eq!(v["Status"], "SUCCESS");
+    let receipts = "/api/v3.0/invoice/purchaseorderreceipts";
+    let (_, v, _) = call(
+        &mut e,
+        "POST",
+        receipts,
+        Some(
+            json!({"PurchaseOrderNumber": "P1", "LineItemExternalID": "L1", "GoodsReceiptNumber": "G1", "ReceivedQuantity": "1"}),
+        ),
+    );
+    assert_eq!(v["Status"], "SUCCESS");
+    let (_, v, _) = call(
+        &mut e,
+        "DELETE",
+        &format!("{receipts}?purchaseOrderNumber=P1&goodsReceiptNumber=G1"),
+        None,
+    );
+    assert!(
+        v["ErrorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("matched to a payment request"),
+        "{v}"
+    );
+    assert_eq!(e.sim.masterdata().receipts.len(), 1);
+}

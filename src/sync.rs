@@ -1,11 +1,12 @@
-//! `ledgerline sync`: ERP master data into SAP Concur (cost-object lists), planned against
-//! what Concur holds and applied only with `--apply`, every record in the run ledger.
+//! `ledgerline sync`: ERP master data into SAP Concur (cost-object lists, Invoice vendors,
+//! purchase orders, receipts), planned against what Concur holds and applied only with
+//! `--apply`, every record in the run ledger, one sync run per ledger at a time.
 
 use crate::fetch::{Common, EXIT_PARTIAL, client_options};
 use anyhow::Context;
 use ledgerline_findings::Severity;
 use ledgerline_ledger::Ledger;
-use ledgerline_sync::{Api, Kind, Mapping, Options, Report};
+use ledgerline_sync::{Api, Kind, Mapping, Options, Report, SyncLock};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,35 +18,49 @@ const LISTED: usize = 50;
 enum KindArg {
     /// Cost-object list items (List Item Bulk v4).
     Lists,
+    /// Invoice vendors (Vendor v3.1).
+    Vendors,
+    /// Purchase orders (Purchase Order v3).
+    PurchaseOrders,
+    /// Purchase-order receipts (Purchase Order Receipts v3).
+    Receipts,
     /// Write a commented starter mapping for the kind given as INPUT.
     Init,
 }
 
 /// Send ERP master data to SAP Concur: cost objects into a Concur list (simple or
-/// connected), planned first, applied only with --apply.
+/// connected), Invoice vendors, purchase orders and their receipts; planned first, applied
+/// only with --apply.
 ///
 /// Reads the ERP export (CSV with any of , ; tab | as delimiter, or Parquet), maps its
-/// columns with the [sync.lists] section of --map (`ledgerline sync init lists` writes a
-/// commented starter; `preset = "netsuite-saved-search"` or `"sap-cost-centres"` fits those
-/// exports in one line), checks every row against Concur's rules, reads the Concur list
-/// page by page, and prints the plan by long code:
+/// columns with the [sync.<kind>] section of --map (`ledgerline sync init KIND` writes a
+/// commented starter; for lists `preset = "netsuite-saved-search"` or `"sap-cost-centres"`
+/// fits those exports in one line), checks every row against Concur's rules, reads what
+/// Concur holds, and prints the plan by natural key (list long code; VendorCode +
+/// AddressCode; PO number; PO number + line ExternalID + GoodsReceiptNumber):
 ///
 ///   + 120 create, ~ 8 update, - 3 deactivate, = 4,512 unchanged
 ///
 /// Rows Concur would refuse or misread are findings (SYN3xx) with file, line and column,
-/// and are not sent: an empty code, a code twice, a code with `-` (Concur joins the
-/// levels of a connected list with `-`), a code over 32 or a name over 64 characters, a
-/// level deeper than the list has, a code Concur holds as deleted (it stays reserved;
-/// `on_deleted = "reactivate"` sends `deleted: false` instead). The rest is sent, unless
-/// --strict.
+/// and are not sent: a missing key or required field, a key twice, a list code with `-`
+/// (Concur joins the levels of a connected list with `-`), a code over 32 or a name over
+/// 64 characters, a level deeper than the list has, a code Concur holds as deleted, a
+/// country or currency that is not an ISO code, an amount, quantity or date Concur cannot
+/// read, a PO whose vendor Concur does not have, a PO line that breaks a documented PO rule
+/// (ExpenseType xor AccountCode, zero total, tax sign), a receipt for a PO line Concur
+/// does not have. The rest is sent, unless --strict.
 ///
-/// With --apply the plan is sent with List Item Bulk v4: calls of at most 250 items, parents
-/// before children, each item's result mapped back to its input line. Items Concur has and
-/// the export lacks are only counted, unless --delete-missing deactivates them (Concur keeps
-/// deleted items, and deleting a parent deletes its children; an item whose children the
-/// export still has is kept). Every outcome is recorded in the run ledger with a hash of
-/// what was sent, before (pending) and after each call, so a re-run sends nothing for
-/// unchanged items and a killed run resumes without duplicates.
+/// With --apply: lists go by List Item Bulk v4 in calls of at most 250 items, parents
+/// first; vendors by Vendor v3.1 POST (create) and PUT (update), each record's StatusList
+/// read even on HTTP 200; purchase orders one per call, POST to create and PUT to update,
+/// Concur's error code mapped back to the failing line's row; receipts as goods receipts
+/// (POST/PUT) or as the received flag (`model = "received-flag"`, PUT). What Concur has
+/// and the export lacks is only counted, unless --delete-missing deactivates list items,
+/// deletes vendors, or deletes goods receipts this ledger sent (Purchase Order v3 has no
+/// delete, so purchase orders and received flags refuse it). Every outcome is recorded in
+/// the run ledger with a hash of what was sent, before (pending) and after each call, so a
+/// re-run sends nothing for unchanged records and a killed run resumes without duplicates.
+/// One sync run at a time per run ledger: a second is refused, naming the holder.
 ///
 /// Connection settings are those of `ledgerline fetch` (--config, --company, the token
 /// store of `ledgerline connect`).
@@ -55,28 +70,32 @@ enum KindArg {
 ///   ledgerline sync lists cost-centres.csv --map sync.toml
 ///   ledgerline sync lists cost-centres.csv --map sync.toml --apply
 ///   ledgerline sync lists cost-centres.parquet --map sync.toml --apply --delete-missing
-///   ledgerline sync lists export.csv --map sync.toml --company 59c5bfd1-1803-4ca8-b43a-df083a5c60f9 --json
+///   ledgerline sync vendors vendors.csv --map sync.toml --apply
+///   ledgerline sync purchase-orders po-lines.csv --map sync.toml --apply --strict
+///   ledgerline sync receipts receipts.csv --map sync.toml --apply --json
 ///
 /// Exit codes: 0 done (possibly nothing to do), 1 some rows were refused by a finding (the
-/// rest was sent; with --strict nothing was), 2 could not run, 3 the connection is gone (run
-/// `ledgerline connect` again), 4 Concur refused some items or the run stopped before every
-/// answer came (run it again to finish).
+/// rest was sent; with --strict nothing was), 2 could not run (also: another sync run holds
+/// the ledger), 3 the connection is gone (run `ledgerline connect` again), 4 Concur refused
+/// some records or the run stopped before every answer came (run it again to finish).
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
-    /// What to sync (`lists`), or `init` to print a starter mapping for INPUT's kind.
+    /// What to sync (`lists`, `vendors`, `purchase-orders`, `receipts`), or `init` to print a
+    /// starter mapping for INPUT's kind.
     #[arg(value_enum, value_name = "KIND")]
     kind: KindArg,
-    /// The ERP export, CSV or Parquet (after `init`: the kind, e.g. `lists`).
+    /// The ERP export, CSV or Parquet (after `init`: the kind, e.g. `vendors`).
     #[arg(value_name = "INPUT")]
     input: String,
-    /// The mapping file with the [sync.lists] section (it may be your ledgerline.toml).
+    /// The mapping file with the [sync.<kind>] section (it may be your ledgerline.toml).
     #[arg(long, value_name = "FILE")]
     map: Option<PathBuf>,
     /// Send the plan to Concur (without it nothing is sent).
     #[arg(long)]
     apply: bool,
-    /// Deactivate what Concur has and the export no longer does.
+    /// Deactivate (list items) or delete (vendors, goods receipts this ledger sent) what
+    /// Concur has and the export no longer does.
     #[arg(long)]
     delete_missing: bool,
     /// Send nothing when any row has an error-level finding.
@@ -97,17 +116,31 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     if a.kind == KindArg::Init {
         let text = Kind::parse(&a.input)
             .and_then(ledgerline_sync::starter)
-            .ok_or_else(|| anyhow::anyhow!("sync init {}: the kinds are: lists", a.input))?;
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "sync init {}: the kinds are: lists, vendors, purchase-orders, receipts",
+                    a.input
+                )
+            })?;
         let mut out = crate::cli_io::stdout();
         out.write_all(text.as_bytes())?;
         return Ok(ExitCode::SUCCESS);
     }
+    let kind = match a.kind {
+        KindArg::Lists | KindArg::Init => Kind::Lists,
+        KindArg::Vendors => Kind::Vendors,
+        KindArg::PurchaseOrders => Kind::PurchaseOrders,
+        KindArg::Receipts => Kind::Receipts,
+    };
     let map = a.map.as_deref().ok_or_else(|| {
-        anyhow::anyhow!("--map FILE is needed (`ledgerline sync init lists` writes one)")
+        anyhow::anyhow!(
+            "--map FILE is needed (`ledgerline sync init {}` writes one)",
+            kind.name()
+        )
     })?;
     let mapping = Mapping::load(map)?;
     // Mapping mistakes are found before anything is sent or connected.
-    mapping.lists()?;
+    mapping.check(kind)?;
     let input = PathBuf::from(&a.input);
     if !input.is_file() {
         anyhow::bail!("{}: no such file", input.display());
@@ -120,6 +153,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         .or_else(|| r.config.ledger.clone())
         .or_else(Ledger::default_path)
         .ok_or_else(|| anyhow::anyhow!("no run ledger location: pass --ledger"))?;
+    // One sync run per ledger: taken before connecting, held to the end.
+    let _lock = SyncLock::acquire(&ledger_path)?;
     let mut client = match r.open_client(opts) {
         Ok(c) => c,
         Err(e) => return r.exit_for(e),
@@ -140,7 +175,13 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         }
     };
     let mut api = Api::new(&mut client);
-    let result = ledgerline_sync::lists::sync(
+    let run = match kind {
+        Kind::Lists => ledgerline_sync::lists::sync,
+        Kind::Vendors => ledgerline_sync::vendors::sync,
+        Kind::PurchaseOrders => ledgerline_sync::purchase_orders::sync,
+        Kind::Receipts => ledgerline_sync::receipts::sync,
+    };
+    let result = run(
         &mut api,
         &mut ledger,
         &company,

@@ -233,3 +233,119 @@ fn delete_missing_needs_the_flag() {
     assert!(text(&out.stdout).starts_with("+ 0 create, ~ 0 update, - 2 deactivate, = 1 unchanged"));
     assert_eq!(e.live(), [("CC100".to_owned(), "Sales".to_owned())]);
 }
+
+#[test]
+fn init_writes_a_starter_for_every_kind() {
+    for (kind, section) in [
+        ("vendors", "[sync.vendors]"),
+        ("purchase-orders", "[sync.purchase_orders]"),
+        ("receipts", "[sync.receipts]"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_ledgerline"))
+            .args(["sync", "init", kind])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{kind}");
+        assert!(text(&out.stdout).contains(section), "{kind}");
+    }
+}
+
+const VENDOR_MAP: &str = "[sync.vendors]\nfields = { VendorCode = 'Vendor', AddressCode = 'Site', VendorName = 'Name', State = 'State', CountryCode = 'Country', CurrencyCode = 'Currency' }\n";
+const VENDOR_CSV: &str =
+    "Vendor,Site,Name,State,Country,Currency\nV1,MAIN,Acme,IL,US,USD\nV2,MAIN,Globex,,DE,EUR\n";
+
+impl Env {
+    fn sync_kind(&self, kind: &str, map: &str, csv: &str, extra: &[&str]) -> Output {
+        std::fs::write(self.path("kind.toml"), map).unwrap();
+        std::fs::write(self.path("kind.csv"), csv).unwrap();
+        let (input, map) = (self.path("kind.csv"), self.path("kind.toml"));
+        let mut args = vec![
+            "sync",
+            kind,
+            input.to_str().unwrap(),
+            "--map",
+            map.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        self.command(&args).output().unwrap()
+    }
+}
+
+#[test]
+fn vendors_plan_apply_and_a_second_run_that_sends_nothing() {
+    let e = env();
+    let plan = e.sync_kind("vendors", VENDOR_MAP, VENDOR_CSV, &[]);
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan.stderr));
+    let stdout = text(&plan.stdout);
+    assert!(
+        stdout.starts_with("+ 2 create, ~ 0 update, - 0 deactivate, = 0 unchanged\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  + V2 / MAIN  Globex  (line 3)"),
+        "{stdout}"
+    );
+    let applied = e.sync_kind("vendors", VENDOR_MAP, VENDOR_CSV, &["--apply"]);
+    assert_eq!(applied.status.code(), Some(0), "{}", text(&applied.stderr));
+    assert!(
+        text(&applied.stdout).contains("applied to vendors: 2 created, 0 updated"),
+        "{}",
+        text(&applied.stdout)
+    );
+    let snap = e.sim.masterdata();
+    assert_eq!(snap.vendors.len(), 2);
+    assert_eq!(
+        snap.vendor("V2", "MAIN").unwrap().fields["CurrencyCode"],
+        "EUR"
+    );
+    let posts = e.sim.requests("vendors_post");
+    let again = e.sync_kind("vendors", VENDOR_MAP, VENDOR_CSV, &["--apply", "--json"]);
+    assert_eq!(again.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&again.stdout).expect("stdout is JSON");
+    assert_eq!(v["plan"]["unchanged"], 2);
+    assert_eq!(e.sim.requests("vendors_post"), posts);
+}
+
+#[test]
+fn a_second_sync_run_on_the_same_ledger_is_refused() {
+    let e = env();
+    let held = ledgerline_sync::SyncLock::acquire(&e.path("ledger.sqlite")).unwrap();
+    let out = e.sync_kind("vendors", VENDOR_MAP, VENDOR_CSV, &["--apply"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("is in use by another sync run (pid "),
+        "{stderr}"
+    );
+    assert_eq!(
+        e.sim.requests("vendors_get"),
+        0,
+        "refused before connecting"
+    );
+    drop(held);
+    let out = e.sync_kind("vendors", VENDOR_MAP, VENDOR_CSV, &["--apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn purchase_orders_refuse_delete_missing_and_an_unknown_vendor_exits_1() {
+    let e = env();
+    let out = Command::new(env!("CARGO_BIN_EXE_ledgerline"))
+        .args(["sync", "init", "purchase-orders"])
+        .output()
+        .unwrap();
+    let map = text(&out.stdout);
+    let csv = "PurchaseOrderNumber,Name,VendorCode,VendorAddressCode,CurrencyCode,OrderDate,BillToExternalID,BillToAddress1,BillToCity,BillToPostalCode,BillToStateProvince,BillToCountryCode,ShipToExternalID,ShipToAddress1,ShipToCity,ShipToPostalCode,ShipToStateProvince,ShipToCountryCode,ExternalID,LineNumber,Description,Quantity,UnitPrice,ExpenseType\n\
+               PO1,Order,V9,MAIN,USD,2026-11-01,HQ,1 Main,Chicago,60601,IL,US,HQ,1 Main,Chicago,60601,IL,US,L1,1,Paper,2,10.00,OFFSUP\n";
+    let refused = e.sync_kind("purchase-orders", &map, csv, &["--delete-missing"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(text(&refused.stderr).contains("Purchase Order v3 has no delete"));
+    let out = e.sync_kind("purchase-orders", &map, csv, &["--apply"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("kind.csv:2: error SYN313 [col 3 VendorCode]"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(e.sim.masterdata().purchase_orders.is_empty());
+}

@@ -219,6 +219,10 @@ checks! {
     SyncHyphen = 303, Error, "code contains a hyphen, Concur's level separator";
     /// A list item deeper than the Concur list's levels.
     SyncTooDeep = 304, Error, "level deeper than the list allows";
+    /// A country or currency code that is not an ISO code (`ledgerline sync` vendors, POs).
+    SyncBadCode = 305, Error, "country or currency code is not an ISO code";
+    /// An amount, quantity or date Concur cannot read.
+    SyncBadValue = 306, Error, "amount, quantity or date Concur cannot read";
     /// A value longer than Concur accepts.
     SyncTooLong = 307, Error, "value longer than Concur accepts";
     /// The mapping names a column the input lacks.
@@ -231,6 +235,14 @@ checks! {
     SyncRejected = 311, Error, "Concur refused the record";
     /// One list item given two names in the input.
     SyncConflictingName = 312, Warning, "item given different names in the input";
+    /// A purchase order whose VendorCode + VendorAddressCode Concur does not have.
+    SyncUnknownVendor = 313, Error, "purchase order names a vendor Concur does not have";
+    /// A purchase-order line that breaks a documented Purchase Order v3 rule.
+    SyncPoRule = 314, Error, "purchase-order line breaks a documented Purchase Order rule";
+    /// A receipt for a purchase order or line Concur does not have.
+    SyncUnknownPoLine = 315, Error, "receipt names a purchase order or line Concur does not have";
+    /// Rows of one purchase order that disagree on its header.
+    SyncHeaderDiffers = 316, Warning, "rows of one purchase order disagree on its header";
     /// A FIS input that is not valid JSON (cut short, joined or damaged).
     FisSyntax = 401, Error, "not valid JSON: the FIS input is cut short or damaged";
     /// A JSON value that is no FIS document, list of documents or GET page.

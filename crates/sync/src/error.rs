@@ -53,6 +53,23 @@ pub enum SyncError {
         /// What was wrong, or Concur's message.
         message: String,
     },
+    /// Another sync run holds this run ledger (see [`crate::lock`]).
+    #[error(
+        "the run ledger {} is in use by another sync run ({holder}); wait for it to finish, or give this run another --ledger (lock file {})",
+        ledger.display(),
+        lock.display()
+    )]
+    Busy {
+        /// The run ledger.
+        ledger: PathBuf,
+        /// Its sync lock file.
+        lock: PathBuf,
+        /// Who holds it (`pid N, since T`).
+        holder: String,
+    },
+    /// The option asked for is not something the Concur API of this kind allows.
+    #[error("{0}")]
+    Unsupported(String),
     /// The HTTP client failed (connection, retries exhausted, tokens).
     #[error(transparent)]
     Fetch(#[from] ledgerline_fetch::Error),

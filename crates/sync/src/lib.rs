@@ -1,7 +1,8 @@
 //! # ledgerline-sync
 //!
 //! ERP master data into SAP Concur, the other half of an ERP integration: cost-object
-//! lists (List Item Bulk v4). An export (CSV or Parquet) is read through a `[sync.<kind>]`
+//! lists (List Item Bulk v4), Invoice vendors (Vendor v3.1), purchase orders (Purchase
+//! Order v3) and their receipts (Purchase Order Receipts v3). An export (CSV or Parquet) is read through a `[sync.<kind>]`
 //! column mapping ([`mapping`]), checked against Concur's rules (findings `SYN3xx` with
 //! file, line and column), diffed by natural key against what Concur holds (read page by
 //! page), and the plan is applied only when asked, every record's outcome recorded in the
@@ -24,13 +25,21 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod common;
 pub mod concur;
 pub mod error;
 pub mod input;
 pub mod lists;
+pub mod lock;
 pub mod mapping;
+pub mod purchase_orders;
+pub mod receipts;
 pub mod record;
 pub mod report;
+pub mod vendors;
+
+pub use common::covers;
+pub use lock::SyncLock;
 
 pub use concur::Api;
 pub use error::{Result, SyncError};

@@ -1,8 +1,8 @@
 //! The mapping file: a `[sync.<kind>]` section per kind of master data saying which input
-//! column feeds which Concur field (`[sync.lists]` today), optionally starting from a
-//! one-line `preset` for a common ERP export (a NetSuite saved search, an SAP cost-centre
-//! list). [`starter`] is the
-//! commented file `ledgerline sync init KIND` writes.
+//! column feeds which Concur field (`[sync.lists]`, `[sync.vendors]`,
+//! `[sync.purchase_orders]`, `[sync.receipts]`), lists optionally starting from a one-line
+//! `preset` for a common ERP export (a NetSuite saved search, an SAP cost-centre list).
+//! [`starter`] is the commented file `ledgerline sync init KIND` writes.
 
 use crate::error::{Result, SyncError};
 use serde::Deserialize;
@@ -139,11 +139,88 @@ impl ListMap {
     }
 }
 
-/// The `[sync]` table of a mapping file (only `[sync.lists]` is read today).
+/// Concur field name -> input column, or `=text` for a constant (`PolicyExternalID = "=PO"`).
+pub type FieldMap = std::collections::BTreeMap<String, String>;
+
+/// `[sync.vendors]`: Vendor v3.1 fields from input columns.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VendorMap {
+    /// Concur field -> column. `VendorCode`, `AddressCode`, `CountryCode` and
+    /// `CurrencyCode` default to the column of the same name; other fields are sent only
+    /// when mapped.
+    #[serde(default)]
+    pub fields: FieldMap,
+    /// Vendors per POST/PUT call (Concur documents no maximum; default 100).
+    pub batch: Option<usize>,
+    /// Input delimiter (default: sniffed from the header line).
+    pub delimiter: Option<String>,
+}
+
+/// `[sync.purchase_orders]`: one input row per PO line; the header repeats on every row.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PurchaseOrderMap {
+    /// Header fields. `PurchaseOrderNumber`, `Name`, `VendorCode`, `VendorAddressCode`,
+    /// `CurrencyCode`, `OrderDate`, `PolicyExternalID` default to same-named columns.
+    #[serde(default)]
+    pub header: FieldMap,
+    /// `BillToAddress` fields (`ExternalID`, `Address1`, `City`, `PostalCode`,
+    /// `StateProvince`, `CountryCode` default to columns `BillTo<Field>`).
+    #[serde(default)]
+    pub bill_to: FieldMap,
+    /// `ShipToAddress` fields (defaults: columns `ShipTo<Field>`).
+    #[serde(default)]
+    pub ship_to: FieldMap,
+    /// Line fields. `ExternalID`, `LineNumber`, `Quantity`, `UnitPrice` default to
+    /// same-named columns; `ExpenseType` or `AccountCode` must be mapped.
+    #[serde(default)]
+    pub line: FieldMap,
+    /// One allocation per line (`Amount`, `Percentage`, `Custom1`...); none when empty.
+    #[serde(default)]
+    pub allocation: FieldMap,
+    /// Input delimiter (default: sniffed from the header line).
+    pub delimiter: Option<String>,
+}
+
+/// The two receipt models of Purchase Order Receipts v3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReceiptModel {
+    /// Goods-receipt (GRN, version 2.0) records keyed by PO number + line ExternalID +
+    /// GoodsReceiptNumber: POST to create, PUT to update, DELETE by query.
+    #[default]
+    GoodsReceipt,
+    /// The receipt confirmation: `IsReceived` (Y/N) on a PO line, by PUT.
+    ReceivedFlag,
+}
+
+/// `[sync.receipts]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptMap {
+    /// `goods-receipt` (default) or `received-flag`.
+    #[serde(default)]
+    pub model: ReceiptModel,
+    /// Concur field -> column. `PurchaseOrderNumber`, `LineItemExternalID` (and
+    /// `GoodsReceiptNumber`, or `IsReceived` for the flag) default to same-named columns.
+    #[serde(default)]
+    pub fields: FieldMap,
+    /// Input delimiter (default: sniffed from the header line).
+    pub delimiter: Option<String>,
+}
+
+/// The `[sync]` table of a mapping file.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct SyncSections {
     /// `[sync.lists]`.
     pub lists: Option<ListMap>,
+    /// `[sync.vendors]`.
+    pub vendors: Option<VendorMap>,
+    /// `[sync.purchase_orders]`.
+    pub purchase_orders: Option<PurchaseOrderMap>,
+    /// `[sync.receipts]`.
+    pub receipts: Option<ReceiptMap>,
 }
 
 /// A mapping file.
@@ -208,6 +285,40 @@ impl Mapping {
             .ok_or_else(|| self.missing(Kind::Lists))
     }
 
+    /// `[sync.vendors]`, or an error naming the section to add.
+    pub fn vendors(&self) -> Result<&VendorMap> {
+        self.sync
+            .vendors
+            .as_ref()
+            .ok_or_else(|| self.missing(Kind::Vendors))
+    }
+
+    /// `[sync.purchase_orders]`, or an error naming the section to add.
+    pub fn purchase_orders(&self) -> Result<&PurchaseOrderMap> {
+        self.sync
+            .purchase_orders
+            .as_ref()
+            .ok_or_else(|| self.missing(Kind::PurchaseOrders))
+    }
+
+    /// `[sync.receipts]`, or an error naming the section to add.
+    pub fn receipts(&self) -> Result<&ReceiptMap> {
+        self.sync
+            .receipts
+            .as_ref()
+            .ok_or_else(|| self.missing(Kind::Receipts))
+    }
+
+    /// Checks the section of `kind` is there (before anything is connected).
+    pub fn check(&self, kind: Kind) -> Result<()> {
+        match kind {
+            Kind::Lists => self.lists().map(|_| ()),
+            Kind::Vendors => self.vendors().map(|_| ()),
+            Kind::PurchaseOrders => self.purchase_orders().map(|_| ()),
+            Kind::Receipts => self.receipts().map(|_| ()),
+        }
+    }
+
     fn missing(&self, kind: Kind) -> SyncError {
         self.error(format!(
             "no [sync.{}] section; `ledgerline sync init {}` writes a starter",
@@ -231,9 +342,60 @@ pub(crate) fn delimiter(m: &Mapping, d: Option<&str>) -> Result<Option<u8>> {
 pub fn starter(kind: Kind) -> Option<&'static str> {
     match kind {
         Kind::Lists => Some(LISTS_STARTER),
-        _ => None,
+        Kind::Vendors => Some(VENDORS_STARTER),
+        Kind::PurchaseOrders => Some(PURCHASE_ORDERS_STARTER),
+        Kind::Receipts => Some(RECEIPTS_STARTER),
     }
 }
+
+const VENDORS_STARTER: &str = r#"# ledgerline sync vendors: ERP vendors -> Concur Invoice vendors (Vendor v3.1).
+# Run `ledgerline sync vendors EXPORT.csv --map THIS_FILE` to see the plan; add --apply to send it.
+# One row per vendor address: VendorCode + AddressCode is the key.
+
+[sync.vendors]
+# Concur field = "input column", or "=text" for a constant. VendorCode, AddressCode,
+# CountryCode and CurrencyCode (both required by v3.1) default to columns of the same name;
+# any other Vendor v3.1 field (Address2, PaymentTerms, Custom1 ...) is sent when mapped.
+fields = { VendorCode = "VendorCode", AddressCode = "AddressCode", VendorName = "VendorName", Address1 = "Address1", City = "City", State = "State", PostalCode = "PostalCode", CountryCode = "CountryCode", CurrencyCode = "CurrencyCode" }
+
+# Vendors per POST/PUT call (Concur documents no maximum).
+# batch = 100
+
+# Input delimiter; default: guessed from the header line (, ; tab |).
+# delimiter = ";"
+"#;
+
+const PURCHASE_ORDERS_STARTER: &str = r#"# ledgerline sync purchase-orders: ERP purchase orders -> Concur Invoice (Purchase Order v3).
+# Run `ledgerline sync purchase-orders EXPORT.csv --map THIS_FILE` to see the plan; add --apply.
+# One row per PO line; the header and addresses repeat on every row of a PO.
+
+[sync.purchase_orders]
+# Concur field = "input column", or "=text" for a constant.
+header = { PurchaseOrderNumber = "PurchaseOrderNumber", Name = "Name", VendorCode = "VendorCode", VendorAddressCode = "VendorAddressCode", CurrencyCode = "CurrencyCode", OrderDate = "OrderDate", PolicyExternalID = "=PO" }
+bill_to = { ExternalID = "BillToExternalID", Address1 = "BillToAddress1", City = "BillToCity", PostalCode = "BillToPostalCode", StateProvince = "BillToStateProvince", CountryCode = "BillToCountryCode" }
+ship_to = { ExternalID = "ShipToExternalID", Address1 = "ShipToAddress1", City = "ShipToCity", PostalCode = "ShipToPostalCode", StateProvince = "ShipToStateProvince", CountryCode = "ShipToCountryCode" }
+# ExpenseType or AccountCode (exactly one per line, Concur's rule 5001).
+line = { ExternalID = "ExternalID", LineNumber = "LineNumber", Description = "Description", Quantity = "Quantity", UnitPrice = "UnitPrice", ExpenseType = "ExpenseType", PurchaseOrderReceiptType = "=NONE" }
+
+# One allocation per line (optional): Amount, Percentage, Custom1 ...
+# allocation = { Amount = "AllocationAmount", Custom1 = "CostCenter" }
+
+# delimiter = ";"
+"#;
+
+const RECEIPTS_STARTER: &str = r#"# ledgerline sync receipts: ERP goods receipts -> Concur (Purchase Order Receipts v3).
+# Run `ledgerline sync receipts EXPORT.csv --map THIS_FILE` to see the plan; add --apply.
+
+[sync.receipts]
+# "goods-receipt" (default): one record per PO number + line ExternalID + GoodsReceiptNumber.
+# "received-flag": the receipt confirmation, IsReceived Y/N on a PO line (no GoodsReceiptNumber).
+model = "goods-receipt"
+
+# Concur field = "input column", or "=text" for a constant.
+fields = { PurchaseOrderNumber = "PurchaseOrderNumber", LineItemExternalID = "LineItemExternalID", GoodsReceiptNumber = "GoodsReceiptNumber", ReceivedDate = "ReceivedDate", ReceivedQuantity = "ReceivedQuantity" }
+
+# delimiter = ";"
+"#;
 
 const LISTS_STARTER: &str = r#"# ledgerline sync lists: ERP cost objects -> a Concur list (List Item Bulk v4).
 # Run `ledgerline sync lists EXPORT.csv --map THIS_FILE` to see the plan; add --apply to send it.
@@ -288,12 +450,11 @@ mod tests {
     #[test]
     fn starters_parse() {
         for k in Kind::ALL {
-            if let Some(text) = starter(k) {
-                Mapping::parse(Path::new("s.toml"), text)
-                    .unwrap()
-                    .lists()
-                    .unwrap();
-            }
+            let text = starter(k).unwrap();
+            Mapping::parse(Path::new("s.toml"), text)
+                .unwrap()
+                .check(k)
+                .unwrap();
         }
     }
 }

@@ -208,20 +208,27 @@ impl Report {
         s
     }
 
+    /// `lists Cost Centers`, `vendors`, `receipts goods-receipt`.
+    fn what(&self) -> String {
+        if self.target == "-" {
+            self.kind.to_owned()
+        } else {
+            format!("{} {}", self.kind, self.target)
+        }
+    }
+
     /// The closing summary.
     pub fn summary_line(&self) -> String {
         if !self.applied {
             return format!(
-                "plan for {} {}: {} (nothing sent; add --apply to send it)",
-                self.kind,
-                self.target,
+                "plan for {}: {} (nothing sent; add --apply to send it)",
+                self.what(),
                 self.plan_line()
             );
         }
         let mut s = format!(
-            "applied to {} {}: {} created, {} updated, {} deactivated, {} reactivated, {} failed, {} unchanged",
-            self.kind,
-            self.target,
+            "applied to {}: {} created, {} updated, {} deactivated, {} reactivated, {} failed, {} unchanged",
+            self.what(),
             thousands(self.count(Status::Created)),
             thousands(self.count(Status::Updated)),
             thousands(self.count(Status::Deactivated)),

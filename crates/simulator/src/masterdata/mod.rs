@@ -1,15 +1,21 @@
 //! Master data: the Concur APIs an ERP writes to, served on their real paths and shapes
-//! (today List v4 and List Item v4 reads and List Item Bulk v4 writes), with the documented
+//! (List v4 and List Item v4 reads, List Item Bulk v4 writes, Vendor v3.1, Purchase Order
+//! v3 and Purchase Order Receipts v3), with the documented
 //! validations and error ids, state a test reads back through
 //! [`crate::RunningSimulator::masterdata`], and the choices of `concur-master-data.md` §10
 //! as settings ([`MasterDataConfig`]).
 //!
 //! Faults target the route names of [`ROUTES`]; an injected 429 on these routes has the
-//! List Item Bulk shape (`security.rate.limit.reached`, `retry-after: 0`).
+//! List Item Bulk shape (`security.rate.limit.reached`, `retry-after: 0`); on the v3 routes
+//! (vendors, purchase orders, receipts) it has the v3 `<Error>` body and `retry-after: 0`.
 
 mod lists;
+mod purchase_orders;
+mod vendors;
 
 pub use lists::{ItemSnapshot, ListSnapshot};
+pub use purchase_orders::RECEIPTS_MAX;
+pub use vendors::{LIMIT_MAX as VENDOR_LIMIT_MAX, VendorSnapshot};
 
 use crate::state::{Access, SharedRef, token_of};
 use axum::Router;
@@ -26,6 +32,17 @@ pub const ROUTES: &[&str] = &[
     "list_item",
     "list_bulk_create",
     "list_bulk_update",
+    "vendors_get",
+    "vendors_post",
+    "vendors_put",
+    "vendors_delete",
+    "po_get",
+    "po_post",
+    "po_put",
+    "receipts_get",
+    "receipts_post",
+    "receipts_put",
+    "receipts_delete",
 ];
 
 /// What the simulator does with a hyphen in a list item code (Concur's docs only warn that
@@ -80,6 +97,34 @@ pub struct MasterDataConfig {
     pub undelete: bool,
     /// The calling application's id, compared with a managed list's `managedBy`.
     pub app_id: String,
+    /// Vendors that exist at start (each a Vendor v3.1 record: `VendorCode`, `AddressCode`, ...).
+    pub vendors: Vec<serde_json::Map<String, serde_json::Value>>,
+    /// Most vendors per POST/PUT (undocumented; the v1-era batch services took 1000).
+    pub vendor_batch_max: usize,
+    /// A GET `limit` over 1000 is clamped to 1000 (else 400).
+    pub vendor_limit_clamp: bool,
+    /// `StatusList[].Type` of a refused vendor record (`ERROR`, or `WARNING` as one client
+    /// observed); success is `SUCCESS`.
+    pub vendor_failure_type: String,
+    /// POST of an existing vendor updates it (else it is refused, "already exists").
+    pub vendor_create_updates: bool,
+    /// PUT of a missing vendor creates it (else it is refused, "does not exist").
+    pub vendor_update_creates: bool,
+    /// Countries whose vendors need `State` (export control; SAP does not list them).
+    pub vendor_state_countries: Vec<String>,
+    /// HTTP status of anything on the decommissioned v3.0 vendor path (404 or 410).
+    pub vendor_v30_status: u16,
+    /// Accepted `PolicyExternalID`s (error 4000 otherwise).
+    pub po_policies: Vec<String>,
+    /// POST of an existing PO updates it, as the doc's "create or update" says (else it is
+    /// refused, as clients observe).
+    pub po_post_upserts: bool,
+    /// HTTP status of a GET of an unknown PO (with an `<Error>` body).
+    pub po_missing_status: u16,
+    /// Receipts for a `Closed` PO are refused.
+    pub closed_refuses_receipts: bool,
+    /// Goods-receipt numbers matched to a payment request: their DELETE is refused.
+    pub matched_receipts: Vec<String>,
 }
 
 impl Default for MasterDataConfig {
@@ -103,6 +148,21 @@ impl Default for MasterDataConfig {
             relative_links: false,
             undelete: true,
             app_id: "appId:6a2c8f0e-3b1d-4c5e-9f7a-1d2e3f4a5b6c".into(),
+            vendors: Vec::new(),
+            vendor_batch_max: 1000,
+            vendor_limit_clamp: false,
+            vendor_failure_type: "ERROR".into(),
+            vendor_create_updates: false,
+            vendor_update_creates: false,
+            vendor_state_countries: vec!["US".into(), "CA".into()],
+            vendor_v30_status: 410,
+            po_policies: ["PO", "USPO", "GBPO", "JPPO", "CAPO", "AUPO"]
+                .map(String::from)
+                .to_vec(),
+            po_post_upserts: false,
+            po_missing_status: 404,
+            closed_refuses_receipts: true,
+            matched_receipts: Vec::new(),
         }
     }
 }
@@ -112,12 +172,35 @@ impl Default for MasterDataConfig {
 pub struct Snapshot {
     /// Lists with all their items (deleted ones included), items in creation order.
     pub lists: Vec<ListSnapshot>,
+    /// Vendor addresses, by (VendorCode, AddressCode).
+    pub vendors: Vec<VendorSnapshot>,
+    /// Purchase orders as held (`LineItem` lines carry `IsReceived` once confirmed), by number.
+    pub purchase_orders: Vec<serde_json::Map<String, serde_json::Value>>,
+    /// Goods receipts, by (PO number, line ExternalID, GoodsReceiptNumber).
+    pub receipts: Vec<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl Snapshot {
     /// The list named `name`.
     pub fn list(&self, name: &str) -> Option<&ListSnapshot> {
         self.lists.iter().find(|l| l.name == name)
+    }
+
+    /// The vendor address (VendorCode, AddressCode).
+    pub fn vendor(&self, code: &str, address: &str) -> Option<&VendorSnapshot> {
+        self.vendors
+            .iter()
+            .find(|v| v.vendor_code == code && v.address_code == address)
+    }
+
+    /// The purchase order numbered `number`.
+    pub fn purchase_order(
+        &self,
+        number: &str,
+    ) -> Option<&serde_json::Map<String, serde_json::Value>> {
+        self.purchase_orders
+            .iter()
+            .find(|p| p.get("PurchaseOrderNumber").and_then(|v| v.as_str()) == Some(number))
     }
 }
 
@@ -126,6 +209,8 @@ impl Snapshot {
 pub(crate) struct Store {
     seeded: bool,
     pub(crate) lists: lists::Lists,
+    pub(crate) vendors: vendors::Vendors,
+    pub(crate) orders: purchase_orders::Orders,
 }
 
 impl Store {
@@ -136,6 +221,9 @@ impl Store {
         self.seeded = true;
         for l in &cfg.lists {
             self.lists.add_list(l);
+        }
+        for v in &cfg.vendors {
+            self.vendors.seed(v);
         }
     }
 }
@@ -155,6 +243,9 @@ pub(crate) fn with_store<T>(
 pub(crate) fn snapshot(s: &SharedRef) -> Snapshot {
     with_store(s, |st, _| Snapshot {
         lists: st.lists.snapshot(),
+        vendors: st.vendors.snapshot(),
+        purchase_orders: st.orders.pos.values().cloned().collect(),
+        receipts: st.orders.receipts.values().cloned().collect(),
     })
 }
 
@@ -162,6 +253,8 @@ pub(crate) fn snapshot(s: &SharedRef) -> Snapshot {
 pub(crate) fn router() -> Router<SharedRef> {
     let r = Router::new();
     let r = lists::routes(r);
+    let r = vendors::routes(r);
+    let r = purchase_orders::routes(r);
     r.route(
         "/_admin/masterdata",
         axum::routing::get(
@@ -182,6 +275,29 @@ pub(crate) fn classify(method: &str, p: &str) -> Option<&'static str> {
             (s, _) if s.last() == Some(&"children") => "list_children",
             (["items", ..], _) => "list_item",
             _ => "lists",
+        });
+    }
+    if p.starts_with("/api/v3.1/invoice/vendors") || p.starts_with("/api/v3.0/invoice/vendors") {
+        return Some(match method {
+            "POST" => "vendors_post",
+            "PUT" => "vendors_put",
+            "DELETE" => "vendors_delete",
+            _ => "vendors_get",
+        });
+    }
+    if p.starts_with("/api/v3.0/invoice/purchaseorderreceipts") {
+        return Some(match method {
+            "POST" => "receipts_post",
+            "PUT" => "receipts_put",
+            "DELETE" => "receipts_delete",
+            _ => "receipts_get",
+        });
+    }
+    if p.starts_with("/api/v3.0/invoice/purchaseorders") {
+        return Some(match method {
+            "POST" => "po_post",
+            "PUT" => "po_put",
+            _ => "po_get",
         });
     }
     None
@@ -218,7 +334,7 @@ pub(crate) fn fault_response(
             },
         )
     };
-    let ra = retry_after.or((status == 429 && route.starts_with("list")).then_some("0"));
+    let ra = retry_after.or((status == 429).then_some("0"));
     if let Some(v) = ra.and_then(|v| HeaderValue::from_str(v).ok()) {
         r.headers_mut().insert(header::RETRY_AFTER, v);
     }

@@ -2,77 +2,17 @@
 //! Concur's state reads the simulator back through its own API
 //! (`RunningSimulator::masterdata`), never through the code under test.
 
-use ledgerline_fetch::{
-    Client, ClientCredentials, ClientOptions, ConnectRequest, HttpOptions, Secret, TokenStore,
-};
-use ledgerline_ledger::Ledger;
+mod support;
+use support::Env;
+
+use ledgerline_simulator::FaultKind;
 use ledgerline_simulator::masterdata::MasterDataConfig;
-use ledgerline_simulator::{Fault, FaultKind, RunningSimulator, SimConfig, Simulator};
 use ledgerline_sync::{Api, Mapping, Options, Report, Status, SyncError};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::time::Duration;
-
-struct Env {
-    sim: RunningSimulator,
-    dir: tempfile::TempDir,
-    client: Client,
-    ledger: Ledger,
-}
 
 fn env_with(md: MasterDataConfig) -> Env {
-    let sim = Simulator::start(
-        SimConfig {
-            masterdata: md,
-            ..SimConfig::default()
-        },
-        Vec::new(),
-    )
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let c = sim.config().clone();
-    let credentials = ClientCredentials {
-        client_id: c.client_id.clone(),
-        client_secret: c.client_secret.clone(),
-    };
-    let store = TokenStore::new(dir.path().join("tokens.json"));
-    let http = HttpOptions {
-        max_attempts: 4,
-        backoff_base: Duration::from_millis(1),
-        backoff_max: Duration::from_millis(5),
-        read_timeout: Duration::from_secs(5),
-        ..HttpOptions::default()
-    };
-    ledgerline_fetch::connect(
-        &ConnectRequest {
-            base_url: sim.base_url().to_owned(),
-            client: credentials.clone(),
-            company_id: c.company_id.clone(),
-            request_token: Secret(sim.request_token()),
-        },
-        &store,
-        http.clone(),
-        None,
-    )
-    .unwrap();
-    let client = Client::open(
-        store,
-        credentials,
-        ClientOptions {
-            http,
-            ..ClientOptions::default()
-        },
-        None,
-    )
-    .unwrap();
-    let ledger = Ledger::open(&dir.path().join("ledger.sqlite")).unwrap();
-    Env {
-        sim,
-        dir,
-        client,
-        ledger,
-    }
+    support::env_with(md, 4)
 }
 
 fn env() -> Env {
@@ -87,12 +27,6 @@ enum K {
 }
 
 impl Env {
-    fn file(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.dir.path().join(name);
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-
     fn try_run(
         &mut self,
         k: K,
@@ -122,16 +56,6 @@ impl Env {
 
     fn run(&mut self, k: K, mapping: &str, csv: &str, opts: Options) -> Report {
         self.try_run(k, mapping, csv, opts).unwrap()
-    }
-
-    fn fault(&self, route: &str, kind: FaultKind, times: u32, skip: u32, after: bool) {
-        self.sim.add_fault(Fault {
-            route: route.into(),
-            kind,
-            times,
-            skip,
-            after,
-        });
     }
 
     /// Vendors in the simulator: key -> (name, city).

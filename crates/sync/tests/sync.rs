@@ -2,76 +2,16 @@
 //! state back through its own API (`RunningSimulator::masterdata`), never through the code
 //! under test.
 
-use ledgerline_fetch::{
-    Client, ClientCredentials, ClientOptions, ConnectRequest, HttpOptions, Secret, TokenStore,
-};
-use ledgerline_ledger::Ledger;
+mod support;
+use support::Env;
+
+use ledgerline_simulator::FaultKind;
 use ledgerline_simulator::masterdata::{HyphenMode, ListSeed, MasterDataConfig};
-use ledgerline_simulator::{Fault, FaultKind, RunningSimulator, SimConfig, Simulator};
 use ledgerline_sync::{Api, Mapping, Options, Report, Status, lists};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::time::Duration;
-
-struct Env {
-    sim: RunningSimulator,
-    dir: tempfile::TempDir,
-    client: Client,
-    ledger: Ledger,
-}
 
 fn env_with(md: MasterDataConfig) -> Env {
-    let sim = Simulator::start(
-        SimConfig {
-            masterdata: md,
-            ..SimConfig::default()
-        },
-        Vec::new(),
-    )
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let c = sim.config().clone();
-    let credentials = ClientCredentials {
-        client_id: c.client_id.clone(),
-        client_secret: c.client_secret.clone(),
-    };
-    let store = TokenStore::new(dir.path().join("tokens.json"));
-    let http = HttpOptions {
-        max_attempts: 6,
-        backoff_base: Duration::from_millis(1),
-        backoff_max: Duration::from_millis(5),
-        read_timeout: Duration::from_secs(5),
-        ..HttpOptions::default()
-    };
-    ledgerline_fetch::connect(
-        &ConnectRequest {
-            base_url: sim.base_url().to_owned(),
-            client: credentials.clone(),
-            company_id: c.company_id.clone(),
-            request_token: Secret(sim.request_token()),
-        },
-        &store,
-        http.clone(),
-        None,
-    )
-    .unwrap();
-    let client = Client::open(
-        store,
-        credentials,
-        ClientOptions {
-            http,
-            ..ClientOptions::default()
-        },
-        None,
-    )
-    .unwrap();
-    let ledger = Ledger::open(&dir.path().join("ledger.sqlite")).unwrap();
-    Env {
-        sim,
-        dir,
-        client,
-        ledger,
-    }
+    support::env_with(md, 6)
 }
 
 fn env() -> Env {
@@ -82,12 +22,6 @@ const SIMPLE: &str = "[sync.lists]\nlist = 'Cost Centers'\ncode = 'Code'\nname =
 const CONNECTED: &str = "[sync.lists]\nlist = 'Company Cost Objects'\nlevels = [\n  { code = 'Company', name = 'Company Name' },\n  { code = 'Cost Center', name = 'Name' },\n]\n";
 
 impl Env {
-    fn file(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.dir.path().join(name);
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-
     fn run(&mut self, mapping: &str, csv: &str, opts: Options) -> Report {
         let m = self.file("map.toml", mapping);
         let input = self.file("export.csv", csv);
@@ -118,16 +52,6 @@ impl Env {
             );
         }
         out
-    }
-
-    fn fault(&self, route: &str, kind: FaultKind, times: u32, skip: u32, after: bool) {
-        self.sim.add_fault(Fault {
-            route: route.into(),
-            kind,
-            times,
-            skip,
-            after,
-        });
     }
 }
 

@@ -114,22 +114,27 @@ impl<'a> SaeLine<'a> {
     /// break are quoted) and splits it again, so it reads exactly as a line of an SAE file.
     pub fn encode(&self, buf: &mut RowBuf) {
         let n = self.columns();
-        buf.slots.clear();
-        buf.slots.resize(n, u32::MAX);
-        for (k, (i, _)) in self.vals.iter().enumerate() {
-            if let Some(slot) = buf.slots.get_mut(usize::from(*i)) {
-                *slot = k as u32;
-            }
-        }
+        // The values in column order, the last one set of each column: a few dozen of the
+        // row's columns, so the line is mostly runs of delimiters written at once.
+        buf.order.clear();
+        buf.order.extend(
+            self.vals
+                .iter()
+                .enumerate()
+                .filter(|(_, (i, _))| usize::from(*i) < n)
+                .map(|(k, (i, _))| (*i, k as u32)),
+        );
+        buf.order.sort_unstable();
         buf.line.clear();
-        for (col, &slot) in buf.slots.iter().enumerate() {
-            if col > 0 {
-                buf.line.push(b'|');
+        let mut col = 0usize;
+        for (j, &(i, k)) in buf.order.iter().enumerate() {
+            if buf.order.get(j + 1).is_some_and(|next| next.0 == i) {
+                continue; // a later value of this column wins
             }
-            if slot == u32::MAX {
-                continue;
-            }
-            let b = self.vals[slot as usize].1.as_bytes();
+            let i = usize::from(i);
+            buf.line.resize(buf.line.len() + (i - col), b'|');
+            col = i;
+            let b = self.vals[k as usize].1.as_bytes();
             if b.iter().any(|c| matches!(c, b'|' | b'"' | b'\n' | b'\r')) {
                 buf.line.push(b'"');
                 for &c in b {
@@ -144,6 +149,7 @@ impl<'a> SaeLine<'a> {
                 buf.line.extend_from_slice(b);
             }
         }
+        buf.line.resize(buf.line.len() + (n - 1 - col), b'|');
         split_line(&buf.line, Dialect::PIPE, &mut buf.spans);
     }
 }
@@ -153,8 +159,8 @@ impl<'a> SaeLine<'a> {
 pub struct RowBuf {
     line: Vec<u8>,
     spans: Vec<FieldSpan>,
-    /// Scratch: the value of each column (an index into the row's values).
-    slots: Vec<u32>,
+    /// Scratch: (column, index into the row's values), sorted.
+    order: Vec<(u16, u32)>,
 }
 
 impl RowBuf {
@@ -244,4 +250,45 @@ impl<'a> RowSource<'a> for FisRow<'a> {
 /// An amount as SAE column 169 writes it.
 pub fn money(d: Decimal) -> Cow<'static, str> {
     Cow::Owned(d.normalize().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(buf: &RowBuf) -> Vec<String> {
+        let (line, _) = buf.parts();
+        let text = std::str::from_utf8(line).unwrap();
+        let rec = buf.record(Position::default());
+        let f: Vec<String> = rec
+            .fields()
+            .map(|f| String::from_utf8(f.bytes().into_owned()).unwrap())
+            .collect();
+        assert_eq!(f.len(), SAE_COLUMNS, "{text}");
+        f
+    }
+
+    #[test]
+    fn encode_puts_each_value_in_its_column_the_last_one_winning() {
+        let mut l = SaeLine::default();
+        l.put(C::ReportID, "R1");
+        l.put(C::JournalAmount, "10");
+        l.put(C::ReportID, "R2");
+        l.set(C::JournalAccountCode, Some(Cow::Borrowed("a|b \"c\"")));
+        l.set(C::JournalAccountCode, Some(Cow::Borrowed("")));
+        l.put(C::from_number(400).unwrap(), "last");
+        let mut buf = RowBuf::default();
+        l.encode(&mut buf);
+        let f = fields(&buf);
+        assert_eq!(f[0], "DETAIL");
+        assert_eq!(f[C::ReportID.index()], "R2");
+        assert_eq!(f[C::JournalAmount.index()], "10");
+        assert_eq!(f[C::JournalAccountCode.index()], "a|b \"c\"");
+        assert_eq!(f[399], "last");
+        let set: Vec<usize> = (0..SAE_COLUMNS).filter(|&i| !f[i].is_empty()).collect();
+        assert_eq!(set.len(), 5, "{set:?}");
+        // A row with only DETAIL still has every column.
+        SaeLine::default().encode(&mut buf);
+        assert_eq!(fields(&buf)[0], "DETAIL");
+    }
 }

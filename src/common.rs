@@ -86,6 +86,7 @@ impl InputArgs {
             rules,
             max_findings: self.max_findings,
             threads: self.threads,
+            block_bytes: 0,
         }
     }
 

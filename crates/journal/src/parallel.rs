@@ -25,8 +25,8 @@ use std::io::Read;
 use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 use std::sync::{Arc, Mutex, OnceLock};
 
-/// Bytes of whole lines per block (a block is one task for a worker).
-pub const BLOCK_BYTES: usize = 1 << 20;
+/// Bytes of whole lines per block by default (a block is one task for a worker).
+const BLOCK_BYTES: usize = 1 << 20;
 
 /// What one SAE or PRAE input gave.
 pub(crate) struct Converted {
@@ -130,10 +130,19 @@ pub(crate) fn convert_blocks<R: Read + Send>(
     let (recycle, recycled) = channel::<Block>();
     let prae = matches!(kind, ExtractKind::Prae);
     let rules = opts.rules.clone();
+    let block_bytes = match opts.block_bytes {
+        0 => BLOCK_BYTES,
+        n => n,
+    };
+    let ahead = Ahead {
+        checker,
+        rules,
+        prae,
+        block_bytes,
+    };
     let (read, assembled) = std::thread::scope(|scope| {
         let pool = &pool;
-        let read =
-            scope.spawn(move || read_blocks(reader, checker, rules, prae, pool, order, recycled));
+        let read = scope.spawn(move || read_blocks(reader, ahead, pool, order, recycled));
         let assembled = assemble(
             validator,
             opts,
@@ -160,24 +169,36 @@ pub(crate) fn convert_blocks<R: Read + Send>(
     })
 }
 
+/// What the reading thread needs to set the workers going.
+struct Ahead {
+    checker: RowChecker,
+    rules: Arc<Rules>,
+    prae: bool,
+    block_bytes: usize,
+}
+
 /// The reading thread: cuts the input into blocks and hands each to a worker, in order.
 /// Ends at the end of input, on a read error, or when the assembling side stops.
 fn read_blocks<R: Read>(
     mut reader: ExtractReader<R>,
-    checker: RowChecker,
-    rules: Arc<Rules>,
-    prae: bool,
+    ahead: Ahead,
     pool: &rayon::ThreadPool,
     order: SyncSender<Piece>,
     recycled: Receiver<Block>,
 ) -> u64 {
+    let Ahead {
+        checker,
+        rules,
+        prae,
+        block_bytes,
+    } = ahead;
     let (dialect, max_line) = reader.block_dialect();
     let mut shared: Option<Arc<Shared>> = None;
     loop {
         let at = reader.offset();
         let mut block = recycled.try_recv().unwrap_or_default();
         block.clear();
-        let start = match reader.next_block(BLOCK_BYTES, &mut block.data) {
+        let start = match reader.next_block(block_bytes, &mut block.data) {
             Ok(Some(start)) => start,
             Ok(None) => break,
             Err(e) => {

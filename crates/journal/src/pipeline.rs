@@ -74,6 +74,9 @@ pub struct ConvertOptions {
     /// Threads that split, check and classify SAE and PRAE blocks (0: rayon's default,
     /// `RAYON_NUM_THREADS` or one per core). The output is the same for every count.
     pub threads: usize,
+    /// Bytes of whole lines per block a thread takes at a time (0: 1 MiB). The output is
+    /// the same for every size; small blocks only cost more hand-overs.
+    pub block_bytes: usize,
 }
 
 impl ConvertOptions {
@@ -83,6 +86,7 @@ impl ConvertOptions {
             rules,
             max_findings: 1000,
             threads: 0,
+            block_bytes: 0,
         }
     }
 

@@ -19,14 +19,16 @@ use ledgerline_extract::Position;
 use ledgerline_extract::reader::{ExtractKind, ExtractReader, ReadError};
 use ledgerline_extract::sae::{Header, PraeRow, SaeRow};
 use ledgerline_extract::split::{BlockSplitter, BlockStart, Dialect, FieldSpan, LineFlags, Record};
-use ledgerline_extract::validate::{CheckCache, FileReport, FileValidator, RowChecker, RowPrep};
+use ledgerline_extract::validate::{
+    CheckCache, FileReport, FileValidator, RowChecker, RowPrep, RowVerdict,
+};
 use std::collections::HashMap;
 use std::io::Read;
 use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Bytes of whole lines per block by default (a block is one task for a worker).
-const BLOCK_BYTES: usize = 1 << 20;
+const BLOCK_BYTES: usize = 256 << 10;
 
 /// What one SAE or PRAE input gave.
 pub(crate) struct Converted {
@@ -70,6 +72,11 @@ struct Row {
     prep: RowPrep,
     /// The outcome classified ahead (detail rows).
     outcome: Option<Result<Outcome, RowError>>,
+    /// What the validator made of the row.
+    verdict: RowVerdict,
+    /// The validator's header when the row was validated, when it is not the one the row
+    /// was classified ahead with (then it is classified again).
+    header: Option<Option<Box<Header>>>,
 }
 
 impl Block {
@@ -89,6 +96,8 @@ enum Piece {
     Block(Receiver<Block>),
     /// Reading failed at this offset (I/O, zip limit, a line too long).
     Failed(ReadError, u64),
+    /// The end of input, at this offset.
+    End(u64),
 }
 
 /// The pool for `threads` workers (0: rayon's default), built once per count.
@@ -125,7 +134,7 @@ pub(crate) fn convert_blocks<R: Read + Send>(
     let Some(checker) = validator.checker() else {
         return Err(std::io::Error::other("no row checker for this kind"));
     };
-    let in_flight = pool.current_num_threads() * 2 + 1;
+    let in_flight = pool.current_num_threads() + 2;
     let (order, pieces) = sync_channel::<Piece>(in_flight);
     let (recycle, recycled) = channel::<Block>();
     let prae = matches!(kind, ExtractKind::Prae);
@@ -140,25 +149,25 @@ pub(crate) fn convert_blocks<R: Read + Send>(
         prae,
         block_bytes,
     };
-    let (read, assembled) = std::thread::scope(|scope| {
+    let (validated, to_build) = sync_channel::<Block>(2);
+    let (validation, built) = std::thread::scope(|scope| {
         let pool = &pool;
-        let read = scope.spawn(move || read_blocks(reader, ahead, pool, order, recycled));
-        let assembled = assemble(
-            validator,
+        scope.spawn(move || read_blocks(reader, ahead, pool, order, recycled));
+        let validation = scope.spawn(move || validate_blocks(validator, pieces, validated));
+        let built = build_blocks(
             opts,
             prae,
-            pieces,
+            to_build,
             recycle,
             Stage::new(name, opts, sink),
             progress,
         );
-        (read.join(), assembled)
+        (validation.join(), built)
     });
-    let read_end =
-        read.map_err(|_| std::io::Error::other("the reading thread failed unexpectedly"))?;
-    let (validator, stage, stopped_at) = assembled?;
-    let mut validation = validator.finish(stopped_at.unwrap_or(read_end));
-    let built = stage.finish()?;
+    let built = built?;
+    let mut validation = validation
+        .map_err(|_| std::io::Error::other("the validating thread failed unexpectedly"))?
+        .ok_or_else(|| std::io::Error::other("the reading thread failed unexpectedly"))?;
     progress(validation.bytes);
     validation.findings.absorb(built.findings);
     Ok(Converted {
@@ -200,7 +209,10 @@ fn read_blocks<R: Read>(
         block.clear();
         let start = match reader.next_block(block_bytes, &mut block.data) {
             Ok(Some(start)) => start,
-            Ok(None) => break,
+            Ok(None) => {
+                let _ = order.send(Piece::End(reader.offset()));
+                break;
+            }
             Err(e) => {
                 let _ = order.send(Piece::Failed(e, at));
                 break;
@@ -299,36 +311,31 @@ fn prepare(shared: &Shared, block: &mut Block, start: BlockStart) {
             flags: r.flags,
             prep,
             outcome,
+            verdict: RowVerdict::default(),
+            header: None,
         });
     }
     *end = lines.offset();
 }
 
-/// The calling thread's part: validates the prepared rows in file order and builds. Returns
-/// the validator, the stage and, when reading stopped on an error, the offset it stopped at.
-fn assemble<'s>(
+/// The validating thread: replays the file-level validator over the prepared rows in file
+/// order and hands each block on to the building side. `None` when the reading thread
+/// stopped without saying why.
+fn validate_blocks(
     mut validator: FileValidator,
-    opts: &ConvertOptions,
-    prae: bool,
     pieces: Receiver<Piece>,
-    recycle: std::sync::mpsc::Sender<Block>,
-    mut stage: Stage<'s>,
-    progress: &mut dyn FnMut(u64),
-) -> std::io::Result<(FileValidator, Stage<'s>, Option<u64>)> {
-    let rules = &opts.rules;
+    validated: SyncSender<Block>,
+) -> Option<FileReport> {
     for piece in pieces {
         let mut block = match piece {
-            Piece::Block(ready) => ready
-                .recv()
-                .map_err(|_| std::io::Error::other("a worker failed unexpectedly"))?,
+            Piece::Block(ready) => ready.recv().ok()?,
             Piece::Failed(e, at) => {
                 validator.read_error(&e, at);
-                return Ok((validator, stage, Some(at)));
+                return Some(validator.finish(at));
             }
+            Piece::End(at) => return Some(validator.finish(at)),
         };
-        progress(block.end);
-        let ahead = block.shared.clone();
-        let ahead = ahead.as_ref().and_then(|s| s.header.as_ref());
+        let ahead = block.shared.as_ref().and_then(|s| s.header.as_ref());
         for r in &mut block.rows {
             let rec = Record::new(
                 &block.data[r.line.0..r.line.1],
@@ -336,26 +343,66 @@ fn assemble<'s>(
                 r.pos,
                 r.flags,
             );
-            let verdict = validator.record_prepared(&rec, &mut r.prep);
-            if !verdict.detail {
-                continue;
-            }
-            let header = validator.header();
-            // Classified ahead with the header of the first line: valid while the
-            // validator's header is that one.
-            let ready = r.outcome.take().filter(|_| header == ahead);
-            let ctx = RowContext { rules, header };
-            if prae {
-                stage.row(&PraeRow::new(rec), &verdict, r.pos, ready, &ctx)?;
-            } else {
-                stage.row(&SaeRow::new(rec), &verdict, r.pos, ready, &ctx)?;
+            r.verdict = validator.record_prepared(&rec, &mut r.prep);
+            if r.verdict.detail {
+                // Classified ahead with the header of the first line: valid while the
+                // validator's header is that one.
+                let header = validator.header();
+                if header != ahead {
+                    r.header = Some(header.cloned().map(Box::new));
+                }
             }
         }
-        if let Some((e, at)) = block.error.take() {
+        let stop = block.error.take();
+        let end = block.end;
+        if validated.send(block).is_err() {
+            return Some(validator.finish(end)); // the building side stopped (its error is reported)
+        }
+        if let Some((e, at)) = stop {
             validator.read_error(&ReadError::Split(e), at);
-            return Ok((validator, stage, Some(at)));
+            return Some(validator.finish(at));
+        }
+    }
+    None
+}
+
+/// The calling thread's part: classifies (where not done ahead) and builds the validated
+/// rows in file order, and writes what they finish.
+fn build_blocks<'s>(
+    opts: &ConvertOptions,
+    prae: bool,
+    blocks: Receiver<Block>,
+    recycle: std::sync::mpsc::Sender<Block>,
+    mut stage: Stage<'s>,
+    progress: &mut dyn FnMut(u64),
+) -> std::io::Result<crate::pipeline::BuiltStage> {
+    let rules = &opts.rules;
+    for mut block in blocks {
+        progress(block.end);
+        let ahead = block.shared.clone();
+        let ahead = ahead.as_ref().and_then(|s| s.header.as_ref());
+        for r in &mut block.rows {
+            if !r.verdict.detail {
+                continue;
+            }
+            let rec = Record::new(
+                &block.data[r.line.0..r.line.1],
+                &block.spans[r.spans.0..r.spans.1],
+                r.pos,
+                r.flags,
+            );
+            let (header, ready) = match &r.header {
+                None => (ahead, r.outcome.take()),
+                Some(h) => (h.as_deref(), None),
+            };
+            let ctx = RowContext { rules, header };
+            if prae {
+                stage.row(&PraeRow::new(rec), &r.verdict, r.pos, ready, &ctx)?;
+            } else {
+                stage.row(&SaeRow::new(rec), &r.verdict, r.pos, ready, &ctx)?;
+            }
         }
         let _ = recycle.send(block);
     }
-    Ok((validator, stage, None))
+    stage.finish()
 }

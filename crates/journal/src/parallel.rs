@@ -1,15 +1,16 @@
 //! The data-parallel pass over an SAE or PRAE input: blocks of whole lines are split,
 //! checked and classified on every core (a rayon pool), then validated and built in file
-//! order on the calling thread, so the findings, journals and rejections are the same,
-//! byte for byte, whatever the thread count.
+//! order, so the findings, journals and rejections are the same, byte for byte, whatever
+//! the thread count or block size.
 //!
-//! Three kinds of work: one reading thread cuts the input into blocks at line boundaries
+//! Four kinds of work: one reading thread cuts the input into blocks at line boundaries
 //! ([`ExtractReader::next_block`]); pool workers split a block and run what depends on a
-//! row alone (encoding, quoting and value checks; the row's classification); the calling
+//! row alone (encoding, quoting and value checks; the row's classification); a validating
 //! thread replays the file-level validator (header, layout, totals, sequence numbers,
-//! report consistency) over the prepared rows and feeds the journal builder and the sink.
-//! Blocks are handed on in order through a bounded queue, so memory stays bounded by the
-//! block size times the blocks in flight (a few per thread) plus the reports held open.
+//! report consistency) over the prepared rows in order; the calling thread feeds the
+//! journal builder and the sink. Blocks are handed on in order through bounded queues, so
+//! memory stays bounded by the block size times the blocks in flight plus the reports held
+//! open.
 
 use crate::build::Outcome;
 use crate::pipeline::{ConvertOptions, Sink, Stage};

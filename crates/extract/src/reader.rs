@@ -98,6 +98,9 @@ pub struct ExtractReader<R> {
     splitter: Splitter,
     kind: ExtractKind,
     eof: bool,
+    /// A read error met while whole lines were still buffered, for `next_block` to return
+    /// once they are handed out (as `next_record` would have returned them first).
+    deferred: Option<std::io::Error>,
 }
 
 impl<R: Read> ExtractReader<R> {
@@ -177,6 +180,7 @@ impl<R: Read> ExtractReader<R> {
             splitter,
             kind,
             eof,
+            deferred: None,
         })
     }
 
@@ -198,6 +202,48 @@ impl<R: Read> ExtractReader<R> {
     /// Bytes consumed as records so far.
     pub fn offset(&self) -> u64 {
         self.splitter.offset()
+    }
+
+    /// The splitter's dialect and line limit, for a [`BlockSplitter`] over the blocks of
+    /// [`next_block`](Self::next_block).
+    ///
+    /// [`BlockSplitter`]: crate::split::BlockSplitter
+    pub fn block_dialect(&self) -> (Dialect, usize) {
+        (self.splitter.dialect(), self.splitter.max_line())
+    }
+
+    /// The next block of whole lines (at least `min` bytes, unless the input ends or a
+    /// line that is too long follows) into `out`, or `None` at the end of input; instead of
+    /// [`next_record`](Self::next_record), for splitting blocks on several threads.
+    pub fn next_block(
+        &mut self,
+        min: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<Option<crate::split::BlockStart>, ReadError> {
+        if let Some(e) = self.deferred.take() {
+            return Err(e.into());
+        }
+        loop {
+            if let Some(start) = self.splitter.take_block(min, out)? {
+                return Ok(Some(start));
+            }
+            if self.eof {
+                return Ok(None);
+            }
+            let want = CHUNK.max(min.saturating_sub(self.splitter.pending().len()));
+            match self.splitter.read_from(&mut self.inner, want) {
+                Ok(0) => self.eof = true,
+                Ok(_) => {}
+                Err(e) => {
+                    // The whole lines before the failed read come first.
+                    if let Some(start) = self.splitter.take_block(1, out)? {
+                        self.deferred = Some(e);
+                        return Ok(Some(start));
+                    }
+                    return Err(e.into());
+                }
+            }
+        }
     }
 
     /// The next record, or `None` at the end of input.

@@ -396,6 +396,195 @@ impl Splitter {
     }
 }
 
+impl Splitter {
+    /// The dialect records are split with.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The longest line accepted.
+    pub fn max_line(&self) -> usize {
+        self.max_line
+    }
+
+    /// Moves whole lines out of the buffer into `out` (replacing its contents), for a caller
+    /// that splits them elsewhere with a [`BlockSplitter`] (on another thread): at least
+    /// `min` bytes ending with a line feed, everything at the end of input, fewer before a
+    /// line that is too long (which the next call reports). `Ok(None)` means more input is
+    /// needed (or, at the end of input, that nothing is left).
+    ///
+    /// The records a [`BlockSplitter`] gives over the blocks, in order, are the ones
+    /// [`next_record`](Self::next_record) would have given, with the same positions,
+    /// flags and errors, whatever `min` and the chunks fed.
+    pub fn take_block(
+        &mut self,
+        min: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<Option<BlockStart>, SplitError> {
+        if !self.check_bom() {
+            return Ok(None);
+        }
+        let avail = &self.buf[self.start..self.end];
+        if avail.is_empty() {
+            return Ok(None);
+        }
+        let cut = if self.eof {
+            avail.len()
+        } else {
+            match memchr::memrchr(b'\n', avail) {
+                Some(i) if i + 1 >= min => i + 1,
+                Some(i) if pending_line_len(&avail[i + 1..]) > self.max_line => i + 1,
+                Some(_) => return Ok(None),
+                None if pending_line_len(avail) > self.max_line => {
+                    return Err(SplitError::LineTooLong {
+                        line: self.line,
+                        max: self.max_line,
+                    });
+                }
+                None => return Ok(None),
+            }
+        };
+        let block = &avail[..cut];
+        out.clear();
+        out.extend_from_slice(block);
+        let start = BlockStart {
+            position: Position {
+                line: self.line,
+                byte: self.offset,
+            },
+            last: self.eof,
+        };
+        self.line += count_newlines(block);
+        self.start += cut;
+        self.offset += cut as u64;
+        self.scanned = 0;
+        Ok(Some(start))
+    }
+}
+
+/// Line feeds in `bytes`, counted in blocks the compiler vectorises.
+fn count_newlines(bytes: &[u8]) -> u64 {
+    let mut n = 0u64;
+    let mut chunks = bytes.chunks_exact(64);
+    for c in &mut chunks {
+        n += u64::from(c.iter().fold(0u8, |acc, &b| acc + u8::from(b == b'\n')));
+    }
+    n + chunks.remainder().iter().filter(|&&b| b == b'\n').count() as u64
+}
+
+/// Where a block of whole lines from [`Splitter::take_block`] starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockStart {
+    /// Line number and stream offset of the block's first byte.
+    pub position: Position,
+    /// Whether the block ends the input (its last line may lack a terminator).
+    pub last: bool,
+}
+
+/// Splits a block of whole lines (from [`Splitter::take_block`]) into records, as the
+/// [`Splitter`] would have: same positions, flags and line-length errors. Sans-IO and
+/// independent of other blocks, so blocks can be split on several threads at once.
+#[derive(Debug)]
+pub struct BlockSplitter<'a> {
+    data: &'a [u8],
+    at: usize,
+    line: u64,
+    offset: u64,
+    last: bool,
+    dialect: Dialect,
+    max_line: usize,
+}
+
+/// One record of a block: where its line lies in the block, and its fields appended to the
+/// caller's span list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockRecord {
+    /// The line (without terminator) in the block.
+    pub line: (usize, usize),
+    /// Line number and stream offset of the line.
+    pub position: Position,
+    /// Irregularities noticed while splitting.
+    pub flags: LineFlags,
+}
+
+impl<'a> BlockSplitter<'a> {
+    /// A splitter over `data`, which starts at `start`.
+    pub fn new(data: &'a [u8], start: BlockStart, dialect: Dialect, max_line: usize) -> Self {
+        BlockSplitter {
+            data,
+            at: 0,
+            line: start.position.line,
+            offset: start.position.byte,
+            last: start.last,
+            dialect,
+            max_line: max_line.clamp(1, MAX_LINE_LIMIT),
+        }
+    }
+
+    /// Stream offset of the next unreturned byte.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The next record, its spans appended to `spans`; `Ok(None)` at the end of the block.
+    pub fn next_into(
+        &mut self,
+        spans: &mut Vec<FieldSpan>,
+    ) -> Result<Option<BlockRecord>, SplitError> {
+        let avail = &self.data[self.at..];
+        if avail.is_empty() {
+            return Ok(None);
+        }
+        let (line_end, next_start, mut flags) = match memchr(b'\n', avail) {
+            Some(nl) => {
+                if nl > 0 && avail[nl - 1] == b'\r' {
+                    (nl - 1, nl + 1, LineFlags::CRLF)
+                } else {
+                    (nl, nl + 1, LineFlags::empty())
+                }
+            }
+            None => {
+                if pending_line_len(avail) > self.max_line {
+                    return Err(SplitError::LineTooLong {
+                        line: self.line,
+                        max: self.max_line,
+                    });
+                }
+                if !self.last {
+                    // A block from `take_block` ends with a line feed unless it is the last.
+                    return Ok(None);
+                }
+                let mut end = avail.len();
+                if avail[end - 1] == b'\r' {
+                    end -= 1;
+                }
+                (end, avail.len(), LineFlags::UNTERMINATED_LINE)
+            }
+        };
+        if line_end > self.max_line {
+            return Err(SplitError::LineTooLong {
+                line: self.line,
+                max: self.max_line,
+            });
+        }
+        let begin = self.at;
+        let position = Position {
+            line: self.line,
+            byte: self.offset,
+        };
+        self.at += next_start;
+        self.offset += next_start as u64;
+        self.line += 1;
+        let raw = &self.data[begin..begin + line_end];
+        flags.insert(split_line_append(raw, self.dialect, spans));
+        Ok(Some(BlockRecord {
+            line: (begin, begin + line_end),
+            position,
+            flags,
+        }))
+    }
+}
+
 /// Length of the line begun by `avail` (no `\n` in it yet) without its terminator: a
 /// trailing `\r` may be the first half of a `\r\n` that the next read completes, so it is
 /// not counted. The limit then gives the same answer whatever the chunking.
@@ -409,8 +598,13 @@ fn pending_line_len(avail: &[u8]) -> usize {
 /// Only the first [`MAX_LINE_LIMIT`] bytes of a longer line are split (a [`Splitter`]
 /// refuses such lines before they get here).
 pub fn split_line(line: &[u8], dialect: Dialect, fields: &mut Vec<FieldSpan>) -> LineFlags {
-    let line = &line[..line.len().min(MAX_LINE_LIMIT)];
     fields.clear();
+    split_line_append(line, dialect, fields)
+}
+
+/// Like [`split_line`], but appends the line's spans to `fields`.
+fn split_line_append(line: &[u8], dialect: Dialect, fields: &mut Vec<FieldSpan>) -> LineFlags {
+    let line = &line[..line.len().min(MAX_LINE_LIMIT)];
     let d = dialect.delimiter;
     match dialect.quote {
         Some(q) if memchr(q, line).is_some() => split_quoted(line, d, q, fields),

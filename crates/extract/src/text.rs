@@ -19,7 +19,8 @@ const CP1252_HIGH: [char; 32] = [
 /// assert_eq!(decode(b"\x80 5"), "€ 5");
 /// ```
 pub fn decode(bytes: &[u8]) -> Cow<'_, str> {
-    match std::str::from_utf8(bytes) {
+    // SIMD validation (simdutf8); the error position is not needed here.
+    match simdutf8::basic::from_utf8(bytes) {
         Ok(s) => Cow::Borrowed(s),
         Err(_) => Cow::Owned(decode_cp1252(bytes)),
     }

@@ -32,6 +32,7 @@
 pub mod build;
 pub mod classify;
 pub mod model;
+mod parallel;
 pub mod pipeline;
 pub mod round;
 pub mod rules;

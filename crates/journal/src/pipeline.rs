@@ -10,6 +10,7 @@ use crate::classify::ClassifyError;
 use crate::model::Journal;
 use crate::rules::Rules;
 use crate::sources::{RowContext, RowError, RowSource};
+use ledgerline_extract::Position;
 use ledgerline_extract::batch::BatchRow;
 use ledgerline_extract::reader::{ExtractKind, ExtractReader, ReaderOptions};
 use ledgerline_extract::sae::{Header, PraeRow, SaeRow};
@@ -70,6 +71,12 @@ pub struct ConvertOptions {
     pub rules: Arc<Rules>,
     /// Findings listed per input (all are counted).
     pub max_findings: usize,
+    /// Threads that split, check and classify SAE and PRAE blocks (0: rayon's default,
+    /// `RAYON_NUM_THREADS` or one per core). The output is the same for every count.
+    pub threads: usize,
+    /// Bytes of whole lines per block a thread takes at a time (0: 1 MiB). The output is
+    /// the same for every size; small blocks only cost more hand-overs.
+    pub block_bytes: usize,
 }
 
 impl ConvertOptions {
@@ -78,6 +85,8 @@ impl ConvertOptions {
         ConvertOptions {
             rules,
             max_findings: 1000,
+            threads: 0,
+            block_bytes: 0,
         }
     }
 
@@ -191,6 +200,14 @@ pub fn convert_reader<R: Read + Send>(
         }
     };
     let kind = reader.kind().clone();
+    if matches!(kind, ExtractKind::Sae { .. } | ExtractKind::Prae) {
+        let built = crate::parallel::convert_blocks(name, reader, &kind, opts, sink, progress)?;
+        report.journals = built.journals;
+        report.lines = built.lines;
+        report.rejected = built.rejected;
+        report.validation = built.validation;
+        return Ok(report);
+    }
     let (to_build, from_read) = std::sync::mpsc::sync_channel::<Batch>(4);
     let (recycle, recycled) = std::sync::mpsc::channel::<Batch>();
     let max_findings = opts.max_findings;
@@ -262,11 +279,11 @@ fn read_stage<R: Read>(
     validator.finish(reader.offset())
 }
 
-struct BuiltStage {
-    findings: Findings,
-    journals: u64,
-    lines: u64,
-    rejected: u64,
+pub(crate) struct BuiltStage {
+    pub(crate) findings: Findings,
+    pub(crate) journals: u64,
+    pub(crate) lines: u64,
+    pub(crate) rejected: u64,
 }
 
 fn build_stage(
@@ -279,19 +296,7 @@ fn build_stage(
     progress: &mut dyn FnMut(u64),
 ) -> std::io::Result<BuiltStage> {
     let rules = &opts.rules;
-    let mut stage = Stage {
-        name,
-        findings: Findings::with_limit(opts.max_findings),
-        builder: Builder::new(rules.clone(), name),
-        unknown_types: UnknownPaymentTypes::default(),
-        out: BuiltStage {
-            findings: Findings::with_limit(0),
-            journals: 0,
-            lines: 0,
-            rejected: 0,
-        },
-        sink,
-    };
+    let mut stage = Stage::new(name, opts, sink);
     let layout = match kind {
         ExtractKind::PaymentBatch(l) => Some(l.as_ref().clone()),
         _ => None,
@@ -308,11 +313,15 @@ fn build_stage(
             let rec = Record::new(&batch.data[m.data.0..m.data.1], spans, m.pos, m.flags);
             // Each file kind only wraps the record in its row type; the rest is one path.
             match kind {
-                ExtractKind::Sae { .. } => stage.row(&SaeRow::new(rec), m, &ctx)?,
-                ExtractKind::Prae => stage.row(&PraeRow::new(rec), m, &ctx)?,
+                ExtractKind::Sae { .. } => {
+                    stage.row(&SaeRow::new(rec), &m.verdict, m.pos, None, &ctx)?
+                }
+                ExtractKind::Prae => {
+                    stage.row(&PraeRow::new(rec), &m.verdict, m.pos, None, &ctx)?
+                }
                 ExtractKind::PaymentBatch(_) => {
                     let Some(layout) = &layout else { continue };
-                    stage.row(&BatchRow::new(rec, layout), m, &ctx)?
+                    stage.row(&BatchRow::new(rec, layout), &m.verdict, m.pos, None, &ctx)?
                 }
                 ExtractKind::Attendee | ExtractKind::Empty => continue,
             }
@@ -320,25 +329,11 @@ fn build_stage(
         batch.clear();
         let _ = recycle.send(batch);
     }
-    let Stage {
-        mut findings,
-        mut builder,
-        unknown_types,
-        mut out,
-        sink,
-        ..
-    } = stage;
-    builder.finish(&mut findings);
-    if let Some(f) = unknown_types.finding(name) {
-        findings.push(f);
-    }
-    drain(&mut builder, sink, &mut out)?;
-    out.findings = findings;
-    Ok(out)
+    stage.finish()
 }
 
 /// The building stage's state: the builder, the journal findings so far, and the sink.
-struct Stage<'s> {
+pub(crate) struct Stage<'s> {
     name: &'s str,
     findings: Findings,
     builder: Builder,
@@ -347,20 +342,57 @@ struct Stage<'s> {
     sink: &'s mut dyn Sink,
 }
 
-impl Stage<'_> {
+impl<'s> Stage<'s> {
+    pub(crate) fn new(name: &'s str, opts: &ConvertOptions, sink: &'s mut dyn Sink) -> Self {
+        Stage {
+            name,
+            findings: Findings::with_limit(opts.max_findings),
+            builder: Builder::new(opts.rules.clone(), name),
+            unknown_types: UnknownPaymentTypes::default(),
+            out: BuiltStage {
+                findings: Findings::with_limit(0),
+                journals: 0,
+                lines: 0,
+                rejected: 0,
+            },
+            sink,
+        }
+    }
+
+    /// Finishes the open journals and writes them; the journal findings and counts.
+    pub(crate) fn finish(self) -> std::io::Result<BuiltStage> {
+        let Stage {
+            name,
+            mut findings,
+            mut builder,
+            unknown_types,
+            mut out,
+            sink,
+        } = self;
+        builder.finish(&mut findings);
+        if let Some(f) = unknown_types.finding(name) {
+            findings.push(f);
+        }
+        drain(&mut builder, sink, &mut out)?;
+        out.findings = findings;
+        Ok(out)
+    }
+
     /// Classifies one detail row, whatever its file kind, adds it to its journal and writes
     /// what that finished. Generic, so each kind's path is compiled on its own (no dynamic
-    /// dispatch and no allocation per row).
-    fn row<'a, S: RowSource<'a>>(
+    /// dispatch and no allocation per row). `ready` is the row's outcome when it was
+    /// classified ahead (on another thread, with the same header).
+    pub(crate) fn row<'a, S: RowSource<'a>>(
         &mut self,
         row: &S,
-        m: &Meta,
+        verdict: &RowVerdict,
+        pos: Position,
+        ready: Option<Result<Outcome, RowError>>,
         ctx: &RowContext<'_>,
     ) -> std::io::Result<()> {
-        let verdict = &m.verdict;
         let facts = row.facts(ctx);
         let outcome = if verdict.well_formed {
-            row.outcome(ctx)
+            ready.unwrap_or_else(|| row.outcome(ctx))
         } else {
             Err(RowError::Malformed)
         };
@@ -371,7 +403,7 @@ impl Stage<'_> {
                     column, name, ..
                 }) = &e
                 {
-                    self.unknown_types.note(name, *column, m.pos.line);
+                    self.unknown_types.note(name, *column, pos.line);
                 }
                 // A row with its own validation error has its finding already (and that
                 // error is the reason it is rejected).
@@ -383,7 +415,7 @@ impl Stage<'_> {
                             self.name,
                             e.to_string(),
                         )
-                        .at(m.pos),
+                        .at(pos),
                     );
                 }
                 Outcome::Failed(e)
@@ -397,7 +429,7 @@ impl Stage<'_> {
                     self.name,
                     format!("not posted: {why}"),
                 )
-                .at(m.pos),
+                .at(pos),
             );
         }
         self.builder

@@ -40,7 +40,7 @@ impl BatchValidator {
 
     fn record_inner(&mut self, rec: Record<'_>, report: &mut FileReport) {
         let pos = rec.position();
-        line_checks(&self.name, &rec, None, report);
+        line_checks(&self.name, &rec, None, &mut report.findings);
         if std::mem::replace(&mut self.first, false) && self.layout.header {
             return;
         }

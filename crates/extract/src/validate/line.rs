@@ -2,7 +2,7 @@
 //! tab characters inside values, and the quoting problems the splitter flagged. They look at
 //! the raw line only, so they cost one vectorised scan on a clean line.
 
-use super::FileReport;
+use super::Out;
 use crate::schema::ColumnDef;
 use crate::split::{LineFlags, Record};
 use ledgerline_findings::{Check, Family, Finding};
@@ -25,7 +25,7 @@ pub(super) fn line_checks(
     name: &str,
     rec: &Record<'_>,
     columns: Option<&[ColumnDef]>,
-    report: &mut FileReport,
+    report: &mut impl Out,
 ) {
     let raw = rec.raw();
     let pos = rec.position();
@@ -44,7 +44,7 @@ pub(super) fn line_checks(
         None => f,
     };
     if !raw.is_ascii()
-        && let Err(e) = std::str::from_utf8(raw)
+        && let Err(e) = simdutf8::compat::from_utf8(raw)
     {
         let at = e.valid_up_to();
         let f = Finding::new(
@@ -58,7 +58,7 @@ pub(super) fn line_checks(
             ),
         )
         .at(pos);
-        report.findings.push(with_col(f, at));
+        report.push(with_col(f, at));
     }
     if has_control(raw) {
         if let Some((at, b)) = crate::text::find_control(raw) {
@@ -69,7 +69,7 @@ pub(super) fn line_checks(
                 format!("control character 0x{b:02X} inside a value; it is kept as is"),
             )
             .at(pos);
-            report.findings.push(with_col(f, at));
+            report.push(with_col(f, at));
         }
         if let Some(at) = memchr::memchr(b'\t', raw) {
             let f = Finding::new(
@@ -79,15 +79,13 @@ pub(super) fn line_checks(
                 "tab character inside a value; it is kept as is",
             )
             .at(pos);
-            report.findings.push(with_col(f, at));
+            report.push(with_col(f, at));
         }
     }
     let flags = rec.flags();
     if !flags.is_empty() {
         let mut spl = |check: Check, msg: &str| {
-            report
-                .findings
-                .push(Finding::new(Family::Spl, check, name, msg).at(pos));
+            report.push(Finding::new(Family::Spl, check, name, msg).at(pos));
         };
         if flags.contains(LineFlags::UNTERMINATED_QUOTE) {
             spl(

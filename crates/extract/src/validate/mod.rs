@@ -138,13 +138,42 @@ impl FileValidator {
 
     /// Checks one record.
     pub fn record(&mut self, rec: &Record<'_>) -> RowVerdict {
+        self.record_with(rec, None)
+    }
+
+    /// A checker for the checks of this input's rows that depend on the row alone (the
+    /// line's encoding and quoting, each value against its column), to run ahead on other
+    /// threads; `None` for the kinds checked record by record only (payment batch,
+    /// attendee, empty).
+    pub fn checker(&self) -> Option<RowChecker> {
+        match &self.inner {
+            Inner::Sae(v) | Inner::Prae(v) => Some(RowChecker {
+                name: self.report.file.clone(),
+                profile: v.profile(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// Checks one record whose row-only checks `prep` holds (from this input's
+    /// [`checker`](Self::checker)): the same findings, in the same order, as
+    /// [`record`](Self::record). `prep` is emptied.
+    pub fn record_prepared(&mut self, rec: &Record<'_>, prep: &mut RowPrep) -> RowVerdict {
+        if prep.ready {
+            self.record_with(rec, Some(prep))
+        } else {
+            self.record_with(rec, None)
+        }
+    }
+
+    fn record_with(&mut self, rec: &Record<'_>, prep: Option<&mut RowPrep>) -> RowVerdict {
         let before = self.report.findings.errors();
         let report = &mut self.report;
         let (detail, well_formed) = match &mut self.inner {
-            Inner::Sae(v) | Inner::Prae(v) => v.record(*rec, report),
+            Inner::Sae(v) | Inner::Prae(v) => v.record(*rec, report, prep),
             Inner::Batch(v) => v.record(*rec, report),
             Inner::Attendee { posting_seen } => {
-                line_checks(&report.file.clone(), rec, None, report);
+                line_checks(&report.file.clone(), rec, None, &mut report.findings);
                 let d = rec.field(0).is_some_and(|f| f.raw() == b"DETAIL");
                 if d {
                     report.rows += 1;
@@ -210,6 +239,101 @@ impl FileValidator {
         }
         self.report.bytes = bytes;
         self.report
+    }
+}
+
+/// Where findings go: the file's collection, or a row's list prepared on another thread.
+pub(crate) trait Out {
+    /// Records a finding.
+    fn push(&mut self, f: Finding);
+    /// Findings recorded so far.
+    fn count(&self) -> usize;
+}
+
+impl Out for Findings {
+    fn push(&mut self, f: Finding) {
+        Findings::push(self, f);
+    }
+    fn count(&self) -> usize {
+        self.errors() + self.warnings() + self.infos()
+    }
+}
+
+impl Out for Vec<Finding> {
+    fn push(&mut self, f: Finding) {
+        Vec::push(self, f);
+    }
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
+/// The checks of an SAE or PRAE row that depend on the row alone, run ahead of the
+/// file-level validator (on any thread): [`FileValidator::record_prepared`] then takes
+/// their findings in place of running them. Cheap to clone, `Send` and `Sync`.
+#[derive(Clone)]
+pub struct RowChecker {
+    name: String,
+    profile: &'static profile::Profile,
+}
+
+impl std::fmt::Debug for RowChecker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowChecker")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+/// A cache of the values found valid per column, for [`RowChecker::prepare`] (one per
+/// thread or block; it changes no finding, only how often a value is looked at).
+#[derive(Debug, Default)]
+pub struct CheckCache {
+    last_ok: Vec<Vec<u8>>,
+}
+
+/// The row-only findings of one record, made by [`RowChecker::prepare`].
+#[derive(Debug, Default, Clone)]
+pub struct RowPrep {
+    ready: bool,
+    line: Vec<Finding>,
+    values: Vec<Finding>,
+}
+
+impl RowChecker {
+    /// Runs the row-only checks of `rec`. Only detail rows are prepared; any other record
+    /// gets an empty `RowPrep`, which makes [`FileValidator::record_prepared`] check it in
+    /// place.
+    pub fn prepare(&self, rec: &Record<'_>, cache: &mut CheckCache) -> RowPrep {
+        let mut prep = RowPrep::default();
+        if !self.is_detail(rec) {
+            return prep;
+        }
+        let p = self.profile;
+        if cache.last_ok.len() != p.detail.len() {
+            cache.last_ok = vec![Vec::new(); p.detail.len()];
+        }
+        prep.ready = true;
+        line_checks(&self.name, rec, Some(p.detail), &mut prep.line);
+        structured::check_fields(&self.name, p, rec, &mut cache.last_ok, &mut prep.values);
+        prep
+    }
+
+    /// Whether `rec` is a detail row (`DETAIL` in its first field).
+    pub fn is_detail(&self, rec: &Record<'_>) -> bool {
+        rec.field(0)
+            .is_some_and(|f| f.bytes().as_ref() == b"DETAIL")
+    }
+
+    /// The header `rec` gives the validator when it is the file's first `EXTRACT` record.
+    pub fn header_of(&self, rec: &Record<'_>) -> Option<Header> {
+        let is_header = rec
+            .field(0)
+            .is_some_and(|f| f.bytes().as_ref() == b"EXTRACT");
+        if !is_header || rec.len() < 5 {
+            return None;
+        }
+        (self.profile.parse_header)(*rec).ok()
     }
 }
 

@@ -6,7 +6,7 @@
 
 use super::line::line_checks;
 use super::profile::{Profile, missing_totals};
-use super::{FileReport, hash_of, value_check};
+use super::{FileReport, Out, RowPrep, hash_of, value_check};
 use crate::sae::Header;
 use crate::schema::{ColumnDef, ColumnType};
 use crate::split::{LineFlags, Record};
@@ -65,6 +65,11 @@ impl Structured {
         }
     }
 
+    /// What differs between SAE and PRAE for this file.
+    pub(super) fn profile(&self) -> &'static Profile {
+        self.p
+    }
+
     fn find(&self, check: Check, pos: Position, msg: impl Into<String>) -> Finding {
         Finding::new(self.p.family, check, &self.name, msg).at(pos)
     }
@@ -82,17 +87,27 @@ impl Structured {
     }
 
     /// Checks a record; returns (is a detail row, has the expected shape).
-    pub(super) fn record(&mut self, rec: Record<'_>, report: &mut FileReport) -> (bool, bool) {
+    pub(super) fn record(
+        &mut self,
+        rec: Record<'_>,
+        report: &mut FileReport,
+        prep: Option<&mut RowPrep>,
+    ) -> (bool, bool) {
         self.verdict = (false, false);
-        self.record_inner(rec, report);
+        self.record_inner(rec, report, prep);
         self.verdict
     }
 
-    fn record_inner(&mut self, rec: Record<'_>, report: &mut FileReport) {
+    fn record_inner(
+        &mut self,
+        rec: Record<'_>,
+        report: &mut FileReport,
+        prep: Option<&mut RowPrep>,
+    ) {
         let pos = rec.position();
         let first = std::mem::replace(&mut self.first_record, false);
         if rec.is_blank() {
-            line_checks(&self.name, &rec, None, report);
+            line_checks(&self.name, &rec, None, &mut report.findings);
             report.findings.push(
                 Finding::new(
                     Family::Spl,
@@ -104,13 +119,10 @@ impl Structured {
             );
             return;
         }
-        let tag = rec
-            .field(0)
-            .map(|f| f.bytes().into_owned())
-            .unwrap_or_default();
-        match tag.as_slice() {
+        let tag = rec.field(0).map(|f| f.bytes()).unwrap_or_default();
+        match tag.as_ref() {
             b"EXTRACT" => {
-                line_checks(&self.name, &rec, None, report);
+                line_checks(&self.name, &rec, None, &mut report.findings);
                 if let Some(l) = self.header_line {
                     report.findings.push(self.find(
                         Check::HeaderRepeated,
@@ -177,11 +189,11 @@ impl Structured {
                         "the file does not start with an EXTRACT header line; record count and total cannot be checked",
                     ));
                 }
-                let shape = self.detail(rec, report);
+                let shape = self.detail(rec, report, prep);
                 self.verdict = (true, shape);
             }
             _ => {
-                line_checks(&self.name, &rec, None, report);
+                line_checks(&self.name, &rec, None, &mut report.findings);
                 report.findings.push(self.find(
                     Check::UnknownRecord,
                     pos,
@@ -194,12 +206,20 @@ impl Structured {
         }
     }
 
-    fn detail(&mut self, rec: Record<'_>, report: &mut FileReport) -> bool {
+    fn detail(
+        &mut self,
+        rec: Record<'_>,
+        report: &mut FileReport,
+        mut prep: Option<&mut RowPrep>,
+    ) -> bool {
         let p = self.p;
         let pos = rec.position();
         self.details += 1;
         report.rows += 1;
-        line_checks(&self.name, &rec, Some(p.detail), report);
+        match prep.as_deref_mut() {
+            Some(prep) => prep.line.drain(..).for_each(|f| report.findings.push(f)),
+            None => line_checks(&self.name, &rec, Some(p.detail), &mut report.findings),
+        }
         let n = rec.len();
         let full = p.detail.len();
         let mut reported = false;
@@ -290,8 +310,8 @@ impl Structured {
             let alt = rec
                 .field(i)
                 .map(|f| value::parse_amount_lenient(&f.bytes()).map(|(d, _)| d));
-            let signed = match (alt, rec.field(p.dr_cr).map(|f| f.bytes().into_owned())) {
-                (Some(Ok(a)), Some(dc)) if dc == b"CR" => Some(-a.abs()),
+            let signed = match (alt, rec.field(p.dr_cr).map(|f| f.bytes())) {
+                (Some(Ok(a)), Some(dc)) if dc.as_ref() == b"CR" => Some(-a.abs()),
                 (Some(Ok(a)), _) => Some(a),
                 _ => None,
             };
@@ -338,30 +358,9 @@ impl Structured {
                 .column(col.number() as u32, format!("{} (EXTRACT header)", col.name())),
             );
         }
-        // Most of a row's fields are empty: only the others are looked at.
-        for (i, f) in rec.non_empty_fields() {
-            let Some(def) = p.detail.get(i) else { break };
-            if matches!(def.ty, ColumnType::Text | ColumnType::Custom)
-                && def.max_len.is_none_or(|m| f.raw().len() <= m as usize)
-            {
-                continue; // free text within its length: nothing to check
-            }
-            // Report-level values repeat on every line: a value already found valid in this
-            // column needs no second look.
-            if self.last_ok.get(i).is_some_and(|v| v.as_slice() == f.raw()) {
-                continue;
-            }
-            let before =
-                report.findings.errors() + report.findings.warnings() + report.findings.infos();
-            self.check_value(def, i, &f.bytes(), pos, report);
-            let after =
-                report.findings.errors() + report.findings.warnings() + report.findings.infos();
-            if after == before
-                && let Some(slot) = self.last_ok.get_mut(i)
-            {
-                slot.clear();
-                slot.extend_from_slice(f.raw());
-            }
+        match prep {
+            Some(prep) => prep.values.drain(..).for_each(|f| report.findings.push(f)),
+            None => check_fields(&self.name, p, &rec, &mut self.last_ok, &mut report.findings),
         }
         if p.sign_check
             && let (Some(Ok(a)), Some(dc)) = (&amount, rec.field(p.dr_cr))
@@ -384,11 +383,8 @@ impl Structured {
         }
         if let Some(h) = &self.header {
             if let Some(i) = p.batch_id {
-                let v = rec
-                    .field(i)
-                    .map(|f| f.text().into_owned())
-                    .unwrap_or_default();
-                if v != h.batch_id {
+                let v = rec.field(i).map(|f| f.text()).unwrap_or_default();
+                if v.as_ref() != h.batch_id.as_str() {
                     report.findings.push(self.col_finding(
                         Check::BatchIdMismatch,
                         pos,
@@ -398,10 +394,7 @@ impl Structured {
                 }
             }
             if let Some(i) = p.batch_date {
-                let v = rec
-                    .field(i)
-                    .map(|f| f.bytes().into_owned())
-                    .unwrap_or_default();
+                let v = rec.field(i).map(|f| f.bytes()).unwrap_or_default();
                 if value::parse_date(&v).ok() != Some(h.batch_date) {
                     report.findings.push(self.col_finding(
                         Check::BatchDateMismatch,
@@ -429,98 +422,6 @@ impl Structured {
         }
         self.group(&rec, report);
         true
-    }
-
-    fn check_value(
-        &self,
-        def: &ColumnDef,
-        i: usize,
-        v: &[u8],
-        pos: Position,
-        report: &mut FileReport,
-    ) {
-        let push = |report: &mut FileReport, check: Check, msg: String| {
-            report.findings.push(self.col_finding(check, pos, i, msg));
-        };
-        match def.ty {
-            ColumnType::Money if value::is_plain_amount(v) => {}
-            ColumnType::Money => match value::parse_amount_lenient(v) {
-                Ok((_, false)) => {}
-                Ok((d, true)) => report.findings.push(
-                    self.col_finding(
-                        Check::BadNumber,
-                        pos,
-                        i,
-                        format!(
-                            "{}: `{}` carries a currency sign around the number; read as {d} (only signs before or after the number are ignored)",
-                            def.name,
-                            crate::text::decode(v)
-                        ),
-                    )
-                    .severity(Severity::Warning),
-                ),
-                Err(e) => push(report, value_check(&e), format!("{}: {e}", def.name)),
-            },
-            ColumnType::Date => {
-                if let Err(e) = value::parse_date(v) {
-                    push(report, Check::BadDate, format!("{}: {e}", def.name));
-                }
-            }
-            ColumnType::Integer => {
-                if let Err(e) = value::parse_integer(v) {
-                    push(report, Check::BadNumber, format!("{}: {e}", def.name));
-                }
-            }
-            ColumnType::Flag => {
-                if let Err(e) = value::parse_flag(v) {
-                    push(report, Check::BadFlag, format!("{}: {e}", def.name));
-                }
-            }
-            ColumnType::DebitCredit => {
-                if let Err(e) = value::parse_dr_cr(v) {
-                    push(report, Check::BadDebitCredit, format!("{}: {e}", def.name));
-                }
-            }
-            ColumnType::Currency => {
-                if !currency::is_iso_code(v) {
-                    push(
-                        report,
-                        Check::BadCurrency,
-                        format!("{}: `{}` is not an ISO 4217 currency code", def.name, crate::text::decode(v)),
-                    );
-                }
-            }
-            ColumnType::Country => {
-                if !(v.len() == 2 && v.iter().all(u8::is_ascii_uppercase)) {
-                    push(
-                        report,
-                        Check::BadCountry,
-                        format!("{}: `{}` is not a two-letter country code", def.name, crate::text::decode(v)),
-                    );
-                }
-            }
-            ColumnType::Reserved => push(
-                report,
-                Check::ReservedNotEmpty,
-                format!("column {} is reserved for future use but holds a value", def.number),
-            ),
-            ColumnType::Constant | ColumnType::Custom | ColumnType::Text => {}
-        }
-        if let Some(max) = def.max_len
-            && v.len() > max as usize
-        {
-            let chars = crate::text::decode(v).chars().count();
-            if chars > max as usize {
-                push(
-                    report,
-                    Check::TooLong,
-                    format!(
-                        "{} holds {chars} characters; the specification allows {max} and an ERP may truncate it",
-                        def.name
-                    ),
-                );
-            }
-        }
     }
 
     fn group(&mut self, rec: &Record<'_>, report: &mut FileReport) {
@@ -676,6 +577,148 @@ impl SeqSet {
             !was
         } else {
             self.sparse.insert(n)
+        }
+    }
+}
+
+/// The checks of one value of column `i` (the same for every row).
+fn check_value<O: Out>(
+    name: &str,
+    p: &Profile,
+    def: &ColumnDef,
+    i: usize,
+    v: &[u8],
+    pos: Position,
+    report: &mut O,
+) {
+    let col_finding = |check: Check, msg: String| col_finding(name, p, check, pos, i, msg);
+    let push = |report: &mut O, check: Check, msg: String| {
+        report.push(col_finding(check, msg));
+    };
+    match def.ty {
+            ColumnType::Money if value::is_plain_amount(v) => {}
+            ColumnType::Money => match value::parse_amount_lenient(v) {
+                Ok((_, false)) => {}
+                Ok((d, true)) => report.push(
+                    col_finding(
+                        Check::BadNumber,
+                        format!(
+                            "{}: `{}` carries a currency sign around the number; read as {d} (only signs before or after the number are ignored)",
+                            def.name,
+                            crate::text::decode(v)
+                        ),
+                    )
+                    .severity(Severity::Warning),
+                ),
+                Err(e) => push(report, value_check(&e), format!("{}: {e}", def.name)),
+            },
+            ColumnType::Date => {
+                if let Err(e) = value::parse_date(v) {
+                    push(report, Check::BadDate, format!("{}: {e}", def.name));
+                }
+            }
+            ColumnType::Integer => {
+                if let Err(e) = value::parse_integer(v) {
+                    push(report, Check::BadNumber, format!("{}: {e}", def.name));
+                }
+            }
+            ColumnType::Flag => {
+                if let Err(e) = value::parse_flag(v) {
+                    push(report, Check::BadFlag, format!("{}: {e}", def.name));
+                }
+            }
+            ColumnType::DebitCredit => {
+                if let Err(e) = value::parse_dr_cr(v) {
+                    push(report, Check::BadDebitCredit, format!("{}: {e}", def.name));
+                }
+            }
+            ColumnType::Currency => {
+                if !currency::is_iso_code(v) {
+                    push(
+                        report,
+                        Check::BadCurrency,
+                        format!("{}: `{}` is not an ISO 4217 currency code", def.name, crate::text::decode(v)),
+                    );
+                }
+            }
+            ColumnType::Country => {
+                if !(v.len() == 2 && v.iter().all(u8::is_ascii_uppercase)) {
+                    push(
+                        report,
+                        Check::BadCountry,
+                        format!("{}: `{}` is not a two-letter country code", def.name, crate::text::decode(v)),
+                    );
+                }
+            }
+            ColumnType::Reserved => push(
+                report,
+                Check::ReservedNotEmpty,
+                format!("column {} is reserved for future use but holds a value", def.number),
+            ),
+            ColumnType::Constant | ColumnType::Custom | ColumnType::Text => {}
+        }
+    if let Some(max) = def.max_len
+        && v.len() > max as usize
+    {
+        let chars = crate::text::decode(v).chars().count();
+        if chars > max as usize {
+            push(
+                report,
+                Check::TooLong,
+                format!(
+                    "{} holds {chars} characters; the specification allows {max} and an ERP may truncate it",
+                    def.name
+                ),
+            );
+        }
+    }
+}
+
+/// A finding about column `col` of a detail row.
+fn col_finding(
+    name: &str,
+    p: &Profile,
+    check: Check,
+    pos: Position,
+    col: usize,
+    msg: impl Into<String>,
+) -> Finding {
+    let def = &p.detail[col];
+    Finding::new(p.family, check, name, msg)
+        .at(pos)
+        .column(def.number as u32, def.name)
+}
+
+/// The value checks of a detail row's non-empty fields, in column order. `last_ok` holds,
+/// per column, the last value found valid: report-level values repeat on every line of a
+/// report, and a value already found valid in its column needs no second look (the checks
+/// depend on the value and column only, so the cache changes no finding).
+pub(super) fn check_fields(
+    name: &str,
+    p: &Profile,
+    rec: &Record<'_>,
+    last_ok: &mut [Vec<u8>],
+    out: &mut impl Out,
+) {
+    let pos = rec.position();
+    // Most of a row's fields are empty: only the others are looked at.
+    for (i, f) in rec.non_empty_fields() {
+        let Some(def) = p.detail.get(i) else { break };
+        if matches!(def.ty, ColumnType::Text | ColumnType::Custom)
+            && def.max_len.is_none_or(|m| f.raw().len() <= m as usize)
+        {
+            continue; // free text within its length: nothing to check
+        }
+        if last_ok.get(i).is_some_and(|v| v.as_slice() == f.raw()) {
+            continue;
+        }
+        let before = out.count();
+        check_value(name, p, def, i, &f.bytes(), pos, out);
+        if out.count() == before
+            && let Some(slot) = last_ok.get_mut(i)
+        {
+            slot.clear();
+            slot.extend_from_slice(f.raw());
         }
     }
 }

@@ -13,3 +13,4 @@ mod guarantees;
 mod mutations;
 mod oracle;
 mod support;
+mod threads;

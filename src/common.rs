@@ -39,8 +39,9 @@ pub struct InputArgs {
     /// Findings listed per file; the rest are counted.
     #[arg(long, default_value_t = 1000, value_name = "N")]
     pub max_findings: usize,
-    /// Threads that split, check and classify an SAE or PRAE file (default: one per core,
-    /// or RAYON_NUM_THREADS); the output is the same for every count.
+    /// Threads that split, check and classify an SAE or PRAE file in the data-parallel pass
+    /// (default: the two-thread streaming pass, as fast on two cores); the output is the same
+    /// for every count.
     #[arg(long, default_value_t = 0, value_name = "N", hide_default_value = true)]
     pub threads: usize,
     /// Largest total size a zip archive may inflate to, in bytes.

@@ -189,6 +189,7 @@ fn a_read_that_fails_half_way_is_reported_at_the_same_line_for_any_thread_count(
     };
     let reference = go(1, 0);
     assert!(reference.contains("the disk went away"), "{reference}");
+    assert!(go(0, 0) == reference, "the streaming pass");
     for threads in [2, 8] {
         for block in [0, 1, 3000] {
             assert!(

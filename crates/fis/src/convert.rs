@@ -367,19 +367,16 @@ struct Run<'r> {
 impl Run<'_> {
     /// Reads the complete values of `buf`; the bytes consumed, and what stopped it.
     fn window(&mut self, buf: &[u8], base: usize, eof: bool) -> (usize, Window) {
-        // Documents read in one pass wait here to be mapped together (in parallel); anything
-        // reported otherwise first flushes them, so the order is the input's.
-        let mut jobs: Vec<Job<'_>> = Vec::new();
         let mut consumed = 0usize;
-        let result = loop {
+        loop {
             if self.stopped {
-                break (consumed, Window::Done);
+                return (consumed, Window::Done);
             }
             let rest = &buf[consumed..];
             // The fast path: a document (or page) and its payload read in one pass.
             let mut values = serde_json::Deserializer::from_slice(rest).into_iter::<FastDoc<'_>>();
             let error = match values.next() {
-                None => break (buf.len(), Window::Done),
+                None => return (buf.len(), Window::Done),
                 Some(Ok(doc)) => {
                     let end = consumed + values.byte_offset();
                     let start = consumed
@@ -389,18 +386,10 @@ impl Run<'_> {
                             .unwrap_or(0);
                     let at = base + start;
                     if let Some(docs) = doc.fi_documents {
-                        self.run_jobs(&mut jobs, buf, base);
                         self.list(docs, buf, base, offset_in(buf, docs) + base, "fIDocuments");
                     } else if let Some(docs) = doc.content {
-                        self.run_jobs(&mut jobs, buf, base);
                         self.list(docs, buf, base, offset_in(buf, docs) + base, "content");
-                    } else if let Some(job) = self.prepare(doc, at, String::new()) {
-                        jobs.push(job);
-                        if jobs.len() >= JOB_BATCH {
-                            self.run_jobs(&mut jobs, buf, base);
-                        }
-                    } else {
-                        self.run_jobs(&mut jobs, buf, base);
+                    } else if !self.fast(&doc, buf, base, at, String::new()) {
                         self.careful(&buf[start..end], buf, base, at);
                     }
                     consumed = end;
@@ -409,9 +398,8 @@ impl Run<'_> {
                 Some(Err(e)) => e,
             };
             if !eof && (error.is_eof() || at_end(rest, &error)) {
-                break (consumed, Window::More);
+                return (consumed, Window::More);
             }
-            self.run_jobs(&mut jobs, buf, base);
             // Not a document the fast path takes (a list, a payload sent as text, a value
             // of the wrong type), or not JSON: the careful path says which.
             let mut raw = serde_json::Deserializer::from_slice(rest).into_iter::<&RawValue>();
@@ -421,9 +409,9 @@ impl Run<'_> {
                     self.value(v, buf, base, at);
                     consumed += raw.byte_offset();
                 }
-                None => break (buf.len(), Window::Done),
+                None => return (buf.len(), Window::Done),
                 Some(Err(e)) if !eof && (e.is_eof() || at_end(rest, &e)) => {
-                    break (consumed, Window::More);
+                    return (consumed, Window::More);
                 }
                 Some(Err(e)) => {
                     let pos = self.lines.position(buf, base, base + consumed);
@@ -443,12 +431,10 @@ impl Run<'_> {
                         )
                         .at(Position { line, byte: pos.byte }),
                     );
-                    break (consumed, Window::Failed);
+                    return (consumed, Window::Failed);
                 }
             }
-        };
-        self.run_jobs(&mut jobs, buf, base);
-        result
+        }
     }
 
     /// The careful path over one value's bytes.
@@ -485,7 +471,7 @@ impl Run<'_> {
                     if let Some(docs) = fast.content {
                         return self.list(docs, buf, base, offset_in(buf, docs) + base, "content");
                     }
-                    if self.fast(fast, buf, base, at, String::new()) {
+                    if self.fast(&fast, buf, base, at, String::new()) {
                         return;
                     }
                 }
@@ -531,22 +517,16 @@ impl Run<'_> {
                 return;
             }
         };
-        let mut jobs = Vec::new();
         for (i, item) in items.into_iter().enumerate() {
             let iat = offset_in(buf, item) + base;
             let ipath = format!("{path}[{i}]");
             if let Ok(fast) = serde_json::from_str::<FastDoc<'_>>(item.get())
                 && fast.fi_documents.is_none()
                 && fast.content.is_none()
-                && let Some(job) = self.prepare(fast, iat, ipath.clone())
+                && self.fast(&fast, buf, base, iat, ipath.clone())
             {
-                jobs.push(job);
-                if jobs.len() >= JOB_BATCH {
-                    self.run_jobs(&mut jobs, buf, base);
-                }
                 continue;
             }
-            self.run_jobs(&mut jobs, buf, base);
             let top: Top<'_> = match serde_json::from_str(item.get()) {
                 Ok(t) => t,
                 Err(_) => {
@@ -562,7 +542,6 @@ impl Run<'_> {
             };
             self.document(&top, item, buf, base, iat, ipath);
         }
-        self.run_jobs(&mut jobs, buf, base);
     }
 
     /// An `FIDocument` (or a bare document payload) at `path`.
@@ -645,10 +624,8 @@ impl Run<'_> {
             );
             return;
         }
-        if let Ok(Some(status)) = json::text(top.doc_status)
-            && let Some(n) = Self::status(&status, at, &dot("docStatus"))
-        {
-            self.note(n, buf, base);
+        if let Ok(Some(status)) = json::text(top.doc_status) {
+            self.status(&status, buf, base, at, &dot("docStatus"));
         }
         let doc_type = json::text(top.doc_type)
             .ok()
@@ -702,11 +679,10 @@ impl Run<'_> {
         self.payload(kind.as_deref(), text, &place, &dot("docType"))
     }
 
-    /// The finding a document's `docStatus` calls for, if any.
-    fn status(status: &str, at: usize, path: &str) -> Option<Note> {
+    fn status(&mut self, status: &str, buf: &[u8], base: usize, at: usize, path: &str) {
         let upper = status.to_ascii_uppercase();
         let (sev, what) = match upper.as_str() {
-            "READY" | "ACKNOWLEDGED" => return None,
+            "READY" | "ACKNOWLEDGED" => return,
             "POSTING_CONFIRMED_SUCCESS" | "PAYMENT_CONFIRMED_SUCCESS" | "PAID" => (
                 Severity::Warning,
                 "Concur records it as posted already: check it is not posted twice (the posting ledger catches a journal posted from this machine)",
@@ -732,54 +708,28 @@ impl Run<'_> {
                 "a status Ledgerline does not know; read as READY",
             ),
         };
-        Some(Note {
-            check: Check::FisStatus,
-            at,
-            message: format!("{path}: `{status}`: {what}"),
-            severity: Some(sev),
-        })
+        let pos = self.lines.position(buf, base, at);
+        self.findings.push(
+            Finding::new(
+                Family::Fis,
+                Check::FisStatus,
+                self.name,
+                format!("{path}: `{status}`: {what}"),
+            )
+            .at(pos)
+            .severity(sev),
+        );
     }
 
-    /// Records `note` as a finding at its place.
-    fn note(&mut self, note: Note, buf: &[u8], base: usize) {
-        let pos = self.lines.position(buf, base, note.at);
-        let f = Finding::new(Family::Fis, note.check, self.name, note.message).at(pos);
-        self.findings.push(match note.severity {
-            Some(sev) => f.severity(sev),
-            None => f,
-        });
-    }
-
-    /// A document read in one pass ([`FastDoc`]), mapped and fed at once; false (nothing
-    /// done) for anything the careful path must look at: a canonical line, no payload.
-    fn fast<'b>(
-        &mut self,
-        d: FastDoc<'b>,
-        buf: &'b [u8],
-        base: usize,
-        at: usize,
-        path: String,
-    ) -> bool {
-        match self.prepare(d, at, path) {
-            Some(job) => {
-                self.run_jobs(&mut vec![job], buf, base);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// What a document read in one pass needs before its payload is mapped: its place and
-    /// kind, and the findings about the document itself (a repeated id, its status, an
-    /// unknown type), in the order they are reported. `None` for anything the careful path
-    /// must look at: a canonical line, no payload at all.
-    fn prepare<'b>(&mut self, d: FastDoc<'b>, at: usize, path: String) -> Option<Job<'b>> {
+    /// A document read in one pass ([`FastDoc`]); false (nothing done) for anything the
+    /// careful path must look at: a canonical line, no payload at all.
+    fn fast(&mut self, d: &FastDoc<'_>, buf: &[u8], base: usize, at: usize, path: String) -> bool {
         if d.journal_id.is_some() {
-            return None;
+            return false;
         }
-        let (bare, ppath) = match &d.document {
-            Some(_) => (
-                false,
+        let (payload, ppath) = match &d.document {
+            Some(p) => (
+                p,
                 if path.is_empty() {
                     (if d.blob { "documentBlob" } else { "document" }).to_owned()
                 } else {
@@ -789,8 +739,8 @@ impl Run<'_> {
                     )
                 },
             ),
-            None if d.bare.kind().is_some() => (true, path.clone()),
-            None => return None,
+            None if d.bare.kind().is_some() => (&d.bare, path.clone()),
+            None => return false,
         };
         let dot = |k: &str| {
             if path.is_empty() {
@@ -800,79 +750,42 @@ impl Run<'_> {
             }
         };
         self.documents += 1;
-        let mut job = Job {
-            doc: d,
-            bare,
-            at,
-            ppath,
-            kind: None,
-            notes: Vec::new(),
-        };
-        if let Ok(Some(id)) = json::text(job.doc.id)
+        if let Ok(Some(id)) = json::text(d.id)
             && !self.seen_documents.insert(id.to_string())
         {
-            job.notes.push(Note {
-                check: Check::FisDuplicate,
+            self.finding(
+                Check::FisDuplicate,
+                buf,
+                base,
                 at,
-                message: format!(
+                format!(
                     "{}: document `{id}` is in this input already; not converted again",
                     dot("id")
                 ),
-                severity: None,
-            });
-            return Some(job);
+            );
+            return true;
         }
-        if let Ok(Some(status)) = json::text(job.doc.doc_status) {
-            job.notes
-                .extend(Self::status(&status, at, &dot("docStatus")));
+        if let Ok(Some(status)) = json::text(d.doc_status) {
+            self.status(&status, buf, base, at, &dot("docStatus"));
         }
-        let kind = json::text(job.doc.doc_type)
+        let doc_type = json::text(d.doc_type)
             .ok()
             .flatten()
-            .map(|t| t.to_ascii_lowercase())
-            .or_else(|| job.payload().kind().map(str::to_owned));
-        let type_path = dot("docType");
-        match kind.as_deref() {
-            Some("expense" | "cashadvance" | "invoice") => job.kind = kind,
-            Some(other) => job.notes.push(Note {
-                check: Check::FisDocType,
-                at,
-                message: format!("{type_path}: `{other}` documents carry no expense, invoice or cash-advance postings; not converted"),
-                severity: None,
-            }),
-            None => job.notes.push(Note {
-                check: Check::FisMissing,
-                at,
-                message: format!("{type_path}: missing, and the document is neither an expense, an invoice nor a cash advance by its keys"),
-                severity: None,
-            }),
-        }
-        Some(job)
-    }
-
-    /// Maps the payloads of `jobs` (on every core when there are several: a document is
-    /// mapped on its own), then reports and feeds them in input order, so the findings and
-    /// rows are those of mapping them one after the other.
-    fn run_jobs<'b>(&mut self, jobs: &mut Vec<Job<'b>>, buf: &'b [u8], base: usize) {
-        use rayon::prelude::*;
-        if jobs.is_empty() {
-            return;
-        }
-        let rules = self.opts.rules.clone();
-        let map = |j: &Job<'b>| j.map(buf, base, &rules);
-        let mapped: Vec<Option<Mapped<'b>>> = if jobs.len() > 1 {
-            jobs.par_iter().map(map).collect()
-        } else {
-            jobs.iter().map(map).collect()
+            .map(|t| t.to_ascii_lowercase());
+        let kind = doc_type.or_else(|| payload.kind().map(str::to_owned));
+        let place = Place {
+            base: buf,
+            base_offset: base,
+            doc_at: at,
+            path: ppath,
         };
-        for (job, mapped) in jobs.drain(..).zip(mapped) {
-            for n in job.notes {
-                self.note(n, buf, base);
-            }
-            if let Some(m) = mapped {
-                self.feed(m, buf, base);
-            }
-        }
+        self.map_payload(
+            kind.as_deref(),
+            Parsed::Fast(payload),
+            &place,
+            &dot("docType"),
+        );
+        true
     }
 
     /// The rows of a payload already read.
@@ -888,11 +801,22 @@ impl Run<'_> {
         let base = place.base_offset;
         let at = place.doc_at;
         let mapped = match (kind, p) {
+            (Some("expense"), Parsed::Fast(p)) => map::expense(&p.expense, place, &rules),
             (Some("expense"), Parsed::Expense(e)) => map::expense(e, place, &rules),
+            (Some("cashadvance"), Parsed::Fast(p)) => {
+                let journal = ca_journal(&p.cash, place);
+                map::cash_advance(
+                    p.cash.employee.as_ref(),
+                    p.cash.data.as_ref(),
+                    &journal,
+                    place,
+                )
+            }
             (Some("cashadvance"), Parsed::Cash(c)) => {
                 let journal = ca_journal(c, place);
                 map::cash_advance(c.employee.as_ref(), c.data.as_ref(), &journal, place)
             }
+            (Some("invoice"), Parsed::Fast(p)) => crate::invoice::invoice(&p.invoice, place),
             (Some("invoice"), Parsed::Invoice(i)) => crate::invoice::invoice(i, place),
             (Some(other), _) if !["expense", "cashadvance", "invoice"].contains(&other) => {
                 self.finding(
@@ -1021,78 +945,14 @@ impl Run<'_> {
         }
     }
 }
-/// A payload read the careful way (its type's keys only).
+/// A payload read, by the fast path (every type's keys) or the careful one (its type's).
 enum Parsed<'p, 'a> {
+    Fast(&'p Payload<'a>),
     Expense(&'p Expense<'a>),
     Cash(&'p CashAdvance<'a>),
     Invoice(&'p Invoice<'a>),
     None,
 }
-
-/// A finding about a document, kept until the document's turn to be reported.
-struct Note {
-    check: Check,
-    /// Absolute byte offset.
-    at: usize,
-    message: String,
-    /// Other than the check's own.
-    severity: Option<Severity>,
-}
-
-/// A document read in one pass, its payload still to be mapped.
-struct Job<'b> {
-    doc: FastDoc<'b>,
-    /// The payload is the document's own keys (no `document` field).
-    bare: bool,
-    at: usize,
-    /// JSON path of the payload.
-    ppath: String,
-    /// `expense`, `cashadvance` or `invoice`; `None`: not mapped (its notes say why).
-    kind: Option<String>,
-    notes: Vec<Note>,
-}
-
-impl<'b> Job<'b> {
-    fn payload(&self) -> &Payload<'b> {
-        match &self.doc.document {
-            Some(p) if !self.bare => p,
-            _ => &self.doc.bare,
-        }
-    }
-
-    /// The payload's rows (`None` when it is not mapped).
-    fn map(
-        &self,
-        buf: &'b [u8],
-        base: usize,
-        rules: &ledgerline_journal::Rules,
-    ) -> Option<Mapped<'b>> {
-        let place = Place {
-            base: buf,
-            base_offset: base,
-            doc_at: self.at,
-            path: self.ppath.clone(),
-        };
-        let p = self.payload();
-        Some(match self.kind.as_deref()? {
-            "expense" => map::expense(&p.expense, &place, rules),
-            "cashadvance" => {
-                let journal = ca_journal(&p.cash, &place);
-                map::cash_advance(
-                    p.cash.employee.as_ref(),
-                    p.cash.data.as_ref(),
-                    &journal,
-                    &place,
-                )
-            }
-            "invoice" => crate::invoice::invoice(&p.invoice, &place),
-            _ => return None,
-        })
-    }
-}
-
-/// Documents read in one pass are mapped this many at a time (in parallel).
-const JOB_BATCH: usize = 64;
 
 /// The payload of a document: its `document` field, or the value itself.
 enum DocRef<'a> {

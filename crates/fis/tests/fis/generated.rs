@@ -143,12 +143,12 @@ fn posted_entries_as_fis_documents_give_the_journals_of_their_sae_rows() {
     );
 }
 
-/// Documents read in one pass are mapped in parallel, many at a time; what is reported
-/// must be what mapping them one by one gives. The same documents with each payload sent as
-/// text (`DocumentFormatAs: text`) take the careful path, one document at a time: the
-/// findings (code, line, message), journals and rejections of the two must be the same.
+/// Documents are read in one pass (a document and its payload at once); the same documents
+/// with each payload sent as text (`DocumentFormatAs: text`) take the careful path. The
+/// findings (code, line, message), journals and rejections of the two must be the same,
+/// trouble included.
 #[test]
-fn documents_mapped_in_parallel_report_as_one_by_one() {
+fn documents_read_in_one_pass_report_as_the_careful_path_does() {
     let g = Generator::new(Options {
         reports: 300,
         seed: 5,

@@ -137,10 +137,6 @@ fn employee(emp: &Employee) -> Value {
     })
 }
 
-fn signed(l: &Line) -> Decimal {
-    crate::signed(l)
-}
-
 fn cash_advance_document(emp: &Employee, l: &Line) -> Value {
     let c = emp.country;
     let amount = l.ca_amount.unwrap_or(l.amount);
@@ -259,7 +255,7 @@ fn entry(c: &Country, id: &str, lines: &[&Line]) -> (Value, Decimal) {
                 j.insert("journalPayer".into(), code(l.payer).into());
                 j.insert("journalPayee".into(), code(l.payee).into());
                 j.insert("journalAccountCode".into(), l.account.clone().into());
-                let net = signed(l);
+                let net = crate::signed(l);
                 let gross = match &l.tax {
                     Some((label, _auth, amount, tax_code)) => {
                         let guid = format!("{}T", l.entry_id);

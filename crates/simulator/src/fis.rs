@@ -247,11 +247,7 @@ fn queue_posted_entries(s: &SharedRef) {
     if posted.is_empty() {
         return;
     }
-    let today = {
-        use ledgerline_extract::value::Date;
-        let epoch = Date::new(1970, 1, 1).map(Date::days).unwrap_or(0);
-        Date::from_days(epoch + crate::state::now_unix().div_euclid(86_400))
-    };
+    let today = crate::state::day_of(crate::state::now_unix());
     let mut st = s.fis.lock().unwrap_or_else(|e| e.into_inner());
     for doc in ledgerline_generate::entries::fis_documents(&posted, today) {
         st.add(doc);

@@ -148,11 +148,16 @@ pub(crate) fn now_unix() -> i64 {
         .unwrap_or(0)
 }
 
-/// `YYYY-MM-DDTHH:MM:SS` (UTC, no zone: one of the shapes Concur writes).
-pub(crate) fn format_time(secs: i64) -> String {
+/// The UTC day of a Unix time.
+pub(crate) fn day_of(secs: i64) -> ledgerline_extract::value::Date {
     use ledgerline_extract::value::Date;
     let epoch = Date::new(1970, 1, 1).map(Date::days).unwrap_or(0);
-    let day = Date::from_days(epoch + secs.div_euclid(86_400));
+    Date::from_days(epoch + secs.div_euclid(86_400))
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` (UTC, no zone: one of the shapes Concur writes).
+pub(crate) fn format_time(secs: i64) -> String {
+    let day = day_of(secs);
     let rem = secs.rem_euclid(86_400);
     format!(
         "{day}T{:02}:{:02}:{:02}",

@@ -78,8 +78,12 @@ const END_BITS: u32 = 30;
 const END_MASK: u32 = (1 << END_BITS) - 1;
 
 impl FieldSpan {
+    /// The span of a field ending at `end` (offset one past its last byte in the line,
+    /// under [`MAX_LINE_LIMIT`]) written as `quoting` says. For a reader that writes its
+    /// own lines (the FIS reader encodes each document row as an SAE line) and so knows
+    /// where every field is without splitting the line again.
     #[inline]
-    fn new(end: u32, quoting: Quoting) -> Self {
+    pub fn new(end: u32, quoting: Quoting) -> Self {
         debug_assert!(end <= END_MASK);
         let q = match quoting {
             Quoting::Plain => 0,

@@ -907,17 +907,17 @@ impl Run<'_> {
         let held = mapped.held.as_deref();
         for line in &mapped.lines {
             let pos = self.lines.position(buf, base, line.at);
-            line.cols.encode(&mut self.buf);
             self.rows += 1;
             let rejected = line
                 .rejected
                 .clone()
                 .or_else(|| held.map(|h| format!("the document is held back: {h}")));
-            let (line_bytes, spans) = self.buf.parts();
-            let d0 = self.batch.data.len();
-            self.batch.data.extend_from_slice(line_bytes);
-            let s0 = self.batch.spans.len();
-            self.batch.spans.extend_from_slice(spans);
+            let (d0, s0) = (self.batch.data.len(), self.batch.spans.len());
+            line.cols.encode_into(
+                &mut self.batch.data,
+                &mut self.batch.spans,
+                self.buf.slots(),
+            );
             self.batch.rows.push(Meta {
                 data: (d0, self.batch.data.len()),
                 spans: (s0, self.batch.spans.len()),

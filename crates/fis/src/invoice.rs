@@ -119,6 +119,7 @@ pub fn invoice<'a>(doc: &Invoice<'a>, place: &Place<'_>) -> Mapped<'a> {
             m.hold(why);
         }
     }
+    let base = base.freeze();
     let mut seq = 0usize;
     for (li, raw) in doc.lines.as_deref().unwrap_or_default().iter().enumerate() {
         let lpath = format!("{path}.lineItem[{li}]");

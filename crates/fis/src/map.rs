@@ -11,7 +11,7 @@
 
 use crate::json::{self, JsonPath, Raw, ValueError};
 use crate::model::{CaData, CaJournal, Employee, Entry, Expense, Journal, Report, Tax};
-use crate::rows::{SaeLine, money};
+use crate::rows::{SaeLine, money, number};
 use ledgerline_extract::schema::SaeCol as C;
 use ledgerline_findings::Check;
 use ledgerline_journal::Rules;
@@ -465,6 +465,7 @@ pub fn expense<'a>(doc: &Expense<'a>, place: &Place<'_>, rules: &Rules) -> Mappe
         return m.out;
     };
     m.report(report, &format!("{path}.report"), &mut base);
+    let base = base.freeze();
     let mut entries_total = Decimal::ZERO;
     let mut seq = 0usize;
     let entries = doc.entries.as_deref().unwrap_or_default();
@@ -472,6 +473,7 @@ pub fn expense<'a>(doc: &Expense<'a>, place: &Place<'_>, rules: &Rules) -> Mappe
         let epath = JsonPath::item(path, "expenseEntry", ei);
         let mut line = base.clone();
         m.entry(entry, &epath, &mut line);
+        let line = line.freeze();
         let approved = m.amount(entry.approved, || format!("{epath}.entryApprovedAmount"));
         let mut entry_gross = Decimal::ZERO;
         let mut percent = Decimal::ZERO;
@@ -497,6 +499,7 @@ pub fn expense<'a>(doc: &Expense<'a>, place: &Place<'_>, rules: &Rules) -> Mappe
                 });
                 aline.set(col_at(C::AllocationCustom1, n - 1), v);
             }
+            let aline = aline.freeze();
             let journals = alloc.journal.as_deref().unwrap_or_default();
             let taxes = alloc.tax.as_deref().unwrap_or_default();
             let parsed: Vec<(usize, Result<Journal<'a>, String>)> = journals
@@ -519,8 +522,8 @@ pub fn expense<'a>(doc: &Expense<'a>, place: &Place<'_>, rules: &Rules) -> Mappe
                 let at = place.offset(journals[ji]);
                 seq += 1;
                 let mut jl = aline.clone();
-                jl.put(C::SequenceNumber, seq.to_string());
-                jl.put(C::JournalKey, seq.to_string());
+                jl.put(C::SequenceNumber, number(seq));
+                jl.put(C::JournalKey, number(seq));
                 let journal = match journal {
                     Ok(j) => j,
                     Err(why) => {
@@ -575,13 +578,14 @@ pub fn expense<'a>(doc: &Expense<'a>, place: &Place<'_>, rules: &Rules) -> Mappe
                 }
                 jl.put(C::JournalDebitOrCredit, sign_side(net));
                 jl.put(C::JournalAmount, money(net));
+                let jl = jl.freeze();
                 let entry_line = jl.clone();
                 m.push(jl, at, None);
                 for (tpath, tax, signed) in tax_rows {
                     seq += 1;
                     let mut tl = entry_line.clone();
-                    tl.put(C::SequenceNumber, seq.to_string());
-                    tl.put(C::JournalKey, seq.to_string());
+                    tl.put(C::SequenceNumber, number(seq));
+                    tl.put(C::JournalKey, number(seq));
                     let label = m.text(tax.label, || format!("{tpath}.taxAuthorityLabel"));
                     let code = m.text(tax.code, || format!("{tpath}.taxCode"));
                     let Some(label) = label else {
@@ -693,8 +697,8 @@ pub fn expense<'a>(doc: &Expense<'a>, place: &Place<'_>, rules: &Rules) -> Mappe
         let cpath = JsonPath::item(path, "cashAdvanceApplication", ci);
         seq += 1;
         let mut cl = base.clone();
-        cl.put(C::SequenceNumber, seq.to_string());
-        cl.put(C::JournalKey, seq.to_string());
+        cl.put(C::SequenceNumber, number(seq));
+        cl.put(C::JournalKey, number(seq));
         cl.put(C::JournalPayerPaymentTypeName, "EMPL");
         cl.put(C::JournalPayerPaymentCodeName, "EMPL");
         cl.put(C::JournalPayeePaymentTypeName, "COMP");
@@ -963,12 +967,13 @@ pub fn cash_advance<'a>(
         );
         m.hold(why);
     }
+    let base = base.freeze();
     for (seq, (ji, raw, j)) in journal.iter().enumerate() {
         let jpath = JsonPath::item(path, "journalData", *ji);
         let at = place.offset(raw);
         let mut l = base.clone();
-        l.put(C::SequenceNumber, (seq + 1).to_string());
-        l.put(C::JournalKey, (seq + 1).to_string());
+        l.put(C::SequenceNumber, number(seq + 1));
+        l.put(C::JournalKey, number(seq + 1));
         let j = match j {
             Ok(j) => j,
             Err(why) => {

@@ -39,9 +39,12 @@ pub fn convert_reader<R: Read + Send>(
     progress: &mut dyn FnMut(u64),
 ) -> std::io::Result<StreamReport> {
     let (to_build, from_read) = std::sync::mpsc::sync_channel::<Batch>(4);
+    // Batches go back to the reading stage once built, so their buffers are reused
+    // instead of allocated (and their pages faulted in) again for every batch.
+    let (recycle, recycled) = std::sync::mpsc::sync_channel::<Batch>(8);
     let (read, built) = std::thread::scope(|scope| {
-        let reader = scope.spawn(move || read_stage(name, input, opts, to_build));
-        let built = build_stage(name, opts, from_read, sink, progress);
+        let reader = scope.spawn(move || read_stage(name, input, opts, to_build, recycled));
+        let built = build_stage(name, opts, from_read, recycle, sink, progress);
         (reader.join(), built)
     });
     let read =
@@ -88,6 +91,17 @@ struct Batch {
     offset: u64,
 }
 
+impl Batch {
+    /// Empty, its buffers kept for the next rows.
+    fn clear(&mut self) {
+        self.data.clear();
+        self.spans.clear();
+        self.rows.clear();
+        self.headers.clear();
+        self.offset = 0;
+    }
+}
+
 struct Meta {
     data: (usize, usize),
     spans: (usize, usize),
@@ -115,6 +129,7 @@ fn read_stage<R: Read>(
     mut input: R,
     opts: &ConvertOptions,
     to_build: std::sync::mpsc::SyncSender<Batch>,
+    recycled: std::sync::mpsc::Receiver<Batch>,
 ) -> ReadOut {
     let mut run = Run {
         name,
@@ -124,6 +139,7 @@ fn read_stage<R: Read>(
         buf: RowBuf::default(),
         batch: Batch::default(),
         to_build,
+        recycled,
         stopped: false,
         read_so_far: 0,
         rows: 0,
@@ -196,6 +212,7 @@ fn build_stage(
     name: &str,
     opts: &ConvertOptions,
     batches: std::sync::mpsc::Receiver<Batch>,
+    recycle: std::sync::mpsc::SyncSender<Batch>,
     sink: &mut dyn Sink,
     progress: &mut dyn FnMut(u64),
 ) -> std::io::Result<Built> {
@@ -207,7 +224,7 @@ fn build_stage(
         lines: 0,
         rejected: 0,
     };
-    for batch in batches {
+    for mut batch in batches {
         progress(batch.offset);
         for m in &batch.rows {
             let ctx = RowContext {
@@ -274,6 +291,9 @@ fn build_stage(
                 &mut out.rejected,
             )?;
         }
+        batch.clear();
+        // A full queue (the reader is ahead) or a finished reader: the batch is dropped.
+        let _ = recycle.try_send(batch);
     }
     builder.finish(&mut out.findings);
     drain(
@@ -354,6 +374,8 @@ struct Run<'r> {
     buf: RowBuf,
     batch: Batch,
     to_build: std::sync::mpsc::SyncSender<Batch>,
+    /// Built batches back from the building stage, for reuse.
+    recycled: std::sync::mpsc::Receiver<Batch>,
     /// The building stage stopped taking batches (its error is reported).
     stopped: bool,
     read_so_far: u64,
@@ -368,17 +390,18 @@ impl Run<'_> {
     /// Reads the complete values of `buf`; the bytes consumed, and what stopped it.
     fn window(&mut self, buf: &[u8], base: usize, eof: bool) -> (usize, Window) {
         let mut consumed = 0usize;
+        let text = utf8_prefix(buf);
         loop {
             if self.stopped {
                 return (consumed, Window::Done);
             }
             let rest = &buf[consumed..];
             // The fast path: a document (or page) and its payload read in one pass.
-            let mut values = serde_json::Deserializer::from_slice(rest).into_iter::<FastDoc<'_>>();
-            let error = match values.next() {
+            let (next, read) = next_fast(rest, text.and_then(|t| t.get(consumed..)));
+            let error = match next {
                 None => return (buf.len(), Window::Done),
                 Some(Ok(doc)) => {
-                    let end = consumed + values.byte_offset();
+                    let end = consumed + read;
                     let start = consumed
                         + rest
                             .iter()
@@ -938,7 +961,8 @@ impl Run<'_> {
         if self.batch.rows.is_empty() || self.stopped {
             return;
         }
-        let mut batch = std::mem::take(&mut self.batch);
+        let next = self.recycled.try_recv().unwrap_or_default();
+        let mut batch = std::mem::replace(&mut self.batch, next);
         batch.offset = self.read_so_far;
         if self.to_build.send(batch).is_err() {
             self.stopped = true;
@@ -1044,6 +1068,39 @@ fn at_end(buf: &[u8], e: &serde_json::Error) -> bool {
         }
     }
     line_start + e.column() + 1 >= buf.len()
+}
+
+/// The window's bytes as text, when they are UTF-8 (but for a character cut by the
+/// window's end): validated once, with SIMD, so the JSON parser reads a `str` and does not
+/// check each string it meets again. `None` for bytes that are not UTF-8: the byte
+/// parser then reads them, and says where the bad byte is.
+fn utf8_prefix(buf: &[u8]) -> Option<&str> {
+    match simdutf8::compat::from_utf8(buf) {
+        Ok(t) => Some(t),
+        Err(e) if e.error_len().is_none() => std::str::from_utf8(&buf[..e.valid_up_to()]).ok(),
+        Err(_) => None,
+    }
+}
+
+/// The next value of `rest` read by the fast path, and the bytes it took: from `text`
+/// (the same bytes, known to be UTF-8, or a prefix of them cut before a partial
+/// character) when there is one.
+fn next_fast<'b>(
+    rest: &'b [u8],
+    text: Option<&'b str>,
+) -> (Option<serde_json::Result<FastDoc<'b>>>, usize) {
+    match text {
+        Some(t) => {
+            let mut values = serde_json::Deserializer::from_str(t).into_iter::<FastDoc<'b>>();
+            let next = values.next();
+            (next, values.byte_offset())
+        }
+        None => {
+            let mut values = serde_json::Deserializer::from_slice(rest).into_iter::<FastDoc<'b>>();
+            let next = values.next();
+            (next, values.byte_offset())
+        }
+    }
 }
 
 /// Offset of `raw` in `buf` (0 when it is not in it).

@@ -135,6 +135,30 @@ impl<'a> Map<'_, 'a> {
         self.value(raw, path, json::amount)
     }
 
+    /// An amount and its text as SAE column 169 writes it ([`money`]).
+    pub(crate) fn amount_text(
+        &mut self,
+        raw: Raw<'a>,
+        path: impl FnOnce() -> String,
+    ) -> Result<Option<(Decimal, Cow<'a, str>)>, String> {
+        Ok(self
+            .amount(raw, path)?
+            .map(|d| (d, self.money_text(raw, d))))
+    }
+
+    /// `d`, read from `raw`, as [`money`] writes it: the JSON text itself when it is
+    /// already in that form (`-12.5`, `100`: the usual case), so most amounts are borrowed,
+    /// not formatted.
+    pub(crate) fn money_text(&self, raw: Raw<'a>, d: Decimal) -> Cow<'a, str> {
+        match json::text(raw) {
+            Ok(Some(Cow::Borrowed(t))) if is_normal_decimal(t) => {
+                debug_assert_eq!(t, money(d));
+                Cow::Borrowed(t)
+            }
+            _ => money(d),
+        }
+    }
+
     pub(crate) fn date(
         &mut self,
         raw: Raw<'a>,
@@ -270,8 +294,8 @@ impl<'a> Map<'_, 'a> {
         base.set(C::ReportStartDate, start);
         let end = self.date(r.end_date, || p("reportEndDate"));
         base.set(C::ReportEndDate, end);
-        if let Ok(Some(t)) = self.amount(r.total_approved, || p("totalApprovedAmount")) {
-            base.put(C::ReportTotalApprovedAmount, money(t));
+        if let Ok(Some((_, t))) = self.amount_text(r.total_approved, || p("totalApprovedAmount")) {
+            base.put(C::ReportTotalApprovedAmount, t);
         }
         for n in 1..=6 {
             let v = self
@@ -330,14 +354,15 @@ impl<'a> Map<'_, 'a> {
             C::ReportEntryReceiptType,
             self.text(e.receipt_type, || p("entryReceiptType")),
         );
-        if let Ok(Some(a)) = self.amount(e.transaction_amount, || p("reportEntryTransactionAmount"))
+        if let Ok(Some((_, a))) =
+            self.amount_text(e.transaction_amount, || p("reportEntryTransactionAmount"))
         {
-            line.put(C::ReportEntryTransactionAmount, money(a));
+            line.put(C::ReportEntryTransactionAmount, a);
         }
-        if let Ok(Some(a)) = self.amount(e.approved, || p("entryApprovedAmount")) {
-            line.put(C::ReportEntryApprovedAmount, money(a));
+        if let Ok(Some((_, a))) = self.amount_text(e.approved, || p("entryApprovedAmount")) {
+            line.put(C::ReportEntryApprovedAmount, a.clone());
             // FIS has no posted amount; the approved one is what the report posts.
-            line.put(C::ReportEntryPostedAmount, money(a));
+            line.put(C::ReportEntryPostedAmount, a);
         }
         let pat = self.text(e.pat_key, || p("reportEntryPatKey"));
         line.set(C::PaymentTypeCode, pat.clone());
@@ -417,6 +442,24 @@ impl<'a> Map<'_, 'a> {
     }
 }
 
+/// Whether `t` is a decimal as `Decimal::normalize` displays it: an optional minus (not
+/// on a zero), digits without a leading zero, and a fraction without trailing zeros, 28
+/// digits at most (more would be rounded when read).
+pub(crate) fn is_normal_decimal(t: &str) -> bool {
+    let negative = t.starts_with('-');
+    let b = t.strip_prefix('-').unwrap_or(t).as_bytes();
+    let (int, frac) = match memchr::memchr(b'.', b) {
+        Some(i) => (&b[..i], Some(&b[i + 1..])),
+        None => (b, None),
+    };
+    let digits = |d: &[u8]| !d.is_empty() && d.iter().all(u8::is_ascii_digit);
+    digits(int)
+        && (int.len() == 1 || int[0] != b'0')
+        && frac.is_none_or(|f| digits(f) && f.last() != Some(&b'0'))
+        && int.len() + frac.map_or(0, <[u8]>::len) <= 28
+        && !(negative && b.iter().all(|&c| c == b'0' || c == b'.'))
+}
+
 /// The column `n` places after `first` (the numbered families are contiguous).
 pub(crate) fn col_at(first: C, n: usize) -> C {
     C::from_number(first.number() + n as u16).unwrap_or(first)
@@ -486,10 +529,10 @@ pub fn expense<'a>(doc: &Expense<'a>, place: &Place<'_>, rules: &Rules) -> Mappe
                 C::AllocationKey,
                 m.text(alloc.id, || format!("{apath}.allocationId")),
             );
-            match m.amount(alloc.percentage, || format!("{apath}.allocationPercentage")) {
-                Ok(Some(pc)) => {
+            match m.amount_text(alloc.percentage, || format!("{apath}.allocationPercentage")) {
+                Ok(Some((pc, text))) => {
                     percent += pc;
-                    aline.put(C::AllocationPercentage, money(pc));
+                    aline.put(C::AllocationPercentage, text);
                 }
                 _ => percents = false,
             }
@@ -576,8 +619,12 @@ pub fn expense<'a>(doc: &Expense<'a>, place: &Place<'_>, rules: &Rules) -> Mappe
                     );
                     m.hold(why);
                 }
-                jl.put(C::JournalDebitOrCredit, sign_side(net));
-                jl.put(C::JournalAmount, money(net));
+                if !tax_rows.is_empty() {
+                    // The line posts its amount net of its tax (without tax, the gross
+                    // `journal_line` wrote).
+                    jl.put(C::JournalDebitOrCredit, sign_side(net));
+                    jl.put(C::JournalAmount, money(net));
+                }
                 let jl = jl.freeze();
                 let entry_line = jl.clone();
                 m.push(jl, at, None);
@@ -833,6 +880,7 @@ fn journal_line<'a>(
     let payer = m.required_text(j.payer, at, || format!("{jpath}.journalPayer"));
     let payee = m.required_text(j.payee, at, || format!("{jpath}.journalPayee"));
     let gross = m.required_amount(j.gross, at, || format!("{jpath}.amountGross"));
+    let gross_text = gross.as_ref().ok().map(|g| m.money_text(j.gross, *g));
     let account = m.text(j.account, || format!("{jpath}.journalAccountCode"));
     line.set(C::JournalAccountCode, account);
     line.set(
@@ -841,12 +889,14 @@ fn journal_line<'a>(
             format!("{jpath}.cardTransactionReferenceNumber")
         }),
     );
-    if let Ok(Some(v)) = m.amount(j.net_of_reclaim, || format!("{jpath}.amountNetOfReclaim")) {
-        line.put(C::JournalNetOfTotalAdjustedReclaimTax, money(v));
+    if let Ok(Some((_, v))) =
+        m.amount_text(j.net_of_reclaim, || format!("{jpath}.amountNetOfReclaim"))
+    {
+        line.put(C::JournalNetOfTotalAdjustedReclaimTax, v);
     }
-    if let Ok(Some(v)) = m.amount(j.net_of_tax, || format!("{jpath}.amountNetOfTax")) {
-        line.put(C::JournalNetOfTotalAdjustedTax, money(v));
-        line.put(C::NetTaxAmount, money(v));
+    if let Ok(Some((_, v))) = m.amount_text(j.net_of_tax, || format!("{jpath}.amountNetOfTax")) {
+        line.put(C::JournalNetOfTotalAdjustedTax, v.clone());
+        line.put(C::NetTaxAmount, v);
     }
     let (payer, payee, gross) = (payer?, payee?, gross?);
     // The payment code is both the name (163/165) and the code (164/166): FIS has only codes.
@@ -855,7 +905,7 @@ fn journal_line<'a>(
     line.put(C::JournalPayeePaymentTypeName, payee.clone());
     line.put(C::JournalPayeePaymentCodeName, payee);
     line.put(C::JournalDebitOrCredit, sign_side(gross));
-    line.put(C::JournalAmount, money(gross));
+    line.put(C::JournalAmount, gross_text.unwrap_or_else(|| money(gross)));
     Ok(gross)
 }
 
@@ -1030,4 +1080,51 @@ pub fn cash_advance<'a>(
         m.push(l, at, None);
     }
     m.out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_normal_decimal_is_exactly_what_money_writes() {
+        let cases = [
+            "0",
+            "-0",
+            "0.0",
+            "-0.00",
+            "12.5",
+            "12.50",
+            "-12.5",
+            "100",
+            "007",
+            "0.05",
+            "-0.05",
+            "1.",
+            ".5",
+            "1e2",
+            "+3",
+            "12.3.4",
+            "",
+            "-",
+            "1234567890123456789012345678",
+            "1234567890.123456789012345678",
+            "0.12345678901234567890123456789",
+            "9.000001",
+        ];
+        for t in cases {
+            let Some(d) = json::parse_decimal(t) else {
+                assert!(!is_normal_decimal(t), "{t} does not parse, yet is normal");
+                continue;
+            };
+            assert_eq!(
+                is_normal_decimal(t),
+                money(d) == t,
+                "{t}: money writes {}",
+                money(d)
+            );
+        }
+        assert!(is_normal_decimal("-12.5") && is_normal_decimal("0.05"));
+        assert!(!is_normal_decimal("12.50") && !is_normal_decimal("-0"));
+    }
 }

@@ -7,7 +7,6 @@
 use crate::json::{self, Fill};
 use crate::map::{self, Mapped, Place};
 use crate::model::{CaJournal, CashAdvance, Expense, FastDoc, Invoice, Payload, Top};
-use crate::rows::RowBuf;
 use ledgerline_extract::validate::FileReport;
 use ledgerline_findings::{Check, Family, Finding, Findings, Position, Severity};
 use ledgerline_journal::build::{Builder, Outcome};
@@ -82,8 +81,8 @@ pub fn convert_reader<R: Read + Send>(
 /// Rows handed from the reading stage to the building stage.
 #[derive(Default)]
 struct Batch {
-    data: Vec<u8>,
-    spans: Vec<ledgerline_extract::split::FieldSpan>,
+    /// The rows' values, encoded as SAE lines by the building stage.
+    layers: crate::rows::Layers,
     rows: Vec<Meta>,
     /// The extract header of each document of the batch that has one (invoices).
     headers: Vec<Option<ledgerline_extract::sae::Header>>,
@@ -94,8 +93,7 @@ struct Batch {
 impl Batch {
     /// Empty, its buffers kept for the next rows.
     fn clear(&mut self) {
-        self.data.clear();
-        self.spans.clear();
+        self.layers.clear();
         self.rows.clear();
         self.headers.clear();
         self.offset = 0;
@@ -103,10 +101,8 @@ impl Batch {
 }
 
 struct Meta {
-    data: (usize, usize),
-    spans: (usize, usize),
+    row: crate::rows::StoredRow,
     pos: Position,
-    layout: crate::rows::Layout,
     /// Its own error (the row is rejected).
     own_error: bool,
     /// Why it is rejected: its own error, or its document held back.
@@ -136,7 +132,6 @@ fn read_stage<R: Read>(
         opts,
         findings: Findings::with_limit(opts.max_findings),
         lines: Lines::default(),
-        buf: RowBuf::default(),
         batch: Batch::default(),
         to_build,
         recycled,
@@ -224,20 +219,27 @@ fn build_stage(
         lines: 0,
         rejected: 0,
     };
+    // One row's encoded line, reused from row to row.
+    let (mut line, mut spans, mut slots) = (Vec::new(), Vec::new(), crate::rows::Slots::default());
     for mut batch in batches {
         progress(batch.offset);
         for m in &batch.rows {
+            line.clear();
+            spans.clear();
+            batch
+                .layers
+                .encode(m.row, &mut line, &mut spans, &mut slots);
             let ctx = RowContext {
                 rules: &rules,
                 header: batch.headers.get(m.header).and_then(Option::as_ref),
             };
             let rec = ledgerline_extract::split::Record::new(
-                &batch.data[m.data.0..m.data.1],
-                &batch.spans[m.spans.0..m.spans.1],
+                &line,
+                &spans,
                 m.pos,
                 ledgerline_extract::split::LineFlags::empty(),
             );
-            let row = match m.layout {
+            let row = match m.row.layout() {
                 crate::rows::Layout::Sae => {
                     crate::rows::FisRow::new(ledgerline_extract::sae::SaeRow::new(rec))
                 }
@@ -371,7 +373,6 @@ struct Run<'r> {
     opts: &'r ConvertOptions,
     findings: Findings,
     lines: Lines,
-    buf: RowBuf,
     batch: Batch,
     to_build: std::sync::mpsc::SyncSender<Batch>,
     /// Built batches back from the building stage, for reuse.
@@ -703,6 +704,9 @@ impl Run<'_> {
     }
 
     fn status(&mut self, status: &str, buf: &[u8], base: usize, at: usize, path: &str) {
+        if status.eq_ignore_ascii_case("READY") || status.eq_ignore_ascii_case("ACKNOWLEDGED") {
+            return; // the usual case, without an uppercase copy per document
+        }
         let upper = status.to_ascii_uppercase();
         let (sev, what) = match upper.as_str() {
             "READY" | "ACKNOWLEDGED" => return,
@@ -928,6 +932,7 @@ impl Run<'_> {
         let header = self.batch.headers.len();
         self.batch.headers.push(mapped.header.take());
         let held = mapped.held.as_deref();
+        self.batch.layers.begin_document();
         for line in &mapped.lines {
             let pos = self.lines.position(buf, base, line.at);
             self.rows += 1;
@@ -935,17 +940,10 @@ impl Run<'_> {
                 .rejected
                 .clone()
                 .or_else(|| held.map(|h| format!("the document is held back: {h}")));
-            let (d0, s0) = (self.batch.data.len(), self.batch.spans.len());
-            line.cols.encode_into(
-                &mut self.batch.data,
-                &mut self.batch.spans,
-                self.buf.slots(),
-            );
+            let row = self.batch.layers.push(&line.cols);
             self.batch.rows.push(Meta {
-                data: (d0, self.batch.data.len()),
-                spans: (s0, self.batch.spans.len()),
+                row,
                 pos,
-                layout: line.cols.layout(),
                 own_error: line.rejected.is_some(),
                 rejected,
                 header,

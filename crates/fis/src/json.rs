@@ -141,8 +141,8 @@ pub fn parse_date(t: &str) -> Option<Date> {
     } else {
         return None;
     };
-    let iso = format!("{year:04}-{month:02}-{day:02}");
-    ledgerline_extract::value::parse_date(iso.as_bytes()).ok()
+    // Each part has at most four digits, so the casts keep its value.
+    Date::new(year as u16, month as u8, day as u8)
 }
 
 /// An object read key by key into a struct of raw fields (see [`object`]): one pass over

@@ -37,11 +37,26 @@ pub enum Layout {
 /// layers: a row is its report's values, under them its entry's, its allocation's and its
 /// journal line's. [`freeze`](Self::freeze) makes the values set so far a shared parent
 /// layer, so the rows of one report clone a pointer, not the report's columns.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct SaeLine<'a> {
     parent: Option<Rc<SaeLine<'a>>>,
     vals: Vec<(u16, Cow<'a, str>)>,
     layout: Layout,
+}
+
+impl Clone for SaeLine<'_> {
+    /// A copy of the row's own values with room for a few dozen more (a clone is the start
+    /// of a child row, which sets that many: growing from empty cost several reallocations
+    /// a row), sharing its parent layers.
+    fn clone(&self) -> Self {
+        let mut vals = Vec::with_capacity(self.vals.len() + 32);
+        vals.extend(self.vals.iter().cloned());
+        SaeLine {
+            parent: self.parent.clone(),
+            vals,
+            layout: self.layout,
+        }
+    }
 }
 
 impl Default for SaeLine<'_> {
@@ -51,7 +66,7 @@ impl Default for SaeLine<'_> {
 }
 
 /// The deepest layering a row has (report, entry, allocation, journal line, tax line)
-/// with room to spare; a deeper one is encoded the slow way.
+/// with room to spare; a deeper one has its layers listed on the heap.
 const MAX_LAYERS: usize = 8;
 
 impl<'a> SaeLine<'a> {
@@ -147,136 +162,288 @@ impl<'a> SaeLine<'a> {
 
     /// Like [`encode`](Self::encode), but appends the line to `line` and its spans (relative
     /// to the line's start) to `spans`; `slots` is scratch reused from row to row.
-    ///
-    /// The spans are written as the line is, not found by splitting it again: the writer
-    /// knows where each field ends and how it is quoted (a test holds the two the same).
     pub fn encode_into(&self, line: &mut Vec<u8>, spans: &mut Vec<FieldSpan>, slots: &mut Slots) {
-        let n = self.columns();
-        let mut layers = [self; MAX_LAYERS];
-        let mut depth = 0;
+        let mut layers = Vec::with_capacity(MAX_LAYERS);
         let mut layer = Some(self);
         while let Some(l) = layer {
-            if depth == MAX_LAYERS {
-                return self.encode_split(line, spans);
-            }
-            layers[depth] = l;
-            depth += 1;
+            layers.push(l);
             layer = l.parent.as_deref();
         }
-        // Which columns are set, and by which value: the root layer first, so a later
-        // layer's (and a later) value of a column wins.
-        slots.set = [0; 7];
-        slots.at.resize(SAE_COLUMNS, (0, 0));
-        for (li, l) in layers[..depth].iter().enumerate().rev() {
-            for (k, (i, _)) in l.vals.iter().enumerate() {
-                let i = usize::from(*i);
-                if i < n {
-                    slots.set[i / 64] |= 1 << (i % 64);
-                    slots.at[i] = (li as u8, k as u32);
-                }
-            }
-        }
-        let start = line.len();
-        let first_span = spans.len();
-        let mut col = 0usize; // the next column to write
-        for (w, mut bits) in slots.set.iter().copied().enumerate() {
-            while bits != 0 {
-                let i = w * 64 + bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                // Columns col..i are empty: each ends where it starts, a delimiter after.
-                empties(line, spans, start, i - col);
-                let (li, k) = slots.at[i];
-                let b = layers[usize::from(li)].vals[k as usize].1.as_bytes();
-                let quoting = if b.iter().any(|c| matches!(c, b'|' | b'"' | b'\n' | b'\r')) {
-                    line.push(b'"');
-                    let mut escaped = false;
-                    for &c in b {
-                        match c {
-                            b'"' => {
-                                line.extend_from_slice(b"\"\"");
-                                escaped = true;
-                            }
-                            b'\n' | b'\r' => line.push(b' '),
-                            c => line.push(c),
-                        }
-                    }
-                    line.push(b'"');
-                    if escaped {
-                        Quoting::QuotedEscaped
-                    } else {
-                        Quoting::Quoted
-                    }
-                } else {
-                    line.extend_from_slice(b);
-                    Quoting::Plain
-                };
-                spans.push(FieldSpan::new((line.len() - start) as u32, quoting));
-                col = i + 1;
-                if col < n {
-                    line.push(b'|');
-                }
-            }
-        }
-        if col < n {
-            // The empty columns to the end; the last one has no delimiter after it.
-            empties(line, spans, start, n - 1 - col);
-            spans.push(FieldSpan::new((line.len() - start) as u32, Quoting::Plain));
-        }
-        if line.len() - start > MAX_LINE_LIMIT {
-            // Longer than a span can say: the splitter's way, which keeps what it can.
-            line.truncate(start);
-            spans.truncate(first_span);
-            return self.encode_split(line, spans);
-        }
-        #[cfg(debug_assertions)]
-        {
-            // Every debug test run holds the written spans to the splitter's.
-            let mut split = Vec::new();
-            split_line(&line[start..], Dialect::PIPE, &mut split);
-            debug_assert_eq!(&spans[first_span..], split.as_slice());
-        }
+        layers.reverse();
+        encode_layers(self.columns(), &layers, line, spans, slots);
+    }
+}
+
+/// The values of one layer of a row, as the encoder reads them.
+trait Layer {
+    /// Number of values.
+    fn count(&self) -> usize;
+    /// Column index and bytes of value `k`.
+    fn value(&self, k: usize) -> (usize, &[u8]);
+}
+
+impl Layer for &SaeLine<'_> {
+    fn count(&self) -> usize {
+        self.vals.len()
     }
 
-    /// The line written first and split after (a row of unusual depth or length).
-    fn encode_split(&self, line: &mut Vec<u8>, spans: &mut Vec<FieldSpan>) {
-        let n = self.columns();
-        let mut cols: Vec<&str> = vec![""; n];
-        let mut layer = Some(self);
-        let mut chain = Vec::new();
-        while let Some(l) = layer {
-            chain.push(l);
-            layer = l.parent.as_deref();
-        }
-        for l in chain.iter().rev() {
-            for (i, v) in &l.vals {
-                if let Some(c) = cols.get_mut(usize::from(*i)) {
-                    *c = v;
-                }
+    fn value(&self, k: usize) -> (usize, &[u8]) {
+        let (i, v) = &self.vals[k];
+        (usize::from(*i), v.as_bytes())
+    }
+}
+
+/// Writes the row of `layers` (root first; a later layer's, and a later, value of a column
+/// wins) as a pipe-delimited line of `n` fields, appended to `line`, with the field spans
+/// an SAE splitter would find in it appended to `spans` (values holding a delimiter, quote
+/// or line break are quoted).
+///
+/// The spans are written as the line is, not found by splitting it again: the writer
+/// knows where each field ends and how it is quoted (a test holds the two the same).
+fn encode_layers<L: Layer>(
+    n: usize,
+    layers: &[L],
+    line: &mut Vec<u8>,
+    spans: &mut Vec<FieldSpan>,
+    slots: &mut Slots,
+) {
+    // Which columns are set, and by which value: a bit each, and its layer and value.
+    slots.set = [0; 7];
+    slots.at.resize(SAE_COLUMNS, (0, 0));
+    for (li, l) in layers.iter().enumerate() {
+        for k in 0..l.count() {
+            let i = l.value(k).0;
+            if i < n {
+                slots.set[i / 64] |= 1 << (i % 64);
+                slots.at[i] = (li as u32, k as u32);
             }
         }
-        let start = line.len();
-        for (i, v) in cols.iter().enumerate() {
-            if i > 0 {
-                line.push(b'|');
-            }
-            if v.bytes().any(|c| matches!(c, b'|' | b'"' | b'\n' | b'\r')) {
+    }
+    let start = line.len();
+    let first_span = spans.len();
+    let mut col = 0usize; // the next column to write
+    for (w, mut bits) in slots.set.iter().copied().enumerate() {
+        while bits != 0 {
+            let i = w * 64 + bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            // Columns col..i are empty: each ends where it starts, a delimiter after.
+            empties(line, spans, start, i - col);
+            let (li, k) = slots.at[i];
+            let b = layers[li as usize].value(k as usize).1;
+            let quoting = if needs_quotes(b) {
                 line.push(b'"');
-                for c in v.bytes() {
+                let mut escaped = false;
+                for &c in b {
                     match c {
-                        b'"' => line.extend_from_slice(b"\"\""),
+                        b'"' => {
+                            line.extend_from_slice(b"\"\"");
+                            escaped = true;
+                        }
                         b'\n' | b'\r' => line.push(b' '),
                         c => line.push(c),
                     }
                 }
                 line.push(b'"');
+                if escaped {
+                    Quoting::QuotedEscaped
+                } else {
+                    Quoting::Quoted
+                }
             } else {
-                line.extend_from_slice(v.as_bytes());
+                line.extend_from_slice(b);
+                Quoting::Plain
+            };
+            spans.push(FieldSpan::new((line.len() - start) as u32, quoting));
+            col = i + 1;
+            if col < n {
+                line.push(b'|');
             }
         }
+    }
+    if col < n {
+        // The empty columns to the end; the last one has no delimiter after it.
+        empties(line, spans, start, n - 1 - col);
+        spans.push(FieldSpan::new((line.len() - start) as u32, Quoting::Plain));
+    }
+    if line.len() - start > MAX_LINE_LIMIT {
+        // Longer than a span can say: the splitter's way, which keeps what it can.
+        spans.truncate(first_span);
         let mut own = Vec::new();
         split_line(&line[start..], Dialect::PIPE, &mut own);
         spans.extend_from_slice(&own);
+        return;
     }
+    #[cfg(debug_assertions)]
+    {
+        // Every debug test run holds the written spans to the splitter's.
+        let mut split = Vec::new();
+        split_line(&line[start..], Dialect::PIPE, &mut split);
+        debug_assert_eq!(&spans[first_span..], split.as_slice());
+    }
+}
+
+/// Rows kept as their layers of values, owned, to be encoded on another thread: the
+/// reading stage maps documents and stores each row's layers here (a layer its rows share,
+/// such as the report's values, once per document); the building stage encodes each row
+/// with [`Layers::encode`]. Encoding was a quarter of the reading stage, the stage that
+/// bounds a FIS conversion; the building stage had time to spare.
+#[derive(Debug, Default)]
+pub struct Layers {
+    bytes: Vec<u8>,
+    /// Column, start and end in `bytes` of each value.
+    vals: Vec<(u16, u32, u32)>,
+    /// The values (a range of `vals`) of each layer.
+    layers: Vec<(u32, u32)>,
+    /// Each row's layers, root first (ranges of it are the rows).
+    chains: Vec<u32>,
+    /// The shared layers of the current document already stored: address and index.
+    stored: Vec<(usize, u32)>,
+}
+
+/// A row stored in [`Layers`]: its chain of layers and its layout.
+#[derive(Debug, Clone, Copy)]
+pub struct StoredRow {
+    chain: (u32, u32),
+    layout: Layout,
+}
+
+impl StoredRow {
+    /// The row's layout.
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+}
+
+impl Layers {
+    /// Starts a document: layers shared with rows of earlier documents are not looked up.
+    pub fn begin_document(&mut self) {
+        self.stored.clear();
+    }
+
+    /// Empty, its buffers kept.
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.vals.clear();
+        self.layers.clear();
+        self.chains.clear();
+        self.stored.clear();
+    }
+
+    fn store(&mut self, l: &SaeLine<'_>) -> u32 {
+        let v0 = self.vals.len() as u32;
+        for (i, v) in &l.vals {
+            let b0 = self.bytes.len() as u32;
+            self.bytes.extend_from_slice(v.as_bytes());
+            self.vals.push((*i, b0, self.bytes.len() as u32));
+        }
+        self.layers.push((v0, self.vals.len() as u32));
+        (self.layers.len() - 1) as u32
+    }
+
+    /// Stores `line`: its own values, and each parent layer not stored for this document yet.
+    pub fn push(&mut self, line: &SaeLine<'_>) -> StoredRow {
+        let c0 = self.chains.len();
+        let own = self.store(line);
+        self.chains.push(own);
+        let mut parent = line.parent.as_ref();
+        while let Some(p) = parent {
+            let key = Rc::as_ptr(p) as usize;
+            let id = match self.stored.iter().find(|(k, _)| *k == key) {
+                Some(&(_, id)) => id,
+                None => {
+                    let id = self.store(p);
+                    self.stored.push((key, id));
+                    id
+                }
+            };
+            self.chains.push(id);
+            parent = p.parent.as_ref();
+        }
+        self.chains[c0..].reverse();
+        StoredRow {
+            chain: (c0 as u32, self.chains.len() as u32),
+            layout: line.layout,
+        }
+    }
+
+    /// Encodes a stored row as [`SaeLine::encode_into`] does.
+    pub fn encode(
+        &self,
+        row: StoredRow,
+        line: &mut Vec<u8>,
+        spans: &mut Vec<FieldSpan>,
+        slots: &mut Slots,
+    ) {
+        let chain = &self.chains[row.chain.0 as usize..row.chain.1 as usize];
+        let layer = |&id: &u32| {
+            let (v0, v1) = self.layers[id as usize];
+            StoredLayer {
+                layers: self,
+                vals: &self.vals[v0 as usize..v1 as usize],
+            }
+        };
+        let n = match row.layout {
+            Layout::Sae => SAE_COLUMNS,
+            Layout::Prae => PRAE_COLUMNS,
+        };
+        if chain.len() <= MAX_LAYERS {
+            // The usual depth: the layers on the stack, no allocation per row.
+            let empty = StoredLayer {
+                layers: self,
+                vals: &[],
+            };
+            let mut on_stack = [empty; MAX_LAYERS];
+            for (slot, id) in on_stack.iter_mut().zip(chain) {
+                *slot = layer(id);
+            }
+            encode_layers(n, &on_stack[..chain.len()], line, spans, slots);
+        } else {
+            let layers: Vec<StoredLayer<'_>> = chain.iter().map(layer).collect();
+            encode_layers(n, &layers, line, spans, slots);
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct StoredLayer<'l> {
+    layers: &'l Layers,
+    vals: &'l [(u16, u32, u32)],
+}
+
+impl Layer for StoredLayer<'_> {
+    fn count(&self) -> usize {
+        self.vals.len()
+    }
+
+    fn value(&self, k: usize) -> (usize, &[u8]) {
+        let (i, b0, b1) = self.vals[k];
+        (usize::from(i), &self.layers.bytes[b0 as usize..b1 as usize])
+    }
+}
+
+/// Whether a value holds a delimiter, quote or line break (and so is written quoted).
+/// Eight bytes at a time (a SWAR test for each of the four bytes): every value of every
+/// row is checked, and the byte-by-byte test was a quarter of the encoder's time.
+#[inline]
+fn needs_quotes(b: &[u8]) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    #[inline]
+    fn has(x: u64, c: u8) -> u64 {
+        let v = x ^ (LO * u64::from(c));
+        v.wrapping_sub(LO) & !v & HI
+    }
+    let mut chunks = b.chunks_exact(8);
+    for ch in &mut chunks {
+        let x = u64::from_le_bytes(ch.try_into().expect("eight bytes"));
+        if has(x, b'|') | has(x, b'"') | has(x, b'\n') | has(x, b'\r') != 0 {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|c| matches!(c, b'|' | b'"' | b'\n' | b'\r'))
 }
 
 /// Appends `k` empty fields and their delimiters.
@@ -292,7 +459,7 @@ fn empties(line: &mut Vec<u8>, spans: &mut Vec<FieldSpan>, start: usize, k: usiz
 #[derive(Debug, Default)]
 pub struct Slots {
     set: [u64; 7],
-    at: Vec<(u8, u32)>,
+    at: Vec<(u32, u32)>,
 }
 
 /// The bytes and field spans of an encoded row (reused from row to row).
@@ -317,11 +484,6 @@ impl RowBuf {
     /// The encoded line and its field spans.
     pub fn parts(&self) -> (&[u8], &[FieldSpan]) {
         (&self.line, &self.spans)
-    }
-
-    /// The scratch [`SaeLine::encode_into`] needs.
-    pub fn slots(&mut self) -> &mut Slots {
-        &mut self.slots
     }
 
     fn record(&self, pos: Position) -> Record<'_> {
@@ -480,6 +642,60 @@ mod tests {
         p.encode(&mut buf);
         same_as_split(&buf);
         assert_eq!(buf.parts().1.len(), PRAE_COLUMNS);
+    }
+
+    #[test]
+    fn needs_quotes_finds_each_special_byte_anywhere() {
+        let naive = |b: &[u8]| b.iter().any(|c| matches!(c, b'|' | b'"' | b'\n' | b'\r'));
+        for len in 0..40 {
+            for at in 0..len.max(1) {
+                for special in [b'|', b'"', b'\n', b'\r', b'a', 0x7c ^ 0x80, 0xff, 0] {
+                    let mut v = vec![b'x'; len];
+                    if len > 0 {
+                        v[at] = special;
+                    }
+                    assert_eq!(needs_quotes(&v), naive(&v), "{v:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn stored_rows_encode_as_their_lines_do() {
+        let mut base = SaeLine::default();
+        base.put(C::ReportID, "R1");
+        base.put(C::ReportName, "a|b");
+        let base = base.freeze();
+        let mut rows = Vec::new();
+        for e in 0..3 {
+            let mut entry = base.clone();
+            entry.put(C::ReportEntryId, format!("E{e}"));
+            let entry = entry.freeze();
+            for j in 0..2 {
+                let mut jl = entry.clone();
+                jl.put(C::JournalAmount, format!("{e}.{j}"));
+                jl.put(C::ReportName, "renamed \"x\"");
+                rows.push(jl);
+            }
+        }
+        let mut p = SaeLine::new(Layout::Prae);
+        p.put(C::from_number(200).unwrap(), "prae");
+        rows.push(p.freeze());
+        let mut stored = Layers::default();
+        stored.begin_document();
+        let ids: Vec<StoredRow> = rows.iter().map(|r| stored.push(r)).collect();
+        // The report's layer is stored once, each entry's once.
+        assert_eq!(stored.layers.len(), 1 + 3 + 6 + 2, "{:?}", stored.layers);
+        let (mut buf, mut line, mut spans, mut slots) =
+            (RowBuf::default(), Vec::new(), Vec::new(), Slots::default());
+        for (r, id) in rows.iter().zip(ids) {
+            r.encode(&mut buf);
+            line.clear();
+            spans.clear();
+            stored.encode(id, &mut line, &mut spans, &mut slots);
+            assert_eq!(buf.parts(), (line.as_slice(), spans.as_slice()));
+            assert_eq!(id.layout(), r.layout());
+        }
     }
 
     #[test]

@@ -31,6 +31,9 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod behind;
+pub use behind::WriteBehind;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

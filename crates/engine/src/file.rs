@@ -1,7 +1,7 @@
 //! One extract into one ERP file, and the commit that records a posting in the ledger.
 
 use crate::{Checks, Error, Inputs, NoProgress, Result, Run, drive};
-use ledgerline_atomic::{AtomicFile, OutputSet};
+use ledgerline_atomic::{AtomicFile, OutputSet, WriteBehind};
 use ledgerline_erp::Format;
 use ledgerline_findings::Check;
 use ledgerline_guard::duplicates::DuplicateCheck;
@@ -9,7 +9,6 @@ use ledgerline_journal::Rules;
 use ledgerline_journal::pipeline::ConvertOptions;
 use ledgerline_ledger::PostingLedger;
 use ledgerline_ledger::posting::file_sha256;
-use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -100,7 +99,8 @@ pub fn convert_file(
         .transpose()?;
     let mut file = AtomicFile::create(output)?;
     let run = {
-        let writer = BufWriter::with_capacity(1 << 20, file.writer());
+        let clone = file.writer().try_clone().map_err(Error::Output)?;
+        let writer = WriteBehind::new(clone, 1 << 20).map_err(Error::Output)?;
         let mut sink = ledgerline_erp::create(format, writer, &rules)?;
         let checks = Checks {
             accounts: None,

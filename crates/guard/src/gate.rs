@@ -10,12 +10,16 @@ use ledgerline_findings::{Check, Family, Finding, Severity};
 use ledgerline_journal::Journal;
 use ledgerline_journal::build::{Rejection, RejectionStatus};
 use ledgerline_journal::pipeline::Sink;
-use std::collections::HashMap;
+use ledgerline_seen::SeenMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-/// Where a journal was first met in this run: its input and first extract line.
-type FirstSeen = (Arc<str>, u64);
+/// Where a journal was first met in this run: its input (an index into the gate's list
+/// of inputs) in the top 16 bits, its first extract line below. 8 bytes, as a run may
+/// carry millions of journals (an input past the 65,535th is named as an earlier one).
+type FirstSeen = u64;
+
+const LINE_BITS: u32 = 48;
 
 /// A sink that checks each journal before passing it on.
 pub struct Gate<'a> {
@@ -24,7 +28,9 @@ pub struct Gate<'a> {
     ledger: Option<&'a mut DuplicateCheck>,
     /// Every journal id of the run (hashed: 64 bits of SipHash; a collision, about one
     /// chance in 10^19 for a million journals, would hold back a journal as a duplicate).
-    seen: HashMap<u64, FirstSeen>,
+    seen: SeenMap<FirstSeen>,
+    /// The inputs journals came from, in order.
+    inputs: Vec<Arc<str>>,
     findings: Vec<Finding>,
     /// Journals held back (not passed on).
     pub held_journals: u64,
@@ -43,7 +49,8 @@ impl<'a> Gate<'a> {
             inner,
             accounts,
             ledger,
-            seen: HashMap::new(),
+            seen: SeenMap::new(),
+            inputs: Vec::new(),
             findings: Vec::new(),
             held_journals: 0,
             held_lines: 0,
@@ -78,12 +85,22 @@ impl Gate<'_> {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         j.id.hash(&mut h);
         let first = j.source_lines().first().copied().unwrap_or(0);
-        match self.seen.get(&h.finish()) {
+        match self.seen.get(h.finish()) {
             None => {
-                self.seen.insert(h.finish(), (j.source_file.clone(), first));
+                if self.inputs.last() != Some(&j.source_file) {
+                    self.inputs.push(j.source_file.clone());
+                }
+                let input = (self.inputs.len() - 1).min(0xFFFF) as u64;
+                let line = first.min((1 << LINE_BITS) - 1);
+                self.seen.insert(h.finish(), (input << LINE_BITS) | line);
                 None
             }
-            Some((file, line)) => {
+            Some(at) => {
+                let line = at & ((1 << LINE_BITS) - 1);
+                let file: &str = match self.inputs.get((at >> LINE_BITS) as usize) {
+                    Some(f) if at >> LINE_BITS < 0xFFFF => f,
+                    _ => "an earlier input",
+                };
                 let mut f = Finding::new(
                     Family::Journal,
                     Check::DuplicateInRun,

@@ -220,7 +220,8 @@ pub struct Builder {
     file: Arc<str>,
     current: Option<Group>,
     open: BTreeMap<String, Group>,
-    finished: HashSet<u64>,
+    /// The journal keys (hashed) of the groups flushed so far.
+    finished: ledgerline_seen::SeenMap<()>,
     parts: HashMap<String, u32>,
     ready: VecDeque<Built>,
 }
@@ -240,7 +241,7 @@ impl Builder {
             file: Arc::from(file),
             current: None,
             open: BTreeMap::new(),
-            finished: HashSet::new(),
+            finished: ledgerline_seen::SeenMap::new(),
             parts: HashMap::new(),
             ready: VecDeque::new(),
         }
@@ -290,7 +291,7 @@ impl Builder {
                 let key = key.into_owned();
                 let mut id = key.clone();
                 let mut split_part = false;
-                if !self.finished.insert(key_hash(&key)) {
+                if !self.finished.add(key_hash(&key)) {
                     let n = self.parts.entry(key.clone()).or_insert(1);
                     *n += 1;
                     id = format!("{key}#{n}");

@@ -14,7 +14,6 @@ use crate::value;
 use crate::{Position, currency};
 use ledgerline_findings::{Check, Family, Finding, Severity};
 use rust_decimal::Decimal;
-use std::collections::HashMap;
 
 /// Validation state of an SAE or PRAE file.
 pub(super) struct Structured {
@@ -34,7 +33,8 @@ pub(super) struct Structured {
     last_ok: Vec<Vec<u8>>,
     seq: SeqSet,
     current: Option<CurrentGroup>,
-    finished: HashMap<u64, u64>,
+    /// Each finished group's id (hashed) and a fingerprint of its values.
+    finished: ledgerline_seen::SeenMap<u64>,
 }
 
 struct CurrentGroup {
@@ -61,7 +61,7 @@ impl Structured {
             last_ok: vec![Vec::new(); p.detail.len()],
             seq: SeqSet::default(),
             current: None,
-            finished: HashMap::new(),
+            finished: ledgerline_seen::SeenMap::new(),
         }
     }
 
@@ -466,7 +466,7 @@ impl Structured {
         }
         let id_hash = hash_of(&[&id]);
         let parts: Vec<&[u8]> = values.iter().map(|v| v.as_ref()).collect();
-        if let Some(&fingerprint) = self.finished.get(&id_hash) {
+        if let Some(fingerprint) = self.finished.get(id_hash) {
             report.findings.push(self.col_finding(
                 Check::ReportNotContiguous,
                 pos,

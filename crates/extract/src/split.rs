@@ -826,7 +826,9 @@ impl<'a> Record<'a> {
     }
 
     /// Iterates over the non-empty fields with their 0-based index. Extract rows are mostly
-    /// empty fields; this skips them without building a [`Field`] for each.
+    /// empty fields; this skips them without building a [`Field`] for each. (Building a mask
+    /// of the non-empty fields 64 spans at a time first, then walking its bits, measured 10%
+    /// slower for the whole of `validate`.)
     pub fn non_empty_fields(&self) -> impl Iterator<Item = (usize, Field<'a>)> + '_ {
         self.starts()
             .enumerate()
@@ -986,6 +988,39 @@ mod tests {
             .iter()
             .map(|f| String::from_utf8_lossy(f).into_owned())
             .collect()
+    }
+
+    #[test]
+    fn non_empty_fields_are_the_fields_with_a_value() {
+        // Empty, plain, quoted-empty and quoted fields, across several 64-field words.
+        let kinds = ["", "a", "\"\"", "\"q|r\"", "bc", "\"x\"\"y\""];
+        for n in [1usize, 2, 63, 64, 65, 128, 130, 400] {
+            for seed in 0..6 {
+                let fields: Vec<&str> = (0..n)
+                    .map(|i| kinds[(i * 7 + seed * 3 + i / 5) % kinds.len()])
+                    .collect();
+                let line = fields.join("|");
+                let mut spans = Vec::new();
+                split_line(line.as_bytes(), Dialect::PIPE, &mut spans);
+                let rec = Record::new(
+                    line.as_bytes(),
+                    &spans,
+                    Position::default(),
+                    LineFlags::empty(),
+                );
+                let fast: Vec<(usize, Vec<u8>)> = rec
+                    .non_empty_fields()
+                    .map(|(i, f)| (i, f.bytes().into_owned()))
+                    .collect();
+                let slow: Vec<(usize, Vec<u8>)> = rec
+                    .fields()
+                    .enumerate()
+                    .filter(|(_, f)| !f.bytes().is_empty())
+                    .map(|(i, f)| (i, f.bytes().into_owned()))
+                    .collect();
+                assert_eq!(fast, slow, "{line}");
+            }
+        }
     }
 
     #[test]

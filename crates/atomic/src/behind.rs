@@ -86,8 +86,13 @@ impl WriteBehind {
             .try_recv()
             .unwrap_or_else(|_| Vec::with_capacity(self.capacity));
         let full = std::mem::replace(&mut self.buf, next);
+        self.send(Msg::Data(full))
+    }
+
+    /// Hands `msg` to the writer thread; its error if it has stopped.
+    fn send(&mut self, msg: Msg) -> io::Result<()> {
         let sent = match &self.to_writer {
-            Some(tx) => tx.send(Msg::Data(full)).is_ok(),
+            Some(tx) => tx.send(msg).is_ok(),
             None => false,
         };
         if sent { Ok(()) } else { Err(self.failed()) }
@@ -130,16 +135,8 @@ impl Write for WriteBehind {
         }
         if data.len() >= self.capacity {
             // Larger than a buffer: sent as it is.
-            let own = data.to_vec();
-            let sent = match &self.to_writer {
-                Some(tx) => tx.send(Msg::Data(own)).is_ok(),
-                None => false,
-            };
-            return if sent {
-                Ok(data.len())
-            } else {
-                Err(self.failed())
-            };
+            self.send(Msg::Data(data.to_vec()))?;
+            return Ok(data.len());
         }
         self.buf.extend_from_slice(data);
         Ok(data.len())
@@ -148,13 +145,7 @@ impl Write for WriteBehind {
     fn flush(&mut self) -> io::Result<()> {
         self.send_buffer()?;
         let (answer, outcome) = sync_channel(1);
-        let sent = match &self.to_writer {
-            Some(tx) => tx.send(Msg::Flush(answer)).is_ok(),
-            None => false,
-        };
-        if !sent {
-            return Err(self.failed());
-        }
+        self.send(Msg::Flush(answer))?;
         match outcome.recv() {
             Ok(r) => r,
             Err(_) => Err(self.failed()),

@@ -28,8 +28,9 @@ const CHUNK: usize = 1 << 20;
 /// bytes read so far.
 ///
 /// Two stages run on two threads, as for extracts: this thread's spawn reads, parses and
-/// maps the documents into encoded rows; this thread classifies, builds and writes them.
-/// Rows travel in bounded batches, in order.
+/// maps the documents into rows (their layers of values, [`crate::rows::Layers`]); this
+/// thread encodes each row as its SAE line, classifies, builds and writes them. Rows travel
+/// in bounded batches, in order, and the batches come back to be reused.
 pub fn convert_reader<R: Read + Send>(
     name: &str,
     input: R,

@@ -53,7 +53,7 @@ impl Hasher for KeyHasher {
 /// crate documentation.
 ///
 /// Keys are expected to be hashes (uniformly spread): a directory by their top bits, about
-/// one entry for four keys, takes a lookup straight to a handful of sorted entries instead
+/// one entry for four to eight keys, takes a lookup straight to a handful of sorted entries instead
 /// of a binary search through all of them (a cache miss per step: that made a 2-million
 /// report conversion 13% slower than with hash maps). Other keys give the same answers,
 /// only slower.
@@ -125,7 +125,7 @@ impl<V: Copy> SeenMap<V> {
         if n < 64 || u32::try_from(n).is_err() {
             return; // small (a binary search is as good), or too large for u32 indexes
         }
-        // About four entries per directory slot.
+        // Four to eight entries per directory slot.
         let bits = (usize::BITS - 1 - n.leading_zeros())
             .saturating_sub(2)
             .max(1);

@@ -52,11 +52,11 @@ impl Hasher for KeyHasher {
 /// A map from 64-bit keys (hashes of ids) to small values, compact in memory. See the
 /// crate documentation.
 ///
-/// Keys are expected to be hashes (uniformly spread): a directory by their top bits, about
-/// one entry for four to eight keys, takes a lookup straight to a handful of sorted entries instead
-/// of a binary search through all of them (a cache miss per step: that made a 2-million
-/// report conversion 13% slower than with hash maps). Other keys give the same answers,
-/// only slower.
+/// Keys are expected to be hashes (uniformly spread): a directory by their top bits, one
+/// entry for four to eight keys, takes a lookup straight to a handful of sorted entries
+/// instead of a binary search through all of them (a cache miss per step: that made a
+/// 2-million report conversion 13% slower than with hash maps). Other keys give the same
+/// answers, only slower.
 #[derive(Debug, Clone)]
 pub struct SeenMap<V: Copy> {
     /// Sorted by key, each key once.

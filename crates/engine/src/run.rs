@@ -108,6 +108,8 @@ pub struct InputStream<'a> {
     pub name: String,
     /// Expected size in bytes, when known.
     pub size_hint: Option<u64>,
+    /// No input follows this one in the run.
+    pub last: bool,
     reader: Hashing<&'a mut (dyn Read + Send)>,
 }
 
@@ -141,6 +143,7 @@ pub fn for_each_input<E: From<Error>>(
                     let mut stream = InputStream {
                         name: s.name,
                         size_hint: s.size_hint,
+                        last: s.last,
                         reader: Hashing::new(s.reader),
                     };
                     let mut r = convert(&mut stream)?;
@@ -185,6 +188,7 @@ pub fn drive(
     for_each_input(inputs, |stream: &mut InputStream<'_>| {
         let name = stream.name.clone();
         let size = stream.size_hint;
+        gate.set_last_input(stream.last);
         convert_stream(&name, stream, size, opts, &mut gate, progress)
     })
 }

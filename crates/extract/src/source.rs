@@ -118,6 +118,10 @@ pub struct Stream<'a> {
     pub reader: &'a mut (dyn Read + Send),
     /// Expected size in bytes, when known (for progress bars).
     pub size_hint: Option<u64>,
+    /// No stream follows this one: it is the last input of the run (the last entry of a
+    /// zip given last counts, the last file of a folder too). What is met here cannot come
+    /// back in a later input, so nothing needs remembering for that.
+    pub last: bool,
 }
 
 /// What the visitor receives for each logical input.
@@ -190,7 +194,8 @@ pub fn for_each_stream<E>(
             });
         }
     };
-    for spec in &specs {
+    for (k, spec) in specs.iter().enumerate() {
+        let last_spec = k + 1 == specs.len();
         match spec {
             InputSpec::Path(p) => {
                 let name = p.display().to_string();
@@ -199,12 +204,13 @@ pub fn for_each_stream<E>(
                         let size = file.metadata().ok().map(|m| m.len());
                         let mut file = BufReader::with_capacity(1 << 16, file);
                         if is_zip(&mut file).unwrap_or(false) {
-                            visit_zip(&name, file, limits, &mut f)?;
+                            visit_zip(&name, file, limits, last_spec, &mut f)?;
                         } else {
                             f(Opened::Stream(Stream {
                                 name,
                                 reader: &mut file,
                                 size_hint: size,
+                                last: last_spec,
                             }))?;
                         }
                     }
@@ -227,7 +233,7 @@ pub fn for_each_stream<E>(
                         Ok(t)
                     });
                     match spooled {
-                        Ok(t) => visit_zip("-", BufReader::new(t), limits, &mut f)?,
+                        Ok(t) => visit_zip("-", BufReader::new(t), limits, last_spec, &mut f)?,
                         Err(e) => f(Opened::Failed {
                             name: "-".into(),
                             error: e.into(),
@@ -238,6 +244,7 @@ pub fn for_each_stream<E>(
                         name: "-".into(),
                         reader: &mut lock,
                         size_hint: None,
+                        last: last_spec,
                     }))?;
                 }
             }
@@ -255,6 +262,7 @@ fn visit_zip<R: Read + Seek + Send, E>(
     name: &str,
     mut reader: R,
     limits: &ZipLimits,
+    last_zip: bool,
     f: &mut impl FnMut(Opened<'_>) -> Result<(), E>,
 ) -> Result<(), E> {
     // No entry holds more compressed bytes than the whole archive: a header declaring more
@@ -282,7 +290,8 @@ fn visit_zip<R: Read + Seek + Send, E>(
         });
     }
     let mut total = 0u64;
-    for i in 0..archive.len() {
+    let entries = archive.len();
+    for i in 0..entries {
         let entry = match archive.by_index(i) {
             Ok(e) => e,
             Err(e) => {
@@ -310,6 +319,9 @@ fn visit_zip<R: Read + Seek + Send, E>(
             name: entry_name,
             reader: &mut guard,
             size_hint: Some(declared),
+            // Entries after this one may all be folders, but counting it last only then
+            // would need a second pass over the directory: it is not counted last.
+            last: last_zip && i + 1 == entries,
         }))?;
     }
     Ok(())

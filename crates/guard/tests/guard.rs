@@ -77,6 +77,28 @@ fn the_same_extract_twice_in_a_run_posts_each_journal_once() {
 }
 
 #[test]
+fn the_last_input_is_checked_against_the_earlier_ones_without_being_remembered() {
+    let bytes = extract(4, 1);
+    let expected = journals(&bytes);
+    let mut out = Collect::default();
+    let mut gate = Gate::new(&mut out, None, None);
+    run(&[("a.txt", &bytes)], &mut gate);
+    assert_eq!(gate.held_journals, 0);
+    // The run's last input repeats a.txt: held back all the same.
+    gate.set_last_input(true);
+    run(&[("last.txt", &bytes)], &mut gate);
+    assert_eq!(gate.held_journals, expected.len() as u64);
+    let found = gate.take_findings();
+    assert!(
+        found
+            .iter()
+            .all(|f| f.file == "last.txt" && f.message.contains("from a.txt")),
+        "{found:?}"
+    );
+    assert_eq!(found.len(), expected.len());
+}
+
+#[test]
 fn the_chart_holds_back_journals_with_unknown_accounts_or_dimension_values() {
     let bytes = extract(6, 2);
     let all = journals(&bytes);

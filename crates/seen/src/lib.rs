@@ -5,11 +5,12 @@
 //! input of the run carries again, is caught. A file holds millions of reports, and a hash
 //! map of them was most of a conversion's memory on large inputs (a 10 GB extract, 2
 //! million reports: three maps of 64-bit keys, about 200 MB with their spare capacity and
-//! the copies made while they grow). A `SeenMap` keeps its entries in one sorted vector,
-//! grown exactly, and the latest ones (up to a sixteenth as many) in a small hash map merged
-//! into it now and then: its size is close to the entries' own (16 bytes for a key and a
-//! 64-bit value), and a lookup is a binary search, which at one lookup per report costs
-//! nothing measurable.
+//! the copies made while they grow). A `SeenMap` keeps its keys in one sorted vector and
+//! their values in another (so a 32-bit value takes 4 bytes, not the 8 that a `(u64, u32)`
+//! pair pads to, and a set's values take none), both grown exactly, and the latest entries
+//! (up to a thirty-second as many) in a small hash map merged into them now and then: its
+//! size is close to the entries' own (12 bytes for a key and a 32-bit value), and a lookup
+//! is a short binary search, which at one lookup per report costs nothing measurable.
 //!
 //! ```
 //! use ledgerline_seen::SeenMap;
@@ -59,13 +60,15 @@ impl Hasher for KeyHasher {
 /// answers, only slower.
 #[derive(Debug, Clone)]
 pub struct SeenMap<V: Copy> {
-    /// Sorted by key, each key once.
-    sorted: Vec<(u64, V)>,
-    /// `dir[b]` is the first index in `sorted` whose key's top `bits` bits are at least
+    /// Sorted, each key once.
+    keys: Vec<u64>,
+    /// `vals[i]` is the value of `keys[i]`.
+    vals: Vec<V>,
+    /// `dir[b]` is the first index in `keys` whose top `bits` bits are at least
     /// `b`; `dir` has `2^bits + 1` entries (empty, with `bits` 0, for a small map).
     dir: Vec<u32>,
     bits: u32,
-    /// Keys not in `sorted`.
+    /// Keys not in `keys`.
     recent: HashMap<u64, V, BuildHasherDefault<KeyHasher>>,
 }
 
@@ -79,7 +82,8 @@ impl<V: Copy> SeenMap<V> {
     /// An empty map.
     pub fn new() -> Self {
         SeenMap {
-            sorted: Vec::new(),
+            keys: Vec::new(),
+            vals: Vec::new(),
             dir: Vec::new(),
             bits: 0,
             recent: HashMap::default(),
@@ -88,7 +92,7 @@ impl<V: Copy> SeenMap<V> {
 
     /// Number of keys.
     pub fn len(&self) -> usize {
-        self.sorted.len() + self.recent.len()
+        self.keys.len() + self.recent.len()
     }
 
     /// Whether there is no key.
@@ -101,25 +105,25 @@ impl<V: Copy> SeenMap<V> {
         if let Some(v) = self.recent.get(&key) {
             return Some(*v);
         }
-        self.find(key).ok().map(|i| self.sorted[i].1)
+        self.find(key).ok().map(|i| self.vals[i])
     }
 
-    /// Where `key` is in `sorted` (`Ok`), or would go (`Err`).
+    /// Where `key` is in `keys` (`Ok`), or would go (`Err`).
     fn find(&self, key: u64) -> Result<usize, usize> {
         if self.dir.is_empty() {
-            return self.sorted.binary_search_by_key(&key, |e| e.0);
+            return self.keys.binary_search(&key);
         }
         let b = (key >> (64 - self.bits)) as usize;
         let (lo, hi) = (self.dir[b] as usize, self.dir[b + 1] as usize);
-        self.sorted[lo..hi]
-            .binary_search_by_key(&key, |e| e.0)
+        self.keys[lo..hi]
+            .binary_search(&key)
             .map(|i| lo + i)
             .map_err(|i| lo + i)
     }
 
     /// Rebuilds the directory for the sorted entries (after a merge).
     fn index(&mut self) {
-        let n = self.sorted.len();
+        let n = self.keys.len();
         self.dir.clear();
         self.bits = 0;
         if n < 64 || u32::try_from(n).is_err() {
@@ -134,7 +138,7 @@ impl<V: Copy> SeenMap<V> {
         self.dir.reserve_exact(slots + 1);
         let mut i = 0usize;
         for b in 0..slots {
-            while i < n && ((self.sorted[i].0 >> (64 - bits)) as usize) < b {
+            while i < n && ((self.keys[i] >> (64 - bits)) as usize) < b {
                 i += 1;
             }
             self.dir.push(i as u32);
@@ -150,36 +154,43 @@ impl<V: Copy> SeenMap<V> {
     /// Sets `key` to `value`; returns the value it had, if any.
     pub fn insert(&mut self, key: u64, value: V) -> Option<V> {
         if let Ok(i) = self.find(key) {
-            return Some(std::mem::replace(&mut self.sorted[i].1, value));
+            return Some(std::mem::replace(&mut self.vals[i], value));
         }
         let old = self.recent.insert(key, value);
-        // Merged when the recent keys reach a sixteenth of the sorted ones (at least
+        // Merged when the recent keys reach a thirty-second of the sorted ones (at least
         // `RECENT`): each merge moves the whole vector, so a fixed batch would make
-        // inserting n keys cost n² / RECENT moves; this way it is about 17 n.
-        if self.recent.len() >= RECENT.max(self.sorted.len() / 16) {
+        // inserting n keys cost n² / RECENT moves; this way it is about 33 n (a few
+        // hundred MB moved for 2 million keys, a fraction of a second), and the hash
+        // map, which keeps its capacity between merges, stays small.
+        if self.recent.len() >= RECENT.max(self.keys.len() / 32) {
             self.merge();
         }
         old
     }
 
-    /// Moves the recent keys into the sorted vector: grown by exactly their number, and
-    /// merged from the back, so no second copy of the vector is ever made.
+    /// Moves the recent keys into the sorted vectors: grown by exactly their number, and
+    /// merged from the back, so no second copy of them is ever made.
     fn merge(&mut self) {
         let mut batch: Vec<(u64, V)> = self.recent.drain().collect();
         batch.sort_unstable_by_key(|e| e.0);
-        let Some(&fill) = batch.first() else { return };
-        let n = self.sorted.len();
-        self.sorted.reserve_exact(batch.len());
-        self.sorted.resize(n + batch.len(), fill);
-        // Merge `sorted[..n]` and `batch` into `sorted`, largest first.
+        let Some(&(fill_key, fill_val)) = batch.first() else {
+            return;
+        };
+        let n = self.keys.len();
+        self.keys.reserve_exact(batch.len());
+        self.vals.reserve_exact(batch.len());
+        self.keys.resize(n + batch.len(), fill_key);
+        self.vals.resize(n + batch.len(), fill_val);
+        // Merge `[..n]` and `batch` into the vectors, largest first.
         let (mut i, mut j, mut k) = (n, batch.len(), n + batch.len());
         while j > 0 {
             k -= 1;
-            if i > 0 && self.sorted[i - 1].0 > batch[j - 1].0 {
-                self.sorted[k] = self.sorted[i - 1];
+            if i > 0 && self.keys[i - 1] > batch[j - 1].0 {
+                self.keys[k] = self.keys[i - 1];
+                self.vals[k] = self.vals[i - 1];
                 i -= 1;
             } else {
-                self.sorted[k] = batch[j - 1];
+                (self.keys[k], self.vals[k]) = batch[j - 1];
                 j -= 1;
             }
         }
@@ -218,7 +229,8 @@ mod tests {
             for (k, v) in &model {
                 prop_assert_eq!(seen.get(*k), Some(*v));
             }
-            prop_assert!(seen.sorted.windows(2).all(|w| w[0].0 < w[1].0));
+            prop_assert!(seen.keys.windows(2).all(|w| w[0] < w[1]));
+            prop_assert_eq!(seen.keys.len(), seen.vals.len());
         }
     }
 
@@ -233,7 +245,7 @@ mod tests {
             assert!(!s.contains(k * 7 + 1));
         }
         // Entries take their own size, not a hash table's spare capacity.
-        assert!(s.sorted.capacity() <= s.len());
+        assert!(s.keys.capacity() <= s.len());
         // Small keys (not hashes) all fall in the directory's first slot: still found.
         assert!(!s.dir.is_empty());
     }

@@ -445,6 +445,11 @@ pub(super) fn hash_of(parts: &[&[u8]]) -> u64 {
     h.finish()
 }
 
+/// 32 bits of [`hash_of`]: a fingerprint of values kept for every report of a file.
+pub(super) fn fingerprint(parts: &[&[u8]]) -> u32 {
+    (hash_of(parts) >> 32) as u32
+}
+
 /// Severity counts over several reports.
 pub fn totals(reports: &[FileReport]) -> (usize, usize, usize) {
     reports.iter().fold((0, 0, 0), |(e, w, i), r| {

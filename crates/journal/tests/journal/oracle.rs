@@ -611,7 +611,16 @@ fn check_conversion(data: &[u8], rules: &Arc<Rules>) -> Result<(Collect, StreamR
     };
 
     let mut owner: BTreeMap<u64, usize> = BTreeMap::new();
+    // One input never gives two journals the same id: the run's duplicate gate relies on it
+    // (it does not remember the last input's journals).
+    let mut ids: BTreeSet<&str> = BTreeSet::new();
     for (j, journal) in sink.journals.iter().enumerate() {
+        if !ids.insert(journal.id.as_str()) {
+            return Err(other(format!(
+                "two journals of one input have the id {}",
+                journal.id
+            )));
+        }
         if journal.lines.is_empty() {
             return Err(Violation::EmptyJournal {
                 id: journal.id.clone(),

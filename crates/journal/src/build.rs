@@ -65,6 +65,10 @@ pub struct RowFacts<'a> {
     pub due_vendor: Option<Decimal>,
     /// Concur's total of the report's company-paid entries (SAE column 316).
     pub company_paid: Option<Decimal>,
+    /// Whether an earlier row of the input had this `group_id`, when the validator says
+    /// ([`RowVerdict::group_seen`](ledgerline_extract::validate::RowVerdict::group_seen));
+    /// `None`: the builder remembers the ids itself.
+    pub group_seen: Option<bool>,
 }
 
 fn own(c: &str) -> Cow<'static, str> {
@@ -94,6 +98,7 @@ impl RowFacts<'_> {
             due_card: self.due_card,
             due_vendor: self.due_vendor,
             company_paid: self.company_paid,
+            group_seen: self.group_seen,
         }
     }
 
@@ -271,6 +276,32 @@ impl Builder {
         })
     }
 
+    /// Whether a journal key starting a group now was the key of an earlier group of the
+    /// input (then this group is a further part of it). The validator's word for a report
+    /// id where it gives one; otherwise, and for the ids of rows outside any report, the
+    /// builder's own set, which also holds the report ids that could be taken for one of
+    /// those (`CA-...`, `LINE-...`). In debug builds the set holds every key and must
+    /// agree with the validator.
+    fn seen_before(&mut self, facts: &RowFacts<'_>, key: &str) -> bool {
+        let hash = key_hash(key);
+        match facts.group_seen {
+            Some(seen) if !facts.group_id.is_empty() => {
+                let like_standalone = key.starts_with("CA-") || key.starts_with("LINE-");
+                let in_set =
+                    (cfg!(debug_assertions) || like_standalone) && !self.finished.add(hash);
+                debug_assert!(
+                    like_standalone || in_set == seen,
+                    "{}: the validator says report {key} (line {}) was {}seen before, the builder's set says the opposite",
+                    self.file,
+                    facts.line,
+                    if seen { "" } else { "not " }
+                );
+                seen || in_set
+            }
+            _ => !self.finished.add(hash),
+        }
+    }
+
     /// Adds one row: its facts, what classification made of it, and the reason it must be
     /// rejected (its own error findings), if any.
     pub fn add(
@@ -291,7 +322,7 @@ impl Builder {
                 let key = key.into_owned();
                 let mut id = key.clone();
                 let mut split_part = false;
-                if !self.finished.add(key_hash(&key)) {
+                if self.seen_before(&facts, &key) {
                     let n = self.parts.entry(key.clone()).or_insert(1);
                     *n += 1;
                     id = format!("{key}#{n}");

@@ -392,7 +392,8 @@ impl<'s> Stage<'s> {
         ready: Option<Result<Outcome, RowError>>,
         ctx: &RowContext<'_>,
     ) -> std::io::Result<()> {
-        let facts = row.facts(ctx);
+        let mut facts = row.facts(ctx);
+        facts.group_seen = verdict.group_seen;
         let outcome = if verdict.well_formed {
             ready.unwrap_or_else(|| row.outcome(ctx))
         } else {

@@ -209,6 +209,7 @@ fn sae_facts<'a>(row: &SaeRow<'a>) -> RowFacts<'a> {
         due_card: row.opt_amount(C::AmountDueCompanyCardActual).ok().flatten(),
         due_vendor: None,
         company_paid: row.opt_amount(C::AmountCompanyPaid).ok().flatten(),
+        group_seen: None,
     }
 }
 
@@ -279,6 +280,7 @@ fn prae_facts<'a>(row: &PraeRow<'a>, header: Option<&Header>) -> RowFacts<'a> {
         due_card: None,
         due_vendor: row.opt_amount(P::TotalAmount).ok().flatten(),
         company_paid: None,
+        group_seen: None,
     }
 }
 
@@ -425,6 +427,7 @@ fn batch_facts<'a>(row: &BatchRow<'a, '_>, rules: &Rules) -> RowFacts<'a> {
         due_card: None,
         due_vendor: None,
         company_paid: None,
+        group_seen: None,
     }
 }
 

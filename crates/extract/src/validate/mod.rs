@@ -77,6 +77,11 @@ pub struct RowVerdict {
     pub well_formed: bool,
     /// The first error-level finding about this row itself, if any.
     pub error: Option<String>,
+    /// For an SAE or PRAE detail row with a report (invoice) id, read as the journal
+    /// builder reads it (decoded, trimmed): whether an earlier detail row of this input
+    /// had that id. The builder takes this instead of remembering every report itself
+    /// (one map of the ids per input, not two). `None` for other rows and kinds.
+    pub group_seen: Option<bool>,
 }
 
 enum Inner {
@@ -205,10 +210,15 @@ impl FileValidator {
         let error = (self.report.findings.errors() > before)
             .then(|| self.report.findings.last_row_error().map(str::to_owned))
             .flatten();
+        let group_seen = match &self.inner {
+            Inner::Sae(v) | Inner::Prae(v) => v.group_seen(),
+            _ => None,
+        };
         RowVerdict {
             detail,
             well_formed,
             error,
+            group_seen,
         }
     }
 
@@ -446,8 +456,9 @@ pub(super) fn hash_of(parts: &[&[u8]]) -> u64 {
 }
 
 /// 32 bits of [`hash_of`]: a fingerprint of values kept for every report of a file.
+/// Never 0 (which marks a report whose values are not known).
 pub(super) fn fingerprint(parts: &[&[u8]]) -> u32 {
-    (hash_of(parts) >> 32) as u32
+    ((hash_of(parts) >> 32) as u32).max(1)
 }
 
 /// Severity counts over several reports.

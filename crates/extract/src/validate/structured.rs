@@ -29,6 +29,9 @@ pub(super) struct Structured {
     layout_decided: bool,
     first_bad_amount: Option<u64>,
     verdict: (bool, bool),
+    /// For the current row, whether an earlier detail row had its report id (`None`: it
+    /// has none).
+    group_seen: Option<bool>,
     /// Per column, the last value found valid.
     last_ok: Vec<Vec<u8>>,
     seq: SeqSet,
@@ -40,10 +43,21 @@ pub(super) struct Structured {
 }
 
 struct CurrentGroup {
+    /// Decoded and trimmed, as the journal builder reads it.
     id: Vec<u8>,
     first_line: u64,
-    values: Vec<Vec<u8>>,
+    /// The report-level values of its first well-formed line (none yet: only rows of
+    /// another shape so far).
+    values: Option<Vec<Vec<u8>>>,
+    /// Counted in the file's reports.
+    counted: bool,
+    /// The id was met in an earlier group of the file.
+    returned: bool,
 }
+
+/// The fingerprint kept for a group none of whose lines was well-formed (its values are
+/// not known; [`super::fingerprint`] never gives it).
+const NO_VALUES: u32 = 0;
 
 impl Structured {
     pub(super) fn new(name: &str, p: &'static Profile) -> Self {
@@ -60,11 +74,18 @@ impl Structured {
             layout_decided: false,
             first_bad_amount: None,
             verdict: (false, false),
+            group_seen: None,
             last_ok: vec![Vec::new(); p.detail.len()],
             seq: SeqSet::default(),
             current: None,
             finished: ledgerline_seen::SeenMap::new(),
         }
+    }
+
+    /// For the row last checked, whether an earlier detail row had its report (invoice)
+    /// id; `None` for a row without one or that is no detail row.
+    pub(super) fn group_seen(&self) -> Option<bool> {
+        self.group_seen
     }
 
     /// What differs between SAE and PRAE for this file.
@@ -96,6 +117,7 @@ impl Structured {
         prep: Option<&mut RowPrep>,
     ) -> (bool, bool) {
         self.verdict = (false, false);
+        self.group_seen = None;
         self.record_inner(rec, report, prep);
         self.verdict
     }
@@ -192,6 +214,7 @@ impl Structured {
                     ));
                 }
                 let shape = self.detail(rec, report, prep);
+                self.group(&rec, report, shape);
                 self.verdict = (true, shape);
             }
             _ => {
@@ -422,26 +445,53 @@ impl Structured {
                 format!("sequence number {seq} appears on an earlier line too"),
             ));
         }
-        self.group(&rec, report);
         true
     }
 
-    fn group(&mut self, rec: &Record<'_>, report: &mut FileReport) {
+    /// Groups the rows into reports (invoices): every detail row takes part whatever its
+    /// shape, and a row of another report ends the current one. Ids are read as the
+    /// journal builder reads them (decoded, trimmed), so that the two agree on where a
+    /// report starts and ends, and the row's verdict says whether an earlier row had its
+    /// id (`group_seen`: the builder takes it instead of remembering every report itself).
+    /// Values are compared on well-formed rows only.
+    fn group(&mut self, rec: &Record<'_>, report: &mut FileReport, well_formed: bool) {
         let p = self.p;
         let pos = rec.position();
-        let id = rec.field(p.group).map(|f| f.bytes()).unwrap_or_default();
+        let text = rec.field(p.group).map(|f| f.text()).unwrap_or_default();
+        let id = text.trim().as_bytes();
         if id.is_empty() {
             return; // cash-advance issuance rows belong to no report
         }
         let value = |i: usize| rec.field(i).map(|f| f.bytes()).unwrap_or_default();
         if let Some(cur) = &self.current
-            && cur.id == id.as_ref()
+            && cur.id == id
         {
-            // The usual case, a further line of the same report: compare in place.
+            // The usual case, a further line of the same report.
+            self.group_seen = Some(true);
+            if !well_formed {
+                return;
+            }
+            let Some(values) = &cur.values else {
+                // The report's first well-formed line: its values are the ones to match.
+                let counted = !cur.counted && !cur.returned;
+                if counted {
+                    report.reports += 1;
+                }
+                let values = p
+                    .consistency
+                    .iter()
+                    .map(|&i| value(i).into_owned())
+                    .collect();
+                if let Some(cur) = self.current.as_mut() {
+                    cur.values = Some(values);
+                    cur.counted |= counted;
+                }
+                return;
+            };
+            // Compare in place.
             for (k, &i) in p.consistency.iter().enumerate() {
                 let v = value(i);
-                if cur.values[k] != v.as_ref() {
-                    let values_k = v;
+                if values[k] != v.as_ref() {
                     let name = p.detail[i].name;
                     report.findings.push(self.col_finding(
                         Check::ReportInconsistent,
@@ -449,26 +499,29 @@ impl Structured {
                         i,
                         format!(
                             "{name} is `{}` here but `{}` on line {} of the same {} ({})",
-                            crate::text::decode(&values_k),
-                            crate::text::decode(&cur.values[k]),
+                            crate::text::decode(&v),
+                            crate::text::decode(&values[k]),
                             cur.first_line,
                             p.group_word,
-                            crate::text::decode(&id)
+                            crate::text::decode(id)
                         ),
                     ));
                 }
             }
             return;
         }
-        let values: Vec<std::borrow::Cow<'_, [u8]>> =
-            p.consistency.iter().map(|&i| value(i)).collect();
+        let values: Option<Vec<std::borrow::Cow<'_, [u8]>>> =
+            well_formed.then(|| p.consistency.iter().map(|&i| value(i)).collect());
         if let Some(done) = self.current.take() {
-            let parts: Vec<&[u8]> = done.values.iter().map(|v| v.as_slice()).collect();
-            self.finished.insert(hash_of(&[&done.id]), super::fingerprint(&parts));
+            let print = match &done.values {
+                Some(v) => super::fingerprint(&v.iter().map(|v| v.as_slice()).collect::<Vec<_>>()),
+                None => NO_VALUES,
+            };
+            self.finished.insert(hash_of(&[&done.id]), print);
         }
-        let id_hash = hash_of(&[&id]);
-        let parts: Vec<&[u8]> = values.iter().map(|v| v.as_ref()).collect();
-        if let Some(fingerprint) = self.finished.get(id_hash) {
+        let earlier = self.finished.get(hash_of(&[id]));
+        self.group_seen = Some(earlier.is_some());
+        if let Some(print) = earlier {
             report.findings.push(self.col_finding(
                 Check::ReportNotContiguous,
                 pos,
@@ -476,11 +529,16 @@ impl Structured {
                 format!(
                     "{} {} continues here after lines of other {}s; its lines are normally together",
                     p.group_word,
-                    crate::text::decode(&id),
+                    crate::text::decode(id),
                     p.group_word
                 ),
             ));
-            if fingerprint != super::fingerprint(&parts) {
+            let differs = values.as_ref().is_some_and(|v| {
+                print != NO_VALUES
+                    && print
+                        != super::fingerprint(&v.iter().map(|v| v.as_ref()).collect::<Vec<_>>())
+            });
+            if differs {
                 report.findings.push(self.col_finding(
                     Check::ReportInconsistent,
                     pos,
@@ -494,17 +552,19 @@ impl Structured {
                             .collect::<Vec<_>>()
                             .join(", "),
                         p.group_word,
-                        crate::text::decode(&id)
+                        crate::text::decode(id)
                     ),
                 ));
             }
-        } else {
+        } else if values.is_some() {
             report.reports += 1;
         }
         self.current = Some(CurrentGroup {
-            id: id.into_owned(),
+            id: id.to_vec(),
             first_line: pos.line,
-            values: values.into_iter().map(|v| v.into_owned()).collect(),
+            counted: earlier.is_none() && values.is_some(),
+            returned: earlier.is_some(),
+            values: values.map(|v| v.into_iter().map(|v| v.into_owned()).collect()),
         });
     }
 

@@ -12,5 +12,6 @@ mod generated;
 mod guarantees;
 mod mutations;
 mod oracle;
+mod returns;
 mod support;
 mod threads;

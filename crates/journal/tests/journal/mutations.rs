@@ -120,7 +120,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
 }
 
 /// A line's field values (quoted values unquoted), as the splitter reads them.
-fn split_fields(line: &[u8]) -> Vec<Vec<u8>> {
+pub(crate) fn split_fields(line: &[u8]) -> Vec<Vec<u8>> {
     let mut spans = Vec::new();
     let flags = split_line(line, Dialect::PIPE, &mut spans);
     Record::new(line, &spans, Default::default(), flags)
@@ -130,7 +130,7 @@ fn split_fields(line: &[u8]) -> Vec<Vec<u8>> {
 }
 
 /// Writes field values back as a line (quoting where needed).
-fn join(fields: &[Vec<u8>]) -> Vec<u8> {
+pub(crate) fn join(fields: &[Vec<u8>]) -> Vec<u8> {
     let refs: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
     let mut out = Vec::new();
     write_record(&mut out, &refs, Dialect::PIPE);

@@ -43,6 +43,8 @@ pub(super) struct Structured {
 }
 
 struct CurrentGroup {
+    /// The id as its first line has it.
+    raw: Vec<u8>,
     /// Decoded and trimmed, as the journal builder reads it.
     id: Vec<u8>,
     first_line: u64,
@@ -448,6 +450,53 @@ impl Structured {
         true
     }
 
+    /// A further line of the current report (invoice): its values must match.
+    fn same_group(&mut self, rec: &Record<'_>, report: &mut FileReport, well_formed: bool) {
+        self.group_seen = Some(true);
+        if !well_formed {
+            return;
+        }
+        let p = self.p;
+        let value = |i: usize| rec.field(i).map(|f| f.bytes()).unwrap_or_default();
+        let Some(cur) = &self.current else { return };
+        let Some(values) = &cur.values else {
+            // The report's first well-formed line: its values are the ones to match.
+            let counted = !cur.counted && !cur.returned;
+            if counted {
+                report.reports += 1;
+            }
+            let values = p
+                .consistency
+                .iter()
+                .map(|&i| value(i).into_owned())
+                .collect();
+            if let Some(cur) = self.current.as_mut() {
+                cur.values = Some(values);
+                cur.counted |= counted;
+            }
+            return;
+        };
+        for (k, &i) in p.consistency.iter().enumerate() {
+            let v = value(i);
+            if values[k] != v.as_ref() {
+                let name = p.detail[i].name;
+                report.findings.push(self.col_finding(
+                    Check::ReportInconsistent,
+                    rec.position(),
+                    i,
+                    format!(
+                        "{name} is `{}` here but `{}` on line {} of the same {} ({})",
+                        crate::text::decode(&v),
+                        crate::text::decode(&values[k]),
+                        cur.first_line,
+                        p.group_word,
+                        crate::text::decode(&cur.id)
+                    ),
+                ));
+            }
+        }
+    }
+
     /// Groups the rows into reports (invoices): every detail row takes part whatever its
     /// shape, and a row of another report ends the current one. Ids are read as the
     /// journal builder reads them (decoded, trimmed), so that the two agree on where a
@@ -457,59 +506,20 @@ impl Structured {
     fn group(&mut self, rec: &Record<'_>, report: &mut FileReport, well_formed: bool) {
         let p = self.p;
         let pos = rec.position();
+        let raw = rec.field(p.group).map(|f| f.bytes()).unwrap_or_default();
+        // The usual line repeats the last one's id byte for byte: no need to decode it.
+        if self.current.as_ref().is_some_and(|c| c.raw == raw.as_ref()) {
+            return self.same_group(rec, report, well_formed);
+        }
         let text = rec.field(p.group).map(|f| f.text()).unwrap_or_default();
         let id = text.trim().as_bytes();
         if id.is_empty() {
             return; // cash-advance issuance rows belong to no report
         }
-        let value = |i: usize| rec.field(i).map(|f| f.bytes()).unwrap_or_default();
-        if let Some(cur) = &self.current
-            && cur.id == id
-        {
-            // The usual case, a further line of the same report.
-            self.group_seen = Some(true);
-            if !well_formed {
-                return;
-            }
-            let Some(values) = &cur.values else {
-                // The report's first well-formed line: its values are the ones to match.
-                let counted = !cur.counted && !cur.returned;
-                if counted {
-                    report.reports += 1;
-                }
-                let values = p
-                    .consistency
-                    .iter()
-                    .map(|&i| value(i).into_owned())
-                    .collect();
-                if let Some(cur) = self.current.as_mut() {
-                    cur.values = Some(values);
-                    cur.counted |= counted;
-                }
-                return;
-            };
-            // Compare in place.
-            for (k, &i) in p.consistency.iter().enumerate() {
-                let v = value(i);
-                if values[k] != v.as_ref() {
-                    let name = p.detail[i].name;
-                    report.findings.push(self.col_finding(
-                        Check::ReportInconsistent,
-                        pos,
-                        i,
-                        format!(
-                            "{name} is `{}` here but `{}` on line {} of the same {} ({})",
-                            crate::text::decode(&v),
-                            crate::text::decode(&values[k]),
-                            cur.first_line,
-                            p.group_word,
-                            crate::text::decode(id)
-                        ),
-                    ));
-                }
-            }
-            return;
+        if self.current.as_ref().is_some_and(|c| c.id == id) {
+            return self.same_group(rec, report, well_formed); // spelt otherwise
         }
+        let value = |i: usize| rec.field(i).map(|f| f.bytes()).unwrap_or_default();
         let values: Option<Vec<std::borrow::Cow<'_, [u8]>>> =
             well_formed.then(|| p.consistency.iter().map(|&i| value(i)).collect());
         if let Some(done) = self.current.take() {
@@ -560,6 +570,7 @@ impl Structured {
             report.reports += 1;
         }
         self.current = Some(CurrentGroup {
+            raw: raw.into_owned(),
             id: id.to_vec(),
             first_line: pos.line,
             counted: earlier.is_none() && values.is_some(),

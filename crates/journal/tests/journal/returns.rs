@@ -63,11 +63,7 @@ fn convert_lines(lines: &[Vec<u8>]) -> (Vec<String>, Vec<String>, Vec<u64>) {
     unique.sort();
     unique.dedup();
     assert_eq!(unique.len(), ids.len(), "a journal id twice: {ids:?}");
-    (
-        ids,
-        codes(&report),
-        not_together,
-    )
+    (ids, codes(&report), not_together)
 }
 
 #[test]
@@ -75,13 +71,19 @@ fn a_line_outside_any_report_splits_the_report_in_two_parts() {
     let (mut lines, ids, second) = first_report_of_two_lines();
     let r1 = ids[1].clone();
     // A line of another report, its report id blanked, moved between the first two.
-    let from = ids.iter().position(|i| i != &r1 && !i.is_empty() && i != "Report ID").unwrap();
+    let from = ids
+        .iter()
+        .position(|i| i != &r1 && !i.is_empty() && i != "Report ID")
+        .unwrap();
     let mut moved = lines.remove(from);
     set(&mut moved, SaeCol::ReportID, "");
     lines.insert(second, moved);
     let (journals, codes, _) = convert_lines(&lines);
     // (The first part, one line, may not balance on its own and be rejected.)
-    assert!(journals.contains(&format!("{r1}#2")), "{journals:?} {codes:?}");
+    assert!(
+        journals.contains(&format!("{r1}#2")),
+        "{journals:?} {codes:?}"
+    );
     assert!(codes.iter().any(|c| c == "JNL152"), "{codes:?}");
 }
 
@@ -89,12 +91,18 @@ fn a_line_outside_any_report_splits_the_report_in_two_parts() {
 fn a_damaged_line_of_another_report_splits_it_and_both_checks_say_so() {
     let (mut lines, ids, second) = first_report_of_two_lines();
     let r1 = ids[1].clone();
-    let from = ids.iter().position(|i| i != &r1 && !i.is_empty() && i != "Report ID").unwrap();
+    let from = ids
+        .iter()
+        .position(|i| i != &r1 && !i.is_empty() && i != "Report ID")
+        .unwrap();
     let mut moved = lines.remove(from);
     moved.extend_from_slice(b"|extra"); // one field too many: not well-formed
     lines.insert(second, moved);
     let (journals, codes, not_together) = convert_lines(&lines);
-    assert!(journals.contains(&format!("{r1}#2")), "{journals:?} {codes:?}");
+    assert!(
+        journals.contains(&format!("{r1}#2")),
+        "{journals:?} {codes:?}"
+    );
     // The validator names the line where the report starts again (1-based).
     assert!(
         not_together.contains(&(second as u64 + 2)),
@@ -108,7 +116,11 @@ fn spaces_around_a_report_id_do_not_split_the_report() {
     let r1 = ids[1].clone();
     set(&mut lines[second], SaeCol::ReportID, &format!("  {r1} "));
     let (journals, codes, not_together) = convert_lines(&lines);
-    assert_eq!(journals.iter().filter(|j| j.starts_with(&r1)).count(), 1, "{journals:?}");
+    assert_eq!(
+        journals.iter().filter(|j| j.starts_with(&r1)).count(),
+        1,
+        "{journals:?}"
+    );
     assert!(journals.contains(&r1));
     assert!(not_together.is_empty(), "{codes:?}");
     assert!(!codes.iter().any(|c| c == "JNL152"), "{codes:?}");

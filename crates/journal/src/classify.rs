@@ -149,7 +149,7 @@ pub fn employee_name(r: &SaeRow<'_>) -> String {
     match (last.trim(), first.trim()) {
         ("", f) => f.to_owned(),
         (l, "") => l.to_owned(),
-        (l, f) => format!("{l}, {f}"),
+        (l, f) => [l, ", ", f].concat(),
     }
 }
 

@@ -4,7 +4,6 @@
 //! of the variables of [`Var`]. `{{` and `}}` write literal braces.
 
 use ledgerline_extract::schema::SaeCol;
-use std::fmt::Write as _;
 
 /// Variables every template may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,9 +152,7 @@ impl Template {
         for p in &self.pieces {
             match p {
                 Piece::Lit(s) => out.push_str(s),
-                Piece::Col(c) => {
-                    let _ = write!(out, "{}", v.column(*c).trim());
-                }
+                Piece::Col(c) => out.push_str(v.column(*c).trim()),
                 Piece::Var(var) => out.push_str(v.var(*var).trim()),
             }
         }

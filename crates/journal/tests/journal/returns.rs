@@ -66,19 +66,24 @@ fn convert_lines(lines: &[Vec<u8>]) -> (Vec<String>, Vec<String>, Vec<u64>) {
     (ids, codes(&report), not_together)
 }
 
-#[test]
-fn a_line_outside_any_report_splits_the_report_in_two_parts() {
+/// Moves the first line of the second report, changed by `change`, between the first
+/// two lines of the first report, and converts: the first report's id, the index of the
+/// line moved, and what [`convert_lines`] gives.
+fn interrupt(change: impl Fn(&mut Vec<u8>)) -> (String, usize, Vec<String>, Vec<String>, Vec<u64>) {
     let (mut lines, ids, second) = first_report_of_two_lines();
     let r1 = ids[1].clone();
-    // A line of another report, its report id blanked, moved between the first two.
-    let from = ids
-        .iter()
-        .position(|i| i != &r1 && !i.is_empty() && i != "Report ID")
-        .unwrap();
+    let from = ids.iter().position(|i| i != &r1 && !i.is_empty()).unwrap();
     let mut moved = lines.remove(from);
-    set(&mut moved, SaeCol::ReportID, "");
+    change(&mut moved);
     lines.insert(second, moved);
-    let (journals, codes, _) = convert_lines(&lines);
+    let (journals, codes, not_together) = convert_lines(&lines);
+    (r1, second, journals, codes, not_together)
+}
+
+#[test]
+fn a_line_outside_any_report_splits_the_report_in_two_parts() {
+    // A line of another report, its report id blanked, moved between the first two.
+    let (r1, _, journals, codes, _) = interrupt(|moved| set(moved, SaeCol::ReportID, ""));
     // (The first part, one line, may not balance on its own and be rejected.)
     assert!(
         journals.contains(&format!("{r1}#2")),
@@ -89,16 +94,9 @@ fn a_line_outside_any_report_splits_the_report_in_two_parts() {
 
 #[test]
 fn a_damaged_line_of_another_report_splits_it_and_both_checks_say_so() {
-    let (mut lines, ids, second) = first_report_of_two_lines();
-    let r1 = ids[1].clone();
-    let from = ids
-        .iter()
-        .position(|i| i != &r1 && !i.is_empty() && i != "Report ID")
-        .unwrap();
-    let mut moved = lines.remove(from);
-    moved.extend_from_slice(b"|extra"); // one field too many: not well-formed
-    lines.insert(second, moved);
-    let (journals, codes, not_together) = convert_lines(&lines);
+    // One field too many: not well-formed.
+    let (r1, second, journals, codes, not_together) =
+        interrupt(|moved| moved.extend_from_slice(b"|extra"));
     assert!(
         journals.contains(&format!("{r1}#2")),
         "{journals:?} {codes:?}"

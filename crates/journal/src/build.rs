@@ -283,12 +283,11 @@ impl Builder {
     /// those (`CA-...`, `LINE-...`). In debug builds the set holds every key and must
     /// agree with the validator.
     fn seen_before(&mut self, facts: &RowFacts<'_>, key: &str) -> bool {
-        let hash = key_hash(key);
         match facts.group_seen {
             Some(seen) if !facts.group_id.is_empty() => {
                 let like_standalone = key.starts_with("CA-") || key.starts_with("LINE-");
-                let in_set =
-                    (cfg!(debug_assertions) || like_standalone) && !self.finished.add(hash);
+                let in_set = (cfg!(debug_assertions) || like_standalone)
+                    && !self.finished.add(key_hash(key));
                 debug_assert!(
                     like_standalone || in_set == seen,
                     "{}: the validator says report {key} (line {}) was {}seen before, the builder's set says the opposite",
@@ -298,7 +297,7 @@ impl Builder {
                 );
                 seen || in_set
             }
-            _ => !self.finished.add(hash),
+            _ => !self.finished.add(key_hash(key)),
         }
     }
 

@@ -506,12 +506,13 @@ impl Structured {
     fn group(&mut self, rec: &Record<'_>, report: &mut FileReport, well_formed: bool) {
         let p = self.p;
         let pos = rec.position();
-        let raw = rec.field(p.group).map(|f| f.bytes()).unwrap_or_default();
+        let field = rec.field(p.group);
+        let raw = field.map(|f| f.bytes()).unwrap_or_default();
         // The usual line repeats the last one's id byte for byte: no need to decode it.
         if self.current.as_ref().is_some_and(|c| c.raw == raw.as_ref()) {
             return self.same_group(rec, report, well_formed);
         }
-        let text = rec.field(p.group).map(|f| f.text()).unwrap_or_default();
+        let text = field.map(|f| f.text()).unwrap_or_default();
         let id = text.trim().as_bytes();
         if id.is_empty() {
             return; // cash-advance issuance rows belong to no report

@@ -29,15 +29,19 @@ fn lines(seed: u64, reports: u64) -> (Vec<Vec<u8>>, Vec<String>) {
     (lines, ids)
 }
 
-/// A seed whose first report has at least two lines, and the index of its second line.
-fn first_report_of_two_lines() -> (Vec<Vec<u8>>, Vec<String>, usize) {
+/// A seed whose first report has at least `n` lines (and a second report), and the index
+/// of its second line.
+fn first_report_of(n: usize) -> (Vec<Vec<u8>>, Vec<String>, usize) {
     for seed in 0..100 {
         let (lines, ids) = lines(seed, 3);
-        if ids[1] == ids[2] && ids.iter().skip(1).any(|i| i != &ids[1]) {
+        if ids.len() > n + 1
+            && ids[1..=n].iter().all(|i| i == &ids[1])
+            && ids.iter().skip(1).any(|i| i != &ids[1])
+        {
             return (lines, ids, 2);
         }
     }
-    panic!("no generated extract with a report of two lines");
+    panic!("no generated extract with a report of {n} lines");
 }
 
 fn set(line: &mut Vec<u8>, col: SaeCol, value: &str) {
@@ -70,7 +74,7 @@ fn convert_lines(lines: &[Vec<u8>]) -> (Vec<String>, Vec<String>, Vec<u64>) {
 /// two lines of the first report, and converts: the first report's id, the index of the
 /// line moved, and what [`convert_lines`] gives.
 fn interrupt(change: impl Fn(&mut Vec<u8>)) -> (String, usize, Vec<String>, Vec<String>, Vec<u64>) {
-    let (mut lines, ids, second) = first_report_of_two_lines();
+    let (mut lines, ids, second) = first_report_of(2);
     let r1 = ids[1].clone();
     let from = ids.iter().position(|i| i != &r1 && !i.is_empty()).unwrap();
     let mut moved = lines.remove(from);
@@ -110,7 +114,9 @@ fn a_damaged_line_of_another_report_splits_it_and_both_checks_say_so() {
 
 #[test]
 fn spaces_around_a_report_id_do_not_split_the_report() {
-    let (mut lines, ids, second) = first_report_of_two_lines();
+    // Three lines, the middle one spelt otherwise: read byte for byte, the third line
+    // would be the report coming back.
+    let (mut lines, ids, second) = first_report_of(3);
     let r1 = ids[1].clone();
     set(&mut lines[second], SaeCol::ReportID, &format!("  {r1} "));
     let (journals, codes, not_together) = convert_lines(&lines);

@@ -1,22 +1,15 @@
 //! `ledgerline convert`: extracts in, balanced journals out, in the format of your ERP.
 
 use crate::cli_io::Paint;
-use crate::common::{InputArgs, json_doc, plural, print_text, summary_line};
+use crate::common::{InputArgs, Summary, json_doc, plural, print_text, summary_line};
 use anyhow::Context;
 use ledgerline_atomic::{AtomicFile, OutputSet, failpoint};
-use ledgerline_engine::Checks;
+use ledgerline_engine::{Checks, Refusal, Tally, Tee};
 use ledgerline_erp::{FORMATS, Format};
-use ledgerline_extract::validate::FileReport;
 use ledgerline_findings::Severity;
 use ledgerline_guard::duplicates::DuplicateCheck;
-use ledgerline_inspect::table::thousands;
-use ledgerline_journal::Journal;
-use ledgerline_journal::build::{Rejection, RejectionStatus};
 use ledgerline_journal::pipeline::Sink;
-use ledgerline_journal::rules::PLACEHOLDER_ACCOUNTS;
 use ledgerline_ledger::PostingLedger;
-use rust_decimal::Decimal;
-use std::collections::BTreeMap;
 use std::io::{BufWriter, IsTerminal, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -96,42 +89,6 @@ pub struct Args {
     target: Option<String>,
 }
 
-/// Journals to the format writer, rejections into a list.
-struct Tee<'w> {
-    writer: Box<dyn Sink + 'w>,
-    rejections: Vec<Rejection>,
-    /// Per currency: journals, debits, credits written.
-    totals: BTreeMap<String, (u64, Decimal, Decimal)>,
-    /// Placeholder accounts written, with the number of lines.
-    placeholders: BTreeMap<&'static str, u64>,
-}
-
-impl Sink for Tee<'_> {
-    fn write_journal(&mut self, j: &Journal) -> std::io::Result<()> {
-        self.writer.write_journal(j)?;
-        let t = self
-            .totals
-            .entry(j.currency.clone())
-            .or_insert((0, Decimal::ZERO, Decimal::ZERO));
-        t.0 += 1;
-        t.1 += j.total_debit();
-        t.2 += j.total_credit();
-        for l in &j.lines {
-            if let Some(p) = PLACEHOLDER_ACCOUNTS.iter().find(|p| **p == l.account) {
-                *self.placeholders.entry(p).or_insert(0) += 1;
-            }
-        }
-        Ok(())
-    }
-    fn reject(&mut self, r: &Rejection) -> std::io::Result<()> {
-        self.rejections.push(r.clone());
-        Ok(())
-    }
-    fn finish(&mut self) -> std::io::Result<()> {
-        self.writer.finish()
-    }
-}
-
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let format = Format::parse(&a.to).ok_or_else(|| {
         anyhow::anyhow!(
@@ -187,9 +144,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         None => Target::Spool(tempfile::tempfile().context("creating a temporary file")?),
     };
     let mut rejects_file = a.rejects.as_deref().map(AtomicFile::create).transpose()?;
-    let totals;
-    let placeholders;
-    let (run, rejections) = {
+    let format_warnings = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let (run, tally) = {
         // Written on a thread of its own (the kernel's copy of the output was a third of the
         // building thread's time); `tee.finish` flushes it, errors included, before the commit.
         let file = target
@@ -198,76 +154,95 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             .context("opening the output for writing")?;
         let writer = ledgerline_atomic::WriteBehind::new(file, 1 << 20)
             .context("starting the output writer")?;
-        let mut tee = Tee {
-            writer: ledgerline_erp::create(format, writer, &rules)?,
-            rejections: Vec::new(),
-            totals: BTreeMap::new(),
-            placeholders: BTreeMap::new(),
+        // With --json, nothing but the JSON document goes to standard error: the writer's
+        // warnings (a truncated field, a re-rounded amount) go into it.
+        let warnings = if a.json {
+            let sink = format_warnings.clone();
+            ledgerline_erp::Warnings::callback(move |w| {
+                let mut v = sink.lock().unwrap_or_else(|e| e.into_inner());
+                v.push(w.to_string());
+            })
+        } else {
+            ledgerline_erp::Warnings::stderr()
         };
+        let mut tee = Tee::new(ledgerline_erp::create_with(
+            format, writer, &rules, warnings,
+        )?);
         let checks = Checks {
             accounts: accounts.as_ref(),
             ledger: check.as_mut(),
         };
         let run = a.input.drive(rules.clone(), &mut tee, checks)?;
         tee.finish().context("writing the output")?;
-        totals = std::mem::take(&mut tee.totals);
-        placeholders = std::mem::take(&mut tee.placeholders);
-        (run, tee.rejections)
+        (run, tee.tally)
     };
     let errors = run.errors();
     let stderr = std::io::stderr();
     let p = Paint(std::env::var_os("NO_COLOR").is_none() && stderr.is_terminal());
     let mut err = stderr.lock();
+    // An ERP file posting to the built-in placeholders will not import as meant: one
+    // warning, with the counts (canonical and plain-text outputs are for checking).
+    let erp = !matches!(
+        format,
+        Format::Jsonl | Format::Csv | Format::Hledger | Format::Beancount
+    );
+    let placeholders = erp.then(|| placeholder_warning(format, &tally)).flatten();
+    let refusal = run.refusal(a.force);
+    let nothing_new = tally.nothing_new(&run);
     let report = |err: &mut dyn Write, min: Severity| -> anyhow::Result<()> {
         if a.json {
-            writeln!(
-                err,
-                "{}",
-                serde_json::to_string_pretty(&json_doc(&run.reports))?
-            )?;
+            let written = Written {
+                run: &run,
+                tally: &tally,
+                args: &a,
+                written: refusal.is_none() && !nothing_new,
+                placeholders: placeholders.as_deref(),
+                format_warnings: &format_warnings.lock().unwrap_or_else(|e| e.into_inner()),
+            };
+            let doc = json_doc(&run.reports, Some(written.json()));
+            writeln!(err, "{}", serde_json::to_string_pretty(&doc)?)?;
         } else {
             print_text(err, &run.reports, min, p, false)?;
         }
         Ok(())
     };
-    if run.could_not_run {
-        report(&mut err, Severity::Warning)?;
-        return Ok(ExitCode::from(2));
-    }
-    // A file whose header does not match its content (cut short, joined, damaged) cannot be
-    // trusted in any of its reports: --force does not post the rest of it.
-    let untrusted: Vec<&FileReport> = run
-        .reports
-        .iter()
-        .filter(|r| !r.findings.untrustworthy().is_empty())
-        .collect();
-    if errors > 0 && (!a.force || !untrusted.is_empty()) {
-        report(&mut err, Severity::Warning)?;
-        let (line, _) = summary_line(&run.reports);
-        writeln!(err, "\n{}", p.red(&line))?;
-        if a.force && !untrusted.is_empty() {
-            for r in &untrusted {
-                let first = &r.findings.untrustworthy()[0];
+    match &refusal {
+        None => {}
+        Some(Refusal::CouldNotRun) => {
+            report(&mut err, Severity::Warning)?;
+            return Ok(ExitCode::from(2));
+        }
+        Some(refusal) => {
+            report(&mut err, Severity::Warning)?;
+            if a.json {
+                return Ok(ExitCode::from(1));
+            }
+            let (line, _) = summary_line(&run.reports);
+            writeln!(err, "\n{}", p.red(&line))?;
+            if let Refusal::Damaged(damaged) = refusal {
+                for r in damaged {
+                    let first = &r.findings.untrustworthy()[0];
+                    writeln!(
+                        err,
+                        "{}: the file itself is damaged ({} {}): no report in it can be trusted, so --force does not post any; fetch the file again from Concur, or leave it out of the inputs",
+                        r.file, first.code, first.message
+                    )?;
+                }
+                writeln!(err, "nothing written")?;
+            } else {
                 writeln!(
                     err,
-                    "{}: the file itself is damaged ({} {}): no report in it can be trusted, so --force does not post any; fetch the file again from Concur, or leave it out of the inputs",
-                    r.file, first.code, first.message
+                    "nothing written: fix the errors above, or convert everything else with --force (rejected reports go to --rejects FILE)"
                 )?;
             }
-            writeln!(err, "nothing written")?;
-        } else {
-            writeln!(
-                err,
-                "nothing written: fix the errors above, or convert everything else with --force (rejected reports go to --rejects FILE)"
-            )?;
+            return Ok(ExitCode::from(1));
         }
-        return Ok(ExitCode::from(1));
     }
     let mut outputs = OutputSet::default();
     if let Some(mut f) = rejects_file.take() {
         {
             let mut w = BufWriter::new(f.writer());
-            for r in &rejections {
+            for r in &tally.rejections {
                 serde_json::to_writer(&mut w, r)?;
                 w.write_all(b"\n")?;
             }
@@ -279,9 +254,6 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     // place, then mark the run done (an interrupted commit is finished first, see above).
     // Everything was posted before: there is nothing to import, so no (empty) file is
     // written; the rejects file, if asked for, still lists what was skipped.
-    let nothing_new = ledger.is_some()
-        && run.journals == 0
-        && rejections.iter().any(|r| r.reason.starts_with("JNL208"));
     match target {
         Target::File(file) if nothing_new => {
             drop(file);
@@ -301,128 +273,88 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             out.flush()?;
         }
     }
-    let rejected = rejections
-        .iter()
-        .filter(|r| r.status == RejectionStatus::Rejected)
-        .count();
     if a.json || errors > 0 || run.reports.iter().any(|r| r.findings.warnings() > 0) {
         report(&mut err, Severity::Warning)?;
     }
     if !a.json {
         let summary = Summary {
-            files: run.reports.len(),
-            journals: run.journals,
-            lines: run.lines,
-            totals: &totals,
-            rejections: &rejections,
+            run: &run,
+            tally: &tally,
             output: a.output.as_deref(),
             written: !nothing_new,
             rejects: a.rejects.as_deref(),
         };
         write!(err, "{summary}")?;
-        // An ERP file posting to the built-in placeholders will not import as meant: one
-        // warning, with the counts (canonical and plain-text outputs are for checking).
-        let erp = !matches!(
-            format,
-            Format::Jsonl | Format::Csv | Format::Hledger | Format::Beancount
-        );
-        if erp && !placeholders.is_empty() {
-            let list: Vec<String> = placeholders
-                .iter()
-                .map(|(a, n)| format!("{a} ({})", plural(*n, "line")))
-                .collect();
-            writeln!(
-                err,
-                "warning: the {} file posts to placeholder accounts: {}; set your accounts in [offsets] of a rules file (`ledgerline rules init` writes one) before importing",
-                format.name(),
-                list.join(", ")
-            )?;
+        if let Some(w) = &placeholders {
+            writeln!(err, "warning: {w}")?;
         }
     }
-    Ok(if errors > 0 || rejected > 0 {
+    Ok(if errors > 0 || tally.rejected() > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
 }
 
-/// The summary every successful run ends with, on standard error: what was read, what was
-/// written per currency (debits = credits), what was skipped or rejected, and where.
-struct Summary<'a> {
-    files: usize,
-    journals: u64,
-    lines: u64,
-    totals: &'a BTreeMap<String, (u64, Decimal, Decimal)>,
-    rejections: &'a [Rejection],
-    output: Option<&'a Path>,
-    /// False when nothing new was left to post, so no output file was written.
-    written: bool,
-    rejects: Option<&'a Path>,
+/// The warning for an ERP file that posts to the built-in placeholder accounts, with the
+/// line counts, if it does.
+fn placeholder_warning(format: Format, tally: &Tally) -> Option<String> {
+    if tally.placeholders.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = tally
+        .placeholders
+        .iter()
+        .map(|(a, n)| format!("{a} ({})", plural(*n, "line")))
+        .collect();
+    Some(format!(
+        "the {} file posts to placeholder accounts: {}; set your accounts in [offsets] of a rules file (`ledgerline rules init` writes one) before importing",
+        format.name(),
+        list.join(", ")
+    ))
 }
 
-impl std::fmt::Display for Summary<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let to = match self.output {
-            Some(p) => p.display().to_string(),
-            None => "standard output".into(),
-        };
-        if !self.written {
-            writeln!(
-                f,
-                "{} read: nothing new to post, {to} not written",
-                plural(self.files as u64, "file"),
-            )?;
-        } else {
-            writeln!(
-                f,
-                "{} read: {}, {} written to {to}",
-                plural(self.files as u64, "file"),
-                plural(self.journals, "journal"),
-                plural(self.lines, "line"),
-            )?;
-        }
-        for (currency, (n, debit, credit)) in self.totals {
-            writeln!(
-                f,
-                "  {currency}  debits {} = credits {}  ({})",
-                thousands(*debit),
-                thousands(*credit),
-                plural(*n, "journal")
-            )?;
-        }
-        let journals_of = |pred: &dyn Fn(&Rejection) -> bool| {
-            self.rejections
-                .iter()
-                .filter(|r| pred(r))
-                .map(|r| r.journal_id.as_str())
-                .collect::<std::collections::BTreeSet<_>>()
-                .len() as u64
-        };
-        let posted_before = journals_of(&|r| r.reason.starts_with("JNL208"));
-        let rejected = self
-            .rejections
+/// What `convert --json` says besides the findings: what the text summary says.
+struct Written<'a> {
+    run: &'a ledgerline_engine::Run,
+    tally: &'a Tally,
+    args: &'a Args,
+    written: bool,
+    placeholders: Option<&'a str>,
+    /// The format writer's warnings, in full.
+    format_warnings: &'a [String],
+}
+
+impl Written<'_> {
+    fn json(&self) -> serde_json::Value {
+        let currencies: serde_json::Map<String, serde_json::Value> = self
+            .tally
+            .currencies
             .iter()
-            .filter(|r| r.status == RejectionStatus::Rejected)
-            .count() as u64;
-        let skipped = self.rejections.len() as u64 - rejected;
-        if posted_before > 0 {
-            writeln!(
-                f,
-                "  {} skipped: posted before (JNL208)",
-                plural(posted_before, "journal")
-            )?;
-        }
-        if !self.rejections.is_empty() {
-            writeln!(
-                f,
-                "  lines not posted: {rejected} rejected, {skipped} skipped{}",
-                match self.rejects {
-                    Some(p) => format!(": listed in {}", p.display()),
-                    None => ": give --rejects FILE to list them".into(),
-                }
-            )?;
-        }
-        Ok(())
+            .map(|(c, t)| {
+                let t = serde_json::json!({
+                    "journals": t.journals,
+                    "debits": t.debit.to_string(),
+                    "credits": t.credit.to_string(),
+                });
+                (c.clone(), t)
+            })
+            .collect();
+        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+        serde_json::json!({
+            "output": path(&self.args.output),
+            "written": self.written,
+            "journals": self.run.journals,
+            "lines": self.run.lines,
+            "currencies": currencies,
+            "journals_posted_before": self.tally.posted_before(),
+            "lines_rejected": self.tally.rejected(),
+            "lines_skipped": self.tally.skipped(),
+            "rejects": path(&self.args.rejects),
+            "files_skipped": self.run.skipped_files,
+            "placeholder_warning": self.placeholders,
+            "format_warnings": self.format_warnings,
+        })
     }
 }
 

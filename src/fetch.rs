@@ -3,7 +3,7 @@
 //! run at a time per directory and per ledger; `--convert` posts into another directory.
 
 use crate::cli_io::Paint;
-use crate::common::{plural, print_text};
+use crate::common::{currency_lines, plural, print_text};
 use anyhow::Context;
 use ledgerline_fetch::config::{Config, Origin, Sourced, agree, duration};
 use ledgerline_fetch::extract::Format;
@@ -495,10 +495,11 @@ pub(crate) fn convert_fetched_files(
             paint,
             false,
         )?;
-        let posted_before = if c.already_posted > 0 {
+        let posted_before = c.tally.posted_before();
+        let posted_before = if posted_before > 0 {
             format!(
                 ", {} posted already and left out (JNL208)",
-                plural(c.already_posted as u64, "journal")
+                plural(posted_before, "journal")
             )
         } else {
             String::new()
@@ -513,11 +514,15 @@ pub(crate) fn convert_fetched_files(
             );
         } else if c.written {
             eprintln!(
-                "{} -> {} ({}{posted_before})",
+                "{} -> {} ({}, {}{posted_before})",
                 f.display(),
                 out.display(),
-                plural(c.run.journals, "journal")
+                plural(c.run.journals, "journal"),
+                plural(c.run.lines, "line"),
             );
+            for line in currency_lines(&c.tally) {
+                eprintln!("{line}");
+            }
         } else {
             eprintln!(
                 "{}: nothing new to post{posted_before}; nothing written",

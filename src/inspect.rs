@@ -324,7 +324,7 @@ fn json_doc(ins: &Inspection, run: &Run, views: &[View]) -> serde_json::Value {
         },
         "views": v,
         // Per input: its kind, counts and findings, as `validate --json` gives them.
-        "inputs": crate::common::json_doc(&run.reports)["files"].take(),
+        "inputs": crate::common::json_doc(&run.reports, None)["files"].take(),
     })
 }
 

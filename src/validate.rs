@@ -48,7 +48,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     let run = a.input.drive(rules, &mut Discard, checks)?;
     let mut out = crate::cli_io::stdout();
     if a.json {
-        let doc = serde_json::to_string_pretty(&json_doc(&run.reports))?;
+        let doc = serde_json::to_string_pretty(&json_doc(&run.reports, None))?;
         writeln!(out, "{doc}")?;
     } else {
         let p = Paint(color_stdout());

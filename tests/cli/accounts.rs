@@ -235,3 +235,84 @@ fn inspect_checks_canonical_files_against_the_chart_too() {
         assert_eq!(got, expected, "{input}");
     }
 }
+
+#[test]
+fn many_lines_on_a_few_missing_accounts_are_counted_per_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let extract = dir.path().join("big.txt").display().to_string();
+    let out = run(&[
+        "generate",
+        "--reports",
+        "300",
+        "--seed",
+        "7",
+        "-o",
+        &extract,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // The chart without four accounts the extract posts to, many times each.
+    let missing = ["60200", "60300", "1009990", "EMPLOYEE_PAYABLE"];
+    let chart_text = std::fs::read_to_string(root().join("fixtures/accounts/example-chart.csv"))
+        .unwrap()
+        .lines()
+        .filter(|l| !missing.iter().any(|a| l.starts_with(&format!("{a},"))))
+        .map(|l| format!("{l}\n"))
+        .collect::<String>();
+    let chart = dir.path().join("coa.csv");
+    std::fs::write(&chart, chart_text).unwrap();
+    let chart = chart.display().to_string();
+
+    let out = run(&[
+        "convert",
+        &extract,
+        "--to",
+        "csv",
+        "-o",
+        &dir.path().join("x.csv").display().to_string(),
+        "--accounts",
+        &chart,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    // The lines past the first 20 are counted under their account, not one group per line.
+    let grouped: Vec<&str> = err.lines().filter(|l| l.contains("… JNL206")).collect();
+    assert!(
+        !grouped.is_empty() && grouped.len() <= missing.len(),
+        "{err}"
+    );
+    for g in &grouped {
+        assert!(
+            missing
+                .iter()
+                .any(|a| g.contains(&format!("account {a} is not in {chart}: "))),
+            "{g}"
+        );
+        assert!(g.contains(" more, first at line "), "{g}");
+        assert!(
+            !g.contains("journal "),
+            "a group names no single journal: {g}"
+        );
+    }
+    assert!(!err.contains("other causes"), "{err}");
+    // Every JNL206 is either listed or counted in a group.
+    let doc_out = run(&["validate", &extract, "--accounts", &chart, "--json"]);
+    let doc: Value = serde_json::from_slice(&doc_out.stdout).unwrap();
+    let file = &doc["files"][0];
+    let listed = findings(&doc, "JNL206").len() as u64;
+    let counted: u64 = file["grouped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["code"] == "JNL206")
+        .map(|g| g["count"].as_u64().unwrap())
+        .sum();
+    let shown: u64 = err.lines().filter(|l| l.contains("error   JNL206")).count() as u64;
+    assert_eq!(listed, 20);
+    assert_eq!(shown, 20);
+    assert!(counted > 100, "{counted}");
+    assert!(findings(&doc, "JNL206").iter().all(|f| {
+        f["cause"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("account "))
+    }));
+}

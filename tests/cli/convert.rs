@@ -440,6 +440,11 @@ fn clutter_in_an_input_folder_is_skipped_with_a_warning() {
         "{err}"
     );
     assert!(err.contains("receipt.pdf"), "{err}");
+    // The summary counts the extract as read and the clutter apart.
+    assert!(
+        err.contains("1 file read (2 other files skipped: not extracts): 13 journals"),
+        "{err}"
+    );
     assert!(out_path.exists());
     // --strict-inputs: the clutter is an error, nothing written.
     let strict_path = dir.path().join("s.jsonl");
@@ -864,4 +869,46 @@ fn the_readme_walkthrough_runs_as_written() {
         text(&again.stderr)
     );
     assert!(!dir.path().join("netsuite-2024-04.csv").exists());
+}
+
+#[test]
+fn convert_json_is_only_json_even_when_the_format_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("n.csv").display().to_string();
+    // NetSuite takes two decimals: the example's BHD amounts (three) are re-rounded, with a
+    // warning that goes into the document instead of before it.
+    let out = ledgerline(&[
+        "convert", EXAMPLE, "--to", "netsuite", "-o", &out_path, "--json",
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stderr).expect("standard error is one JSON document");
+    let w = &doc["written"];
+    assert!(
+        w["format_warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x.as_str().unwrap().contains("re-rounded")),
+        "{w}"
+    );
+    assert_eq!(w["written"], true);
+    assert_eq!(w["output"], out_path.as_str());
+    assert!(w["journals"].as_u64().unwrap() > 0);
+    for (_, t) in w["currencies"].as_object().unwrap() {
+        assert_eq!(t["debits"], t["credits"], "{t}");
+    }
+    assert!(
+        w["placeholder_warning"]
+            .as_str()
+            .unwrap()
+            .contains("EMPLOYEE_PAYABLE")
+    );
+    // Without --json the warnings stay plain text.
+    let text_run = ledgerline(&["convert", EXAMPLE, "--to", "netsuite", "-o", &out_path])
+        .output()
+        .unwrap();
+    assert!(text(&text_run.stderr).contains("warning: netsuite: journal"));
 }

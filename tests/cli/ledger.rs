@@ -265,3 +265,55 @@ fn ledger_needs_an_output_file_and_list_needs_a_ledger() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no such ledger"));
 }
+
+#[test]
+fn a_rerun_of_a_large_extract_ends_with_a_total_not_a_list_of_journals() {
+    let d = Dir::new();
+    let extract = d.s("big.txt");
+    let out = run(&[
+        "generate",
+        "--reports",
+        "300",
+        "--seed",
+        "3",
+        "-o",
+        &extract,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let first = convert(&d, &extract, "first.jsonl", &[]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let journals = journal_ids(&std::fs::read_to_string(d.path("first.jsonl")).unwrap()).len();
+    assert!(journals > 100);
+
+    let second = convert(&d, &extract, "second.jsonl", &[]);
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
+    let err = text(&second.stderr);
+    // The first 20 are listed; the rest share one cause (posted from the same file by the
+    // same run), counted on one line.
+    assert_eq!(err.matches("warning JNL208").count(), 20, "{err}");
+    let grouped: Vec<&str> = err.lines().filter(|l| l.contains("… JNL208")).collect();
+    assert_eq!(grouped.len(), 1, "{err}");
+    assert!(
+        grouped[0].contains(&format!(": {} more, first at line ", journals - 20)),
+        "{}",
+        grouped[0]
+    );
+    // Raising --max-findings would list no more of one code: the note does not suggest it.
+    assert!(!err.contains("--max-findings"), "{err}");
+    assert!(err.contains("the first 20 of each code are"), "{err}");
+    let tail: Vec<&str> = err.lines().rev().take(3).collect();
+    assert!(
+        tail.iter().any(|l| l.contains(&format!(
+            "{journals} journals skipped: posted before (JNL208)"
+        ))),
+        "the run ends with the total: {err}"
+    );
+    assert!(err.contains("nothing new to post"), "{err}");
+
+    // The same in JSON, and nothing else on standard error.
+    let third = convert(&d, &extract, "third.jsonl", &["--json"]);
+    let doc: Value = serde_json::from_slice(&third.stderr).expect("only JSON on stderr");
+    assert_eq!(doc["written"]["journals_posted_before"], journals as u64);
+    assert_eq!(doc["written"]["written"], false);
+    assert_eq!(doc["written"]["journals"], 0);
+}

@@ -1,12 +1,11 @@
 //! One extract into one ERP file, and the commit that records a posting in the ledger.
 
-use crate::{Checks, Error, Inputs, NoProgress, Result, Run, drive};
+use crate::{Checks, Error, Inputs, NoProgress, Result, Run, Tally, Tee, drive};
 use ledgerline_atomic::{AtomicFile, OutputSet, WriteBehind};
 use ledgerline_erp::Format;
-use ledgerline_findings::Check;
 use ledgerline_guard::duplicates::DuplicateCheck;
 use ledgerline_journal::Rules;
-use ledgerline_journal::pipeline::ConvertOptions;
+use ledgerline_journal::pipeline::{ConvertOptions, Sink};
 use ledgerline_ledger::PostingLedger;
 use ledgerline_ledger::posting::file_sha256;
 use std::path::{Path, PathBuf};
@@ -20,8 +19,9 @@ pub struct Converted {
     /// Whether the output was written (not when the file has error-level findings, nor when
     /// every journal in it was posted already).
     pub written: bool,
-    /// Journals left out because the ledger records them as posted (JNL208).
-    pub already_posted: usize,
+    /// What was written per currency, and the lines left out (the journals posted before
+    /// among them: [`Tally::posted_before`]).
+    pub tally: Tally,
 }
 
 /// Puts `journals` in place together with `others` (the rejects file), or neither. With a
@@ -82,7 +82,8 @@ pub fn refuse_overwriting_posted(ledger: &PostingLedger, dest: &Path) -> Result<
 ///
 /// With a posting `ledger`, journals it records as posted already for the format are left
 /// out (JNL208 warning) and the ones written are recorded as [`post`] does. A file whose
-/// journals were all posted already is not written at all.
+/// journals were all posted already is not written at all ([`Tally::nothing_new`], the rule
+/// `convert` follows too).
 pub fn convert_file(
     input: &Path,
     format: Format,
@@ -98,41 +99,28 @@ pub fn convert_file(
         .map(|l| DuplicateCheck::new(l, format.name(), false))
         .transpose()?;
     let mut file = AtomicFile::create(output)?;
-    let run = {
+    let (run, tally) = {
         let clone = file.writer().try_clone().map_err(Error::Output)?;
         let writer = WriteBehind::new(clone, 1 << 20).map_err(Error::Output)?;
-        let mut sink = ledgerline_erp::create(format, writer, &rules)?;
+        let mut tee = Tee::new(ledgerline_erp::create(format, writer, &rules)?);
         let checks = Checks {
             accounts: None,
             ledger: check.as_mut(),
         };
-        let run = drive(&inputs, &opts, sink.as_mut(), checks, &mut NoProgress)?;
-        sink.finish().map_err(Error::Output)?;
-        run
+        let run = drive(&inputs, &opts, &mut tee, checks, &mut NoProgress)?;
+        tee.finish().map_err(Error::Output)?;
+        (run, tee.tally)
     };
-    let already_posted = run
-        .reports
-        .iter()
-        .flat_map(|r| r.findings.items())
-        .filter(|f| f.code.check == Check::AlreadyPosted)
-        .count();
-    let written = if run.errors() > 0 || run.could_not_run {
+    let written = if run.refusal(false).is_some() || tally.nothing_new(&run) {
         false
     } else {
-        match (ledger, check) {
-            // Every journal posted already: nothing to write.
-            (Some(_), Some(check)) if check.pending().is_empty() => false,
-            (ledger, check) => {
-                let ledger = ledger.zip(check);
-                post(file, OutputSet::default(), ledger, &|_| {})?;
-                true
-            }
-        }
+        post(file, OutputSet::default(), ledger.zip(check), &|_| {})?;
+        true
     };
     Ok(Converted {
         run,
         written,
-        already_posted,
+        tally,
     })
 }
 

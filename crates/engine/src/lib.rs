@@ -12,7 +12,9 @@
 //!    guards ([`Checks`]: the chart of accounts, the run ledger, the same journal twice in a
 //!    run), clutter in input folders skipped with a warning, and an input that cannot be
 //!    opened turned into a finding; everything is gathered in a [`Run`];
-//! 4. [`convert_file`]: one extract into one ERP file, atomically, recorded in the posting
+//! 4. [`Run::refusal`] and [`Tally`]: whether the run may be written (errors, `--force`, a
+//!    damaged file), whether anything is new to post, and the totals per currency;
+//! 5. [`convert_file`]: one extract into one ERP file, atomically, recorded in the posting
 //!    ledger (what `fetch --convert` does for each file it downloads).
 //!
 //! ```
@@ -42,10 +44,12 @@
 
 mod file;
 mod inputs;
+mod outcome;
 mod run;
 
 pub use file::{Converted, convert_file, post, refuse_overwriting_posted};
 pub use inputs::{Inputs, load_rules};
+pub use outcome::{CurrencyTotal, Refusal, Tally, Tee};
 pub use run::{
     Checks, InputStream, NoProgress, Progress, Run, convert_stream, drive, for_each_input,
     skip_if_not_an_extract,

@@ -11,6 +11,9 @@ pub struct Findings {
     items: Vec<Finding>,
     limit: usize,
     dropped: usize,
+    /// Of `dropped`, those left out because `limit` findings were listed already (the rest
+    /// were past [`LISTED_PER_CODE`] of their code).
+    dropped_by_limit: usize,
     errors: usize,
     warnings: usize,
     infos: usize,
@@ -89,7 +92,11 @@ impl Findings {
             return;
         }
         self.dropped += 1;
-        self.group(f.code, f.severity, f.message, 1, f.line);
+        if self.items.len() >= self.limit {
+            self.dropped_by_limit += 1;
+        }
+        let cause = f.cause.unwrap_or(f.message);
+        self.group(f.code, f.severity, cause, 1, f.line);
     }
 
     fn group(
@@ -144,6 +151,7 @@ impl Findings {
     /// counts).
     pub fn absorb(&mut self, other: Findings) {
         self.dropped += other.dropped;
+        self.dropped_by_limit += other.dropped_by_limit;
         self.errors += other.errors;
         self.warnings += other.warnings;
         self.infos += other.infos;
@@ -178,6 +186,12 @@ impl Findings {
     /// Findings counted but not kept.
     pub fn dropped(&self) -> usize {
         self.dropped
+    }
+
+    /// Of [`Findings::dropped`], those left out because the listing limit was reached (a
+    /// higher limit would list them, up to [`LISTED_PER_CODE`] per code).
+    pub fn dropped_by_limit(&self) -> usize {
+        self.dropped_by_limit
     }
 
     /// The code and message of the latest error about a row (file-level checks excluded).
@@ -252,6 +266,39 @@ mod tests {
         assert_eq!(groups.len(), 11, "{groups:?}");
         assert_eq!(groups[0], ("cause 0", 1));
         assert_eq!(groups[10], ("invalid date (other causes)", 5));
+    }
+
+    #[test]
+    fn findings_naming_their_own_line_are_grouped_by_their_shared_cause() {
+        let mut f = Findings::with_limit(1000);
+        let unknown = |line: u64, account: &str| {
+            Finding::new(
+                Family::Journal,
+                Check::UnknownAccount,
+                "f.txt",
+                format!("account {account} is not in coa.csv (journal J{line} line 1)"),
+            )
+            .cause(format!("account {account} is not in coa.csv"))
+            .at(Position { line, byte: 0 })
+        };
+        for line in 1..=50 {
+            f.push(unknown(line, if line % 2 == 0 { "60200" } else { "60300" }));
+        }
+        assert_eq!(f.items().len(), LISTED_PER_CODE);
+        let groups: Vec<(&str, usize, Option<u64>)> = f
+            .grouped()
+            .iter()
+            .map(|g| (g.message.as_str(), g.count, g.first_line))
+            .collect();
+        assert_eq!(
+            groups,
+            vec![
+                ("account 60300 is not in coa.csv", 15, Some(21)),
+                ("account 60200 is not in coa.csv", 15, Some(22)),
+            ]
+        );
+        // Past the per-code share, not the overall limit: a higher limit lists no more.
+        assert_eq!((f.dropped(), f.dropped_by_limit()), (30, 0));
     }
 
     #[test]

@@ -49,6 +49,11 @@ pub struct Finding {
     /// What it is about (journal, employee, amount), where it concerns one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<Subject>,
+    /// The cause it shares with others of its code (`account 60800 is not in coa.csv`), where
+    /// the message also names what differs between them (the journal, the line): findings
+    /// past the listing limit are counted per cause instead of per message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
 }
 
 impl Finding {
@@ -63,6 +68,7 @@ impl Finding {
             column: None,
             message: message.into(),
             subject: None,
+            cause: None,
         }
     }
 
@@ -85,6 +91,12 @@ impl Finding {
     /// Sets what the finding is about.
     pub fn about(mut self, subject: Subject) -> Self {
         self.subject = Some(subject);
+        self
+    }
+
+    /// Sets the cause it shares with others of its code (see [`Finding::cause`]).
+    pub fn cause(mut self, cause: impl Into<String>) -> Self {
+        self.cause = Some(cause.into());
         self
     }
 

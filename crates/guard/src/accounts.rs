@@ -290,7 +290,8 @@ impl Accounts {
                         line.kind,
                         extract_lines(&line.source_lines)
                     ),
-                );
+                )
+                .cause(what);
                 f.line = line.source_lines.first().copied();
                 out.push(f);
             }

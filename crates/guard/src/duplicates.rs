@@ -159,10 +159,12 @@ impl DuplicateCheck {
                     Check::AlreadyPosted,
                     &file,
                     format!("journal {} {earlier}: skipped", journal.id),
-                );
+                )
+                .cause(format!("journals {earlier}: skipped"));
                 if self.strict {
                     f = f.severity(Severity::Error);
                     f.message = format!("journal {} {earlier}: refused (--strict)", journal.id);
+                    f.cause = Some(format!("journals {earlier}: refused (--strict)"));
                 }
                 f.line = at;
                 return Verdict::Skip(f);

@@ -74,16 +74,20 @@ impl<'a> Gate<'a> {
         std::mem::take(&mut self.findings)
     }
 
-    fn hold(&mut self, j: &Journal, status: RejectionStatus, reason: &str) -> std::io::Result<()> {
+    /// Sends every line of `j` to the rejection report, the reason being the finding `why`
+    /// (its code first, as the rejection report gives it).
+    fn hold(&mut self, j: &Journal, status: RejectionStatus, why: &Finding) -> std::io::Result<()> {
         self.held_journals += 1;
         self.held_lines += j.lines.len() as u64;
+        let reason = format!("{} {}", why.code, why.message);
         for line in j.source_lines() {
             self.inner.reject(&Rejection {
                 file: j.source_file.to_string(),
                 line,
                 journal_id: j.id.clone(),
                 status,
-                reason: reason.to_owned(),
+                reason: reason.clone(),
+                code: Some(why.code),
             })?;
         }
         Ok(())
@@ -122,7 +126,10 @@ impl Gate<'_> {
                         "journal {} is already in this run from {file} line {line}: the same report would be posted twice; give each extract once (with --force the first is posted and this one rejected)",
                         j.id
                     ),
-                );
+                )
+                .cause(format!(
+                    "journals already in this run from {file}: the same reports would be posted twice"
+                ));
                 f.line = Some(first);
                 Some(f)
             }
@@ -139,16 +146,16 @@ impl Sink for Gate<'_> {
             .as_deref()
             .is_some_and(|l| l.posted_before(&j.id));
         if !posted_before && let Some(f) = self.duplicate_in_run(j) {
-            let reason = format!("{} {}", f.code, f.message);
+            self.hold(j, RejectionStatus::Rejected, &f)?;
             self.findings.push(f);
-            return self.hold(j, RejectionStatus::Rejected, &reason);
+            return Ok(());
         }
         if let Some(accounts) = self.accounts {
             let found = accounts.check_journal(j);
             if let Some(first) = found.first() {
-                let reason = format!("{} {}", first.code, first.message);
+                self.hold(j, RejectionStatus::Rejected, first)?;
                 self.findings.extend(found);
-                return self.hold(j, RejectionStatus::Rejected, &reason);
+                return Ok(());
             }
         }
         if let Some(ledger) = self.ledger.as_deref_mut() {
@@ -160,14 +167,14 @@ impl Sink for Gate<'_> {
                     } else {
                         RejectionStatus::Skipped
                     };
-                    let reason = format!("{} {}", f.code, f.message);
+                    self.hold(j, status, &f)?;
                     self.findings.push(f);
-                    return self.hold(j, status, &reason);
+                    return Ok(());
                 }
                 Verdict::Conflict(f) => {
-                    let reason = format!("{} {}", f.code, f.message);
+                    self.hold(j, RejectionStatus::Rejected, &f)?;
                     self.findings.push(f);
-                    return self.hold(j, RejectionStatus::Rejected, &reason);
+                    return Ok(());
                 }
             }
         }

@@ -15,7 +15,7 @@ use crate::template::{Values, Var};
 use ledgerline_extract::Position;
 use ledgerline_extract::schema::SaeCol;
 use ledgerline_extract::value::Date;
-use ledgerline_findings::{Check, Family, Finding, Findings, Severity, Subject};
+use ledgerline_findings::{Check, Code, Family, Finding, Findings, Severity, Subject};
 use rust_decimal::Decimal;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
@@ -162,6 +162,11 @@ pub struct Rejection {
     pub status: RejectionStatus,
     /// Why.
     pub reason: String,
+    /// The finding behind it, where one guard's finding is the whole reason (`JNL208` for a
+    /// journal posted before), so callers tell causes apart without reading `reason`. Not
+    /// written to the rejection report, whose `reason` starts with the code.
+    #[serde(skip)]
+    pub code: Option<Code>,
 }
 
 /// Something the builder finished: a balanced journal, and the lines of its group that went
@@ -609,6 +614,7 @@ impl Group {
                     journal_id: self.id.clone(),
                     status: RejectionStatus::Skipped,
                     reason: why.clone(),
+                    code: None,
                 }),
                 RowState::Kept | RowState::Rejected(_) => None,
             })
@@ -637,6 +643,7 @@ impl Group {
                 journal_id: id.to_owned(),
                 status: RejectionStatus::Rejected,
                 reason,
+                code: None,
             });
         }
         out.sort_by_key(|r| r.line);
@@ -678,6 +685,7 @@ impl Group {
                     journal_id: id.to_owned(),
                     status: RejectionStatus::Rejected,
                     reason: why.clone(),
+                    code: None,
                 }),
         );
         Built {
@@ -1054,6 +1062,7 @@ fn list_unposted(
         journal_id: at.journal_id.to_owned(),
         status: RejectionStatus::Skipped,
         reason,
+        code: None,
     };
     let had_vanished = !vanished.is_empty();
     if had_vanished {
@@ -1269,6 +1278,7 @@ mod tests {
                 journal_id: "R-1".into(),
                 status: RejectionStatus::Skipped,
                 reason: "zero".into(),
+                code: None,
             }]
         );
         let why = "line 4 of R-1: the line has no account (column 167 is empty)";

@@ -912,3 +912,96 @@ fn convert_json_is_only_json_even_when_the_format_warns() {
         .unwrap();
     assert!(text(&text_run.stderr).contains("warning: netsuite: journal"));
 }
+
+/// The example with its three non-default payment types renamed (as a company may name
+/// them), and with column 126 (the entry's payment code) replaced by `code` on their lines
+/// when given.
+fn example_renamed(dir: &Path, code: Option<&str>) -> String {
+    let text = std::fs::read_to_string(root().join(EXAMPLE))
+        .unwrap()
+        .replace("Visa CBCP Central", "Visa Central")
+        .replace("Amex IBCP Corporate", "Amex Corporate")
+        .replace("Company Paid COPD", "Direct Bill");
+    let renamed = ["Visa Central", "Amex Corporate", "Direct Bill"];
+    let mut out = String::new();
+    for line in text.lines() {
+        let mut f: Vec<&str> = line.split('|').collect();
+        if let Some(code) = code
+            && f.len() > 127
+            && renamed.contains(&f[126])
+        {
+            f[125] = code;
+        }
+        out.push_str(&f.join("|"));
+        out.push('\n');
+    }
+    let path = dir.join("renamed.txt");
+    std::fs::write(&path, out).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn rules_init_reads_the_roles_of_renamed_payment_types_from_their_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let extract = example_renamed(dir.path(), None);
+    let rules = dir.path().join("rules.toml").display().to_string();
+    let out = ledgerline(&["rules", "init", &rules, "--from", &extract])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let starter = std::fs::read_to_string(&rules).unwrap();
+    for (name, role, code) in [
+        ("Direct Bill", "company_paid", "COPD"),
+        ("Visa Central", "card:cbcp", "CBCP"),
+        ("Amex Corporate", "card:ibcp", "IBCP"),
+    ] {
+        let line = starter
+            .lines()
+            .find(|l| l.starts_with(&format!("\"{name}\" = ")))
+            .unwrap_or_else(|| panic!("{name} missing:\n{starter}"));
+        assert!(
+            line.contains(&format!("\"{role}\"")) && line.contains(&format!("payment code {code}")),
+            "{line}"
+        );
+    }
+    // The starter, unedited, converts the file as the built-in reading of the codes does.
+    let out_path = dir.path().join("o.jsonl").display().to_string();
+    let out = ledgerline(&[
+        "convert", &extract, "--rules", &rules, "--to", "jsonl", "-o", &out_path,
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn convert_names_every_unknown_payment_type_with_a_section_to_paste() {
+    let dir = tempfile::tempdir().unwrap();
+    // Renamed, and no payment code to read the role from.
+    let extract = example_renamed(dir.path(), Some("XXXX"));
+    let out = ledgerline(&["convert", &extract, "--to", "csv", "-o", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    let jnl211 = err
+        .lines()
+        .position(|l| l.contains("JNL211"))
+        .unwrap_or_else(|| panic!("no JNL211 in convert's output:\n{err}"));
+    assert!(
+        err.lines()
+            .nth(jnl211)
+            .unwrap()
+            .contains("3 payment type(s)"),
+        "{err}"
+    );
+    let rest: Vec<&str> = err.lines().skip(jnl211 + 1).collect();
+    assert_eq!(rest.first(), Some(&"[payment_types]"), "{err}");
+    for name in ["Visa Central", "Amex Corporate", "Direct Bill"] {
+        assert!(
+            rest.iter()
+                .any(|l| l.starts_with(&format!("\"{name}\" = "))),
+            "{err}"
+        );
+    }
+}

@@ -210,7 +210,7 @@ checks! {
     /// The same journal (report) from two inputs of one run.
     DuplicateInRun = 210, Error, "journal already in this run from another input";
     /// Every payment type of a file the rules do not know, with a section to paste.
-    UnknownPaymentTypes = 211, Info, "payment types the rules do not know, with a [payment_types] section to paste";
+    UnknownPaymentTypes = 211, Warning, "payment types the rules do not know, with a [payment_types] section to paste";
     /// A master-data row without its key or a value Concur requires (`ledgerline sync`).
     SyncMissingValue = 301, Error, "key or required value is empty";
     /// The same natural key twice in one master-data input.

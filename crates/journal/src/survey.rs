@@ -51,6 +51,8 @@ impl Survey {
     pub fn add(&mut self, row: &SaeRow<'_>, rules: &Rules) {
         self.rows += 1;
         let debit = row.text(C::JournalDebitOrCredit).trim() == "DR";
+        let entry_code = row.text(C::PaymentTypeCode);
+        let entry_code = Some(entry_code.trim()).filter(|c| !c.is_empty() && *c != "XXXX");
         for (name_col, code_col, pays) in [
             (
                 C::JournalPayerPaymentTypeName,
@@ -67,6 +69,7 @@ impl Survey {
             if name.is_empty() {
                 continue;
             }
+            let own_type = row.text(C::PaymentCode).trim() == name;
             let u = self.names.entry(name).or_default();
             if u.resolved.is_none() {
                 u.resolved = crate::classify::resolve(rules, row, name_col, code_col);
@@ -79,6 +82,11 @@ impl Survey {
             let code = row.text(code_col).trim().to_owned();
             if !code.is_empty() {
                 *u.codes.entry(code).or_insert(0) += 1;
+            }
+            // The entry's own payment type (column 127) is this name: its code (column 126:
+            // CASH, IBCP, CBCP, COPD ...) says what it is, whatever it was renamed to.
+            if let Some(code) = entry_code.filter(|_| own_type) {
+                *u.codes.entry(code.to_owned()).or_insert(0) += 1;
             }
         }
         let account = row.text(C::JournalAccountCode).trim().to_owned();

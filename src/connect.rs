@@ -94,7 +94,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         let client = match Client::open_company(
             r.store.clone(),
             r.company_id(),
-            r.credentials.clone(),
+            r.credentials()?,
             client_options(&r.config)?,
             r.log.clone(),
         ) {
@@ -146,7 +146,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     };
     let req = ConnectRequest {
         base_url,
-        client: r.credentials.clone(),
+        client: r.credentials()?,
         company_id,
         request_token: Secret(request_token),
     };
@@ -201,7 +201,7 @@ fn serve(r: &Resolved, base_url: Option<&str>, addr: Option<&str>) -> anyhow::Re
     let cfg = ServerConfig {
         branding,
         exchange_base_url: exchange_base_url(r, base_url)?,
-        credentials: r.credentials.clone(),
+        credentials: r.credentials()?,
         store: r.store.clone(),
         client: client_options(&r.config)?,
         http_log: r.log.clone(),
@@ -272,59 +272,63 @@ fn status(r: &Resolved, check: bool) -> anyhow::Result<ExitCode> {
     if r.company.is_none() {
         return list(r, &mut out);
     }
+    if !check {
+        // The store only: no client credentials needed, no call made.
+        let t = match r.store.load(r.company_id()) {
+            Ok(t) => t,
+            Err(e) => return r.exit_for(e),
+        };
+        writeln!(out, "token store:   {}", r.store.path().display())?;
+        writeln!(out, "company:       {}", r.company_line(&t))?;
+        writeln!(
+            out,
+            "checked:       no, read from the token store only (--no-check); a revoked connection looks the same until it is used"
+        )?;
+        describe(&mut out, &t, "", false)?;
+        out.flush()?;
+        if let Err(e) = r.stored_host_agrees(&t) {
+            eprintln!(
+                "ledgerline: warning: {e}; `ledgerline fetch` refuses to run with this config"
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let opts = client_options(&r.config)?;
     let mut client = match Client::open_company(
         r.store.clone(),
         r.company_id(),
-        r.credentials.clone(),
+        r.credentials()?,
         opts,
         r.log.clone(),
     ) {
         Ok(c) => c,
         Err(e) => return r.exit_for(e),
     };
-    let outcome = if check {
-        Some(client.refresh().map(|()| now_unix()))
-    } else {
-        None
-    };
+    let outcome = client.refresh().map(|()| now_unix());
     let t = client.session().tokens().clone();
     writeln!(out, "token store:   {}", r.store.path().display())?;
     writeln!(out, "company:       {}", r.company_line(&t))?;
-    let checked = match &outcome {
-        None => {
-            writeln!(
-                out,
-                "checked:       no, read from the token store only (--no-check); a revoked connection looks the same until it is used"
-            )?;
-            false
-        }
-        Some(Ok(at)) => {
-            writeln!(
-                out,
-                "checked:       with Concur at {}: the token endpoint of {} accepted the refresh token (live call)",
-                format_unix(*at),
-                t.geolocation
-            )?;
-            true
-        }
-        Some(Err(e)) => {
-            writeln!(
-                out,
-                "checked:       with Concur at {}: REFUSED or unreachable (live call): {e}",
-                format_unix(now_unix())
-            )?;
-            false
-        }
-    };
-    describe(&mut out, &t, "", checked)?;
+    match &outcome {
+        Ok(at) => writeln!(
+            out,
+            "checked:       with Concur at {}: the token endpoint of {} accepted the refresh token (live call)",
+            format_unix(*at),
+            t.geolocation
+        )?,
+        Err(e) => writeln!(
+            out,
+            "checked:       with Concur at {}: REFUSED or unreachable (live call): {e}",
+            format_unix(now_unix())
+        )?,
+    }
+    describe(&mut out, &t, "", outcome.is_ok())?;
     out.flush()?;
     if let Err(e) = r.stored_host_agrees(&t) {
         eprintln!("ledgerline: warning: {e}; `ledgerline fetch` refuses to run with this config");
     }
     match outcome {
-        Some(Err(e)) => r.exit_for(e),
-        _ => Ok(ExitCode::SUCCESS),
+        Err(e) => r.exit_for(e),
+        Ok(_) => Ok(ExitCode::SUCCESS),
     }
 }
 

@@ -58,12 +58,34 @@ pub struct Resolved {
     pub config_path: Option<PathBuf>,
     /// The company chosen by --company or the config file (they agree, or this is an error).
     pub company: Option<Sourced>,
-    pub credentials: ClientCredentials,
+    /// The OAuth client id (--client-id or the config file), needed to talk to Concur.
+    client_id: Option<String>,
+    /// The client secret (LEDGERLINE_CLIENT_SECRET or the config file).
+    client_secret: Option<String>,
     pub store: TokenStore,
     pub log: Option<Logger>,
 }
 
 impl Resolved {
+    /// The OAuth client's id and secret, needed for every call to Concur (and not for what
+    /// reads the token store only).
+    pub fn credentials(&self) -> anyhow::Result<ClientCredentials> {
+        let client_id = self.client_id.clone().ok_or_else(|| {
+            anyhow::anyhow!(
+                "no OAuth client id: pass --client-id or set client_id in the config file"
+            )
+        })?;
+        let client_secret = self.client_secret.clone().ok_or_else(|| {
+            anyhow::anyhow!(
+                "no OAuth client secret: set LEDGERLINE_CLIENT_SECRET or client_secret in the config file"
+            )
+        })?;
+        Ok(ClientCredentials {
+            client_id,
+            client_secret,
+        })
+    }
+
     /// The chosen company's id.
     pub fn company_id(&self) -> Option<&str> {
         self.company.as_ref().map(|c| c.value.as_str())
@@ -82,7 +104,8 @@ impl Resolved {
         let client = Client::open_company(
             self.store.clone(),
             self.company_id(),
-            self.credentials.clone(),
+            self.credentials()
+                .map_err(|e| Error::Config(e.to_string()))?,
             opts,
             self.log.clone(),
         )?;
@@ -160,24 +183,11 @@ impl Common {
             }
             None => Config::default(),
         };
-        let client_id = self
-            .client_id
-            .clone()
-            .or_else(|| config.client_id.clone())
-            .ok_or_else(|| {
-                anyhow::anyhow!(
-                    "no OAuth client id: pass --client-id or set client_id in the config file"
-                )
-            })?;
+        let client_id = self.client_id.clone().or_else(|| config.client_id.clone());
         let client_secret = std::env::var("LEDGERLINE_CLIENT_SECRET")
             .ok()
             .filter(|s| !s.is_empty())
-            .or_else(|| config.client_secret.clone())
-            .ok_or_else(|| {
-                anyhow::anyhow!(
-                    "no OAuth client secret: set LEDGERLINE_CLIENT_SECRET or client_secret in the config file"
-                )
-            })?;
+            .or_else(|| config.client_secret.clone());
         let store_path = self
             .token_store
             .clone()
@@ -201,10 +211,8 @@ impl Common {
             config,
             config_path,
             company,
-            credentials: ClientCredentials {
-                client_id,
-                client_secret,
-            },
+            client_id,
+            client_secret,
             store: TokenStore::new(store_path),
             log,
         })

@@ -1338,6 +1338,34 @@ fn two_companies_in_one_store_each_fetched_into_its_own_folder() {
         stdout(&out)
     );
     assert_eq!(b.requests("token"), tokens_b + 1);
+    // Reading the store needs no OAuth client: a config with neither client id nor secret
+    // lists the connections and shows one with --no-check; checking one needs the client.
+    let text: String = std::fs::read_to_string(e.path("integrator.toml"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("client_id") && !l.starts_with("client_secret"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(e.path("store-only.toml"), text).unwrap();
+    let store_only = |args: &[&str]| e.command_in("store-only.toml", args).output().unwrap();
+    let out = store_only(&["connect", "--status"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("connections:   2"),
+        "{}",
+        stdout(&out)
+    );
+    let out = store_only(&["connect", "--status", "--company", COMPANY_B, "--no-check"]);
+    assert_eq!(code(&out), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains(&format!("company:       {COMPANY_B} (--company)")));
+    let out = store_only(&["connect", "--status", "--company", COMPANY_B]);
+    assert_eq!(code(&out), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("no OAuth client id"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(b.requests("token"), tokens_b + 1);
 
     // concur.toml is company A's (company_id and base_url): --company B is refused with it,
     // naming both values and where each came from, before anything is sent.

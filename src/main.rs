@@ -18,7 +18,7 @@ mod simulate;
 mod sync;
 mod validate;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;
 
 /// Turn SAP Concur accounting extracts (SAE, PRAE, payment-batch files, plain or zipped)
@@ -56,8 +56,53 @@ enum Command {
     Sync(sync::Args),
 }
 
+/// `cmd` and its subcommands with each one's `Examples:` block (written in its doc comment)
+/// moved after the options, so that `-h` shows the examples as `--help` does.
+fn examples_in_short_help(cmd: clap::Command) -> clap::Command {
+    let cmd = cmd.mut_subcommands(examples_in_short_help);
+    let Some(long) = cmd.get_long_about().map(|s| s.to_string()) else {
+        return cmd;
+    };
+    let Some((about, examples)) = split_examples(&long) else {
+        return cmd;
+    };
+    let after = match cmd.get_after_help() {
+        Some(a) => format!("{examples}\n\n{a}"),
+        None => examples,
+    };
+    cmd.long_about(about).after_help(after)
+}
+
+/// `text` without its `Examples:` block (the line and the indented lines under it), and the
+/// block; `None` when it has none.
+fn split_examples(text: &str) -> Option<(String, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines.iter().position(|l| l.trim_end() == "Examples:")?;
+    let end = lines[start + 1..]
+        .iter()
+        .position(|l| !l.starts_with("  "))
+        .map_or(lines.len(), |n| start + 1 + n);
+    let examples = lines[start..end].join("\n");
+    let mut rest: Vec<&str> = lines[..start].to_vec();
+    // One blank line where the block was.
+    let after = &lines[end..];
+    let after = &after[after.iter().take_while(|l| l.trim().is_empty()).count()..];
+    while rest.last().is_some_and(|l| l.trim().is_empty()) {
+        rest.pop();
+    }
+    if !after.is_empty() {
+        rest.push("");
+        rest.extend_from_slice(after);
+    }
+    Some((rest.join("\n"), examples))
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = examples_in_short_help(Cli::command()).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let result = match cli.command {
         Command::Convert(a) => convert::run(a),
         Command::Validate(a) => validate::run(a),
@@ -83,5 +128,43 @@ fn main() -> ExitCode {
             eprintln!("ledgerline: error: {e:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_examples_block_moves_out_and_the_rest_stays_in_order() {
+        let text = "Convert extracts.\n\nMore words.\n\nExamples:\n  ledgerline a\n  ledgerline b\n\nExit status: 0.";
+        let (about, examples) = split_examples(text).unwrap();
+        assert_eq!(about, "Convert extracts.\n\nMore words.\n\nExit status: 0.");
+        assert_eq!(examples, "Examples:\n  ledgerline a\n  ledgerline b");
+        assert_eq!(split_examples("No examples here."), None);
+        // At the very end.
+        let (about, examples) = split_examples("Words.\n\nExamples:\n  x").unwrap();
+        assert_eq!((about.as_str(), examples.as_str()), ("Words.", "Examples:\n  x"));
+    }
+
+    #[test]
+    fn every_command_shows_its_examples_in_short_help() {
+        fn check(cmd: &mut clap::Command, path: &str, missing: &mut Vec<String>) {
+            for sub in cmd.get_subcommands_mut().filter(|s| s.get_name() != "help") {
+                let name = format!("{path} {}", sub.get_name());
+                let short = sub.render_help().to_string();
+                let long = sub.render_long_help().to_string();
+                if !short.contains("Examples:") {
+                    missing.push(name.clone());
+                }
+                assert!(long.matches("Examples:").count() <= 1, "{name}: {long}");
+                check(sub, &name, missing);
+            }
+        }
+        let mut cmd = examples_in_short_help(Cli::command());
+        cmd.build();
+        let mut missing = Vec::new();
+        check(&mut cmd, "ledgerline", &mut missing);
+        assert!(missing.is_empty(), "no examples in -h of {missing:?}");
     }
 }

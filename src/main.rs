@@ -144,7 +144,10 @@ mod tests {
         assert_eq!(split_examples("No examples here."), None);
         // At the very end.
         let (about, examples) = split_examples("Words.\n\nExamples:\n  x").unwrap();
-        assert_eq!((about.as_str(), examples.as_str()), ("Words.", "Examples:\n  x"));
+        assert_eq!(
+            (about.as_str(), examples.as_str()),
+            ("Words.", "Examples:\n  x")
+        );
     }
 
     #[test]

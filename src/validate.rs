@@ -5,7 +5,7 @@ use crate::common::{InputArgs, json_doc, print_text, summary_line};
 use ledgerline_engine::Checks;
 use ledgerline_findings::Severity;
 use ledgerline_journal::pipeline::Discard;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 /// Check extracts before posting: structure (header, record count, journal total, batch id
@@ -22,6 +22,9 @@ use std::process::ExitCode;
 ///   ledgerline validate extract.txt
 ///   ledgerline validate incoming/ --rules ledgerline.toml --accounts coa.csv
 ///   ledgerline validate extract.zip --json > findings.json
+///
+/// The findings go to standard output (text, or one JSON document with --json); the run
+/// ends with its summary line on standard error.
 ///
 /// Exit status: 0 no errors (warnings allowed), 1 at least one error-level finding,
 /// 2 could not run (an input could not be opened, bad arguments or rules).
@@ -58,10 +61,18 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             Severity::Info
         };
         print_text(&mut out, &run.reports, min, p, true)?;
-        let (line, bad) = summary_line(&run.reports);
-        writeln!(out)?;
-        writeln!(out, "{}", if bad { p.red(&line) } else { p.green(&line) })?;
     }
+    out.flush()?;
+    // The findings are the result (standard output); the run ends with its summary on
+    // standard error, as every command's does.
+    let stderr = std::io::stderr();
+    let p = Paint(std::env::var_os("NO_COLOR").is_none() && stderr.is_terminal());
+    let (line, bad) = summary_line(&run.reports);
+    let mut err = stderr.lock();
+    if !a.json {
+        writeln!(err)?;
+    }
+    writeln!(err, "{}", if bad { p.red(&line) } else { p.green(&line) })?;
     Ok(if run.could_not_run {
         ExitCode::from(2)
     } else if run.errors() > 0 {

@@ -469,7 +469,7 @@ fn clutter_in_an_input_folder_is_skipped_with_a_warning() {
     );
     let report = text(&v.stdout);
     assert_eq!(v.status.code(), Some(0), "{report}");
-    assert!(report.contains("1 file,"), "{report}");
+    assert!(text(&v.stderr).contains("1 file,"), "{}", text(&v.stderr));
     assert!(!report.contains("README"), "{report}");
     // A file named on the command line is never skipped quietly.
     let named = run(

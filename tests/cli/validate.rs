@@ -76,7 +76,7 @@ fn text_output_is_grouped_by_file_with_a_summary() {
         ],
         None,
     );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = String::from_utf8(out.stdout.clone()).unwrap();
     assert!(
         text.contains("good.txt (SAE, 3 rows, 2 reports): clean"),
         "{text}"
@@ -91,10 +91,13 @@ fn text_output_is_grouped_by_file_with_a_summary() {
         text.contains("JNL210 line 2: journal R1AAAAAAAAAAAAAAAAAA is already in this run from"),
         "{text}"
     );
+    // The summary ends the run on standard error, not in the findings.
+    assert!(!text.contains("2 files, 6 rows"), "{text}");
+    let err = String::from_utf8(out.stderr.clone()).unwrap();
     assert!(
-        text.trim_end()
+        err.trim_end()
             .ends_with("2 files, 6 rows, 4 reports: 3 errors, 0 warnings, 0 infos"),
-        "{text}"
+        "{err}"
     );
     assert!(
         !text.contains('\x1b'),

@@ -175,6 +175,8 @@ checks! {
     BadCountry = 139, Warning, "not a two-letter country code";
     /// Value in a reserved column.
     ReservedNotEmpty = 140, Info, "value in a column reserved for future use";
+    /// Dates written as a spreadsheet shows them (`3/28/2024`): the file was saved again.
+    SpreadsheetDates = 141, Warning, "dates written as a spreadsheet shows them: the file was probably opened and saved again by one";
     /// Report-level field differs within a report.
     ReportInconsistent = 150, Error, "report-level value differs between lines of the same report";
     /// Duplicate sequence number.

@@ -247,9 +247,65 @@ impl FileValidator {
             Inner::Sae(v) | Inner::Prae(v) => v.finish(&mut self.report),
             Inner::Batch(_) | Inner::Attendee { .. } | Inner::Empty => {}
         }
+        spreadsheet_dates(&mut self.report);
         self.report.bytes = bytes;
         self.report
     }
+}
+
+/// One warning when the file's invalid dates are written the way a spreadsheet shows them
+/// (`3/28/2024`, `28.03.2024`): the extract was opened and saved again, which also rewrites
+/// amounts and drops leading zeros, so every date error has that one cause.
+fn spreadsheet_dates(report: &mut FileReport) {
+    let bad_dates = report
+        .findings
+        .items()
+        .iter()
+        .filter(|f| f.code.check == Check::BadDate);
+    let Some((first, value)) = bad_dates
+        .filter_map(|f| {
+            Some((
+                f,
+                quoted(&f.message).filter(|v| looks_like_a_spreadsheet_date(v))?,
+            ))
+        })
+        .next()
+    else {
+        return;
+    };
+    let mut f = Finding::new(
+        first.code.family,
+        Check::SpreadsheetDates,
+        &report.file,
+        format!(
+            "dates like `{value}` are how a spreadsheet (Excel) shows them: this extract was probably opened and saved again by one, which also rewrites amounts and codes (leading zeros); use the file exactly as Concur delivered it (fetch it again if needed) rather than fixing the dates"
+        ),
+    );
+    f.line = first.line;
+    f.byte = first.byte;
+    report.findings.push(f);
+}
+
+/// The first value between backticks in `message`.
+fn quoted(message: &str) -> Option<&str> {
+    let (_, rest) = message.split_once('`')?;
+    Some(rest.split_once('`')?.0)
+}
+
+/// `3/28/2024`, `28.03.2024`, `3/28/24`: one or two digits, the same separator, one or two
+/// digits, the separator, two or four digits.
+fn looks_like_a_spreadsheet_date(v: &str) -> bool {
+    let sep = match v.bytes().find(|b| !b.is_ascii_digit()) {
+        Some(s @ (b'/' | b'.' | b'-')) => s as char,
+        _ => return false,
+    };
+    let parts: Vec<&str> = v.split(sep).collect();
+    let digits =
+        |p: &str, lens: &[usize]| lens.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit());
+    parts.len() == 3
+        && digits(parts[0], &[1, 2])
+        && digits(parts[1], &[1, 2])
+        && digits(parts[2], &[2, 4])
 }
 
 /// Where findings go: the file's collection, or a row's list prepared on another thread.

@@ -337,3 +337,62 @@ fn every_ledgerline_output_is_refused_with_its_format_named() {
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
     assert_eq!(seen.len(), OUTPUTS.len(), "{seen:?}");
 }
+
+/// The example extract with every `yyyy-MM-dd` date written `M/D/yyyy`, as a spreadsheet
+/// saves it, behind a byte-order mark, still `|`-separated.
+fn spreadsheet_dated_example() -> Vec<u8> {
+    let text = String::from_utf8(read("example/expense-sae.txt")).unwrap();
+    let mut out = String::from("\u{feff}");
+    for field in text.split_inclusive(['|', '\n']) {
+        let (value, end) = field.split_at(field.len() - field.ends_with(['|', '\n']) as usize);
+        let parts: Vec<&str> = value.split('-').collect();
+        if value.len() == 10
+            && parts.len() == 3
+            && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            let n = |p: &str| p.trim_start_matches('0').to_owned();
+            out.push_str(&format!("{}/{}/{}", n(parts[1]), n(parts[2]), parts[0]));
+        } else {
+            out.push_str(value);
+        }
+        out.push_str(end);
+    }
+    out.into_bytes()
+}
+
+#[test]
+fn dates_rewritten_by_a_spreadsheet_are_told_once_as_such() {
+    let r = validate("resaved.txt", &spreadsheet_dated_example());
+    let hints: Vec<_> = r
+        .findings
+        .items()
+        .iter()
+        .filter(|f| f.code.to_string() == "SAE141")
+        .collect();
+    assert_eq!(hints.len(), 1, "{:?}", r.findings.items());
+    assert_eq!(hints[0].severity, Severity::Warning);
+    assert!(
+        hints[0].message.contains("`3/28/2024`"),
+        "{}",
+        hints[0].message
+    );
+    assert!(hints[0].message.contains("spreadsheet"));
+    // The date errors stay (nothing is posted from such a file), but they have one cause.
+    assert!(r.findings.errors() > 300);
+    // A file with one wrong ISO-looking date gets no such hint.
+    let mut one_bad = String::from_utf8(read("example/expense-sae.txt")).unwrap();
+    one_bad = one_bad.replacen("2024-03-28", "2024-13-28", 1);
+    let r = validate("one.txt", one_bad.as_bytes());
+    assert!(
+        r.findings
+            .items()
+            .iter()
+            .any(|f| f.code.to_string() == "SAE130")
+    );
+    assert!(
+        !r.findings
+            .items()
+            .iter()
+            .any(|f| f.code.to_string() == "SAE141")
+    );
+}

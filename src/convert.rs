@@ -2,6 +2,7 @@
 
 use crate::cli_io::Paint;
 use crate::common::{InputArgs, json_doc, plural, print_text, summary_line};
+use crate::summary::{NotPosted, Output, Summary};
 use anyhow::Context;
 use ledgerline_atomic::{AtomicFile, OutputSet, failpoint};
 use ledgerline_engine::Checks;
@@ -9,7 +10,6 @@ use ledgerline_erp::{FORMATS, Format};
 use ledgerline_extract::validate::FileReport;
 use ledgerline_findings::Severity;
 use ledgerline_guard::duplicates::DuplicateCheck;
-use ledgerline_inspect::table::thousands;
 use ledgerline_journal::Journal;
 use ledgerline_journal::build::{Rejection, RejectionStatus};
 use ledgerline_journal::pipeline::Sink;
@@ -314,10 +314,14 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             journals: run.journals,
             lines: run.lines,
             totals: &totals,
-            rejections: &rejections,
-            output: a.output.as_deref(),
-            written: !nothing_new,
+            not_posted: NotPosted::of(&rejections),
+            output: if nothing_new {
+                Output::NotWritten(a.output.as_deref())
+            } else {
+                Output::Written(a.output.as_deref())
+            },
             rejects: a.rejects.as_deref(),
+            exceptions: None,
         };
         write!(err, "{summary}")?;
         // An ERP file posting to the built-in placeholders will not import as meant: one
@@ -344,86 +348,6 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// The summary every successful run ends with, on standard error: what was read, what was
-/// written per currency (debits = credits), what was skipped or rejected, and where.
-struct Summary<'a> {
-    files: usize,
-    journals: u64,
-    lines: u64,
-    totals: &'a BTreeMap<String, (u64, Decimal, Decimal)>,
-    rejections: &'a [Rejection],
-    output: Option<&'a Path>,
-    /// False when nothing new was left to post, so no output file was written.
-    written: bool,
-    rejects: Option<&'a Path>,
-}
-
-impl std::fmt::Display for Summary<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let to = match self.output {
-            Some(p) => p.display().to_string(),
-            None => "standard output".into(),
-        };
-        if !self.written {
-            writeln!(
-                f,
-                "{} read: nothing new to post, {to} not written",
-                plural(self.files as u64, "file"),
-            )?;
-        } else {
-            writeln!(
-                f,
-                "{} read: {}, {} written to {to}",
-                plural(self.files as u64, "file"),
-                plural(self.journals, "journal"),
-                plural(self.lines, "line"),
-            )?;
-        }
-        for (currency, (n, debit, credit)) in self.totals {
-            writeln!(
-                f,
-                "  {currency}  debits {} = credits {}  ({})",
-                thousands(*debit),
-                thousands(*credit),
-                plural(*n, "journal")
-            )?;
-        }
-        let journals_of = |pred: &dyn Fn(&Rejection) -> bool| {
-            self.rejections
-                .iter()
-                .filter(|r| pred(r))
-                .map(|r| r.journal_id.as_str())
-                .collect::<std::collections::BTreeSet<_>>()
-                .len() as u64
-        };
-        let posted_before = journals_of(&|r| r.reason.starts_with("JNL208"));
-        let rejected = self
-            .rejections
-            .iter()
-            .filter(|r| r.status == RejectionStatus::Rejected)
-            .count() as u64;
-        let skipped = self.rejections.len() as u64 - rejected;
-        if posted_before > 0 {
-            writeln!(
-                f,
-                "  {} skipped: posted before (JNL208)",
-                plural(posted_before, "journal")
-            )?;
-        }
-        if !self.rejections.is_empty() {
-            writeln!(
-                f,
-                "  lines not posted: {rejected} rejected, {skipped} skipped{}",
-                match self.rejects {
-                    Some(p) => format!(": listed in {}", p.display()),
-                    None => ": give --rejects FILE to list them".into(),
-                }
-            )?;
-        }
-        Ok(())
-    }
 }
 
 /// The folder a file is written into.

@@ -3,6 +3,7 @@
 
 use crate::cli_io::{Paint, color_stdout, terminal_width};
 use crate::common::{Bar, InputArgs, plural, print_text};
+use crate::summary::{NotPosted, Output, Summary};
 use anyhow::Context;
 use ledgerline_atomic::AtomicFile;
 use ledgerline_engine::{InputStream, Run, convert_stream};
@@ -12,6 +13,8 @@ use ledgerline_guard::gate::Gate;
 use ledgerline_inspect::read::{read_canonical, sniff};
 use ledgerline_inspect::{Inspection, Inspector, Options, View};
 use ledgerline_journal::pipeline::StreamReport;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -210,6 +213,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
+    // Standard output is the result alone (tables, CSV or JSON); what the run did goes to
+    // standard error, the summary last.
     let mut out = crate::cli_io::stdout();
     if a.json {
         let mut doc = json_doc(&ins, &run, &print_views);
@@ -224,10 +229,11 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     } else if !print_views.is_empty() {
         let p = Paint(color_stdout());
         let width = terminal_width();
-        writeln!(out, "{}", p.bold(&summary_line(&ins, &run)))?;
-        for v in &print_views {
+        for (i, v) in print_views.iter().enumerate() {
             if let Some(t) = ins.table(*v) {
-                writeln!(out)?;
+                if i > 0 {
+                    writeln!(out)?;
+                }
                 t.write_text(&mut out, width, &|s| p.bold(s))?;
             }
         }
@@ -237,17 +243,20 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     drop(out);
-    if let Some(path) = &a.html
-        && !a.json
-        && !a.csv
-    {
-        eprintln!("wrote {} ({})", path.display(), summary_line(&ins, &run));
-    }
     let errors = run.errors();
+    let stderr = std::io::stderr();
+    let p = Paint(std::env::var_os("NO_COLOR").is_none() && stderr.is_terminal());
+    let mut err = stderr.lock();
+    // Files of an input folder that are no extract, skipped with a warning (IO002), as
+    // `convert` says them.
+    let skipped: Vec<FileReport> = run
+        .reports
+        .iter()
+        .filter(|r| run.skipped.contains(&r.file))
+        .cloned()
+        .collect();
+    print_text(&mut err, &skipped, Severity::Warning, p, false)?;
     if errors > 0 && !a.json {
-        let stderr = std::io::stderr();
-        let p = Paint(std::env::var_os("NO_COLOR").is_none() && stderr.is_terminal());
-        let mut err = stderr.lock();
         print_text(&mut err, &run.reports, Severity::Error, p, false)?;
         writeln!(
             err,
@@ -255,6 +264,29 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             plural(errors as u64, "error")
         )?;
     }
+    let totals: BTreeMap<String, (u64, Decimal, Decimal)> = ins
+        .currencies
+        .iter()
+        .map(|c| (c.currency.clone(), (c.journals, c.debit, c.credit)))
+        .collect();
+    let summary = Summary {
+        files: run.reports.len(),
+        journals: ins.journals,
+        lines: ins.lines,
+        totals: &totals,
+        not_posted: NotPosted {
+            posted_before: 0,
+            rejected: ins.rejected,
+            skipped: ins.skipped,
+        },
+        output: Output::Inspected(a.html.as_deref()),
+        rejects: None,
+        exceptions: ins
+            .table(View::Exceptions)
+            .is_some()
+            .then_some(ins.exceptions.len()),
+    };
+    write!(err, "{summary}")?;
     Ok(if run.could_not_run {
         ExitCode::from(2)
     } else if errors > 0 {
@@ -262,43 +294,6 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-fn summary_line(ins: &Inspection, run: &Run) -> String {
-    let mut s = format!(
-        "{}, {}, {}",
-        plural(ins.files.len() as u64, "file"),
-        plural(ins.journals, "journal"),
-        plural(ins.lines, "line")
-    );
-    if ins.rejected + ins.skipped > 0 {
-        s.push_str(&format!(
-            "; {} rejected, {} not posted",
-            plural(ins.rejected, "extract line"),
-            ins.skipped
-        ));
-    }
-    for c in &ins.currencies {
-        s.push_str(&format!(
-            "; {} {}/{}{}",
-            c.currency,
-            c.debit,
-            c.credit,
-            if c.debit == c.credit {
-                ""
-            } else {
-                " NOT BALANCED"
-            }
-        ));
-    }
-    let errors = run.errors();
-    if errors > 0 {
-        s.push_str(&format!(
-            "; {} in the extracts",
-            plural(errors as u64, "error")
-        ));
-    }
-    s
 }
 
 fn json_doc(ins: &Inspection, run: &Run, views: &[View]) -> serde_json::Value {

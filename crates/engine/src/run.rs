@@ -41,6 +41,9 @@ pub struct Run {
     pub rejected: u64,
     /// An input could not be opened at all.
     pub could_not_run: bool,
+    /// The files of input folders skipped as no extract at all (each with its warning in
+    /// its report), by display name.
+    pub skipped: Vec<String>,
 }
 
 impl Run {
@@ -163,8 +166,11 @@ pub fn for_each_input<E: From<Error>>(
                         }
                     }
                     }
-                    if from_dir.contains(&name) && !inputs.strict_inputs {
-                        skip_if_not_an_extract(&mut r, inputs.max_findings);
+                    if from_dir.contains(&name)
+                        && !inputs.strict_inputs
+                        && skip_if_not_an_extract(&mut r, inputs.max_findings)
+                    {
+                        run.skipped.push(name);
                     }
                     run.add(r);
                 }
@@ -249,8 +255,8 @@ fn peek<R: Read>(mut reader: R) -> std::io::Result<(Vec<u8>, R)> {
 /// A file found in an input folder that is no extract at all (a README, a PDF,
 /// `.DS_Store`-like clutter) is skipped with a warning instead of failing the run
 /// (`strict_inputs` keeps the error). Ledgerline's own outputs (IO005) and damaged
-/// extracts stay errors: they look like postings.
-pub fn skip_if_not_an_extract(r: &mut StreamReport, limit: usize) {
+/// extracts stay errors: they look like postings. Returns whether the file was skipped.
+pub fn skip_if_not_an_extract(r: &mut StreamReport, limit: usize) -> bool {
     let f = &r.validation.findings;
     let only_unknown = r.validation.kind.is_none()
         && f.errors() == 1
@@ -258,7 +264,7 @@ pub fn skip_if_not_an_extract(r: &mut StreamReport, limit: usize) {
             .iter()
             .any(|x| matches!(x.code.check, Check::UnknownKind | Check::EmptyFile));
     if !only_unknown {
-        return;
+        return false;
     }
     let mut out = Findings::with_limit(limit);
     for item in f.items() {
@@ -273,6 +279,7 @@ pub fn skip_if_not_an_extract(r: &mut StreamReport, limit: usize) {
         out.push(item);
     }
     r.validation.findings = out;
+    true
 }
 
 /// Digests what it reads (XXH3-128, several GB/s: it costs nothing next to parsing).

@@ -39,7 +39,9 @@ use std::process::ExitCode;
 /// nothing is cut in a file or a pipe);
 /// --json prints one document, --csv one view as CSV. --html FILE writes one self-contained
 /// page (no network) with charts, the trial balance with drill-down to journal lines and
-/// their extract lines, and the exceptions.
+/// their extract lines, and the exceptions. Standard output is the result alone; every run
+/// ends with a summary on standard error (files read, journals and lines, debits = credits
+/// per currency, lines not posted, exceptions, the HTML file), as `convert` does.
 ///
 /// With --accounts FILE, accounts and dimension values the ERP would reject are errors
 /// (JNL206, JNL207) and exceptions, for extracts and canonical files alike.

@@ -2,17 +2,16 @@
 //! streaming pipeline over every input, and how findings are printed.
 
 use crate::cli_io::{Paint, progress};
-use ledgerline_engine::{Checks, Inputs, Progress, Run, Tally};
+use ledgerline_engine::{Checks, Inputs, Progress, Run};
 use ledgerline_extract::source::{InputSpec, ZipLimits};
 use ledgerline_extract::validate::{FileReport, totals};
 use ledgerline_findings::{Finding, Severity};
 use ledgerline_guard::accounts::Accounts;
-use ledgerline_inspect::table::thousands;
 use ledgerline_journal::Rules;
 use ledgerline_journal::pipeline::{ConvertOptions, Sink};
 use ledgerline_journal::rules::Grouping;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Flags every command that reads extracts takes.
@@ -304,87 +303,4 @@ pub fn summary_line(reports: &[FileReport]) -> (String, bool) {
         ),
         errors > 0,
     )
-}
-
-/// The summary a conversion ends with, on standard error: what was read, what was written per
-/// currency (debits = credits), what was skipped or rejected, and where.
-pub struct Summary<'a> {
-    /// The run.
-    pub run: &'a Run,
-    /// What went past the output.
-    pub tally: &'a Tally,
-    /// The output file; standard output when `None`.
-    pub output: Option<&'a Path>,
-    /// False when nothing new was left to post, so no output file was written.
-    pub written: bool,
-    /// The rejects file, if one was asked for.
-    pub rejects: Option<&'a Path>,
-}
-
-impl std::fmt::Display for Summary<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let to = match self.output {
-            Some(p) => p.display().to_string(),
-            None => "standard output".into(),
-        };
-        let skipped_files = self.run.skipped_files as u64;
-        let read = format!(
-            "{} read{}",
-            plural(self.run.reports.len() as u64 - skipped_files, "file"),
-            if skipped_files > 0 {
-                format!(
-                    " ({} skipped: not extracts)",
-                    plural(skipped_files, "other file")
-                )
-            } else {
-                String::new()
-            }
-        );
-        if !self.written {
-            writeln!(f, "{read}: nothing new to post, {to} not written")?;
-        } else {
-            writeln!(
-                f,
-                "{read}: {}, {} written to {to}",
-                plural(self.run.journals, "journal"),
-                plural(self.run.lines, "line"),
-            )?;
-        }
-        for line in currency_lines(self.tally) {
-            writeln!(f, "{line}")?;
-        }
-        let posted_before = self.tally.posted_before();
-        if posted_before > 0 {
-            writeln!(
-                f,
-                "  {} skipped: posted before (JNL208)",
-                plural(posted_before, "journal")
-            )?;
-        }
-        if !self.tally.rejections.is_empty() {
-            writeln!(
-                f,
-                "  lines not posted: {} rejected, {} skipped{}",
-                self.tally.rejected(),
-                self.tally.skipped(),
-                match self.rejects {
-                    Some(p) => format!(": listed in {}", p.display()),
-                    None => ": give --rejects FILE to list them".into(),
-                }
-            )?;
-        }
-        Ok(())
-    }
-}
-
-/// One line per currency written: `  CAD  debits 171,407.63 = credits 171,407.63  (12 journals)`.
-pub fn currency_lines(tally: &Tally) -> impl Iterator<Item = String> + '_ {
-    tally.currencies.iter().map(|(currency, t)| {
-        format!(
-            "  {currency}  debits {} = credits {}  ({})",
-            thousands(t.debit),
-            thousands(t.credit),
-            plural(t.journals, "journal")
-        )
-    })
 }

@@ -1,7 +1,8 @@
 //! `ledgerline convert`: extracts in, balanced journals out, in the format of your ERP.
 
 use crate::cli_io::Paint;
-use crate::common::{InputArgs, Summary, json_doc, plural, print_text, summary_line};
+use crate::common::{InputArgs, json_doc, plural, print_text, summary_line};
+use crate::summary::{NotPosted, Output, Summary};
 use anyhow::Context;
 use ledgerline_atomic::{AtomicFile, OutputSet, failpoint};
 use ledgerline_engine::{Checks, Refusal, Tally, Tee};
@@ -278,11 +279,19 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     }
     if !a.json {
         let summary = Summary {
-            run: &run,
-            tally: &tally,
-            output: a.output.as_deref(),
-            written: !nothing_new,
+            files: run.reports.len(),
+            skipped_files: run.skipped.len(),
+            journals: run.journals,
+            lines: run.lines,
+            totals: &tally.currencies,
+            not_posted: NotPosted::of(&tally),
+            output: if nothing_new {
+                Output::NotWritten(a.output.as_deref())
+            } else {
+                Output::Written(a.output.as_deref())
+            },
             rejects: a.rejects.as_deref(),
+            exceptions: None,
         };
         write!(err, "{summary}")?;
         if let Some(w) = &placeholders {
@@ -351,7 +360,7 @@ impl Written<'_> {
             "lines_rejected": self.tally.rejected(),
             "lines_skipped": self.tally.skipped(),
             "rejects": path(&self.args.rejects),
-            "files_skipped": self.run.skipped_files,
+            "files_skipped": self.run.skipped,
             "placeholder_warning": self.placeholders,
             "format_warnings": self.format_warnings,
         })

@@ -3,7 +3,8 @@
 //! run at a time per directory and per ledger; `--convert` posts into another directory.
 
 use crate::cli_io::Paint;
-use crate::common::{currency_lines, plural, print_text};
+use crate::common::{plural, print_text};
+use crate::summary::currency_lines;
 use anyhow::Context;
 use ledgerline_fetch::config::{Config, Origin, Sourced, agree, duration};
 use ledgerline_fetch::extract::Format;
@@ -528,7 +529,7 @@ pub(crate) fn convert_fetched_files(
                 plural(c.run.journals, "journal"),
                 plural(c.run.lines, "line"),
             );
-            for line in currency_lines(&c.tally) {
+            for line in currency_lines(&c.tally.currencies) {
                 eprintln!("{line}");
             }
         } else {

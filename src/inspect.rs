@@ -3,15 +3,17 @@
 
 use crate::cli_io::{Paint, color_stdout, terminal_width};
 use crate::common::{Bar, InputArgs, plural, print_text};
+use crate::summary::{NotPosted, Output, Summary};
 use anyhow::Context;
 use ledgerline_atomic::AtomicFile;
-use ledgerline_engine::{InputStream, Run, convert_stream};
+use ledgerline_engine::{CurrencyTotal, InputStream, Run, convert_stream};
 use ledgerline_extract::validate::FileReport;
 use ledgerline_findings::{Findings, Severity};
 use ledgerline_guard::gate::Gate;
 use ledgerline_inspect::read::{read_canonical, sniff};
 use ledgerline_inspect::{Inspection, Inspector, Options, View};
 use ledgerline_journal::pipeline::StreamReport;
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,7 +38,9 @@ use std::process::ExitCode;
 /// nothing is cut in a file or a pipe);
 /// --json prints one document, --csv one view as CSV. --html FILE writes one self-contained
 /// page (no network) with charts, the trial balance with drill-down to journal lines and
-/// their extract lines, and the exceptions.
+/// their extract lines, and the exceptions. Standard output is the result alone; every run
+/// ends with a summary on standard error (files read, journals and lines, debits = credits
+/// per currency, lines not posted, exceptions, the HTML file), as `convert` does.
 ///
 /// With --accounts FILE, accounts and dimension values the ERP would reject are errors
 /// (JNL206, JNL207) and exceptions, for extracts and canonical files alike.
@@ -210,6 +214,8 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
+    // Standard output is the result alone (tables, CSV or JSON); what the run did goes to
+    // standard error, the summary last.
     let mut out = crate::cli_io::stdout();
     if a.json {
         let mut doc = json_doc(&ins, &run, &print_views);
@@ -224,10 +230,11 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     } else if !print_views.is_empty() {
         let p = Paint(color_stdout());
         let width = terminal_width();
-        writeln!(out, "{}", p.bold(&summary_line(&ins, &run)))?;
-        for v in &print_views {
+        for (i, v) in print_views.iter().enumerate() {
             if let Some(t) = ins.table(*v) {
-                writeln!(out)?;
+                if i > 0 {
+                    writeln!(out)?;
+                }
                 t.write_text(&mut out, width, &|s| p.bold(s))?;
             }
         }
@@ -237,17 +244,20 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     drop(out);
-    if let Some(path) = &a.html
-        && !a.json
-        && !a.csv
-    {
-        eprintln!("wrote {} ({})", path.display(), summary_line(&ins, &run));
-    }
     let errors = run.errors();
+    let stderr = std::io::stderr();
+    let p = Paint(std::env::var_os("NO_COLOR").is_none() && stderr.is_terminal());
+    let mut err = stderr.lock();
+    // Files of an input folder that are no extract, skipped with a warning (IO002), as
+    // `convert` says them.
+    let skipped: Vec<FileReport> = run
+        .reports
+        .iter()
+        .filter(|r| run.skipped.contains(&r.file))
+        .cloned()
+        .collect();
+    print_text(&mut err, &skipped, Severity::Warning, p, false)?;
     if errors > 0 && !a.json {
-        let stderr = std::io::stderr();
-        let p = Paint(std::env::var_os("NO_COLOR").is_none() && stderr.is_terminal());
-        let mut err = stderr.lock();
         print_text(&mut err, &run.reports, Severity::Error, p, false)?;
         writeln!(
             err,
@@ -255,6 +265,37 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             plural(errors as u64, "error")
         )?;
     }
+    let totals: BTreeMap<String, CurrencyTotal> = ins
+        .currencies
+        .iter()
+        .map(|c| {
+            let t = CurrencyTotal {
+                journals: c.journals,
+                debit: c.debit,
+                credit: c.credit,
+            };
+            (c.currency.clone(), t)
+        })
+        .collect();
+    let summary = Summary {
+        files: run.reports.len(),
+        skipped_files: run.skipped.len(),
+        journals: ins.journals,
+        lines: ins.lines,
+        totals: &totals,
+        not_posted: NotPosted {
+            posted_before: 0,
+            rejected: ins.rejected,
+            skipped: ins.skipped,
+        },
+        output: Output::Inspected(a.html.as_deref()),
+        rejects: None,
+        exceptions: ins
+            .table(View::Exceptions)
+            .is_some()
+            .then_some(ins.exceptions.len()),
+    };
+    write!(err, "{summary}")?;
     Ok(if run.could_not_run {
         ExitCode::from(2)
     } else if errors > 0 {
@@ -262,43 +303,6 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-fn summary_line(ins: &Inspection, run: &Run) -> String {
-    let mut s = format!(
-        "{}, {}, {}",
-        plural(ins.files.len() as u64, "file"),
-        plural(ins.journals, "journal"),
-        plural(ins.lines, "line")
-    );
-    if ins.rejected + ins.skipped > 0 {
-        s.push_str(&format!(
-            "; {} rejected, {} not posted",
-            plural(ins.rejected, "extract line"),
-            ins.skipped
-        ));
-    }
-    for c in &ins.currencies {
-        s.push_str(&format!(
-            "; {} {}/{}{}",
-            c.currency,
-            c.debit,
-            c.credit,
-            if c.debit == c.credit {
-                ""
-            } else {
-                " NOT BALANCED"
-            }
-        ));
-    }
-    let errors = run.errors();
-    if errors > 0 {
-        s.push_str(&format!(
-            "; {} in the extracts",
-            plural(errors as u64, "error")
-        ));
-    }
-    s
 }
 
 fn json_doc(ins: &Inspection, run: &Run, views: &[View]) -> serde_json::Value {

@@ -15,6 +15,7 @@ mod inspect;
 mod ledger_cmd;
 mod rules_cmd;
 mod simulate;
+mod summary;
 mod sync;
 mod validate;
 

@@ -291,10 +291,248 @@ fn csv_and_text_outputs() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let t = text(&out.stdout);
-    assert!(t.contains("By currency"), "{t}");
-    for l in t.lines().filter(|l| !l.starts_with("1 file")) {
+    assert!(t.starts_with("By currency\n"), "the result alone: {t}");
+    for l in t.lines() {
         assert!(l.chars().count() <= 72, "wider than 72: {l:?}");
     }
+}
+
+/// The lines of the summary a run ends with on standard error (from `N file(s) read:` on).
+fn summary_of(stderr: &str) -> Vec<&str> {
+    let lines: Vec<&str> = stderr.lines().collect();
+    let at = lines
+        .iter()
+        .rposition(|l| l.contains(" read: ") || l.contains(" skipped: not extracts): "))
+        .unwrap_or_else(|| panic!("no summary on stderr: {stderr}"));
+    lines[at..].to_vec()
+}
+
+#[test]
+fn every_run_ends_with_one_summary_on_stderr_and_stdout_is_the_result() {
+    let out = run(&["inspect", EXAMPLE]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("Trial balance by account\n"),
+        "no summary mixed into the result: {stdout:.300}"
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(
+        summary_of(&stderr),
+        [
+            "1 file read: 13 journals, 97 lines inspected (nothing posted)",
+            "  BHD  debits 1,094.269 = credits 1,094.269  (2 journals)",
+            "  EUR  debits 1,930.29 = credits 1,930.29  (2 journals)",
+            "  GBP  debits 426.33 = credits 426.33  (1 journal)",
+            "  JPY  debits 240,480 = credits 240,480  (2 journals)",
+            "  USD  debits 6,741.07 = credits 6,741.07  (6 journals)",
+            "  1 exception",
+        ],
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.matches(" read: ").count(),
+        1,
+        "one summary: {stderr}"
+    );
+    // --json and --csv: the same summary on stderr, stdout stays the document.
+    for flag in ["--json", "--csv"] {
+        let out = run(&["inspect", EXAMPLE, flag, "--by", "currency"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        assert!(
+            summary_of(&stderr)[0].starts_with("1 file read: 13 journals"),
+            "{flag}: {stderr}"
+        );
+        assert!(
+            stderr.ends_with("  exceptions not looked for (add exceptions to --by)\n"),
+            "{flag}: {stderr}"
+        );
+        if flag == "--json" {
+            serde_json::from_slice::<Value>(&out.stdout).expect("only JSON on stdout");
+        } else {
+            assert!(text(&out.stdout).starts_with("currency,journals,"));
+        }
+    }
+}
+
+#[test]
+fn the_html_report_is_named_at_the_end_of_the_summary_after_the_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("r.html");
+    let out = run(&[
+        "inspect",
+        EXAMPLE,
+        "--accounts",
+        "fixtures/accounts/example-chart-no-60800.csv",
+        "--html",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    let summary = summary_of(&stderr);
+    assert_eq!(
+        summary.last().copied(),
+        Some(format!("  report written to {}", html.display()).as_str()),
+        "{stderr}"
+    );
+    assert!(
+        summary.contains(
+            &"  lines not posted: 19 rejected, 0 skipped (rejected ones are in the exceptions)"
+        ),
+        "{stderr}"
+    );
+    assert!(summary.contains(&"  8 exceptions"), "{stderr}");
+    let findings = stderr.find("JNL206").expect("the errors are listed");
+    assert!(findings < stderr.find(" read: ").unwrap(), "{stderr}");
+    assert!(
+        !stderr.contains("wrote "),
+        "no early `wrote` line: {stderr}"
+    );
+}
+
+#[test]
+fn files_of_an_input_folder_that_are_no_extract_are_skipped_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(root().join(EXAMPLE), dir.path().join("expense-sae.txt")).unwrap();
+    std::fs::write(dir.path().join("README.md"), "# What is in this folder\n").unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "ask Jo about report 7\n").unwrap();
+    std::fs::write(
+        dir.path().join("scan.pdf"),
+        b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n",
+    )
+    .unwrap();
+    let out = run(&["inspect", dir.path().to_str().unwrap(), "--by", "currency"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    for name in ["README.md", "notes.txt", "scan.pdf"] {
+        let head = stderr
+            .lines()
+            .position(|l| l.starts_with(&dir.path().join(name).display().to_string()))
+            .unwrap_or_else(|| panic!("{name} not named: {stderr}"));
+        let warning = stderr.lines().nth(head + 1).unwrap();
+        assert!(
+            warning.contains("warning IO002") && warning.contains("skipped"),
+            "{warning}"
+        );
+    }
+    assert!(
+        summary_of(&stderr)[0]
+            .starts_with("1 file read (3 other files skipped: not extracts): 13 journals"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_employee_count_does_not_depend_on_the_views() {
+    let employees = |by: &str| {
+        let doc = inspect_json(&[EXAMPLE.into()], by);
+        doc["summary"]["employees"].as_u64().unwrap()
+    };
+    let by_employee = inspect_json(&[EXAMPLE.into()], "employee");
+    let distinct: std::collections::BTreeSet<&str> = by_employee["views"]["employee"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["employee_id"].as_str().unwrap())
+        .collect();
+    assert!(distinct.len() > 1);
+    for by in ["currency", "account", "kind", "employee", "exceptions"] {
+        assert_eq!(employees(by), distinct.len() as u64, "--by {by}");
+    }
+}
+
+#[test]
+fn account_and_rejected_exceptions_name_journal_employee_amount_and_currency() {
+    let out = run(&[
+        "inspect",
+        EXAMPLE,
+        "--accounts",
+        "fixtures/accounts/example-chart-no-60800.csv",
+        "--by",
+        "exceptions",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ex = doc["views"]["exceptions"].as_array().unwrap();
+    let of = |kind: &str| -> Vec<&Value> { ex.iter().filter(|e| e["kind"] == kind).collect() };
+    let account = of("account");
+    assert_eq!(account.len(), 4, "{account:?}");
+    for e in &account {
+        for field in ["journal_id", "employee_id", "amount", "currency"] {
+            assert!(e[field].is_string(), "{field} empty: {e}");
+        }
+    }
+    // Line 8 posts 1092.26 USD of journal 581CE1FF0E4AE3940000 (employee E10096) to 60800.
+    let first = account.iter().find(|e| e["lines"] == "8").unwrap();
+    assert_eq!(first["journal_id"], "581CE1FF0E4AE3940000");
+    assert_eq!(first["employee_id"], "E10096");
+    assert_eq!(dec(&first["amount"]), Decimal::new(109226, 2));
+    assert_eq!(first["currency"], "USD");
+    // The 19 rejected lines: one exception per journal, with its line count.
+    let rejected = of("rejected");
+    let got: Vec<(&str, &str, &str)> = rejected
+        .iter()
+        .map(|e| {
+            (
+                e["journal_id"].as_str().unwrap(),
+                e["lines"].as_str().unwrap(),
+                e["employee_id"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("581CE1FF0E4AE3940000", "2-8", "E10096"),
+            ("8EF96BD7A1C8D32B0007", "42-45", "E10226"),
+            ("CA695C3329DF9A80000A", "58-65", "E10166"),
+        ]
+    );
+    assert!(
+        rejected[0]["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("7 extract lines rejected: JNL206 account 60800"),
+        "{}",
+        rejected[0]
+    );
+    assert!(
+        rejected
+            .iter()
+            .all(|e| e["amount"].is_string() && e["currency"].is_string())
+    );
+    assert_eq!(doc["summary"]["rejected"], 19);
+}
+
+#[test]
+fn exception_details_group_thousands() {
+    let doc = inspect_json(
+        &[EXAMPLE.into(), "fixtures/cases/ca_issued.txt".into()],
+        "exceptions",
+    );
+    let ex = doc["views"]["exceptions"].as_array().unwrap();
+    let of = |kind: &str| {
+        ex.iter()
+            .find(|e| e["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind}: {ex:?}"))
+    };
+    let ca = of("cash_advance_outstanding");
+    assert!(
+        ca["detail"].as_str().unwrap().ends_with(": 7,000.00 USD"),
+        "{ca}"
+    );
+    // The amount column stays an exact decimal.
+    assert_eq!(ca["amount"], "7000.00");
+    let personal = of("personal_owed");
+    assert!(
+        personal["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("personal card charges of 1,156.90 USD;"),
+        "{personal}"
+    );
 }
 
 #[test]

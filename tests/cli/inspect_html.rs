@@ -77,6 +77,9 @@ fn chromium_renders_the_report() {
             "inspect",
             "fixtures/example/expense-sae.txt",
             "fixtures/cases/ca_issued.txt",
+            // A chart without account 60800: account exceptions, and rejected reports.
+            "--accounts",
+            "fixtures/accounts/example-chart-no-60800.csv",
             "--rules",
         ])
         .arg(&rules)
@@ -87,8 +90,8 @@ fn chromium_renders_the_report() {
         .unwrap();
     assert_eq!(
         out.status.code(),
-        Some(0),
-        "{}",
+        Some(1),
+        "the JNL206 errors: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     let url = format!("file://{}", html.display());
@@ -116,13 +119,49 @@ fn chromium_renders_the_report() {
     assert!(dom.contains("116,760"), "thousands separators");
     assert!(dom.contains("<tr class=\"sub\">"), "per-account subtotals");
     assert!(dom.contains("<svg"), "charts kept");
+    // Chart labels and exception details group thousands too, not only table cells.
+    assert!(
+        dom.split("<text ").any(|t| t
+            .split_once('>')
+            .and_then(|(_, v)| v.split('<').next())
+            .is_some_and(|v| v.contains(',') && v.replace([',', '.'], "").parse::<u64>().is_ok())),
+        "a chart label with a thousands separator"
+    );
+    assert!(
+        dom.contains("cash advances issued but not applied or returned: 7,000.00 USD"),
+        "exception details group thousands"
+    );
+    assert!(
+        dom.contains("cash advances issued but not applied or returned: 116,760 JPY"),
+        "exception details group thousands (JPY)"
+    );
+    // An account the chart lacks: the exception names the journal, employee, amount and
+    // currency of the line (line 8 posts 1,092.26 USD of 581CE1FF0E4AE3940000 to 60800).
+    assert!(
+        dom.contains(
+            "<td>account</td><td>fixtures/example/expense-sae.txt</td><td>8</td><td>581CE1FF0E4AE3940000</td><td>E10096</td><td class=\"n\">1,092.26</td><td>USD</td>"
+        ),
+        "account exception filled"
+    );
+    // The 19 lines of the three reports held back: one row per report, with the count.
+    assert_eq!(
+        dom.matches("<td>rejected</td>").count(),
+        3,
+        "rejected grouped"
+    );
+    assert!(
+        dom.contains(
+            "<td>rejected</td><td>fixtures/example/expense-sae.txt</td><td>2-8</td><td>581CE1FF0E4AE3940000</td><td>E10096</td><td class=\"n\">1,092.26</td><td>USD</td><td>7 extract lines rejected: JNL206"
+        ),
+        "rejected row filled"
+    );
     let png = dir.path().join("report.png");
     let shot = headless(
         &browser,
         &dir.path().join("profile-shot"),
         &[
             format!("--screenshot={}", png.display()),
-            "--window-size=1280,1600".into(),
+            "--window-size=1280,2200".into(),
             url,
         ],
         Duration::from_secs(90),

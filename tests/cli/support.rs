@@ -9,6 +9,11 @@ pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A file or folder under `fixtures/`, e.g. `fixture("validate/good.txt")`.
+pub fn fixture(rel: &str) -> std::path::PathBuf {
+    root().join("fixtures").join(rel)
+}
+
 /// The `ledgerline` binary, run from the repository root with no standard input and no
 /// progress bar.
 pub fn ledgerline(args: &[&str]) -> Command {

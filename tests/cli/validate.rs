@@ -3,20 +3,10 @@
 use crate::support::*;
 
 use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_ledgerline"))
-}
-
-fn fixture(name: &str) -> PathBuf {
-    root().join("fixtures/validate").join(name)
-}
+use std::process::{Output, Stdio};
 
 fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = bin()
-        .args(args)
+    let mut child = ledgerline(args)
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {
@@ -39,7 +29,10 @@ fn json(out: &Output) -> serde_json::Value {
 
 #[test]
 fn exit_codes_follow_the_documented_contract() {
-    let good = run(&["validate", fixture("good.txt").to_str().unwrap()], None);
+    let good = run(
+        &["validate", fixture("validate/good.txt").to_str().unwrap()],
+        None,
+    );
     assert_eq!(
         good.status.code(),
         Some(0),
@@ -47,7 +40,10 @@ fn exit_codes_follow_the_documented_contract() {
         String::from_utf8_lossy(&good.stdout)
     );
     let warn_only = run(
-        &["validate", fixture("bad_flag.txt").to_str().unwrap()],
+        &[
+            "validate",
+            fixture("validate/bad_flag.txt").to_str().unwrap(),
+        ],
         None,
     );
     assert_eq!(
@@ -56,7 +52,10 @@ fn exit_codes_follow_the_documented_contract() {
         "warnings do not fail validation"
     );
     let bad = run(
-        &["validate", fixture("bad_count.txt").to_str().unwrap()],
+        &[
+            "validate",
+            fixture("validate/bad_count.txt").to_str().unwrap(),
+        ],
         None,
     );
     assert_eq!(bad.status.code(), Some(1));
@@ -71,8 +70,8 @@ fn text_output_is_grouped_by_file_with_a_summary() {
     let out = run(
         &[
             "validate",
-            fixture("good.txt").to_str().unwrap(),
-            fixture("bad_count.txt").to_str().unwrap(),
+            fixture("validate/good.txt").to_str().unwrap(),
+            fixture("validate/bad_count.txt").to_str().unwrap(),
         ],
         None,
     );
@@ -111,7 +110,7 @@ fn json_output_carries_code_severity_file_line_and_column() {
         &[
             "validate",
             "--json",
-            fixture("bad_date.txt").to_str().unwrap(),
+            fixture("validate/bad_date.txt").to_str().unwrap(),
         ],
         None,
     );
@@ -129,14 +128,18 @@ fn json_output_carries_code_severity_file_line_and_column() {
 
 #[test]
 fn stdin_directories_and_zips_are_inputs() {
-    let good = std::fs::read(fixture("good.txt")).unwrap();
+    let good = std::fs::read(fixture("validate/good.txt")).unwrap();
     let out = run(&["validate", "--json", "-"], Some(&good));
     let v = json(&out);
     assert_eq!(v["files"][0]["file"], "-");
     assert_eq!(v["files"][0]["rows"], 3);
 
     let out = run(
-        &["validate", "--json", fixture("prae").to_str().unwrap()],
+        &[
+            "validate",
+            "--json",
+            fixture("validate/prae").to_str().unwrap(),
+        ],
         None,
     );
     let v = json(&out);
@@ -160,7 +163,7 @@ fn stdin_directories_and_zips_are_inputs() {
         z.start_file("one.txt", o).unwrap();
         z.write_all(&good).unwrap();
         z.start_file("two.txt", o).unwrap();
-        z.write_all(&std::fs::read(fixture("bad_total.txt")).unwrap())
+        z.write_all(&std::fs::read(fixture("validate/bad_total.txt")).unwrap())
             .unwrap();
         z.finish().unwrap();
     }
@@ -180,7 +183,7 @@ fn findings_beyond_the_limit_are_counted_not_listed() {
             "--json",
             "--max-findings",
             "1",
-            fixture("truncated.txt").to_str().unwrap(),
+            fixture("validate/truncated.txt").to_str().unwrap(),
         ],
         None,
     );
@@ -277,12 +280,7 @@ fn the_manual_documents_every_finding_code() {
 }
 
 fn detect_fixture(name: &str) -> String {
-    root()
-        .join("fixtures/detect")
-        .join(name)
-        .to_str()
-        .unwrap()
-        .to_owned()
+    fixture("detect").join(name).to_str().unwrap().to_owned()
 }
 
 /// The findings of the file of `v` (a `--json` report) whose name ends with `suffix`.
@@ -442,7 +440,7 @@ fn every_output_format_is_refused_when_read_back_as_input() {
 fn many_findings_of_one_code_are_grouped_by_cause() {
     let dir = tempfile::tempdir().unwrap();
     // 60 rows of one report with a bad currency code in two variants.
-    let good = std::fs::read_to_string(fixture("good.txt")).unwrap();
+    let good = std::fs::read_to_string(fixture("validate/good.txt")).unwrap();
     let row = good.lines().nth(1).unwrap();
     assert!(!row.contains('"'));
     let mut text_in = String::new();

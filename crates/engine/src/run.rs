@@ -41,9 +41,9 @@ pub struct Run {
     pub rejected: u64,
     /// An input could not be opened at all.
     pub could_not_run: bool,
-    /// Files of input folders skipped because they are no extract at all (counted in
-    /// `reports`, each with its warning).
-    pub skipped_files: usize,
+    /// The files of input folders skipped as no extract at all (each with its warning in
+    /// its report), by display name.
+    pub skipped: Vec<String>,
 }
 
 impl Run {
@@ -170,7 +170,7 @@ pub fn for_each_input<E: From<Error>>(
                         && !inputs.strict_inputs
                         && skip_if_not_an_extract(&mut r, inputs.max_findings)
                     {
-                        run.skipped_files += 1;
+                        run.skipped.push(name);
                     }
                     run.add(r);
                 }
@@ -255,7 +255,7 @@ fn peek<R: Read>(mut reader: R) -> std::io::Result<(Vec<u8>, R)> {
 /// A file found in an input folder that is no extract at all (a README, a PDF,
 /// `.DS_Store`-like clutter) is skipped with a warning instead of failing the run
 /// (`strict_inputs` keeps the error). Ledgerline's own outputs (IO005) and damaged
-/// extracts stay errors: they look like postings. Says whether it skipped the file.
+/// extracts stay errors: they look like postings. Returns whether the file was skipped.
 pub fn skip_if_not_an_extract(r: &mut StreamReport, limit: usize) -> bool {
     let f = &r.validation.findings;
     let only_unknown = r.validation.kind.is_none()

@@ -24,7 +24,7 @@
 //! ```
 
 use crate::csvfile::{CsvError, Reader};
-use ledgerline_findings::{Check, Family, Finding};
+use ledgerline_findings::{Check, Family, Finding, Subject};
 use ledgerline_journal::{Journal, JournalLine};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -293,7 +293,19 @@ impl Accounts {
                 )
                 .cause(what);
                 f.line = line.source_lines.first().copied();
-                out.push(f);
+                // What `inspect` shows in the exception's columns: the journal, its
+                // employee, and the line's amount (a credit negative).
+                let signed = if line.debit.is_zero() {
+                    -line.credit
+                } else {
+                    line.debit
+                };
+                out.push(f.about(Subject {
+                    journal_id: Some(journal.id.clone()),
+                    employee_id: journal.employee_id.clone(),
+                    amount: Some(signed.to_string()),
+                    currency: Some(journal.currency.clone()),
+                }));
             }
         }
         out

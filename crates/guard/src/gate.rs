@@ -6,7 +6,7 @@
 
 use crate::accounts::Accounts;
 use crate::duplicates::{DuplicateCheck, Verdict};
-use ledgerline_findings::{Check, Family, Finding, Severity};
+use ledgerline_findings::{Check, Family, Finding, Severity, Subject};
 use ledgerline_journal::Journal;
 use ledgerline_journal::build::{Rejection, RejectionStatus};
 use ledgerline_journal::pipeline::Sink;
@@ -131,7 +131,12 @@ impl Gate<'_> {
                     "journals already in this run from {file}: the same reports would be posted twice"
                 ));
                 f.line = Some(first);
-                Some(f)
+                Some(f.about(Subject {
+                    journal_id: Some(j.id.clone()),
+                    employee_id: j.employee_id.clone(),
+                    amount: Some(j.total_debit().to_string()),
+                    currency: Some(j.currency.clone()),
+                }))
             }
         }
     }

@@ -56,6 +56,12 @@ pub enum Malformed {
     /// The `line` column is not a number.
     #[error("line {0:?} is not a number")]
     LineNumber(String),
+    /// A `kind` that no journal line kind has.
+    #[error(
+        "kind {0:?} is not a journal line kind (one of {kinds})",
+        kinds = ledgerline_journal::Kind::ALL.map(ledgerline_journal::Kind::as_str).join(", ")
+    )]
+    UnknownKind(String),
     /// The CSV header lacks a required column.
     #[error("no {0} column in the header")]
     MissingHeaderColumn(&'static str),

@@ -7,6 +7,7 @@
 
 use crate::inspector::{DetailLine, Inspection, View};
 use crate::table::{Cell, ColumnKind, Table, thousands};
+use ledgerline_journal::Kind;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -60,7 +61,7 @@ details[open]>summary::before{content:'\\25BE'}
 svg text{font:12px system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;fill:var(--ink)}
 .charts{display:flex;flex-wrap:wrap;gap:24px}
 table.exc td{overflow-wrap:anywhere}
-table.exc td:first-child{white-space:nowrap}
+table.exc td:first-child,table.exc td:nth-child(2),table.exc td:nth-child(3){white-space:nowrap}
 table.exc td:last-child{min-width:24em}
 ";
 
@@ -239,6 +240,7 @@ pub fn bar_chart(title: &str, bars: &[(String, Decimal)], color: &str) -> String
             "<text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\">{l}</text>\
              <rect x=\"{LABEL}\" y=\"{y}\" width=\"{w:.1}\" height=\"{bh}\" fill=\"{color}\" rx=\"2\"><title>{full}: {v}</title></rect>\
              <text x=\"{vx:.1}\" y=\"{ty}\">{v}</text>",
+            v = thousands(*v),
             lx = LABEL - 6.0,
             ty = y + 13.0,
             l = escape(&short),
@@ -256,7 +258,8 @@ fn charts(h: &mut String, ins: &Inspection) {
     if let Some(t) = ins.table(View::Kind) {
         for r in 0..t.rows.len() {
             let kind = t.cell(r, "kind").map(Cell::display).unwrap_or_default();
-            if kind == "offset" {
+            // Offsets mirror the other lines: charted, they would double every bar.
+            if Kind::parse(&kind) == Some(Kind::Offset) {
                 continue;
             }
             let cur = t.cell(r, "currency").map(Cell::display).unwrap_or_default();
@@ -612,5 +615,20 @@ mod tests {
         );
         assert!(svg.contains("width=\"280.0\""), "{svg}");
         assert!(svg.contains("width=\"140.0\""), "{svg}");
+    }
+
+    #[test]
+    fn chart_labels_group_thousands() {
+        let svg = bar_chart(
+            "t",
+            &[
+                ("a".into(), Decimal::new(116760, 0)),
+                ("b".into(), Decimal::new(-123456789, 2)),
+            ],
+            "#000",
+        );
+        assert!(svg.contains(">116,760</text>"), "{svg}");
+        assert!(svg.contains("<title>a: 116,760</title>"), "{svg}");
+        assert!(svg.contains(">-1,234,567.89</text>"), "{svg}");
     }
 }

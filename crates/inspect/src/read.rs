@@ -3,9 +3,10 @@
 
 use crate::error::{InspectError, Malformed};
 use crate::inspector::{Inspector, LineRef};
-use ledgerline_findings::{Check, Family, Finding};
+use ledgerline_findings::{Check, Family, Finding, Subject};
 use ledgerline_guard::accounts::{Accounts, extract_lines};
 use ledgerline_guard::csvfile::{CsvError, Reader};
+use ledgerline_journal::Kind;
 use polars::prelude::*;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -102,6 +103,18 @@ fn parse_amount(s: &str) -> Result<Decimal, Malformed> {
         .map_err(|_| Malformed::Amount(t.to_owned()))
 }
 
+/// The kind named in a canonical file: `None` when the file gives none, an error for a name
+/// no kind has (a kind renamed since the file was written would otherwise drop out of the
+/// expense, cash-advance and due-to views without a word).
+fn kind_of(name: Option<&str>) -> Result<Option<Kind>, Malformed> {
+    match name.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => Kind::parse(s)
+            .map(Some)
+            .ok_or_else(|| Malformed::UnknownKind(s.to_owned())),
+    }
+}
+
 fn dims_of(map: Option<serde_json::Map<String, serde_json::Value>>) -> Vec<(String, String)> {
     map.into_iter()
         .flatten()
@@ -195,12 +208,22 @@ fn check_line(chart: &Accounts, l: &LineRef<'_>) -> Vec<Finding> {
                     "{what} (journal {} line {}, {}; {})",
                     l.journal_id,
                     l.line,
-                    l.kind,
+                    l.kind.map_or("", Kind::as_str),
                     extract_lines(l.source_lines)
                 ),
             );
             f.line = l.source_lines.first().copied();
-            f
+            let signed = if l.debit.is_zero() {
+                -l.credit
+            } else {
+                l.debit
+            };
+            f.about(Subject {
+                journal_id: Some(l.journal_id.to_owned()),
+                employee_id: l.employee_id.map(str::to_owned),
+                amount: Some(signed.to_string()),
+                currency: Some(l.currency.to_owned()),
+            })
         })
         .collect()
 }
@@ -246,7 +269,7 @@ fn read_jsonl(name: &str, input: &mut dyn BufRead, push: Push<'_>) -> Result<u64
             debit,
             credit,
             currency: &l.currency,
-            kind: l.kind.as_deref().unwrap_or(""),
+            kind: kind_of(l.kind.as_deref()).map_err(bad)?,
             counterparty: l.counterparty.as_deref(),
             employee_id: l.employee_id.as_deref(),
             employee_name: l.employee_name.as_deref(),
@@ -360,7 +383,7 @@ fn read_csv(name: &str, input: &mut dyn BufRead, push: Push<'_>) -> Result<u64, 
             debit,
             credit,
             currency: get(Some(c_currency)).unwrap_or(""),
-            kind: get(c_kind).unwrap_or(""),
+            kind: kind_of(get(c_kind)).map_err(bad)?,
             counterparty: some(c_cp),
             employee_id: some(c_emp),
             employee_name: some(c_name),
@@ -490,7 +513,7 @@ fn read_parquet(name: &str, bytes: Vec<u8>, push: Push<'_>) -> Result<u64, Inspe
             debit: d,
             credit: c,
             currency: cur.as_deref().unwrap_or(""),
-            kind: k.as_deref().unwrap_or(""),
+            kind: kind_of(k.as_deref()).map_err(bad)?,
             counterparty: cpv.as_deref().filter(|t| !t.is_empty()),
             employee_id: e.as_deref().filter(|t| !t.is_empty()),
             employee_name: None,
@@ -554,6 +577,24 @@ mod tests {
         assert_eq!(
             read_err("f.jsonl", &line("\"0.00001\"")),
             "f.jsonl:0: journal J line 3: debit has more than 4 decimal places or is too large"
+        );
+        // A kind no journal line has (renamed since the file was written, or misspelt) is
+        // refused: it would drop out of the expense, cash-advance and due-to views unseen.
+        let kinded = |kind: &str| {
+            format!(
+                "{{\"journal_id\":\"J\",\"line\":1,\"account\":\"A\",\"debit\":1,\"credit\":0,\"currency\":\"USD\",\"kind\":\"{kind}\"}}\n"
+            )
+        };
+        assert!(
+            read_err("f.jsonl", &format!("{}{}", kinded("offset"), kinded("cash_advance")))
+                .starts_with("f.jsonl:2: kind \"cash_advance\" is not a journal line kind (one of out_of_pocket, "),
+        );
+        assert!(
+            read_err(
+                "f.csv",
+                "journal_id,account,debit,credit,currency,kind\nJ,A,1,0,USD,Offset\n"
+            )
+            .starts_with("f.csv:2: kind \"Offset\" is not a journal line kind"),
         );
         let header = "journal_id,line,account,debit,credit,currency,dimensions,source_lines\n";
         assert_eq!(

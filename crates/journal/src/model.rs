@@ -64,6 +64,12 @@ impl Kind {
         }
     }
 
+    /// The kind named `s` (its [`Kind::as_str`] name, as written in canonical journal
+    /// files), `None` for a name no kind has.
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     /// Every kind.
     pub const ALL: [Kind; 15] = [
         Kind::OutOfPocket,
@@ -248,5 +254,23 @@ impl Journal {
         v.sort_unstable();
         v.dedup();
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Kind;
+
+    #[test]
+    fn kind_names_round_trip_and_match_the_serialized_names() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::parse(k.as_str()), Some(k));
+            assert_eq!(
+                serde_json::to_string(&k).unwrap(),
+                format!("\"{}\"", k.as_str())
+            );
+        }
+        assert_eq!(Kind::parse("Offset"), None);
+        assert_eq!(Kind::parse(""), None);
     }
 }

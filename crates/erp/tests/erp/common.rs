@@ -4,7 +4,13 @@ use ledgerline_erp::{Format, Warnings, create_with};
 use ledgerline_journal::Rules;
 use ledgerline_journal::pipeline::{Collect, ConvertOptions, convert_reader};
 use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// The workspace root (fixtures/ is there).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
 
 /// Whether `f` is one of the ERP formats (not canonical or plain-text).
 pub fn is_erp(f: Format) -> bool {

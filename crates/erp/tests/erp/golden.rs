@@ -13,16 +13,12 @@ use crate::common;
 use ledgerline_erp::{FORMATS, Format, create};
 use ledgerline_journal::Rules;
 use ledgerline_journal::pipeline::{ConvertOptions, convert_reader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn cases() -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(root().join("fixtures/cases"))
+    let mut v: Vec<String> = std::fs::read_dir(common::root().join("fixtures/cases"))
         .unwrap()
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter_map(|n| n.strip_suffix(".txt").map(str::to_owned))
@@ -34,7 +30,7 @@ fn cases() -> Vec<String> {
 /// The case written in `format`, or the writer's refusal (a journal in a currency the format
 /// cannot carry) as `refused: <error>`.
 fn render(case: &str, format: Format) -> Result<Vec<u8>, String> {
-    let dir = root().join("fixtures/cases");
+    let dir = common::root().join("fixtures/cases");
     let rules = match std::fs::read_to_string(dir.join(format!("{case}.toml"))) {
         Ok(t) => Rules::parse(&t).unwrap(),
         Err(_) => Rules::default(),
@@ -76,7 +72,7 @@ fn every_case_in_every_format_matches_its_golden_file() {
                 Ok(bytes) => common::readable(f.format, &bytes),
                 Err(refused) => refused.into_bytes(),
             };
-            let path = root()
+            let path = common::root()
                 .join("fixtures/golden")
                 .join(format!("{case}.{}", ext(f.format)));
             if bless {
@@ -147,7 +143,7 @@ fn a_generated_extract_in_every_erp_format_matches_its_golden_file() {
             extract.clone()
         };
         let got = common::readable(f.format, &common::convert(&extract, f.format, &rules));
-        let path = root()
+        let path = common::root()
             .join("fixtures/golden")
             .join(format!("generated.{}", ext(f.format)));
         if bless {

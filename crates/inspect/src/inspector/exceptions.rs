@@ -5,9 +5,8 @@
 use super::Inspector;
 use super::model::{Exception, Inspection};
 use super::tables::Row;
-use crate::table::{Cell, ColumnKind, Table};
+use crate::table::{Cell, ColumnKind, Table, thousands};
 use ledgerline_findings::Check;
-use ledgerline_journal::build::RejectionStatus;
 
 impl Inspector {
     pub(super) fn exceptions(
@@ -56,8 +55,8 @@ impl Inspector {
                     currency: Some(cur.clone()),
                     detail: format!(
                         "personal card charges of {} {cur}; the employee owes the company {} {cur} on this report",
-                        out.amount(&cur, personal),
-                        out.amount(&cur, -due)
+                        thousands(out.amount(&cur, personal)),
+                        thousands(out.amount(&cur, -due))
                     ),
                 });
             }
@@ -77,7 +76,7 @@ impl Inspector {
                     currency: Some(cur.clone()),
                     detail: format!(
                         "cash advances issued but not applied or returned: {} {cur}",
-                        out.amount(&cur, ca)
+                        thousands(out.amount(&cur, ca))
                     ),
                 });
             }
@@ -121,29 +120,43 @@ impl Inspector {
                 ),
             });
         }
-        for r in self
-            .rejections
-            .iter()
-            .filter(|r| r.status == RejectionStatus::Rejected)
-        {
+        // Rejected lines, one exception per journal (report), with what the finding that
+        // held it back says it is about.
+        for g in &self.rejected_journals {
+            let subject = self
+                .subjects
+                .get(&(g.file.clone(), g.journal_id.clone()))
+                .cloned()
+                .unwrap_or_default();
+            let n = g.lines.len() as u64;
+            let mut detail = format!(
+                "{} rejected: {}",
+                if n == 1 {
+                    "1 extract line".to_owned()
+                } else {
+                    format!("{} extract lines", thousands(n.into()))
+                },
+                g.reason
+            );
+            if g.other_reasons > 0 {
+                detail.push_str(&format!(
+                    " ({} of them for other reasons: see `convert --force --rejects FILE`)",
+                    g.other_reasons
+                ));
+            }
             ex.push(Exception {
                 kind: "rejected",
-                file: Some(r.file.clone()),
-                lines: vec![r.line],
-                journal_id: Some(r.journal_id.clone()),
-                employee_id: None,
+                file: Some(g.file.clone()),
+                lines: g.lines.clone(),
+                journal_id: Some(g.journal_id.clone()),
+                employee_id: subject.employee_id,
                 account: None,
-                amount: None,
-                currency: None,
-                detail: r.reason.clone(),
+                amount: subject.amount.and_then(|a| a.parse().ok()),
+                currency: subject.currency,
+                detail,
             });
         }
-        let listed = self
-            .rejections
-            .iter()
-            .filter(|r| r.status == RejectionStatus::Rejected)
-            .count() as u64;
-        if self.rejected > listed {
+        if self.rejected_unlisted > 0 {
             ex.push(Exception {
                 kind: "rejected",
                 file: None,
@@ -153,7 +166,7 @@ impl Inspector {
                 account: None,
                 amount: None,
                 currency: None,
-                detail: format!("{} more rejected lines not listed", self.rejected - listed),
+                detail: format!("{} more rejected lines not listed", self.rejected_unlisted),
             });
         }
         ex
@@ -183,13 +196,7 @@ pub fn exceptions_table(ex: &[Exception]) -> Table {
             if e.lines.is_empty() {
                 Cell::Null
             } else {
-                Cell::Text(
-                    e.lines
-                        .iter()
-                        .map(|n| n.to_string())
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                )
+                Cell::Text(line_ranges(&e.lines))
             },
             Cell::text_or_null(e.journal_id.as_deref()),
             Cell::text_or_null(e.employee_id.as_deref()),
@@ -199,4 +206,35 @@ pub fn exceptions_table(ex: &[Exception]) -> Table {
         ]);
     }
     t
+}
+
+/// Extract line numbers as text, consecutive runs as ranges: `2 5-9 12`.
+fn line_ranges(lines: &[u64]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let mut j = i;
+        while j + 1 < lines.len() && lines[j + 1] == lines[j] + 1 {
+            j += 1;
+        }
+        out.push(if j > i {
+            format!("{}-{}", lines[i], lines[j])
+        } else {
+            lines[i].to_string()
+        });
+        i = j + 1;
+    }
+    out.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::line_ranges;
+
+    #[test]
+    fn consecutive_lines_are_ranges() {
+        assert_eq!(line_ranges(&[2]), "2");
+        assert_eq!(line_ranges(&[2, 3, 4, 5, 9, 11, 12]), "2-5 9 11-12");
+        assert_eq!(line_ranges(&[7, 3]), "7 3");
+    }
 }

@@ -7,9 +7,9 @@ use super::Inspector;
 use super::model::{DetailLine, LineRef, SCALE};
 use crate::error::{InspectError, Malformed};
 use ledgerline_findings::{Check, Finding};
-use ledgerline_journal::Journal;
 use ledgerline_journal::build::{Rejection, RejectionStatus};
 use ledgerline_journal::pipeline::Sink;
+use ledgerline_journal::{Journal, Kind};
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
@@ -156,30 +156,63 @@ fn to_fixed(d: Decimal) -> Option<i64> {
     i64::try_from(m).ok()
 }
 
-/// Kinds whose lines move the cash-advance receivable.
-const CASH_ADVANCE_KINDS: [&str; 4] = [
-    "cash_advance_issued",
-    "cash_advance_applied",
-    "cash_advance_returned",
-    "cash_advance_carry_forward",
-];
+/// What a line of a kind counts towards in the views. Every kind is named (no catch-all),
+/// so a kind added to the journal crate does not compile until it is given a role here.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Role {
+    /// The company's expenses (the employee view's `expenses`).
+    Expense,
+    /// Moves the cash-advance receivable (`cash_advance_outstanding`).
+    CashAdvance,
+    /// A personal amount on a company card (`personal_charges`, `personal_owed`).
+    Personal,
+    /// An offset line: what is due to the employee or a card program.
+    Offset,
+    /// Counted in the trial balance and the kind view only.
+    Other,
+}
 
-/// Kinds whose lines are the company's expenses (not offsets, advances or personal charges).
-const EXPENSE_KINDS: [&str; 8] = [
-    "out_of_pocket",
-    "out_of_pocket_credit",
-    "company_card",
-    "company_card_credit",
-    "company_paid",
-    "tax",
-    "invoice",
-    "payment_batch",
-];
+impl Role {
+    fn of(kind: Kind) -> Role {
+        match kind {
+            Kind::OutOfPocket
+            | Kind::OutOfPocketCredit
+            | Kind::CompanyCard
+            | Kind::CompanyCardCredit
+            | Kind::CompanyPaid
+            | Kind::Tax
+            | Kind::Invoice
+            | Kind::PaymentBatch => Role::Expense,
+            Kind::CashAdvanceIssued
+            | Kind::CashAdvanceApplied
+            | Kind::CashAdvanceReturned
+            | Kind::CashAdvanceCarryForward => Role::CashAdvance,
+            Kind::PersonalOnCompanyCard => Role::Personal,
+            Kind::Offset => Role::Offset,
+            Kind::Rounding => Role::Other,
+        }
+    }
+}
 
 /// Suspense lines listed (all are counted).
 const SUSPENSE_LISTED: usize = 1000;
-/// Rejections listed (all are counted).
-const REJECTIONS_LISTED: usize = 1000;
+/// Journals whose rejected lines are listed (all lines are counted).
+const REJECTED_JOURNALS_LISTED: usize = 1000;
+
+/// The rejected extract lines of one journal (report): one exception, not one per line.
+#[derive(Debug, Clone)]
+pub(super) struct RejectedJournal {
+    /// The extract.
+    pub(super) file: String,
+    /// The journal the lines would have gone to.
+    pub(super) journal_id: String,
+    /// The extract lines, in the order rejected.
+    pub(super) lines: Vec<u64>,
+    /// The reason given for the first line.
+    pub(super) reason: String,
+    /// Lines rejected for another reason than the first.
+    pub(super) other_reasons: u64,
+}
 
 impl Inspector {
     fn file_id(&mut self, name: &str) -> u32 {
@@ -235,7 +268,7 @@ impl Inspector {
                 debit: l.debit,
                 credit: l.credit,
                 currency: &j.currency,
-                kind: l.kind.as_str(),
+                kind: Some(l.kind),
                 counterparty: l.counterparty.as_ref().map(|_| cp.as_str()),
                 employee_id: j.employee_id.as_deref(),
                 employee_name: None,
@@ -288,9 +321,16 @@ impl Inspector {
         {
             self.employee_names.insert(id.to_owned(), name.to_owned());
         }
+        if let Some(id) = l.employee_id.filter(|s| !s.is_empty())
+            && !self.employee_ids.contains(id)
+        {
+            self.employee_ids.insert(id.to_owned());
+        }
         let dims = dims_text(l.dimensions);
         let cp = l.counterparty.unwrap_or("");
-        let offset = l.kind == "offset";
+        let role = l.kind.map_or(Role::Other, Role::of);
+        let kind = l.kind.map_or("", Kind::as_str);
+        let offset = role == Role::Offset;
         let c = &mut self.chunk;
         c.len += 1;
         c.file.push(file);
@@ -299,7 +339,7 @@ impl Inspector {
         c.account.append_value(l.account);
         c.dimensions.append_value(&dims);
         c.currency.append_value(l.currency);
-        c.kind.append_value(l.kind);
+        c.kind.append_value(kind);
         c.employee_id
             .append_option(l.employee_id.filter(|s| !s.is_empty()));
         c.report_id
@@ -318,20 +358,18 @@ impl Inspector {
         } else {
             0
         });
-        c.cash_advance
-            .push(if CASH_ADVANCE_KINDS.contains(&l.kind) {
-                debit - credit
-            } else {
-                0
-            });
-        c.personal.push(
-            if l.kind == "personal_on_company_card" && cp == "employee" {
+        c.cash_advance.push(if role == Role::CashAdvance {
+            debit - credit
+        } else {
+            0
+        });
+        c.personal
+            .push(if role == Role::Personal && cp == "employee" {
                 credit - debit
             } else {
                 0
-            },
-        );
-        c.expense.push(if EXPENSE_KINDS.contains(&l.kind) {
+            });
+        c.expense.push(if role == Role::Expense {
             debit - credit
         } else {
             0
@@ -349,7 +387,7 @@ impl Inspector {
                 debit: l.debit,
                 credit: l.credit,
                 currency: l.currency.to_owned(),
-                kind: l.kind.to_owned(),
+                kind: kind.to_owned(),
                 counterparty: l.counterparty.map(str::to_owned),
                 employee_id: l.employee_id.map(str::to_owned),
                 report_id: l.report_id.map(str::to_owned),
@@ -379,15 +417,45 @@ impl Inspector {
         Ok(())
     }
 
-    /// Records a line that went to the rejection report instead of a journal.
+    /// Records a line that went to the rejection report instead of a journal. Rejected
+    /// lines are kept per journal (the lines of one report come one after the other).
     pub fn push_rejection(&mut self, r: &Rejection) {
-        if r.status == RejectionStatus::Rejected {
-            self.rejected += 1;
-        } else {
+        if r.status != RejectionStatus::Rejected {
             self.skipped += 1;
+            return;
         }
-        if self.rejections.len() < REJECTIONS_LISTED {
-            self.rejections.push(r.clone());
+        self.rejected += 1;
+        let index = match self.rejected_journals.last() {
+            Some(g) if g.file == r.file && g.journal_id == r.journal_id => {
+                Some(self.rejected_journals.len() - 1)
+            }
+            _ => self
+                .rejected_index
+                .get(&(r.file.clone(), r.journal_id.clone()))
+                .copied(),
+        };
+        match index {
+            Some(i) => {
+                let g = &mut self.rejected_journals[i];
+                g.lines.push(r.line);
+                if g.reason != r.reason {
+                    g.other_reasons += 1;
+                }
+            }
+            None if self.rejected_journals.len() < REJECTED_JOURNALS_LISTED => {
+                self.rejected_index.insert(
+                    (r.file.clone(), r.journal_id.clone()),
+                    self.rejected_journals.len(),
+                );
+                self.rejected_journals.push(RejectedJournal {
+                    file: r.file.clone(),
+                    journal_id: r.journal_id.clone(),
+                    lines: vec![r.line],
+                    reason: r.reason.clone(),
+                    other_reasons: 0,
+                });
+            }
+            None => self.rejected_unlisted += 1,
         }
     }
 
@@ -395,6 +463,13 @@ impl Inspector {
     /// accounts, ledger) are kept.
     pub fn push_findings<'a>(&mut self, findings: impl IntoIterator<Item = &'a Finding>) {
         for f in findings {
+            if let Some(s) = &f.subject
+                && let Some(id) = &s.journal_id
+            {
+                self.subjects
+                    .entry((f.file.clone(), id.clone()))
+                    .or_insert_with(|| s.clone());
+            }
             if matches!(
                 f.code.check,
                 Check::Reconciliation

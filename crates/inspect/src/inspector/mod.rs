@@ -15,9 +15,10 @@ pub use exceptions::exceptions_table;
 pub use model::{CurrencyTotal, DetailLine, Exception, Inspection, LineRef, Options, SCALE, View};
 
 use crate::error::InspectError;
+use ingest::RejectedJournal;
 use ingest::{Agg, Chunk};
 use ledgerline_findings::Finding;
-use ledgerline_journal::build::Rejection;
+use ledgerline_findings::Subject;
 use polars::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use tables::{currency_table, empty_table, kind_table, report_table, rows};
@@ -32,6 +33,8 @@ pub struct Inspector {
     file_index: HashMap<String, u32>,
     scales: BTreeMap<String, u32>,
     employee_names: HashMap<String, String>,
+    /// Every employee met, whichever views are computed (the summary counts them).
+    employee_ids: HashSet<String>,
     journals: u64,
     lines: u64,
     last: Option<(u32, String)>,
@@ -40,7 +43,14 @@ pub struct Inspector {
     detail_dropped: u64,
     suspense: Vec<DetailLine>,
     suspense_count: u64,
-    rejections: Vec<Rejection>,
+    /// The rejected lines, one entry per journal (capped; all lines are counted).
+    rejected_journals: Vec<RejectedJournal>,
+    rejected_index: HashMap<(String, String), usize>,
+    /// Rejected lines of journals past the cap.
+    rejected_unlisted: u64,
+    /// What the findings of each (file, journal) say it is about (employee, amount,
+    /// currency), for the exceptions of its rejected lines.
+    subjects: HashMap<(String, String), Subject>,
     rejected: u64,
     skipped: u64,
     findings: Vec<Finding>,
@@ -76,6 +86,7 @@ impl Inspector {
             file_index: HashMap::new(),
             scales: BTreeMap::new(),
             employee_names: HashMap::new(),
+            employee_ids: HashSet::new(),
             journals: 0,
             lines: 0,
             last: None,
@@ -84,7 +95,10 @@ impl Inspector {
             detail_dropped: 0,
             suspense: Vec::new(),
             suspense_count: 0,
-            rejections: Vec::new(),
+            rejected_journals: Vec::new(),
+            rejected_index: HashMap::new(),
+            rejected_unlisted: 0,
+            subjects: HashMap::new(),
             rejected: 0,
             skipped: 0,
             findings: Vec::new(),
@@ -121,7 +135,7 @@ impl Inspector {
             exceptions: Vec::new(),
             detail: std::mem::take(&mut self.detail),
             detail_dropped: self.detail_dropped,
-            employees: 0,
+            employees: self.employee_ids.len() as u64,
         };
         let currency_rows = frames
             .get(&Agg::Currency)
@@ -157,13 +171,6 @@ impl Inspector {
                 rs.sort_by_key(|r| (r.file, r.text("journal_id"), r.text("currency")));
                 rs
             });
-        if let Some(er) = &employee_rows {
-            out.employees = er
-                .iter()
-                .filter_map(|r| r.opt("employee_id"))
-                .collect::<HashSet<_>>()
-                .len() as u64;
-        }
         for v in self.opts.views.clone() {
             let t = match v {
                 View::Account => frames

@@ -3,6 +3,7 @@
 //! exceptions, the lines kept for drill-down).
 
 use crate::table::Table;
+use ledgerline_journal::Kind;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
@@ -98,8 +99,8 @@ pub struct LineRef<'a> {
     pub credit: Decimal,
     /// Currency.
     pub currency: &'a str,
-    /// Kind (`out_of_pocket`, `offset` ...).
-    pub kind: &'a str,
+    /// Kind (`out_of_pocket`, `offset` ...); `None` when a canonical file gives none.
+    pub kind: Option<Kind>,
     /// Counterparty (`employee`, `card:<program>` ...).
     pub counterparty: Option<&'a str>,
     /// Employee id.
@@ -211,7 +212,7 @@ pub struct Inspection {
     pub scales: BTreeMap<String, u32>,
     /// Totals per currency.
     pub currencies: Vec<CurrencyTotal>,
-    /// Distinct employees (when a per-employee view was computed).
+    /// Distinct employees, whichever views were computed.
     pub employees: u64,
     /// The tables asked for, in order.
     pub tables: Vec<Table>,

@@ -6,7 +6,7 @@ use super::Inspector;
 use super::ingest::Agg;
 use super::model::{Inspection, View};
 use crate::error::InspectError;
-use crate::table::{Cell, ColumnKind, Table};
+use crate::table::{Cell, ColumnKind, Table, thousands};
 use polars::prelude::*;
 use std::collections::HashMap;
 
@@ -177,7 +177,9 @@ fn totals_notes(out: &Inspection, t: &mut Table) {
         };
         t.notes.push(format!(
             "total {}: debit {}, credit {} ({state})",
-            c.currency, c.debit, c.credit
+            c.currency,
+            thousands(c.debit),
+            thousands(c.credit)
         ));
     }
 }

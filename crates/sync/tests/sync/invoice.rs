@@ -2,8 +2,7 @@
 //! Concur's state reads the simulator back through its own API
 //! (`RunningSimulator::masterdata`), never through the code under test.
 
-mod support;
-use support::Env;
+use crate::support::{self, Env};
 
 use ledgerline_simulator::FaultKind;
 use ledgerline_simulator::masterdata::MasterDataConfig;

@@ -2,8 +2,7 @@
 //! state back through its own API (`RunningSimulator::masterdata`), never through the code
 //! under test.
 
-mod support;
-use support::Env;
+use crate::support::{self, Env};
 
 use ledgerline_simulator::FaultKind;
 use ledgerline_simulator::masterdata::{HyphenMode, ListSeed, MasterDataConfig};
@@ -22,7 +21,7 @@ const SIMPLE: &str = "[sync.lists]\nlist = 'Cost Centers'\ncode = 'Code'\nname =
 const CONNECTED: &str = "[sync.lists]\nlist = 'Company Cost Objects'\nlevels = [\n  { code = 'Company', name = 'Company Name' },\n  { code = 'Cost Center', name = 'Name' },\n]\n";
 
 impl Env {
-    fn run(&mut self, mapping: &str, csv: &str, opts: Options) -> Report {
+    fn sync_list(&mut self, mapping: &str, csv: &str, opts: Options) -> Report {
         let m = self.file("map.toml", mapping);
         let input = self.file("export.csv", csv);
         let mapping = Mapping::load(&m).unwrap();
@@ -91,7 +90,7 @@ const TREE: &str = "Company,Company Name,Cost Center,Name\n\
 #[test]
 fn first_sync_creates_everything_parents_first_and_the_second_sends_nothing() {
     let mut e = env();
-    let plan = e.run(CONNECTED, TREE, Options::default());
+    let plan = e.sync_list(CONNECTED, TREE, Options::default());
     assert_eq!(plan.plan.create, 6, "{}", plan.plan_line());
     assert!(!plan.applied);
     assert_eq!(
@@ -99,7 +98,7 @@ fn first_sync_creates_everything_parents_first_and_the_second_sends_nothing() {
         0,
         "a plan sends nothing"
     );
-    let r = e.run(CONNECTED, TREE, apply());
+    let r = e.sync_list(CONNECTED, TREE, apply());
     assert_eq!(r.count(Status::Created), 6, "{}", r.summary_line());
     assert!(r.findings.is_empty(), "{:?}", r.findings);
     // Level 1 in one call, level 2 in the next: parents before children.
@@ -133,7 +132,7 @@ fn first_sync_creates_everything_parents_first_and_the_second_sends_nothing() {
     );
 
     let before = e.sim.stats();
-    let again = e.run(CONNECTED, TREE, apply());
+    let again = e.sync_list(CONNECTED, TREE, apply());
     assert_eq!(again.plan.unchanged, 6, "{}", again.plan_line());
     assert!(again.outcomes.is_empty());
     let after = e.sim.stats();
@@ -167,8 +166,8 @@ fn item_list_id(e: &Env) -> String {
 #[test]
 fn one_changed_row_is_one_update() {
     let mut e = env();
-    e.run(SIMPLE, &simple_csv(30, None), apply());
-    let r = e.run(SIMPLE, &simple_csv(30, Some(7)), apply());
+    e.sync_list(SIMPLE, &simple_csv(30, None), apply());
+    let r = e.sync_list(SIMPLE, &simple_csv(30, Some(7)), apply());
     assert_eq!(
         (r.plan.update, r.plan.create, r.plan.unchanged),
         (1, 0, 29),
@@ -184,10 +183,10 @@ fn one_changed_row_is_one_update() {
 #[test]
 fn delete_missing_deactivates_what_the_export_lost_and_only_with_the_flag() {
     let mut e = env();
-    e.run(CONNECTED, TREE, apply());
+    e.sync_list(CONNECTED, TREE, apply());
     let fewer =
         "Company,Company Name,Cost Center,Name\nUS01,Acme US,4100,Sales East\nFR01,Acme SAS,,\n";
-    let kept = e.run(CONNECTED, fewer, apply());
+    let kept = e.sync_list(CONNECTED, fewer, apply());
     assert_eq!(kept.plan.deactivate, 0);
     assert_eq!(kept.plan.only_in_concur, 3, "{}", kept.plan_line());
     assert_eq!(
@@ -195,7 +194,7 @@ fn delete_missing_deactivates_what_the_export_lost_and_only_with_the_flag() {
         6,
         "kept without --delete-missing"
     );
-    let r = e.run(
+    let r = e.sync_list(
         CONNECTED,
         fewer,
         Options {
@@ -223,13 +222,13 @@ fn delete_missing_deactivates_what_the_export_lost_and_only_with_the_flag() {
 #[test]
 fn a_thousand_items_go_in_four_calls_of_at_most_250() {
     let mut e = env();
-    let r = e.run(SIMPLE, &simple_csv(1000, None), apply());
+    let r = e.sync_list(SIMPLE, &simple_csv(1000, None), apply());
     assert_eq!(r.count(Status::Created), 1000, "{}", r.summary_line());
     assert_eq!(e.sim.requests("list_bulk_create"), 4);
     assert_eq!(e.live("Cost Centers"), expected(1000));
     // Reading back 1,000 items takes 10 pages of 100 (plus the deleted-items read).
     let before = e.sim.requests("list_children");
-    let again = e.run(SIMPLE, &simple_csv(1000, None), Options::default());
+    let again = e.sync_list(SIMPLE, &simple_csv(1000, None), Options::default());
     assert_eq!(again.plan.unchanged, 1000);
     assert_eq!(e.sim.requests("list_children") - before, 11);
 }
@@ -257,7 +256,7 @@ fn a_429_storm_is_waited_out_and_nothing_is_lost() {
         0,
         false,
     );
-    let r = e.run(SIMPLE, &simple_csv(600, None), apply());
+    let r = e.sync_list(SIMPLE, &simple_csv(600, None), apply());
     assert_eq!(r.count(Status::Created), 600, "{}", r.summary_line());
     assert_eq!(r.rate_limited, 7, "{:?}", e.sim.stats());
     assert!(
@@ -300,7 +299,7 @@ fn a_connection_dropped_mid_batch_then_a_rerun_gives_no_duplicate_and_loses_noth
     // The second call's items are created but its answer never comes, however often it is
     // replayed; the third call is never reached.
     e.fault("list_bulk_create", FaultKind::Drop, 0, 1, true);
-    let r = e.run(SIMPLE, &simple_csv(700, None), apply());
+    let r = e.sync_list(SIMPLE, &simple_csv(700, None), apply());
     assert!(r.interrupted.is_some(), "{}", r.summary_line());
     assert_eq!(r.count(Status::Created), 250);
     assert_eq!(r.count(Status::Unknown), 450);
@@ -324,7 +323,7 @@ fn a_connection_dropped_mid_batch_then_a_rerun_gives_no_duplicate_and_loses_noth
         "sent without an answer: pending in the run ledger"
     );
     e.sim.clear_faults();
-    let again = e.run(SIMPLE, &simple_csv(700, None), apply());
+    let again = e.sync_list(SIMPLE, &simple_csv(700, None), apply());
     assert_eq!(
         (again.plan.create, again.plan.unchanged),
         (200, 500),
@@ -348,7 +347,7 @@ fn a_connection_dropped_mid_batch_then_a_rerun_gives_no_duplicate_and_loses_noth
 fn a_replayed_create_whose_answer_was_lost_once_is_settled_in_the_same_run() {
     let mut e = env();
     e.fault("list_bulk_create", FaultKind::Drop, 1, 0, true);
-    let r = e.run(SIMPLE, &simple_csv(10, None), apply());
+    let r = e.sync_list(SIMPLE, &simple_csv(10, None), apply());
     assert!(r.interrupted.is_none(), "{}", r.summary_line());
     assert_eq!(r.count(Status::Failed), 0);
     assert_eq!(e.live("Cost Centers"), expected(10));
@@ -363,7 +362,7 @@ fn bad_rows_are_findings_with_line_and_column_and_are_not_sent() {
         US01,Acme US,4200,Again\n\
         ,,4300,No parent code\n\
         US01,Acme US,ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456,Too long\n";
-    let r = e.run(CONNECTED, csv, apply());
+    let r = e.sync_list(CONNECTED, csv, apply());
     let codes: Vec<(String, Option<u64>, Option<u32>)> = r
         .findings
         .iter()
@@ -394,7 +393,7 @@ fn bad_rows_are_findings_with_line_and_column_and_are_not_sent() {
 fn strict_sends_nothing_when_a_row_is_bad() {
     let mut e = env();
     let csv = "Code,Name\nA1,Alpha\nB-1,Hyphen\n";
-    let r = e.run(
+    let r = e.sync_list(
         SIMPLE,
         csv,
         Options {
@@ -413,7 +412,7 @@ fn a_level_deeper_than_the_list_is_refused() {
     let mut e = env();
     // Cost Centers has one level.
     let map = "[sync.lists]\nlist = 'Cost Centers'\nlevels = [{ code = 'A' }, { code = 'B' }]\n";
-    let r = e.run(map, "A,B\nX1,Y1\n", apply());
+    let r = e.sync_list(map, "A,B\nX1,Y1\n", apply());
     assert_eq!(r.findings.len(), 1, "{:?}", r.findings);
     assert_eq!(r.findings[0].code.to_string(), "SYN304");
     assert_eq!(r.count(Status::Created), 1);
@@ -426,8 +425,8 @@ fn a_level_deeper_than_the_list_is_refused() {
 #[test]
 fn a_deleted_code_that_comes_back_is_reported_or_reactivated_as_configured() {
     let mut e = env();
-    e.run(SIMPLE, "Code,Name\nA1,Alpha\nB1,Beta\n", apply());
-    e.run(
+    e.sync_list(SIMPLE, "Code,Name\nA1,Alpha\nB1,Beta\n", apply());
+    e.sync_list(
         SIMPLE,
         "Code,Name\nA1,Alpha\n",
         Options {
@@ -437,7 +436,7 @@ fn a_deleted_code_that_comes_back_is_reported_or_reactivated_as_configured() {
         },
     );
     assert!(!e.live("Cost Centers").contains_key("B1"));
-    let r = e.run(SIMPLE, "Code,Name\nA1,Alpha\nB1,Beta again\n", apply());
+    let r = e.sync_list(SIMPLE, "Code,Name\nA1,Alpha\nB1,Beta again\n", apply());
     assert_eq!(r.findings.len(), 1);
     assert_eq!(r.findings[0].code.to_string(), "SYN309");
     assert_eq!(r.findings[0].line, Some(3));
@@ -448,7 +447,7 @@ fn a_deleted_code_that_comes_back_is_reported_or_reactivated_as_configured() {
         "a deleted code is not created again"
     );
     let reactivate = format!("{SIMPLE}on_deleted = 'reactivate'\n");
-    let r = e.run(&reactivate, "Code,Name\nA1,Alpha\nB1,Beta again\n", apply());
+    let r = e.sync_list(&reactivate, "Code,Name\nA1,Alpha\nB1,Beta again\n", apply());
     assert_eq!(r.count(Status::Reactivated), 1, "{}", r.summary_line());
     assert_eq!(e.live("Cost Centers")["B1"], "Beta again");
 }
@@ -459,8 +458,8 @@ fn a_simulator_without_undelete_refuses_reactivation_and_the_outcome_says_so() {
         undelete: false,
         ..MasterDataConfig::default()
     });
-    e.run(SIMPLE, "Code,Name\nB1,Beta\n", apply());
-    e.run(
+    e.sync_list(SIMPLE, "Code,Name\nB1,Beta\n", apply());
+    e.sync_list(
         SIMPLE,
         "Code,Name\n",
         Options {
@@ -470,7 +469,7 @@ fn a_simulator_without_undelete_refuses_reactivation_and_the_outcome_says_so() {
         },
     );
     let reactivate = format!("{SIMPLE}on_deleted = 'reactivate'\n");
-    let r = e.run(&reactivate, "Code,Name\nB1,Beta\n", apply());
+    let r = e.sync_list(&reactivate, "Code,Name\nB1,Beta\n", apply());
     assert_eq!(r.count(Status::Failed), 1);
     assert_eq!(r.outcomes[0].code.as_deref(), Some("item.deleted"));
     assert!(
@@ -487,8 +486,8 @@ fn relative_next_links_are_followed() {
         relative_links: true,
         ..MasterDataConfig::default()
     });
-    e.run(SIMPLE, &simple_csv(250, None), apply());
-    let r = e.run(SIMPLE, &simple_csv(250, None), Options::default());
+    e.sync_list(SIMPLE, &simple_csv(250, None), apply());
+    let r = e.sync_list(SIMPLE, &simple_csv(250, None), Options::default());
     assert_eq!(r.plan.unchanged, 250, "{}", r.plan_line());
 }
 
@@ -503,7 +502,7 @@ fn a_managed_list_of_another_app_refuses_every_part() {
         }],
         ..MasterDataConfig::default()
     });
-    let r = e.run(SIMPLE, "Code,Name\nA1,Alpha\n", apply());
+    let r = e.sync_list(SIMPLE, "Code,Name\nA1,Alpha\n", apply());
     assert_eq!(r.count(Status::Failed), 1);
     assert!(
         r.outcomes[0]

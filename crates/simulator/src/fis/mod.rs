@@ -26,13 +26,12 @@
 //! one, from [`FisConfig::generated`] small generated expense reports.
 
 //!
-//! This module holds the queues and their documents; `routes` the HTTP side.
+//! This module holds the queues and their documents and needs nothing of the server's
+//! shared state, which holds the queues; `routes` is the HTTP side, on that state.
 
-mod routes;
+pub(crate) mod routes;
 #[cfg(test)]
 mod tests;
-
-pub(crate) use routes::{classify, router};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};

@@ -21,7 +21,7 @@ fn queue_posted_entries(s: &SharedRef) {
     if posted.is_empty() {
         return;
     }
-    let today = crate::state::day_of(crate::state::now_unix());
+    let today = crate::clock::day_of(crate::clock::now_unix());
     let mut st = s.fis.lock().unwrap_or_else(|e| e.into_inner());
     for doc in ledgerline_generate::entries::fis_documents(&posted, today) {
         st.add(doc);

@@ -578,7 +578,7 @@ fn bulk_parts(
     if parts.is_empty() || parts.len() > 250 {
         let mut r = error_json(400, "request.validation.error", "Validation failed", path);
         let body = json!({
-            "timestamp": crate::state::format_time(crate::state::now_unix()) + "Z",
+            "timestamp": crate::clock::format_time(crate::clock::now_unix()) + "Z",
             "httpStatus": "400 - Bad Request",
             "error": { "id": "request.validation.error", "message": "Validation failed" },
             "validationErrors": [ { "source": "requests", "message": "size must be between 1 and 250" } ],

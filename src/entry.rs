@@ -228,10 +228,9 @@ pub fn enrich(
     let r = common.resolve()?;
     let mut client = r.open_client(client_options(&r.config)?)?;
     let mut out = Vec::new();
-    let mut seen: std::collections::HashMap<
-        (String, String),
-        Result<ledgerline_fetch::entry::ExpenseEntry, String>,
-    > = Default::default();
+    // One look-up per entry; an error is shared by every exception of its entry.
+    type Got = Result<ledgerline_fetch::entry::ExpenseEntry, std::rc::Rc<ledgerline_fetch::Error>>;
+    let mut seen: std::collections::HashMap<(String, String), Got> = Default::default();
     for (kind, file, line, report_id, entry_id) in wanted.into_iter().take(MAX_LOOKUPS) {
         let key = (report_id.clone(), entry_id.clone());
         let got = match seen.get(&key) {
@@ -239,14 +238,14 @@ pub fn enrich(
             None => {
                 let g = client
                     .get_entry(&report_id, &entry_id)
-                    .map_err(|e| e.to_string());
+                    .map_err(std::rc::Rc::new);
                 seen.insert(key, g.clone());
                 g
             }
         };
         let (entry, error) = match got {
             Ok(e) => (Some(e), None),
-            Err(e) => (None, Some(e)),
+            Err(e) => (None, Some(e.to_string())),
         };
         out.push(Looked {
             kind,

@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use ledgerline_fetch::Client;
-use ledgerline_fetch::fis::{FisEvent, FisPlan};
+use ledgerline_fetch::fis::{ConfirmPlan, ErpOutcome, ErpOutcomes, FisEvent, FisPlan};
 use ledgerline_ledger::{Ledger, PostingLedger};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -136,28 +136,6 @@ pub struct ConfirmArgs {
     json: bool,
 }
 
-/// What the ERP said of one journal.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Outcome {
-    Success(Vec<String>),
-    Failure(Vec<String>),
-}
-
-/// One line of the confirm report.
-#[derive(Debug, Clone, serde::Serialize)]
-struct Line {
-    journal_id: String,
-    doc_id: Option<String>,
-    /// `posting` or `payment`.
-    confirmation: &'static str,
-    /// `success`, `error`, `CP`.
-    sent: Option<String>,
-    /// Concur's result, or `REFUSED` / `ALREADY_CONFIRMED` (nothing sent).
-    result: String,
-    code: Option<i64>,
-    message: String,
-}
-
 fn pairs(v: &[String], flag: &str) -> anyhow::Result<Vec<(String, String)>> {
     v.iter()
         .map(|p| {
@@ -242,44 +220,27 @@ fn result_rows(path: &Path, map: &str) -> anyhow::Result<Vec<(String, String, bo
     Ok(rows)
 }
 
-/// `ledgerline confirm`.
+/// `ledgerline confirm`: what the ERP said read from the flags and the result file, the
+/// confirmations sent by `Client::confirm_fis`, its lines printed.
 pub fn confirm(a: ConfirmArgs) -> anyhow::Result<ExitCode> {
-    use ledgerline_fetch::fis::{FisLedger, ItemResult, SentPosting, item_results};
-    // What the ERP said, per journal, in the order given.
-    let mut wanted: Vec<(String, Outcome)> = Vec::new();
-    let mut add = |journal: String, o: Outcome| match wanted.iter_mut().find(|(j, _)| *j == journal)
-    {
-        Some((_, existing)) => match (existing, o) {
-            (Outcome::Success(d), Outcome::Success(more)) => {
-                for x in more {
-                    if !d.contains(&x) {
-                        d.push(x);
-                    }
-                }
-            }
-            (Outcome::Failure(m), Outcome::Failure(more)) => m.extend(more),
-            (e, Outcome::Failure(more)) => *e = Outcome::Failure(more),
-            (Outcome::Failure(_), Outcome::Success(_)) => {}
-        },
-        None => wanted.push((journal, o)),
-    };
+    let mut outcomes = ErpOutcomes::new();
     for (j, d) in pairs(&a.success, "--success")? {
-        add(j, Outcome::Success(vec![d]));
+        outcomes.add(j, ErpOutcome::Posted(vec![d]));
     }
     for (j, m) in pairs(&a.failure, "--failure")? {
-        add(j, Outcome::Failure(vec![m]));
+        outcomes.add(j, ErpOutcome::Refused(vec![m]));
     }
     if let (Some(path), Some(map)) = (&a.result, &a.result_map) {
         for (j, d, ok, m) in result_rows(path, map)? {
             if ok {
-                add(
+                outcomes.add(
                     j,
-                    Outcome::Success(vec![d].into_iter().filter(|x| !x.is_empty()).collect()),
+                    ErpOutcome::Posted(vec![d].into_iter().filter(|x| !x.is_empty()).collect()),
                 );
             } else {
-                add(
+                outcomes.add(
                     j,
-                    Outcome::Failure(vec![if m.is_empty() {
+                    ErpOutcome::Refused(vec![if m.is_empty() {
                         "the ERP refused the journal".into()
                     } else {
                         m
@@ -288,7 +249,7 @@ pub fn confirm(a: ConfirmArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    if wanted.is_empty() && !a.payment {
+    if outcomes.is_empty() && !a.payment {
         anyhow::bail!("nothing to confirm: give --success, --failure, --result or --payment");
     }
     let r = a.common.resolve()?;
@@ -303,261 +264,22 @@ pub fn confirm(a: ConfirmArgs) -> anyhow::Result<ExitCode> {
         Ok(c) => c,
         Err(e) => return r.exit_for(e),
     };
-    let source = client.company_source();
     let mut fis_ledger = Ledger::open(&ledger_path)?;
     let mut posting = PostingLedger::open(&ledger_path)?;
-    let records = FisLedger::open(&mut fis_ledger)?.records()?;
-    let mine: Vec<_> = records.into_iter().filter(|x| x.source == source).collect();
-    let mut lines: Vec<Line> = Vec::new();
-    // Posting confirmations, per document type.
-    let mut batches: std::collections::BTreeMap<String, Vec<(String, String, Outcome, String)>> =
-        Default::default();
-    for (journal, outcome) in &wanted {
-        let of_journal: Vec<_> = mine
-            .iter()
-            .filter(|x| x.report_id.as_deref() == Some(journal.as_str()))
-            .collect();
-        let refuse = |why: String, doc: Option<String>| Line {
-            journal_id: journal.clone(),
-            doc_id: doc,
-            confirmation: "posting",
-            sent: None,
-            result: "REFUSED".into(),
-            code: None,
-            message: why,
-        };
-        if of_journal.is_empty() {
-            lines.push(refuse(
-                "no FIS document fetched with this ledger has this journal (fetch --source fis records them)".into(),
-                None,
-            ));
-            continue;
-        }
-        let open = of_journal.iter().rev().find(|x| {
-            x.ack_result.as_deref() == Some("SUCCESS")
-                && x.posting_result.as_deref() != Some("SUCCESS")
-        });
-        let Some(doc) = open else {
-            if let Some(done) = of_journal
-                .iter()
-                .rev()
-                .find(|x| x.posting_result.as_deref() == Some("SUCCESS"))
-            {
-                lines.push(Line {
-                    journal_id: journal.clone(),
-                    doc_id: Some(done.doc_id.clone()),
-                    confirmation: "posting",
-                    sent: None,
-                    result: "ALREADY_CONFIRMED".into(),
-                    code: done.posting_code,
-                    message: format!(
-                        "Concur accepted its {} confirmation before; nothing sent",
-                        done.posting_status.as_deref().unwrap_or("posting")
-                    ),
-                });
-            } else {
-                let last = of_journal[of_journal.len() - 1];
-                lines.push(refuse(
-                    format!(
-                        "its document was never acknowledged (acknowledgement: {}): Concur would answer NOT_YET_ACKNOWLEDGED; run fetch --source fis again",
-                        last.ack_result.as_deref().unwrap_or("never sent")
-                    ),
-                    Some(last.doc_id.clone()),
-                ));
-            }
-            continue;
-        };
-        if let Outcome::Success(_) = outcome
-            && posting.get(journal)?.is_empty()
-        {
-            lines.push(refuse(
-                "the posting ledger does not record this journal as posted (convert --ledger, fetch --convert): a success cannot be confirmed for it".into(),
-                Some(doc.doc_id.clone()),
-            ));
-            continue;
-        }
-        let system = a.system_id.clone().unwrap_or_else(|| doc.system_id.clone());
-        batches.entry(doc.doc_type.clone()).or_default().push((
-            journal.clone(),
-            doc.doc_id.clone(),
-            outcome.clone(),
-            system,
-        ));
-    }
-    let today = ledgerline_fetch::time::format_unix(ledgerline_fetch::time::now_unix());
-    let date = today.get(..10).unwrap_or("").to_owned();
-    let fiscal_year = today.get(..4).unwrap_or("").to_owned();
-    let mut forget: Vec<String> = Vec::new();
-    for (doc_type, items) in &batches {
-        // One request per system id (acknowledged with different ones: rare).
-        let mut systems: Vec<&String> = items.iter().map(|i| &i.3).collect();
-        systems.dedup();
-        for system in systems {
-            let chosen: Vec<_> = items.iter().filter(|i| &i.3 == system).collect();
-            let confirmations: Vec<serde_json::Value> = chosen
-                .iter()
-                .map(|(_, doc, outcome, _)| match outcome {
-                    Outcome::Success(docs) => serde_json::json!({
-                        "docId": doc,
-                        "overallPostingStatusCode": "success",
-                        "postingDocs": docs.iter().map(|d| serde_json::json!({
-                            "companyId": "", "documentNumber": d, "fiscalYear": fiscal_year,
-                            "postingDate": date, "paymentRelevantLineItems": []
-                        })).collect::<Vec<_>>(),
-                        "systemMessages": [],
-                    }),
-                    Outcome::Failure(msgs) => serde_json::json!({
-                        "docId": doc,
-                        "overallPostingStatusCode": "error",
-                        "postingDocs": [],
-                        "systemMessages": msgs.iter().enumerate().map(|(i, m)| serde_json::json!({
-                            "concurTransactionLineItemId": "", "messageId": (i + 1).to_string(),
-                            "messageLanguage": "en", "messageShortText": m.chars().take(73).collect::<String>(),
-                            "messageLongText": m
-                        })).collect::<Vec<_>>(),
-                    }),
-                })
-                .collect();
-            let body =
-                serde_json::json!({ "systemId": system, "postingConfirmations": confirmations });
-            let answer = match client.fis_post(doc_type, "postingconfirmations", &body) {
-                Ok(v) => v,
-                Err(e) if e.needs_connect() => return r.exit_for(e),
-                Err(e) => {
-                    for (journal, doc, _, _) in &chosen {
-                        lines.push(Line {
-                            journal_id: journal.clone(),
-                            doc_id: Some(doc.clone()),
-                            confirmation: "posting",
-                            sent: None,
-                            result: "NOT_SENT".into(),
-                            code: None,
-                            message: e.to_string(),
-                        });
-                    }
-                    continue;
-                }
-            };
-            let results = item_results(&answer, "postingConfirmationResult");
-            let records = FisLedger::open(&mut fis_ledger)?;
-            for (journal, doc, outcome, _) in &chosen {
-                let res = results
-                    .iter()
-                    .find(|x| &x.doc_id == doc)
-                    .cloned()
-                    .unwrap_or(ItemResult {
-                        doc_id: doc.clone(),
-                        code: -1,
-                        result: "FAILURE".into(),
-                        message: "no answer for this document".into(),
-                    });
-                let (status, erp) = match outcome {
-                    Outcome::Success(d) => ("success", d.join(";")),
-                    Outcome::Failure(_) => ("error", String::new()),
-                };
-                records.posting(
-                    &source,
-                    doc,
-                    &SentPosting {
-                        status,
-                        erp_documents: &erp,
-                    },
-                    &res,
-                )?;
-                if status == "error" && res.result == "SUCCESS" {
-                    forget.push(journal.clone());
-                }
-                lines.push(Line {
-                    journal_id: journal.clone(),
-                    doc_id: Some(doc.clone()),
-                    confirmation: "posting",
-                    sent: Some(status.into()),
-                    result: res.result.clone(),
-                    code: Some(res.code),
-                    message: res.message.clone(),
-                });
-            }
-        }
-    }
-    if !forget.is_empty() {
-        posting.forget(&ledgerline_ledger::posting::Forget {
-            journal_ids: forget.clone(),
-            file: None,
-            target: None,
-        })?;
-    }
-    if a.payment {
-        let records = FisLedger::open(&mut fis_ledger)?.records()?;
-        let due: Vec<_> = records
-            .into_iter()
-            .filter(|x| x.source == source && x.doc_type == "expense")
-            .filter(|x| {
-                x.posting_status.as_deref() == Some("success")
-                    && x.posting_result.as_deref() == Some("SUCCESS")
-            })
-            .filter(|x| !matches!(x.payment_result.as_deref(), Some("SUCCESS") | Some("NOOP")))
-            .collect();
-        for doc in due {
-            let (amount, currency) = report_total(&doc.path);
-            let payment_ref = format!("LL-{}", doc.doc_id);
-            let system = a.system_id.clone().unwrap_or_else(|| doc.system_id.clone());
-            let body = serde_json::json!({
-                "systemId": system,
-                "processingConfirmation": [{
-                    "docId": doc.doc_id,
-                    "processingStatusCode": "CP",
-                    "additionalMessage": "",
-                    "clearingDetails": [{
-                        "clearingDate": format!("{}T00:00:00.000Z", date),
-                        "clearingAmount": amount,
-                        "clearingCurrency": currency,
-                        "receiver": {"receiverId": "", "receiverName": "", "receiverType": "EMPLOYEE"},
-                        "clearingReference": {"companyCode": "", "financialDocumentId": "", "fiscalYear": fiscal_year,
-                                              "paymentRef": payment_ref, "paymentMethod": "E"}
-                    }]
-                }]
-            });
-            let journal = doc.report_id.clone().unwrap_or_default();
-            match client.fis_post("expense", "paymentconfirmations", &body) {
-                Ok(answer) => {
-                    let res = item_results(&answer, "paymentConfirmationResult")
-                        .into_iter()
-                        .find(|x| x.doc_id == doc.doc_id)
-                        .unwrap_or(ItemResult {
-                            doc_id: doc.doc_id.clone(),
-                            code: -1,
-                            result: "FAILURE".into(),
-                            message: "no answer for this document".into(),
-                        });
-                    FisLedger::open(&mut fis_ledger)?.payment(&source, &payment_ref, &res)?;
-                    lines.push(Line {
-                        journal_id: journal,
-                        doc_id: Some(doc.doc_id.clone()),
-                        confirmation: "payment",
-                        sent: Some("CP".into()),
-                        result: res.result,
-                        code: Some(res.code),
-                        message: res.message,
-                    });
-                }
-                Err(e) if e.needs_connect() => return r.exit_for(e),
-                Err(e) => lines.push(Line {
-                    journal_id: journal,
-                    doc_id: Some(doc.doc_id.clone()),
-                    confirmation: "payment",
-                    sent: None,
-                    result: "NOT_SENT".into(),
-                    code: None,
-                    message: e.to_string(),
-                }),
-            }
-        }
-    }
+    let plan = ConfirmPlan {
+        outcomes,
+        payment: a.payment,
+        system_id: a.system_id.clone(),
+    };
+    let report = match client.confirm_fis(&plan, &mut fis_ledger, &mut posting) {
+        Ok(report) => report,
+        Err(e) => return r.exit_for(e),
+    };
     let mut out = crate::cli_io::stdout();
     if a.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&lines)?)?;
+        writeln!(out, "{}", serde_json::to_string_pretty(&report.lines)?)?;
     } else {
-        for l in &lines {
+        for l in &report.lines {
             writeln!(
                 out,
                 "{} {} {}{}: {}{}{}",
@@ -568,7 +290,6 @@ pub fn confirm(a: ConfirmArgs) -> anyhow::Result<ExitCode> {
                     .map(|d| format!("(document {d}) "))
                     .unwrap_or_default(),
                 l.sent
-                    .as_deref()
                     .map(|s| format!("sent {s}"))
                     .unwrap_or_else(|| "nothing sent".into()),
                 l.result,
@@ -582,41 +303,14 @@ pub fn confirm(a: ConfirmArgs) -> anyhow::Result<ExitCode> {
         }
     }
     out.flush()?;
-    for j in &forget {
+    for j in &report.forgotten {
         eprintln!(
             "{j}: the failure is confirmed: back out what the ERP posted of it; Concur returns the report to its processor and sends it again as a new document, which is posted like a new one (forgotten in the posting ledger)"
         );
     }
-    let ok = lines
-        .iter()
-        .all(|l| matches!(l.result.as_str(), "SUCCESS" | "NOOP" | "ALREADY_CONFIRMED"));
-    Ok(if ok {
+    Ok(if report.all_accepted() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(crate::fetch::EXIT_PARTIAL)
     })
-}
-
-/// The report's total and currency, from the stored document (for a payment confirmation).
-fn report_total(path: &Path) -> (serde_json::Value, String) {
-    let doc: serde_json::Value = std::fs::read(path)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default();
-    let payload = match doc.get("document") {
-        Some(serde_json::Value::String(s)) => serde_json::from_str(s).unwrap_or_default(),
-        Some(d) => d.clone(),
-        None => serde_json::Value::Null,
-    };
-    (
-        payload
-            .pointer("/report/totalApprovedAmount")
-            .cloned()
-            .unwrap_or(serde_json::Value::Null),
-        payload
-            .pointer("/report/employeeCurrencyAlphaCode")
-            .and_then(|v| v.as_str())
-            .unwrap_or("")
-            .to_owned(),
-    )
 }

@@ -10,6 +10,14 @@
 //! Concur refuses to acknowledge (recalled meanwhile, not ready, another type) is removed
 //! again, so no later conversion posts it.
 
+mod confirm;
+mod status;
+
+pub use confirm::{
+    ConfirmLine, ConfirmPlan, ConfirmReport, Confirmation, ErpOutcome, ErpOutcomes, Sent, Verdict,
+};
+pub use status::{Answer, PostingStatus, ProcessingStatus};
+
 use crate::client::{Client, Retry, expect_success};
 use crate::error::{Error, Result};
 use crate::http::{Req, read_small};
@@ -186,17 +194,18 @@ pub struct FisRecord {
     /// The system id it was acknowledged with.
     pub system_id: String,
     /// Acknowledgement result (`SUCCESS`, `FAILURE`), none before it was sent.
-    pub ack_result: Option<String>,
+    pub ack_result: Option<Answer>,
     /// Its service code.
     pub ack_code: Option<i64>,
-    /// The posting status confirmed (`success`, `error`).
-    pub posting_status: Option<String>,
+    /// The posting status confirmed (`success`, `error`); none before one was sent (or
+    /// for a text this version does not write).
+    pub posting_status: Option<PostingStatus>,
     /// Concur's answer to it (`SUCCESS`, `NOT_YET_ACKNOWLEDGED`, `WAS_RECALLED` ...).
-    pub posting_result: Option<String>,
+    pub posting_result: Option<Answer>,
     /// Its service code.
     pub posting_code: Option<i64>,
     /// Concur's answer to the payment confirmation (`SUCCESS`, `NOOP` ...).
-    pub payment_result: Option<String>,
+    pub payment_result: Option<Answer>,
     /// Its service code.
     pub payment_code: Option<i64>,
 }
@@ -231,25 +240,25 @@ impl<'l> FisLedger<'l> {
         )
     }
 
-    /// Records the acknowledgement's result.
-    pub fn acknowledged(
-        &self,
-        source: &str,
-        doc_id: &str,
-        code: i64,
-        result: &str,
-        message: &str,
-    ) -> Result<()> {
+    /// Records Concur's answer to a document's acknowledgement.
+    pub fn acknowledged(&self, source: &str, answer: &ItemResult) -> Result<()> {
         let now = format_unix(now_unix());
         self.exec(
             "UPDATE fis_documents SET ack_code = ?3, ack_result = ?4, ack_message = ?5, acknowledged_at = ?6
              WHERE source = ?1 AND doc_id = ?2",
-            &[&source, &doc_id, &code, &result, &message, &now],
+            &[
+                &source,
+                &answer.doc_id,
+                &answer.code,
+                &answer.result.as_str(),
+                &answer.message,
+                &now,
+            ],
         )
     }
 
-    /// Records a posting confirmation (`status`: success or error, with the ERP documents)
-    /// and Concur's answer to it.
+    /// Records a posting confirmation (its status, with the ERP documents) and Concur's
+    /// answer to it.
     pub fn posting(
         &self,
         source: &str,
@@ -265,9 +274,9 @@ impl<'l> FisLedger<'l> {
             &[
                 &source,
                 &doc_id,
-                &sent.status,
+                &sent.status.as_str(),
                 &answer.code,
-                &answer.result,
+                &answer.result.as_str(),
                 &answer.message,
                 &now,
                 &sent.erp_documents,
@@ -286,7 +295,7 @@ impl<'l> FisLedger<'l> {
                 &source,
                 &answer.doc_id,
                 &answer.code,
-                &answer.result,
+                &answer.result.as_str(),
                 &answer.message,
                 &payment_ref,
                 &now,
@@ -305,6 +314,9 @@ impl<'l> FisLedger<'l> {
             )?;
             let rows = stmt.query_map([], |r| {
                 let path: String = r.get(4)?;
+                let answer = |i: usize| -> rusqlite::Result<Option<Answer>> {
+                    Ok(r.get::<_, Option<String>>(i)?.map(|w| Answer::parse(&w)))
+                };
                 Ok(FisRecord {
                     source: r.get(0)?,
                     doc_id: r.get(1)?,
@@ -313,12 +325,14 @@ impl<'l> FisLedger<'l> {
                     path: PathBuf::from(path),
                     sha256: r.get(5)?,
                     system_id: r.get(6)?,
-                    ack_result: r.get(7)?,
+                    ack_result: answer(7)?,
                     ack_code: r.get(8)?,
-                    posting_status: r.get(9)?,
-                    posting_result: r.get(10)?,
+                    posting_status: r
+                        .get::<_, Option<String>>(9)?
+                        .and_then(|t| PostingStatus::parse(&t)),
+                    posting_result: answer(10)?,
                     posting_code: r.get(11)?,
-                    payment_result: r.get(12)?,
+                    payment_result: answer(12)?,
                     payment_code: r.get(13)?,
                 })
             })?;
@@ -332,7 +346,7 @@ impl<'l> FisLedger<'l> {
 #[derive(Debug, Clone, Copy)]
 pub struct SentPosting<'a> {
     /// `success` or `error`.
-    pub status: &'a str,
+    pub status: PostingStatus,
     /// The ERP document numbers (success), `;`-separated.
     pub erp_documents: &'a str,
 }
@@ -345,9 +359,21 @@ pub struct ItemResult {
     /// Concur's service code (0 ok, 101-116, 213, 298 ...; -1 when it gave none).
     pub code: i64,
     /// `SUCCESS`, `FAILURE`, `NOT_YET_ACKNOWLEDGED`, `WAS_RECALLED`, `NOOP` ...
-    pub result: String,
+    pub result: Answer,
     /// Concur's message.
     pub message: String,
+}
+
+impl ItemResult {
+    /// What stands for Concur's answer when it gave none for `doc_id`: `FAILURE`, code -1.
+    pub fn missing(doc_id: &str) -> ItemResult {
+        ItemResult {
+            doc_id: doc_id.to_owned(),
+            code: -1,
+            result: Answer::Failure,
+            message: "no answer for this document".into(),
+        }
+    }
 }
 
 /// The documents of a GET answer: the v4 `content`, the v1 `fIDocuments`, or a list; and
@@ -410,7 +436,7 @@ pub fn item_results(v: &Value, result_key: &str) -> Vec<ItemResult> {
                 .map(|r| ItemResult {
                     doc_id: text_of(r.get("docId")).unwrap_or_default(),
                     code: r.get("code").and_then(Value::as_i64).unwrap_or(-1),
-                    result: text_of(r.get(result_key)).unwrap_or_default(),
+                    result: Answer::parse(&text_of(r.get(result_key)).unwrap_or_default()),
                     message: text_of(r.get("errorMessage")).unwrap_or_default(),
                 })
                 .collect()
@@ -560,17 +586,14 @@ impl Client {
                 let results = item_results(&answer, "acknowledgeResult");
                 let mut acked = 0;
                 for f in stored {
-                    let r = results.iter().find(|r| r.doc_id == f.doc_id);
-                    let (code, result, message) = match r {
-                        Some(r) => (r.code, r.result.clone(), r.message.clone()),
-                        None => (
-                            -1,
-                            "FAILURE".to_owned(),
-                            "no answer for this document".to_owned(),
-                        ),
-                    };
-                    records.acknowledged(&source, &f.doc_id, code, &result, &message)?;
-                    if code == 0 || result == "SUCCESS" {
+                    let answer = results
+                        .iter()
+                        .find(|r| r.doc_id == f.doc_id)
+                        .cloned()
+                        .unwrap_or_else(|| ItemResult::missing(&f.doc_id));
+                    records.acknowledged(&source, &answer)?;
+                    let (code, message) = (answer.code, &answer.message);
+                    if code == 0 || answer.result.is_success() {
                         acked += 1;
                         on_event(&FisEvent::Acknowledged(f.clone()));
                         report.fetched.push(f);

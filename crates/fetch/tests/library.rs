@@ -408,3 +408,132 @@ fn two_companies_share_a_store_and_refresh_side_by_side() {
         Some(b.config().company_id.as_str())
     );
 }
+
+#[test]
+fn fis_documents_fetched_then_confirmed_posted_refused_and_paid_and_a_repeat_sends_nothing() {
+    use ledgerline_fetch::fis::{
+        Answer, ConfirmPlan, ErpOutcome, ErpOutcomes, FisPlan, PostingStatus, ProcessingStatus,
+        Sent, Verdict,
+    };
+    use ledgerline_ledger::PostingLedger;
+    use ledgerline_ledger::posting::Posted;
+    let (sim, dir, mut client) = setup(SimConfig {
+        fis: ledgerline_simulator::FisConfig {
+            generated: 2,
+            ..Default::default()
+        },
+        ..cfg()
+    });
+    let ledger_path = dir.path().join("ledger.sqlite");
+    let mut ledger = Ledger::open(&ledger_path).unwrap();
+    let plan = FisPlan {
+        out_dir: dir.path().join("fis"),
+        ..FisPlan::default()
+    };
+    let fetched = client.fetch_fis(&plan, &mut ledger, &mut |_| {}).unwrap();
+    let mut reports: Vec<String> = fetched
+        .fetched
+        .iter()
+        .filter_map(|f| f.report_id.clone())
+        .collect();
+    reports.sort();
+    let [posted, refused] = <[String; 2]>::try_from(reports).unwrap();
+    let mut posting = PostingLedger::open(&ledger_path).unwrap();
+    let run = posting
+        .begin(
+            "out.csv",
+            "00",
+            &[Posted {
+                target: "netsuite".into(),
+                journal_id: posted.clone(),
+                report_id: Some(posted.clone()),
+                employee_id: None,
+                currency: "USD".into(),
+                lines: 3,
+                total: "141.00".into(),
+                lines_sha256: String::new(),
+                source_file: "fis.json".into(),
+                output: "out.csv".into(),
+                posted_at: "2024-05-02T08:00:00Z".into(),
+            }],
+        )
+        .unwrap();
+    posting.finish(run).unwrap();
+
+    let mut outcomes = ErpOutcomes::new();
+    outcomes.add(
+        posted.clone(),
+        ErpOutcome::Posted(vec!["5100000001".into()]),
+    );
+    outcomes.add(refused.clone(), ErpOutcome::Refused(vec!["blocked".into()]));
+    outcomes.add("NOSUCHREPORT".into(), ErpOutcome::Posted(vec!["1".into()]));
+    let plan = ConfirmPlan {
+        outcomes,
+        payment: true,
+        system_id: None,
+    };
+    let r = client
+        .confirm_fis(&plan, &mut ledger, &mut posting)
+        .unwrap();
+    let got: Vec<(&str, Option<Sent>, &Verdict)> = r
+        .lines
+        .iter()
+        .map(|l| (l.journal_id.as_str(), l.sent, &l.result))
+        .collect();
+    let success = Verdict::Answered(Answer::Success);
+    assert_eq!(
+        got,
+        [
+            ("NOSUCHREPORT", None, &Verdict::Refused),
+            (
+                posted.as_str(),
+                Some(Sent::Posting(PostingStatus::Success)),
+                &success
+            ),
+            (
+                refused.as_str(),
+                Some(Sent::Posting(PostingStatus::Error)),
+                &success
+            ),
+            (
+                posted.as_str(),
+                Some(Sent::Payment(ProcessingStatus::Paid)),
+                &success
+            ),
+        ]
+    );
+    assert_eq!(r.forgotten, std::slice::from_ref(&refused));
+    assert!(!r.all_accepted(), "the journal of no document is refused");
+    let status = |report: &str| -> Vec<String> {
+        sim.fis_documents()
+            .into_iter()
+            .filter(|d| d.report_id.as_deref() == Some(report))
+            .map(|d| d.status)
+            .collect()
+    };
+    assert_eq!(status(&posted), ["PAYMENT_CONFIRMED_SUCCESS"]);
+    assert_eq!(status(&refused), ["POSTING_CONFIRMED_FAILURE", "READY"]);
+
+    // Again: the posting is confirmed and the payment too, so nothing is sent.
+    let (postings, payments) = (sim.requests("fis_posting"), sim.requests("fis_payment"));
+    let mut outcomes = ErpOutcomes::new();
+    outcomes.add(
+        posted.clone(),
+        ErpOutcome::Posted(vec!["5100000001".into()]),
+    );
+    let again = ConfirmPlan {
+        outcomes,
+        payment: true,
+        system_id: None,
+    };
+    let r = client
+        .confirm_fis(&again, &mut ledger, &mut posting)
+        .unwrap();
+    assert_eq!(r.lines.len(), 1, "{:?}", r.lines);
+    assert_eq!(r.lines[0].result, Verdict::AlreadyConfirmed);
+    assert!(r.all_accepted());
+    assert_eq!(
+        (sim.requests("fis_posting"), sim.requests("fis_payment")),
+        (postings, payments)
+    );
+}

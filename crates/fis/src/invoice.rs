@@ -17,10 +17,7 @@ use std::borrow::Cow;
 
 /// The rows of an invoice document.
 pub fn invoice<'a>(doc: &Invoice<'a>, place: &Place<'_>) -> Mapped<'a> {
-    let mut m = Map {
-        place,
-        out: Mapped::default(),
-    };
+    let mut m = Map::new(place);
     let path = &place.path;
     let mut base = SaeLine::new(Layout::Prae);
     let Some(h) = &doc.header else {
@@ -128,7 +125,7 @@ pub fn invoice<'a>(doc: &Invoice<'a>, place: &Place<'_>) -> Mapped<'a> {
             Ok(l) => l,
             Err(e) => {
                 let why = m.problem(Check::FisBadValue, at, format!("{lpath}: {e}"));
-                m.push(base.clone(), at, Some(why));
+                m.reject(base.clone(), at, why);
                 continue;
             }
         };
@@ -163,7 +160,7 @@ pub fn invoice<'a>(doc: &Invoice<'a>, place: &Place<'_>) -> Mapped<'a> {
                 Some(g) => {
                     row.set_prae(P::DebitOrCredit, Some(Cow::Borrowed(sign_side(g))));
                     row.set_prae(P::JournalGrossAmount, Some(money(g)));
-                    m.push(row, at, None);
+                    m.push(row, at);
                 }
                 None => {
                     let why = m.problem(
@@ -171,7 +168,7 @@ pub fn invoice<'a>(doc: &Invoice<'a>, place: &Place<'_>) -> Mapped<'a> {
                         at,
                         format!("{lpath}.amountGross: missing (a line without allocations posts its own amount)"),
                     );
-                    m.push(row, at, Some(why));
+                    m.reject(row, at, why);
                 }
             }
             continue;
@@ -226,7 +223,7 @@ pub fn invoice<'a>(doc: &Invoice<'a>, place: &Place<'_>) -> Mapped<'a> {
                     Ok(j) => j,
                     Err(e) => {
                         let why = m.problem(Check::FisBadValue, jat, format!("{jpath}: {e}"));
-                        m.push(row, jat, Some(why));
+                        m.reject(row, jat, why);
                         continue;
                     }
                 };
@@ -251,7 +248,7 @@ pub fn invoice<'a>(doc: &Invoice<'a>, place: &Place<'_>) -> Mapped<'a> {
                         jat,
                         format!("{jpath}.amountGross: missing, and the line item has no amountGross to share"),
                     );
-                    m.push(row, jat, Some(why));
+                    m.reject(row, jat, why);
                     continue;
                 };
                 let side = match m
@@ -264,7 +261,7 @@ pub fn invoice<'a>(doc: &Invoice<'a>, place: &Place<'_>) -> Mapped<'a> {
                 };
                 row.set_prae(P::DebitOrCredit, Some(Cow::Owned(side)));
                 row.set_prae(P::JournalGrossAmount, Some(money(amount)));
-                m.push(row, jat, None);
+                m.push(row, jat);
             }
         }
     }
@@ -300,7 +297,7 @@ fn journals_missing<'a>(
         Some(amount) => {
             row.set_prae(P::DebitOrCredit, Some(Cow::Borrowed(sign_side(amount))));
             row.set_prae(P::JournalGrossAmount, Some(money(amount)));
-            m.push(row, at, None);
+            m.push(row, at);
         }
         None => {
             let why = m.problem(
@@ -308,7 +305,7 @@ fn journals_missing<'a>(
                 at,
                 format!("{apath}.journal: missing, and the line item has no amountGross to share"),
             );
-            m.push(row, at, Some(why));
+            m.reject(row, at, why);
         }
     }
 }

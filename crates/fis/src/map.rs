@@ -10,7 +10,9 @@
 //! `cashAdvanceReturnsAmount` named "Cash Advance Return".
 
 use crate::json::{self, JsonPath, Raw, ValueError};
-use crate::model::{CaData, CaJournal, Employee, Entry, Expense, Journal, Report, Tax};
+use crate::model::{
+    Allocation, CaApplication, CaData, CaJournal, Employee, Entry, Expense, Journal, Report, Tax,
+};
 use crate::rows::{SaeLine, money, number};
 use ledgerline_extract::schema::SaeCol as C;
 use ledgerline_findings::Check;
@@ -29,6 +31,37 @@ pub struct Problem {
     pub at: usize,
     /// The sentence, starting with the JSON path.
     pub message: String,
+}
+
+/// A problem of a document already recorded among its [`Mapped::problems`] (a finding),
+/// as the error of the value it is about: that value reads as absent, and a row it leaves
+/// without a posting is rejected with this message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Recorded {
+    /// The finding's check.
+    pub check: Check,
+    /// Its sentence, starting with the JSON path.
+    pub message: String,
+}
+
+impl From<Recorded> for String {
+    fn from(r: Recorded) -> String {
+        r.message
+    }
+}
+
+/// A `journalData` item of a cash advance that cannot be read as a journal line (a value of
+/// the wrong type): its row is rejected with this message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}.journalData[{index}]: {reason}")]
+pub struct UnreadableJournal {
+    /// JSON path of the payload.
+    pub path: String,
+    /// The item's index in `journalData`.
+    pub index: usize,
+    /// serde's message, without its position.
+    pub reason: String,
 }
 
 /// One row of a document, with where it comes from and why it is rejected (if it is).
@@ -83,23 +116,44 @@ impl Place<'_> {
     }
 }
 
+/// A document being mapped: where its values are, and its rows and problems so far.
 pub(crate) struct Map<'m, 'a> {
     pub(crate) place: &'m Place<'m>,
     pub(crate) out: Mapped<'a>,
+    /// The sequence number of the last row of an expense document (SAE column 3, the
+    /// journal key): lines, tax lines and cash-advance applications are numbered in turn.
+    seq: usize,
 }
 
-impl<'a> Map<'_, 'a> {
-    pub(crate) fn problem(&mut self, check: Check, at: usize, message: String) -> String {
+impl<'m, 'a> Map<'m, 'a> {
+    /// Mapping the document at `place`.
+    pub(crate) fn new(place: &'m Place<'m>) -> Self {
+        Map {
+            place,
+            out: Mapped::default(),
+            seq: 0,
+        }
+    }
+
+    /// The next row's sequence number.
+    fn next_seq(&mut self) -> usize {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// Records a problem; it comes back as the error of the value it is about.
+    pub(crate) fn problem(&mut self, check: Check, at: usize, message: String) -> Recorded {
         self.out.problems.push(Problem {
             check,
             at,
             message: message.clone(),
         });
-        message
+        Recorded { check, message }
     }
 
-    pub(crate) fn hold(&mut self, why: String) {
-        self.out.held.get_or_insert(why);
+    /// Holds the whole document back (the first reason is kept).
+    pub(crate) fn hold(&mut self, why: Recorded) {
+        self.out.held.get_or_insert(why.message);
     }
 
     /// A value read with `read`; an unreadable one is a problem (`FisBadValue`) and reads
@@ -109,7 +163,7 @@ impl<'a> Map<'_, 'a> {
         raw: Raw<'a>,
         path: impl FnOnce() -> String,
         read: impl FnOnce(Raw<'a>) -> Result<Option<T>, ValueError>,
-    ) -> Result<Option<T>, String> {
+    ) -> Result<Option<T>, Recorded> {
         match read(raw) {
             Ok(v) => Ok(v),
             Err(e) => {
@@ -131,7 +185,7 @@ impl<'a> Map<'_, 'a> {
         &mut self,
         raw: Raw<'a>,
         path: impl FnOnce() -> String,
-    ) -> Result<Option<Decimal>, String> {
+    ) -> Result<Option<Decimal>, Recorded> {
         self.value(raw, path, json::amount)
     }
 
@@ -140,7 +194,7 @@ impl<'a> Map<'_, 'a> {
         &mut self,
         raw: Raw<'a>,
         path: impl FnOnce() -> String,
-    ) -> Result<Option<(Decimal, Cow<'a, str>)>, String> {
+    ) -> Result<Option<(Decimal, Cow<'a, str>)>, Recorded> {
         Ok(self
             .amount(raw, path)?
             .map(|d| (d, self.money_text(raw, d))))
@@ -184,7 +238,7 @@ impl<'a> Map<'_, 'a> {
         raw: Raw<'a>,
         at: usize,
         path: impl Fn() -> String,
-    ) -> Result<Cow<'a, str>, String> {
+    ) -> Result<Cow<'a, str>, Recorded> {
         match self.value(raw, &path, json::text)? {
             Some(v) => Ok(v),
             None => Err(self.problem(
@@ -200,7 +254,7 @@ impl<'a> Map<'_, 'a> {
         raw: Raw<'a>,
         at: usize,
         path: impl Fn() -> String,
-    ) -> Result<Decimal, String> {
+    ) -> Result<Decimal, Recorded> {
         match self.amount(raw, &path)? {
             Some(v) => Ok(v),
             None => Err(self.problem(
@@ -437,8 +491,22 @@ impl<'a> Map<'_, 'a> {
         }
     }
 
-    pub(crate) fn push(&mut self, cols: SaeLine<'a>, at: usize, rejected: Option<String>) {
-        self.out.lines.push(MappedLine { cols, at, rejected });
+    /// A row of the document.
+    pub(crate) fn push(&mut self, cols: SaeLine<'a>, at: usize) {
+        self.out.lines.push(MappedLine {
+            cols,
+            at,
+            rejected: None,
+        });
+    }
+
+    /// A row of the document that is rejected for `why`.
+    pub(crate) fn reject(&mut self, cols: SaeLine<'a>, at: usize, why: impl Into<String>) {
+        self.out.lines.push(MappedLine {
+            cols,
+            at,
+            rejected: Some(why.into()),
+        });
     }
 }
 
@@ -487,13 +555,13 @@ fn guids<'a>(raw: Raw<'a>) -> Vec<Cow<'a, str>> {
     }
 }
 
-/// The rows of an expense document.
+/// The rows of an expense document, in named steps: the employee's and the report's
+/// columns every row shares; each entry ([`Map::expense_entry`]) with its allocations, their
+/// journal lines and each line's tax lines; the report's total against its entries; the
+/// cash-advance applications ([`Map::applications`]).
 pub fn expense<'a>(doc: &Expense<'a>, place: &Place<'_>, rules: &Rules) -> Mapped<'a> {
-    let mut m = Map {
-        place,
-        out: Mapped::default(),
-    };
-    let path = &place.path;
+    let mut m = Map::new(place);
+    let path = place.path.as_str();
     let mut base = SaeLine::default();
     if let Some(e) = &doc.employee {
         m.employee(e, &format!("{path}.employee"), &mut base);
@@ -510,239 +578,360 @@ pub fn expense<'a>(doc: &Expense<'a>, place: &Place<'_>, rules: &Rules) -> Mappe
     m.report(report, &format!("{path}.report"), &mut base);
     let base = base.freeze();
     let mut entries_total = Decimal::ZERO;
-    let mut seq = 0usize;
     let entries = doc.entries.as_deref().unwrap_or_default();
     for (ei, entry) in entries.iter().enumerate() {
-        let epath = JsonPath::item(path, "expenseEntry", ei);
+        let epath = JsonPath::item(&path, "expenseEntry", ei);
+        entries_total += m.expense_entry(entry, &epath, &base);
+    }
+    m.report_total(report, path, entries_total);
+    m.applications(doc, report, path, &base, rules);
+    m.out
+}
+
+impl<'a> Map<'_, 'a> {
+    /// The rows of one entry (`epath`): its allocations' journal lines; its allocations
+    /// checked to add up to 100% and its lines to its `entryApprovedAmount`. What it adds
+    /// to the report's total: its approved amount, else its lines' gross.
+    fn expense_entry(
+        &mut self,
+        entry: &Entry<'a>,
+        epath: &JsonPath<'_>,
+        base: &SaeLine<'a>,
+    ) -> Decimal {
         let mut line = base.clone();
-        m.entry(entry, &epath, &mut line);
+        self.entry(entry, epath, &mut line);
         let line = line.freeze();
-        let approved = m.amount(entry.approved, || format!("{epath}.entryApprovedAmount"));
+        let approved = self.amount(entry.approved, || format!("{epath}.entryApprovedAmount"));
         let mut entry_gross = Decimal::ZERO;
-        let mut percent = Decimal::ZERO;
-        let mut percents = true;
+        // The allocations' percentages added up; none once one of them has none.
+        let mut percent = Some(Decimal::ZERO);
         let allocations = entry.allocation.as_deref().unwrap_or_default();
         for (ai, alloc) in allocations.iter().enumerate() {
-            let apath = JsonPath::item(&epath, "allocation", ai);
-            let mut aline = line.clone();
-            aline.set(
-                C::AllocationKey,
-                m.text(alloc.id, || format!("{apath}.allocationId")),
-            );
-            match m.amount_text(alloc.percentage, || format!("{apath}.allocationPercentage")) {
-                Ok(Some((pc, text))) => {
-                    percent += pc;
-                    aline.put(C::AllocationPercentage, text);
-                }
-                _ => percents = false,
-            }
-            for n in 1..=20 {
-                let v = m.text(alloc.custom[n], || {
-                    format!("{apath}.allocationCustom{n}Code")
-                });
-                aline.set(col_at(C::AllocationCustom1, n - 1), v);
-            }
-            let aline = aline.freeze();
-            let journals = alloc.journal.as_deref().unwrap_or_default();
-            let taxes = alloc.tax.as_deref().unwrap_or_default();
-            let parsed: Vec<(usize, Result<Journal<'a>, String>)> = journals
-                .iter()
-                .enumerate()
-                .map(|(ji, raw)| {
-                    let r = serde_json::from_str::<Journal<'a>>(raw.get()).map_err(|e| {
-                        m.problem(
-                            Check::FisBadValue,
-                            place.offset(raw),
-                            format!("{apath}.journal[{ji}]: {e}"),
-                        )
-                    });
-                    (ji, r)
-                })
-                .collect();
-            let linked = link_taxes(&mut m, &parsed, taxes, journals, &apath);
-            for ((ji, journal), tax_of) in parsed.into_iter().zip(linked) {
-                let jpath = JsonPath::item(&apath, "journal", ji);
-                let at = place.offset(journals[ji]);
-                seq += 1;
-                let mut jl = aline.clone();
-                jl.put(C::SequenceNumber, number(seq));
-                jl.put(C::JournalKey, number(seq));
-                let journal = match journal {
-                    Ok(j) => j,
-                    Err(why) => {
-                        m.push(jl, at, Some(why));
-                        continue;
-                    }
-                };
-                let row = journal_line(&mut m, &journal, &jpath, at, &mut jl);
-                let gross = match row {
-                    Ok(g) => g,
-                    Err(why) => {
-                        m.push(jl, at, Some(why));
-                        continue;
-                    }
-                };
-                entry_gross += gross;
-                let tax_items: Vec<&Tax<'a>> = tax_of.iter().map(|&i| &taxes[i]).collect();
-                let negative = gross.is_sign_negative();
-                let mut tax_rows = Vec::new();
-                let mut tax_total = Decimal::ZERO;
-                for (ti, tax) in tax_of.iter().zip(&tax_items) {
-                    let tpath = JsonPath::item(&apath, "tax", *ti);
-                    let Ok(Some(amount)) = m.amount(tax.amount, || format!("{tpath}.amountTax"))
-                    else {
-                        continue;
-                    };
-                    if amount.is_zero() {
-                        continue;
-                    }
-                    let signed = if negative {
-                        -amount.abs()
-                    } else {
-                        amount.abs()
-                    };
-                    tax_total += signed;
-                    tax_rows.push((tpath, *tax, signed));
-                }
-                let net = gross - tax_total;
-                if !tax_rows.is_empty()
-                    && let Ok(Some(given)) =
-                        m.amount(journal.net_of_tax, || format!("{jpath}.amountNetOfTax"))
-                    && given != net
-                {
-                    let why = m.problem(
-                        Check::FisTotals,
-                        at,
-                        format!(
-                            "{jpath}: amountGross {gross} less its tax {tax_total} is {net}, but amountNetOfTax says {given}"
-                        ),
-                    );
-                    m.hold(why);
-                }
-                if !tax_rows.is_empty() {
-                    // The line posts its amount net of its tax (without tax, the gross
-                    // `journal_line` wrote).
-                    jl.put(C::JournalDebitOrCredit, sign_side(net));
-                    jl.put(C::JournalAmount, money(net));
-                }
-                let jl = jl.freeze();
-                let entry_line = jl.clone();
-                m.push(jl, at, None);
-                for (tpath, tax, signed) in tax_rows {
-                    seq += 1;
-                    let mut tl = entry_line.clone();
-                    tl.put(C::SequenceNumber, number(seq));
-                    tl.put(C::JournalKey, number(seq));
-                    let label = m.text(tax.label, || format!("{tpath}.taxAuthorityLabel"));
-                    let code = m.text(tax.code, || format!("{tpath}.taxCode"));
-                    let Some(label) = label else {
-                        let why = m.problem(
-                            Check::FisMissing,
-                            at,
-                            format!("{tpath}.taxAuthorityLabel: missing (the tax line's payer)"),
-                        );
-                        m.push(tl, at, Some(why));
-                        continue;
-                    };
-                    tl.put(C::JournalPayerPaymentTypeName, label.clone());
-                    tl.put(C::JournalPayerPaymentCodeName, "");
-                    tl.put(C::JournalPayeePaymentTypeName, "COMP");
-                    tl.put(C::JournalPayeePaymentCodeName, "COMP");
-                    tl.put(C::TaxAuthorityLabel, label.clone());
-                    tl.put(C::JournalAccountCode, code.clone().unwrap_or(label));
-                    tl.set(C::ReportEntryTaxTaxCode, code);
-                    tl.set(
-                        C::TaxSource,
-                        m.text(tax.source, || format!("{tpath}.taxSource")),
-                    );
-                    tl.set(
-                        C::ReportEntryTaxReclaimCode,
-                        m.text(tax.reclaim_code, || format!("{tpath}.taxReclaimCode")),
-                    );
-                    tl.put(C::ReportEntryTaxPostedAmount, money(signed));
-                    // Who paid the entry pays its tax: the SAE reads that from the entry's
-                    // payment type (126, 250); a FIS entry's `reportEntryPatKey` may be a
-                    // client key (`1003`), so the tax row carries the line's own payment code.
-                    let paid_by = {
-                        let payer = entry_line.get(C::JournalPayerPaymentCodeName);
-                        let payee = entry_line.get(C::JournalPayeePaymentCodeName);
-                        if payer.eq_ignore_ascii_case("COMP") {
-                            payee
-                        } else {
-                            payer
-                        }
-                    }
-                    .to_owned();
-                    tl.put(C::PaymentTypeCode, paid_by.clone());
-                    tl.put(C::ReportEntryPaymentTypeName, paid_by);
-                    if let Ok(Some(r)) = m.amount(tax.reclaim, || format!("{tpath}.amountReclaim"))
-                    {
-                        tl.put(C::ReportEntryTaxReclaimPostedAmount, money(r));
-                    }
-                    // The SAE's tax line is the other side of the tax in the entry.
-                    tl.put(C::JournalDebitOrCredit, sign_side(-signed));
-                    tl.put(C::JournalAmount, money(-signed));
-                    m.push(tl, at, None);
-                }
-            }
+            let apath = JsonPath::item(epath, "allocation", ai);
+            let (pc, gross) = self.allocation(alloc, &apath, &line);
+            percent = percent.zip(pc).map(|(sum, pc)| sum + pc);
+            entry_gross += gross;
         }
-        if percents && !allocations.is_empty() && percent != Decimal::ONE_HUNDRED {
-            let why = m.problem(
+        if let Some(percent) = percent
+            && !allocations.is_empty()
+            && percent != Decimal::ONE_HUNDRED
+        {
+            let why = self.problem(
                 Check::FisTotals,
-                place.doc_at,
+                self.place.doc_at,
                 format!("{epath}: its allocations add up to {percent}%, not 100%"),
             );
-            m.hold(why);
+            self.hold(why);
         }
         match approved {
             Ok(Some(a)) => {
-                entries_total += a;
-                if a != entry_gross && m.out.lines.iter().all(|l| l.rejected.is_none()) {
-                    let why = m.problem(
+                if a != entry_gross && self.no_row_rejected() {
+                    let why = self.problem(
                         Check::FisTotals,
-                        place.doc_at,
+                        self.place.doc_at,
                         format!(
                             "{epath}: its journal lines add up to {entry_gross}, but entryApprovedAmount says {a}"
                         ),
                     );
-                    m.hold(why);
+                    self.hold(why);
                 }
+                a
             }
-            _ => entries_total += entry_gross,
+            _ => entry_gross,
         }
     }
-    if let Ok(Some(total)) = m.amount(report.total_approved, || {
-        format!("{path}.report.totalApprovedAmount")
-    }) && total != entries_total
-        && m.out.lines.iter().all(|l| l.rejected.is_none())
-    {
-        let why = m.problem(
-            Check::FisTotals,
-            place.doc_at,
-            format!(
-                "{path}.report: its entries add up to {entries_total}, but totalApprovedAmount says {total}"
-            ),
-        );
-        m.hold(why);
+
+    /// Whether every row so far posts (a total is checked only then).
+    fn no_row_rejected(&self) -> bool {
+        self.out.lines.iter().all(|l| l.rejected.is_none())
     }
-    let returns = m
-        .amount(report.ca_returns, || {
-            format!("{path}.report.cashAdvanceReturnsAmount")
-        })
-        .ok()
-        .flatten()
-        .filter(|r| !r.is_zero())
-        .map(|r| r.abs());
-    let mut return_named = false;
-    for (ci, app) in doc
-        .ca_applications
-        .as_deref()
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-    {
-        let cpath = JsonPath::item(path, "cashAdvanceApplication", ci);
-        seq += 1;
+
+    /// The rows of one allocation (`apath`) of an entry: its journal lines, each with its
+    /// tax items linked to it ([`link_taxes`]). Its percentage (none when it gives none
+    /// that reads) and its lines' gross.
+    fn allocation(
+        &mut self,
+        alloc: &Allocation<'a>,
+        apath: &JsonPath<'_>,
+        line: &SaeLine<'a>,
+    ) -> (Option<Decimal>, Decimal) {
+        let place = self.place;
+        let mut aline = line.clone();
+        aline.set(
+            C::AllocationKey,
+            self.text(alloc.id, || format!("{apath}.allocationId")),
+        );
+        let percent =
+            match self.amount_text(alloc.percentage, || format!("{apath}.allocationPercentage")) {
+                Ok(Some((pc, text))) => {
+                    aline.put(C::AllocationPercentage, text);
+                    Some(pc)
+                }
+                _ => None,
+            };
+        for n in 1..=20 {
+            let v = self.text(alloc.custom[n], || {
+                format!("{apath}.allocationCustom{n}Code")
+            });
+            aline.set(col_at(C::AllocationCustom1, n - 1), v);
+        }
+        let aline = aline.freeze();
+        let journals = alloc.journal.as_deref().unwrap_or_default();
+        let taxes = alloc.tax.as_deref().unwrap_or_default();
+        let parsed: Vec<(usize, Result<Journal<'a>, Recorded>)> = journals
+            .iter()
+            .enumerate()
+            .map(|(ji, raw)| {
+                let r = serde_json::from_str::<Journal<'a>>(raw.get()).map_err(|e| {
+                    self.problem(
+                        Check::FisBadValue,
+                        place.offset(raw),
+                        format!("{apath}.journal[{ji}]: {e}"),
+                    )
+                });
+                (ji, r)
+            })
+            .collect();
+        let linked = link_taxes(self, &parsed, taxes, journals, apath);
+        let mut gross = Decimal::ZERO;
+        for ((ji, journal), tax_of) in parsed.into_iter().zip(linked) {
+            let jpath = JsonPath::item(apath, "journal", ji);
+            let at = place.offset(journals[ji]);
+            let seq = self.next_seq();
+            let mut jl = aline.clone();
+            jl.put(C::SequenceNumber, number(seq));
+            jl.put(C::JournalKey, number(seq));
+            let journal = match journal {
+                Ok(j) => j,
+                Err(why) => {
+                    self.reject(jl, at, why);
+                    continue;
+                }
+            };
+            let own: Vec<(usize, &Tax<'a>)> = tax_of.iter().map(|&i| (i, &taxes[i])).collect();
+            if let Some(g) = self.expense_journal(&journal, &own, &jpath, apath, at, jl) {
+                gross += g;
+            }
+        }
+        (percent, gross)
+    }
+
+    /// One journal line (`jpath`) with its tax items `taxes`: the line, posting its amount
+    /// net of its tax, then one tax line per item ([`Map::tax_line`]). Its signed gross, or
+    /// none when it is rejected.
+    fn expense_journal(
+        &mut self,
+        journal: &Journal<'a>,
+        taxes: &[(usize, &Tax<'a>)],
+        jpath: &JsonPath<'_>,
+        apath: &JsonPath<'_>,
+        at: usize,
+        mut jl: SaeLine<'a>,
+    ) -> Option<Decimal> {
+        let gross = match journal_line(self, journal, jpath, at, &mut jl) {
+            Ok(g) => g,
+            Err(why) => {
+                self.reject(jl, at, why);
+                return None;
+            }
+        };
+        let (tax_rows, tax_total) = self.tax_amounts(taxes, apath, gross);
+        let net = gross - tax_total;
+        if !tax_rows.is_empty()
+            && let Ok(Some(given)) =
+                self.amount(journal.net_of_tax, || format!("{jpath}.amountNetOfTax"))
+            && given != net
+        {
+            let why = self.problem(
+                Check::FisTotals,
+                at,
+                format!(
+                    "{jpath}: amountGross {gross} less its tax {tax_total} is {net}, but amountNetOfTax says {given}"
+                ),
+            );
+            self.hold(why);
+        }
+        if !tax_rows.is_empty() {
+            // The line posts its amount net of its tax (without tax, the gross
+            // `journal_line` wrote).
+            jl.put(C::JournalDebitOrCredit, sign_side(net));
+            jl.put(C::JournalAmount, money(net));
+        }
+        let jl = jl.freeze();
+        let entry_line = jl.clone();
+        self.push(jl, at);
+        for (tpath, tax, signed) in tax_rows {
+            self.tax_line(&entry_line, tax, &tpath, signed, at);
+        }
+        Some(gross)
+    }
+
+    /// The amounts of a journal line's tax items (`amountTax`, zero ones left out), signed
+    /// as the line's `gross`, with their paths; and their total.
+    fn tax_amounts<'p, 't>(
+        &mut self,
+        taxes: &[(usize, &'t Tax<'a>)],
+        apath: &'p JsonPath<'_>,
+        gross: Decimal,
+    ) -> (Vec<(JsonPath<'p>, &'t Tax<'a>, Decimal)>, Decimal) {
+        let negative = gross.is_sign_negative();
+        let mut rows = Vec::new();
+        let mut total = Decimal::ZERO;
+        for &(ti, tax) in taxes {
+            let tpath = JsonPath::item(apath, "tax", ti);
+            let Ok(Some(amount)) = self.amount(tax.amount, || format!("{tpath}.amountTax")) else {
+                continue;
+            };
+            if amount.is_zero() {
+                continue;
+            }
+            let signed = if negative {
+                -amount.abs()
+            } else {
+                amount.abs()
+            };
+            total += signed;
+            rows.push((tpath, tax, signed));
+        }
+        (rows, total)
+    }
+
+    /// The SAE's tax line of one tax item (`tpath`) of `entry_line`: paid to the tax
+    /// authority (its label), on its tax code, the other side of the tax in the entry.
+    fn tax_line(
+        &mut self,
+        entry_line: &SaeLine<'a>,
+        tax: &Tax<'a>,
+        tpath: &JsonPath<'_>,
+        signed: Decimal,
+        at: usize,
+    ) {
+        let seq = self.next_seq();
+        let mut tl = entry_line.clone();
+        tl.put(C::SequenceNumber, number(seq));
+        tl.put(C::JournalKey, number(seq));
+        let label = self.text(tax.label, || format!("{tpath}.taxAuthorityLabel"));
+        let code = self.text(tax.code, || format!("{tpath}.taxCode"));
+        let Some(label) = label else {
+            let why = self.problem(
+                Check::FisMissing,
+                at,
+                format!("{tpath}.taxAuthorityLabel: missing (the tax line's payer)"),
+            );
+            self.reject(tl, at, why);
+            return;
+        };
+        tl.put(C::JournalPayerPaymentTypeName, label.clone());
+        tl.put(C::JournalPayerPaymentCodeName, "");
+        tl.put(C::JournalPayeePaymentTypeName, "COMP");
+        tl.put(C::JournalPayeePaymentCodeName, "COMP");
+        tl.put(C::TaxAuthorityLabel, label.clone());
+        tl.put(C::JournalAccountCode, code.clone().unwrap_or(label));
+        tl.set(C::ReportEntryTaxTaxCode, code);
+        tl.set(
+            C::TaxSource,
+            self.text(tax.source, || format!("{tpath}.taxSource")),
+        );
+        tl.set(
+            C::ReportEntryTaxReclaimCode,
+            self.text(tax.reclaim_code, || format!("{tpath}.taxReclaimCode")),
+        );
+        tl.put(C::ReportEntryTaxPostedAmount, money(signed));
+        // Who paid the entry pays its tax: the SAE reads that from the entry's payment
+        // type (126, 250); a FIS entry's `reportEntryPatKey` may be a client key (`1003`),
+        // so the tax row carries the line's own payment code.
+        let paid_by = {
+            let payer = entry_line.get(C::JournalPayerPaymentCodeName);
+            let payee = entry_line.get(C::JournalPayeePaymentCodeName);
+            if payer.eq_ignore_ascii_case("COMP") {
+                payee
+            } else {
+                payer
+            }
+        }
+        .to_owned();
+        tl.put(C::PaymentTypeCode, paid_by.clone());
+        tl.put(C::ReportEntryPaymentTypeName, paid_by);
+        if let Ok(Some(r)) = self.amount(tax.reclaim, || format!("{tpath}.amountReclaim")) {
+            tl.put(C::ReportEntryTaxReclaimPostedAmount, money(r));
+        }
+        // The SAE's tax line is the other side of the tax in the entry.
+        tl.put(C::JournalDebitOrCredit, sign_side(-signed));
+        tl.put(C::JournalAmount, money(-signed));
+        self.push(tl, at);
+    }
+
+    /// The report's `totalApprovedAmount` against its entries' total (checked when every
+    /// row posts): a difference holds the document back.
+    fn report_total(&mut self, report: &Report<'a>, path: &str, entries_total: Decimal) {
+        if let Ok(Some(total)) = self.amount(report.total_approved, || {
+            format!("{path}.report.totalApprovedAmount")
+        }) && total != entries_total
+            && self.no_row_rejected()
+        {
+            let why = self.problem(
+                Check::FisTotals,
+                self.place.doc_at,
+                format!(
+                    "{path}.report: its entries add up to {entries_total}, but totalApprovedAmount says {total}"
+                ),
+            );
+            self.hold(why);
+        }
+    }
+
+    /// The report's cash-advance applications, one row each ([`Map::application`]); the
+    /// first whose amount is the report's `cashAdvanceReturnsAmount` is the return, and a
+    /// return no application matches is a problem.
+    fn applications(
+        &mut self,
+        doc: &Expense<'a>,
+        report: &Report<'a>,
+        path: &str,
+        base: &SaeLine<'a>,
+        rules: &Rules,
+    ) {
+        let returns = self
+            .amount(report.ca_returns, || {
+                format!("{path}.report.cashAdvanceReturnsAmount")
+            })
+            .ok()
+            .flatten()
+            .filter(|r| !r.is_zero())
+            .map(|r| r.abs());
+        let mut return_named = false;
+        let applications = doc.ca_applications.as_deref().unwrap_or_default();
+        for (ci, app) in applications.iter().enumerate() {
+            let cpath = JsonPath::item(&path, "cashAdvanceApplication", ci);
+            let unnamed = returns.filter(|_| !return_named);
+            return_named |= self.application(app, &cpath, base, unnamed, rules);
+        }
+        if let Some(r) = returns
+            && !return_named
+            && !applications.is_empty()
+        {
+            self.problem(
+                Check::FisTotals,
+                self.place.doc_at,
+                format!(
+                    "{path}.report.cashAdvanceReturnsAmount: {r} is returned, but no cash-advance application has that amount; every application is posted as applied"
+                ),
+            );
+        }
+    }
+
+    /// One cash-advance application (`cpath`): the SAE's `Employee -> Company` credit on
+    /// its clearing account (column 185 = 2); named the cash-advance return when its amount
+    /// is `returns` (the return not named yet). Whether it was.
+    fn application(
+        &mut self,
+        app: &CaApplication<'a>,
+        cpath: &JsonPath<'_>,
+        base: &SaeLine<'a>,
+        returns: Option<Decimal>,
+        rules: &Rules,
+    ) -> bool {
+        let seq = self.next_seq();
         let mut cl = base.clone();
         cl.put(C::SequenceNumber, number(seq));
         cl.put(C::JournalKey, number(seq));
@@ -752,23 +941,23 @@ pub fn expense<'a>(doc: &Expense<'a>, place: &Place<'_>, rules: &Rules) -> Mappe
         cl.put(C::JournalPayeePaymentCodeName, "COMP");
         cl.set(
             C::CashAdvanceKey,
-            m.text(app.id, || format!("{cpath}.cashAdvanceId")),
+            self.text(app.id, || format!("{cpath}.cashAdvanceId")),
         );
         cl.set(
             C::JournalAccountCode,
-            m.text(app.account, || {
+            self.text(app.account, || {
                 format!("{cpath}.cashAdvanceClearingAccountCode")
             }),
         );
-        let ty = m.text(app.transaction_type, || {
+        let ty = self.text(app.transaction_type, || {
             format!("{cpath}.cashAdvanceTransactionType")
         });
         cl.put(
             C::CashAdvanceTransactionType,
             ty.unwrap_or(Cow::Borrowed("2")),
         );
-        let at = place.doc_at;
-        match m.required_amount(app.amount, at, || {
+        let at = self.place.doc_at;
+        match self.required_amount(app.amount, at, || {
             format!("{cpath}.cashAdvanceApplicationAmount")
         }) {
             Ok(a) => {
@@ -776,32 +965,22 @@ pub fn expense<'a>(doc: &Expense<'a>, place: &Place<'_>, rules: &Rules) -> Mappe
                 let credit = -a.abs();
                 cl.put(C::JournalDebitOrCredit, "CR");
                 cl.put(C::JournalAmount, money(credit));
-                let is_return = !return_named && returns == Some(a.abs());
-                return_named |= is_return;
+                let is_return = returns == Some(a.abs());
                 let name = if is_return {
                     return_type(rules)
                 } else {
                     Cow::Borrowed("Cash Advance")
                 };
                 cl.put(C::ReportEntryExpenseTypeName, name);
-                m.push(cl, at, None);
+                self.push(cl, at);
+                is_return
             }
-            Err(why) => m.push(cl, at, Some(why)),
+            Err(why) => {
+                self.reject(cl, at, why);
+                false
+            }
         }
     }
-    if let Some(r) = returns
-        && !return_named
-        && doc.ca_applications.as_ref().is_some_and(|a| !a.is_empty())
-    {
-        m.problem(
-            Check::FisTotals,
-            place.doc_at,
-            format!(
-                "{path}.report.cashAdvanceReturnsAmount: {r} is returned, but no cash-advance application has that amount; every application is posted as applied"
-            ),
-        );
-    }
-    m.out
 }
 
 /// The expense type of a cash-advance return: "Cash Advance Return" unless the rules name
@@ -823,7 +1002,7 @@ fn return_type(rules: &Rules) -> Cow<'static, str> {
 /// the allocation has one line and no ids. Tax items no line claims are a problem.
 fn link_taxes<'a>(
     m: &mut Map<'_, 'a>,
-    journals: &[(usize, Result<Journal<'a>, String>)],
+    journals: &[(usize, Result<Journal<'a>, Recorded>)],
     taxes: &[Tax<'a>],
     raws: &[&RawValue],
     apath: &dyn Display,
@@ -876,7 +1055,7 @@ fn journal_line<'a>(
     jpath: &dyn Display,
     at: usize,
     line: &mut SaeLine<'a>,
-) -> Result<Decimal, String> {
+) -> Result<Decimal, Recorded> {
     let payer = m.required_text(j.payer, at, || format!("{jpath}.journalPayer"));
     let payee = m.required_text(j.payee, at, || format!("{jpath}.journalPayee"));
     let gross = m.required_amount(j.gross, at, || format!("{jpath}.amountGross"));
@@ -909,19 +1088,23 @@ fn journal_line<'a>(
     Ok(gross)
 }
 
+/// One `journalData` item of a cash advance: its index, its JSON, and the line read from it.
+pub type CaItem<'a> = (
+    usize,
+    &'a RawValue,
+    Result<CaJournal<'a>, UnreadableJournal>,
+);
+
 /// The rows of a cash-advance document: one per `journalData` line, outside any report
-/// (journal `CA-<cashAdvanceId>`).
+/// (journal `CA-<cashAdvanceId>`), each with the advance's columns ([`Map::advance`]).
 pub fn cash_advance<'a>(
     employee: Option<&Employee<'a>>,
     data: Option<&CaData<'a>>,
-    journal: &[(usize, &'a RawValue, Result<CaJournal<'a>, String>)],
+    journal: &[CaItem<'a>],
     place: &Place<'_>,
 ) -> Mapped<'a> {
-    let mut m = Map {
-        place,
-        out: Mapped::default(),
-    };
-    let path = &place.path;
+    let mut m = Map::new(place);
+    let path = place.path.as_str();
     let mut base = SaeLine::default();
     if let Some(e) = employee {
         m.employee(e, &format!("{path}.employeeData"), &mut base);
@@ -935,80 +1118,7 @@ pub fn cash_advance<'a>(
         m.hold(why);
         return m.out;
     };
-    let p = |k: &str| format!("{path}.cashAdvanceData.{k}");
-    match m.required_text(d.id, place.doc_at, || p("cashAdvanceId")) {
-        Ok(id) => base.put(C::CashAdvanceKey, id),
-        Err(why) => m.hold(why),
-    }
-    base.set(C::CashAdvanceName, m.text(d.name, || p("name")));
-    if let Ok(Some(a)) = m.amount(d.request_amount, || p("requestAmount")) {
-        base.put(C::CashAdvanceRequestAmount, money(a));
-    }
-    base.set(
-        C::CashAdvanceRequestCurrencyAlphaCode,
-        m.text(d.currency, || p("currencyAlphaCode")),
-    );
-    base.set(
-        C::CashAdvanceRequestCurrencyNumericCode,
-        m.text(d.currency_num, || p("currencyNumCode")),
-    );
-    base.set(
-        C::CashAdvanceExchangeRate,
-        m.text(d.rate, || p("exchangeRate")),
-    );
-    let currency = m
-        .text(d.employee_currency, || p("employeeCurrencyAlphaCode"))
-        .or_else(|| m.text(d.currency, || p("currencyAlphaCode")));
-    match currency {
-        Some(c) => {
-            base.put(C::CashAdvanceCurrencyAlphaCode, c.clone());
-            base.put(C::EmployeeDefaultCurrencyAlphaCode, c);
-        }
-        None => {
-            let why = m.problem(
-                Check::FisMissing,
-                place.doc_at,
-                format!(
-                    "{}: missing (the journal's currency)",
-                    p("employeeCurrencyAlphaCode")
-                ),
-            );
-            m.hold(why);
-        }
-    }
-    let issued = m.date(d.issued, || p("issuedDate"));
-    base.set(
-        C::BatchDate,
-        issued
-            .clone()
-            .or_else(|| m.date(d.requested, || p("requestDate"))),
-    );
-    base.set(C::CashAdvanceIssuedDate, issued);
-    base.set(
-        C::CashAdvanceRequestDate,
-        m.date(d.requested, || p("requestDate")),
-    );
-    base.set(
-        C::RequestedDisbursementDate,
-        m.date(d.disbursement, || p("requestedDisbursementDate")),
-    );
-    base.set(
-        C::CashAdvancePaymentMethod,
-        m.text(d.payment_method, || p("paymentMethod")),
-    );
-    base.set(
-        C::TravelRequestStartDate,
-        m.date(d.travel_start, || p("travelStartDate")),
-    );
-    base.set(
-        C::TravelRequestEndDate,
-        m.date(d.travel_end, || p("travelEndDate")),
-    );
-    let ty = m.text(d.transaction_type, || p("transactionType"));
-    base.put(
-        C::CashAdvanceTransactionType,
-        ty.unwrap_or(Cow::Borrowed("1")),
-    );
+    m.advance(d, path, &mut base);
     if journal.is_empty() {
         let why = m.problem(
             Check::FisMissing,
@@ -1019,35 +1129,126 @@ pub fn cash_advance<'a>(
     }
     let base = base.freeze();
     for (seq, (ji, raw, j)) in journal.iter().enumerate() {
-        let jpath = JsonPath::item(path, "journalData", *ji);
+        let jpath = JsonPath::item(&path, "journalData", *ji);
         let at = place.offset(raw);
         let mut l = base.clone();
         l.put(C::SequenceNumber, number(seq + 1));
         l.put(C::JournalKey, number(seq + 1));
-        let j = match j {
-            Ok(j) => j,
-            Err(why) => {
-                m.push(l, at, Some(why.clone()));
-                continue;
+        match j {
+            Ok(j) => m.advance_journal(j, &jpath, at, l),
+            Err(why) => m.reject(l, at, why.to_string()),
+        }
+    }
+    m.out
+}
+
+impl<'a> Map<'_, 'a> {
+    /// The columns of the advance itself (`cashAdvanceData`), which all its rows share: its
+    /// key, amounts, currency (the journal's), dates and transaction type.
+    fn advance(&mut self, d: &CaData<'a>, path: &str, base: &mut SaeLine<'a>) {
+        let doc_at = self.place.doc_at;
+        let p = |k: &str| format!("{path}.cashAdvanceData.{k}");
+        match self.required_text(d.id, doc_at, || p("cashAdvanceId")) {
+            Ok(id) => base.put(C::CashAdvanceKey, id),
+            Err(why) => self.hold(why),
+        }
+        base.set(C::CashAdvanceName, self.text(d.name, || p("name")));
+        if let Ok(Some(a)) = self.amount(d.request_amount, || p("requestAmount")) {
+            base.put(C::CashAdvanceRequestAmount, money(a));
+        }
+        base.set(
+            C::CashAdvanceRequestCurrencyAlphaCode,
+            self.text(d.currency, || p("currencyAlphaCode")),
+        );
+        base.set(
+            C::CashAdvanceRequestCurrencyNumericCode,
+            self.text(d.currency_num, || p("currencyNumCode")),
+        );
+        base.set(
+            C::CashAdvanceExchangeRate,
+            self.text(d.rate, || p("exchangeRate")),
+        );
+        let currency = self
+            .text(d.employee_currency, || p("employeeCurrencyAlphaCode"))
+            .or_else(|| self.text(d.currency, || p("currencyAlphaCode")));
+        match currency {
+            Some(c) => {
+                base.put(C::CashAdvanceCurrencyAlphaCode, c.clone());
+                base.put(C::EmployeeDefaultCurrencyAlphaCode, c);
             }
-        };
-        let payer = m.required_text(j.payer, at, || format!("{jpath}.payer"));
-        let payee = m.required_text(j.payee, at, || format!("{jpath}.payee"));
-        let amount = m.required_amount(j.amount, at, || format!("{jpath}.amount"));
+            None => {
+                let why = self.problem(
+                    Check::FisMissing,
+                    doc_at,
+                    format!(
+                        "{}: missing (the journal's currency)",
+                        p("employeeCurrencyAlphaCode")
+                    ),
+                );
+                self.hold(why);
+            }
+        }
+        let issued = self.date(d.issued, || p("issuedDate"));
+        base.set(
+            C::BatchDate,
+            issued
+                .clone()
+                .or_else(|| self.date(d.requested, || p("requestDate"))),
+        );
+        base.set(C::CashAdvanceIssuedDate, issued);
+        base.set(
+            C::CashAdvanceRequestDate,
+            self.date(d.requested, || p("requestDate")),
+        );
+        base.set(
+            C::RequestedDisbursementDate,
+            self.date(d.disbursement, || p("requestedDisbursementDate")),
+        );
+        base.set(
+            C::CashAdvancePaymentMethod,
+            self.text(d.payment_method, || p("paymentMethod")),
+        );
+        base.set(
+            C::TravelRequestStartDate,
+            self.date(d.travel_start, || p("travelStartDate")),
+        );
+        base.set(
+            C::TravelRequestEndDate,
+            self.date(d.travel_end, || p("travelEndDate")),
+        );
+        let ty = self.text(d.transaction_type, || p("transactionType"));
+        base.put(
+            C::CashAdvanceTransactionType,
+            ty.unwrap_or(Cow::Borrowed("1")),
+        );
+    }
+
+    /// One `journalData` line (`jpath`) of an advance: payer, payee and amount, on the side
+    /// its `debitOrCredit` says (by the amount's sign when it says nothing).
+    fn advance_journal(
+        &mut self,
+        j: &CaJournal<'a>,
+        jpath: &JsonPath<'_>,
+        at: usize,
+        mut l: SaeLine<'a>,
+    ) {
+        let payer = self.required_text(j.payer, at, || format!("{jpath}.payer"));
+        let payee = self.required_text(j.payee, at, || format!("{jpath}.payee"));
+        let amount = self.required_amount(j.amount, at, || format!("{jpath}.amount"));
         l.set(
             C::JournalAccountCode,
-            m.text(j.account, || format!("{jpath}.accountCode")),
+            self.text(j.account, || format!("{jpath}.accountCode")),
         );
         l.set(
             C::CashAdvancePaymentCodeName,
-            m.text(j.payment_code, || format!("{jpath}.paymentCode")),
+            self.text(j.payment_code, || format!("{jpath}.paymentCode")),
         );
-        let dr_cr = m.text(j.dr_cr, || format!("{jpath}.debitOrCredit"));
+        let dr_cr = self.text(j.dr_cr, || format!("{jpath}.debitOrCredit"));
         let (payer, payee, amount) = match (payer, payee, amount) {
             (Ok(a), Ok(b), Ok(c)) => (a, b, c),
             (Err(w), _, _) | (_, Err(w), _) | (_, _, Err(w)) => {
-                m.push(l, at, Some(w));
-                continue;
+                self.reject(l, at, w);
+                return;
             }
         };
         let side = match dr_cr.as_deref().map(str::to_ascii_uppercase).as_deref() {
@@ -1057,13 +1258,13 @@ pub fn cash_advance<'a>(
             // An unsigned credit ("not an absolute value", but examples vary).
             Some("CR") => "CR",
             Some(other) => {
-                let why = m.problem(
+                let why = self.problem(
                     Check::FisBadValue,
                     at,
                     format!("{jpath}.debitOrCredit: `{other}` disagrees with the amount {amount} (or is neither DR nor CR)"),
                 );
-                m.push(l, at, Some(why));
-                continue;
+                self.reject(l, at, why);
+                return;
             }
         };
         let signed = if side == "CR" {
@@ -1077,9 +1278,8 @@ pub fn cash_advance<'a>(
         l.put(C::JournalPayeePaymentCodeName, payee);
         l.put(C::JournalDebitOrCredit, side);
         l.put(C::JournalAmount, money(signed));
-        m.push(l, at, None);
+        self.push(l, at);
     }
-    m.out
 }
 
 #[cfg(test)]

@@ -48,6 +48,7 @@
 
 pub mod appcenter;
 mod batch_v12;
+mod clock;
 pub mod config;
 mod files;
 pub mod fis;

@@ -1,8 +1,9 @@
 //! The HTTP routes: OAuth2, company profile, Extract v1.0, Payment Batch v1.1, Expense
 //! Entry v1.1, and the admin endpoints.
 
+use crate::clock::{format_time, now_unix};
 use crate::config::Fault;
-use crate::state::{Access, EntryRec, SharedRef, Status, format_time, now_unix};
+use crate::state::{Access, EntryRec, SharedRef, Status};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -68,7 +69,7 @@ pub(crate) fn router(state: SharedRef) -> Router {
         .merge(crate::appcenter::router())
         .merge(crate::batch_v12::router())
         .merge(crate::masterdata::router())
-        .merge(crate::fis::router())
+        .merge(crate::fis::routes::router())
         .fallback(not_found)
         .with_state(state)
 }

@@ -43,7 +43,7 @@ pub(crate) fn classify(method: &str, path: &str) -> &'static str {
     if p == "/profile/v1/me" {
         return "profile";
     }
-    if let Some(route) = crate::fis::classify(method, p) {
+    if let Some(route) = crate::fis::routes::classify(method, p) {
         return route;
     }
     if let Some(rest) = p.strip_prefix("/api/expense/extract/v1.0") {
@@ -157,7 +157,7 @@ pub(crate) async fn handle(
     state.count(route);
     let correlation = HeaderValue::from_str(&format!(
         "{:08x}-5e1f-4c0a-9d1b-{:012x}",
-        crate::state::now_unix() as u32,
+        crate::clock::now_unix() as u32,
         state.stats().values().sum::<u64>()
     ))
     .ok();

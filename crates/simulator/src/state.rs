@@ -1,6 +1,7 @@
 //! The simulator's state: tokens, jobs, batches, posted entries, armed faults, counters.
 //! Everything here is plain synchronous code behind one mutex, never held across an await.
 
+use crate::clock::now_unix;
 use crate::config::{BatchConfig, DefinitionKind, Fault, JobClock, SimConfig};
 use crate::files::FileBody;
 use ledgerline_generate::entries::PostedEntry;
@@ -139,32 +140,6 @@ pub(crate) enum Access {
     Missing,
     /// Unknown, expired or revoked.
     Invalid,
-}
-
-pub(crate) fn now_unix() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
-/// The UTC day of a Unix time.
-pub(crate) fn day_of(secs: i64) -> ledgerline_extract::value::Date {
-    use ledgerline_extract::value::Date;
-    let epoch = Date::new(1970, 1, 1).map(Date::days).unwrap_or(0);
-    Date::from_days(epoch + secs.div_euclid(86_400))
-}
-
-/// `YYYY-MM-DDTHH:MM:SS` (UTC, no zone: one of the shapes Concur writes).
-pub(crate) fn format_time(secs: i64) -> String {
-    let day = day_of(secs);
-    let rem = secs.rem_euclid(86_400);
-    format!(
-        "{day}T{:02}:{:02}:{:02}",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
 }
 
 /// The bearer token of an Authorization header (`Bearer x` or `OAuth x`, any case).

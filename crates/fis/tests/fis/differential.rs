@@ -392,7 +392,7 @@ const PAGE_ONLY: &[(&str, &[&str])] = &[
 ];
 
 fn example(name: &str) -> Option<(String, Vec<u8>)> {
-    let dir = samples()?;
+    let dir = sample_dir()?;
     let mut found: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -424,10 +424,7 @@ fn codes(r: &ledgerline_journal::pipeline::StreamReport) -> Vec<String> {
 
 #[test]
 fn every_official_example_gives_its_twins_journal_but_where_concurs_pages_disagree() {
-    if samples().is_none() {
-        eprintln!(
-            "notice: ../shared/samples/concur-fis is absent; the differential test is skipped"
-        );
+    if samples("the differential test").is_none() {
         return;
     }
     let cases = root().join("fixtures/cases");
@@ -517,8 +514,7 @@ fn every_official_example_gives_its_twins_journal_but_where_concurs_pages_disagr
 
 #[test]
 fn every_official_example_is_read_and_balances() {
-    let Some(dir) = samples() else {
-        eprintln!("notice: ../shared/samples/concur-fis is absent; skipped");
+    let Some(dir) = samples("reading every official example") else {
         return;
     };
     let mut n = 0;

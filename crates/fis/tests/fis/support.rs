@@ -2,6 +2,7 @@
 
 use ledgerline_journal::pipeline::{Collect, ConvertOptions, StreamReport, convert_reader};
 use ledgerline_journal::rules::{Role, Rules};
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -11,9 +12,24 @@ pub fn root() -> PathBuf {
 }
 
 /// `../shared/samples/concur-fis/json`, when it is there.
-pub fn samples() -> Option<PathBuf> {
+pub fn sample_dir() -> Option<PathBuf> {
     let p = root().join("../shared/samples/concur-fis/json");
     p.is_dir().then_some(p)
+}
+
+/// [`sample_dir`], or `None` with a notice that `skipped` is skipped. The notice is written
+/// to the stderr handle itself, which the test harness does not capture (it captures
+/// `eprintln!`), so it shows on a passing run too.
+pub fn samples(skipped: &str) -> Option<PathBuf> {
+    let dir = sample_dir();
+    if dir.is_none() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "NOTICE: {} is absent; {skipped} skipped",
+            root().join("../shared/samples/concur-fis/json").display()
+        );
+    }
+    dir
 }
 
 /// Converts an SAE extract.

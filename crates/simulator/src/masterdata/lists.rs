@@ -578,7 +578,7 @@ fn bulk_parts(
     if parts.is_empty() || parts.len() > 250 {
         let mut r = error_json(400, "request.validation.error", "Validation failed", path);
         let body = json!({
-            "timestamp": crate::state::format_time(crate::state::now_unix()) + "Z",
+            "timestamp": crate::clock::format_time(crate::clock::now_unix()) + "Z",
             "httpStatus": "400 - Bad Request",
             "error": { "id": "request.validation.error", "message": "Validation failed" },
             "validationErrors": [ { "source": "requests", "message": "size must be between 1 and 250" } ],
@@ -610,8 +610,8 @@ fn bulk_answer(ok_status: StatusCode, parts: usize, errors: Vec<Value>) -> Respo
     )
 }
 
-fn part_error(id: &str, message: &str, part: &Value) -> Value {
-    json!({ "id": id, "message": message, "listItem": part })
+fn part_error(e: &PartError, part: &Value) -> Value {
+    json!({ "id": e.id(), "message": e.to_string(), "listItem": part })
 }
 
 fn text<'a>(part: &'a Value, key: &str) -> Option<&'a str> {
@@ -635,8 +635,8 @@ async fn bulk_create(
         };
         let mut errors = Vec::new();
         for part in &parts {
-            if let Err((id, msg)) = create_one(&mut st.lists, cfg, li, part) {
-                errors.push(part_error(id, &msg, part));
+            if let Err(e) = create_one(&mut st.lists, cfg, li, part) {
+                errors.push(part_error(&e, part));
             }
         }
         st.lists.touch(li);
@@ -644,45 +644,74 @@ async fn bulk_create(
     })
 }
 
-type PartResult = Result<(), (&'static str, String)>;
+type PartResult = Result<(), PartError>;
+
+/// Why one part of a bulk request fails: its error id ([`PartError::id`]) and message.
+#[derive(Debug, thiserror::Error)]
+enum PartError {
+    #[error("shortCode: size must be between 1 and 32")]
+    ShortCodeSize,
+    #[error("value: size must be between 1 and 64")]
+    ValueSize,
+    #[error("Hyphens are not allowed in list item codes")]
+    Hyphen,
+    #[error("Parent item {0} not found")]
+    ParentNotFound(String),
+    #[error("Parent item {0} is deleted")]
+    ParentDeleted(String),
+    #[error("The list has {levels} level(s); this item would be at level {level}")]
+    TooDeep { levels: u32, level: u32 },
+    #[error("Code {0} is used by a deleted item")]
+    CodeOfDeleted(String),
+    #[error("Code {0} already exists in this list")]
+    Duplicate(String),
+    #[error("Item {0} not found")]
+    NotFound(String),
+    #[error("Item {0} is deleted")]
+    Deleted(String),
+    #[error("The parent of {0} is deleted")]
+    ParentOfDeleted(String),
+}
+
+impl PartError {
+    /// The error id Concur gives with the message.
+    fn id(&self) -> &'static str {
+        match self {
+            PartError::ShortCodeSize | PartError::ValueSize => "request.validation.error",
+            PartError::Hyphen => "item.code.invalid",
+            PartError::ParentNotFound(_) => "item.parent.not.found",
+            PartError::ParentDeleted(_) | PartError::ParentOfDeleted(_) => "item.parent.deleted",
+            PartError::TooDeep { .. } => "item.max.level.exceeded",
+            PartError::CodeOfDeleted(_) => "item.duplicate.code.deleted",
+            PartError::Duplicate(_) => "item.duplicate.code",
+            PartError::NotFound(_) => "item.not.found",
+            PartError::Deleted(_) => "item.deleted",
+        }
+    }
+}
 
 fn create_one(ls: &mut Lists, cfg: &MasterDataConfig, li: usize, part: &Value) -> PartResult {
     let short = text(part, "shortCode").unwrap_or("").trim().to_owned();
     let value = text(part, "value").unwrap_or("").to_owned();
     let parent_code = text(part, "parentCode").filter(|p| !p.is_empty());
     if short.is_empty() || short.chars().count() > 32 {
-        return Err((
-            "request.validation.error",
-            "shortCode: size must be between 1 and 32".into(),
-        ));
+        return Err(PartError::ShortCodeSize);
     }
     if value.trim().is_empty() || value.chars().count() > 64 {
-        return Err((
-            "request.validation.error",
-            "value: size must be between 1 and 64".into(),
-        ));
+        return Err(PartError::ValueSize);
     }
     if short.contains('-') && cfg.hyphens == HyphenMode::Reject {
-        return Err((
-            "item.code.invalid",
-            "Hyphens are not allowed in list item codes".into(),
-        ));
+        return Err(PartError::Hyphen);
     }
     let l = &ls.lists[li];
     let parent = match parent_code {
         None => None,
         Some(pc) => match l.by_code.get(pc).copied() {
             None => {
-                return Err((
-                    "item.parent.not.found",
-                    format!("Parent item {pc} not found"),
-                ));
+                return Err(PartError::ParentNotFound(pc.to_owned()));
             }
             Some(p) if l.items[p].deleted => {
-                return Err((
-                    "item.parent.deleted",
-                    format!("Parent item {pc} is deleted"),
-                ));
+                return Err(PartError::ParentDeleted(pc.to_owned()));
             }
             Some(p) => Some(p),
         },
@@ -702,25 +731,16 @@ fn create_one(ls: &mut Lists, cfg: &MasterDataConfig, li: usize, part: &Value) -
         (short, parent, parent.map_or(1, |p| l.items[p].level + 1))
     };
     if level > l.levels {
-        return Err((
-            "item.max.level.exceeded",
-            format!(
-                "The list has {} level(s); this item would be at level {level}",
-                l.levels
-            ),
-        ));
+        return Err(PartError::TooDeep {
+            levels: l.levels,
+            level,
+        });
     }
     if let Some(&existing) = l.by_code.get(&long) {
         return Err(if l.items[existing].deleted {
-            (
-                "item.duplicate.code.deleted",
-                format!("Code {long} is used by a deleted item"),
-            )
+            PartError::CodeOfDeleted(long)
         } else {
-            (
-                "item.duplicate.code",
-                format!("Code {long} already exists in this list"),
-            )
+            PartError::Duplicate(long)
         });
     }
     let id = ls.id(3);
@@ -761,8 +781,8 @@ async fn bulk_update(
         };
         let mut errors = Vec::new();
         for part in &parts {
-            if let Err((id, msg)) = update_one(&mut st.lists, cfg, li, part) {
-                errors.push(part_error(id, &msg, part));
+            if let Err(e) = update_one(&mut st.lists, cfg, li, part) {
+                errors.push(part_error(&e, part));
             }
         }
         st.lists.touch(li);
@@ -776,27 +796,21 @@ fn update_one(ls: &mut Lists, cfg: &MasterDataConfig, li: usize, part: &Value) -
     let deleted = part.get("deleted").and_then(Value::as_bool);
     let l = &ls.lists[li];
     let Some(i) = l.by_code.get(code).copied() else {
-        return Err(("item.not.found", format!("Item {code} not found")));
+        return Err(PartError::NotFound(code.to_owned()));
     };
     if let Some(v) = value
         && (v.trim().is_empty() || v.chars().count() > 64)
     {
-        return Err((
-            "request.validation.error",
-            "value: size must be between 1 and 64".into(),
-        ));
+        return Err(PartError::ValueSize);
     }
     if l.items[i].deleted {
         if deleted != Some(false) || !cfg.undelete {
-            return Err(("item.deleted", format!("Item {code} is deleted")));
+            return Err(PartError::Deleted(code.to_owned()));
         }
         if let Some(p) = l.items[i].parent
             && l.items[p].deleted
         {
-            return Err((
-                "item.parent.deleted",
-                format!("The parent of {code} is deleted"),
-            ));
+            return Err(PartError::ParentOfDeleted(code.to_owned()));
         }
         let l = &mut ls.lists[li];
         l.items[i].deleted = false;
@@ -813,4 +827,76 @@ fn update_one(ls: &mut Lists, cfg: &MasterDataConfig, li: usize, part: &Value) -
         ls.lists[li].items[i].value = v.to_owned();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PartError;
+
+    #[test]
+    fn each_part_error_has_concurs_id_and_message() {
+        let cases = [
+            (
+                PartError::ShortCodeSize,
+                "request.validation.error",
+                "shortCode: size must be between 1 and 32",
+            ),
+            (
+                PartError::ValueSize,
+                "request.validation.error",
+                "value: size must be between 1 and 64",
+            ),
+            (
+                PartError::Hyphen,
+                "item.code.invalid",
+                "Hyphens are not allowed in list item codes",
+            ),
+            (
+                PartError::ParentNotFound("A".into()),
+                "item.parent.not.found",
+                "Parent item A not found",
+            ),
+            (
+                PartError::ParentDeleted("A".into()),
+                "item.parent.deleted",
+                "Parent item A is deleted",
+            ),
+            (
+                PartError::TooDeep {
+                    levels: 2,
+                    level: 3,
+                },
+                "item.max.level.exceeded",
+                "The list has 2 level(s); this item would be at level 3",
+            ),
+            (
+                PartError::CodeOfDeleted("A-B".into()),
+                "item.duplicate.code.deleted",
+                "Code A-B is used by a deleted item",
+            ),
+            (
+                PartError::Duplicate("A-B".into()),
+                "item.duplicate.code",
+                "Code A-B already exists in this list",
+            ),
+            (
+                PartError::NotFound("A".into()),
+                "item.not.found",
+                "Item A not found",
+            ),
+            (
+                PartError::Deleted("A".into()),
+                "item.deleted",
+                "Item A is deleted",
+            ),
+            (
+                PartError::ParentOfDeleted("A".into()),
+                "item.parent.deleted",
+                "The parent of A is deleted",
+            ),
+        ];
+        for (e, id, message) in cases {
+            assert_eq!((e.id(), e.to_string().as_str()), (id, message));
+        }
+    }
 }

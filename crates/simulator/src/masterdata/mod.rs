@@ -359,7 +359,7 @@ pub(crate) fn error_json(status: u16, id: &str, message: &str, path: &str) -> Re
     json(
         code,
         serde_json::json!({
-            "timestamp": crate::state::format_time(crate::state::now_unix()) + "Z",
+            "timestamp": crate::clock::format_time(crate::clock::now_unix()) + "Z",
             "httpStatus": format!("{} - {}", status, code.canonical_reason().unwrap_or("")),
             "error": { "id": id, "message": message },
             "path": path,

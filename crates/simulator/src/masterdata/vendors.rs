@@ -227,26 +227,41 @@ fn records(body: &Bytes, cfg: &MasterDataConfig) -> Result<Vec<Map<String, Value
         .collect())
 }
 
-/// Checks one record against v3.1's required fields; the failure message.
-fn check(cfg: &MasterDataConfig, r: &Map<String, Value>) -> Result<(String, String), String> {
+/// Why a vendor record is refused: the message of its `StatusList`.
+#[derive(Debug, thiserror::Error)]
+enum Refused {
+    #[error("Required field {0} is missing.")]
+    Missing(&'static str),
+    #[error("CountryCode {0} is invalid.")]
+    Country(String),
+    #[error("CurrencyCode {0} is invalid.")]
+    Currency(String),
+    #[error("Required field State is missing (required for country {0}).")]
+    State(String),
+    #[error("Vendor {0} with address {1} already exists.")]
+    Exists(String, String),
+    #[error("Vendor {0} with address {1} does not exist.")]
+    Absent(String, String),
+}
+
+/// Checks one record against v3.1's required fields; its key (vendor and address code).
+fn check(cfg: &MasterDataConfig, r: &Map<String, Value>) -> Result<(String, String), Refused> {
     let text = |k: &str| r.get(k).map(as_text).unwrap_or_default();
     for k in ["VendorCode", "AddressCode", "CountryCode", "CurrencyCode"] {
         if text(k).trim().is_empty() {
-            return Err(format!("Required field {k} is missing."));
+            return Err(Refused::Missing(k));
         }
     }
     let country = text("CountryCode");
     if country.len() != 2 || !country.chars().all(|c| c.is_ascii_uppercase()) {
-        return Err(format!("CountryCode {country} is invalid."));
+        return Err(Refused::Country(country));
     }
     let currency = text("CurrencyCode");
     if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
-        return Err(format!("CurrencyCode {currency} is invalid."));
+        return Err(Refused::Currency(currency));
     }
     if cfg.vendor_state_countries.contains(&country) && text("State").trim().is_empty() {
-        return Err(format!(
-            "Required field State is missing (required for country {country})."
-        ));
+        return Err(Refused::State(country));
     }
     Ok((text("VendorCode"), text("AddressCode")))
 }
@@ -282,8 +297,9 @@ fn write(s: &SharedRef, headers: &HeaderMap, body: &Bytes, how: Write) -> Respon
             let n = i + 1;
             let key = match check(cfg, &r) {
                 Ok(k) => k,
-                Err(msg) => {
+                Err(why) => {
                     bad += 1;
+                    let msg = why.to_string();
                     r.insert("StatusList".into(), json!([status(cfg, n, false, &msg)]));
                     out.push(Value::Object(r));
                     continue;
@@ -294,19 +310,18 @@ fn write(s: &SharedRef, headers: &HeaderMap, body: &Bytes, how: Write) -> Respon
             r.remove("URI");
             let exists = st.vendors.recs.contains_key(&key);
             let verdict = match (how, exists) {
-                (Write::Create, true) if !cfg.vendor_create_updates => Err(format!(
-                    "Vendor {} with address {} already exists.",
-                    key.0, key.1
-                )),
-                (Write::Update, false) if !cfg.vendor_update_creates => Err(format!(
-                    "Vendor {} with address {} does not exist.",
-                    key.0, key.1
-                )),
+                (Write::Create, true) if !cfg.vendor_create_updates => {
+                    Err(Refused::Exists(key.0.clone(), key.1.clone()))
+                }
+                (Write::Update, false) if !cfg.vendor_update_creates => {
+                    Err(Refused::Absent(key.0.clone(), key.1.clone()))
+                }
                 _ => Ok(()),
             };
             match verdict {
-                Err(msg) => {
+                Err(why) => {
                     bad += 1;
+                    let msg = why.to_string();
                     r.insert("StatusList".into(), json!([status(cfg, n, false, &msg)]));
                 }
                 Ok(()) => {
@@ -383,4 +398,50 @@ async fn delete_vendor(State(s): State<SharedRef>, headers: HeaderMap, uri: Uri)
             }),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Refused, check};
+    use crate::masterdata::MasterDataConfig;
+    use serde_json::{Value, json};
+
+    fn record(v: Value) -> serde_json::Map<String, Value> {
+        v.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn a_record_is_checked_with_v31s_messages() {
+        let cfg = MasterDataConfig::default();
+        let ok = json!({"VendorCode": "V1", "AddressCode": "A1", "CountryCode": "DE", "CurrencyCode": "EUR"});
+        assert_eq!(
+            check(&cfg, &record(ok.clone())).unwrap(),
+            ("V1".to_owned(), "A1".to_owned())
+        );
+        let mut missing = ok.clone();
+        missing["AddressCode"] = json!(" ");
+        let mut country = ok.clone();
+        country["CountryCode"] = json!("de");
+        let mut currency = ok;
+        currency["CurrencyCode"] = json!("EURO");
+        for (r, message) in [
+            (missing, "Required field AddressCode is missing."),
+            (country, "CountryCode de is invalid."),
+            (currency, "CurrencyCode EURO is invalid."),
+        ] {
+            assert_eq!(check(&cfg, &record(r)).unwrap_err().to_string(), message);
+        }
+        assert_eq!(
+            Refused::State("US".into()).to_string(),
+            "Required field State is missing (required for country US)."
+        );
+        assert_eq!(
+            Refused::Exists("V1".into(), "A1".into()).to_string(),
+            "Vendor V1 with address A1 already exists."
+        );
+        assert_eq!(
+            Refused::Absent("V1".into(), "A1".into()).to_string(),
+            "Vendor V1 with address A1 does not exist."
+        );
+    }
 }

@@ -1,4 +1,4 @@
-//! The authenticated API client: every resource call goes through [`Client::send`], which
+//! The authenticated API client: every resource call goes through `Client::send`, which
 //! adds the Authorization header, refreshes once on 401 (and on 403 when configured),
 //! retries connection errors, 5xx and 429 with backoff, and follows redirects without
 //! leaking the token to another host.

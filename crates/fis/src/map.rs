@@ -556,9 +556,9 @@ fn guids<'a>(raw: Raw<'a>) -> Vec<Cow<'a, str>> {
 }
 
 /// The rows of an expense document, in named steps: the employee's and the report's
-/// columns every row shares; each entry ([`Map::expense_entry`]) with its allocations, their
+/// columns every row shares; each entry (`Map::expense_entry`) with its allocations, their
 /// journal lines and each line's tax lines; the report's total against its entries; the
-/// cash-advance applications ([`Map::applications`]).
+/// cash-advance applications (`Map::applications`).
 pub fn expense<'a>(doc: &Expense<'a>, place: &Place<'_>, rules: &Rules) -> Mapped<'a> {
     let mut m = Map::new(place);
     let path = place.path.as_str();
@@ -1096,7 +1096,7 @@ pub type CaItem<'a> = (
 );
 
 /// The rows of a cash-advance document: one per `journalData` line, outside any report
-/// (journal `CA-<cashAdvanceId>`), each with the advance's columns ([`Map::advance`]).
+/// (journal `CA-<cashAdvanceId>`), each with the advance's columns (`Map::advance`).
 pub fn cash_advance<'a>(
     employee: Option<&Employee<'a>>,
     data: Option<&CaData<'a>>,

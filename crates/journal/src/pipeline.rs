@@ -72,7 +72,7 @@ pub struct ConvertOptions {
     /// Findings listed per input (all are counted).
     pub max_findings: usize,
     /// Threads that split, check and classify SAE and PRAE blocks in the data-parallel
-    /// pass ([`crate::parallel`]); 0 (the default) keeps the two-thread streaming pass,
+    /// pass (`parallel.rs`); 0 (the default) keeps the two-thread streaming pass,
     /// which measured as fast or faster on two cores. The output is the same either way and
     /// for every count.
     pub threads: usize,

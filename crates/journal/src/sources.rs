@@ -57,9 +57,11 @@ use std::sync::Arc;
 /// - **Never `Outcome::Failed`**: that variant is the pipeline's, made from the `Err`.
 /// - **Deterministic**: the same row and rules give the same facts and outcome.
 ///
-/// A new file kind (FIS documents next) adds its row type, an implementation here, a
-/// [`RowError`] variant for its own error type, and one arm in `pipeline::build_stage`
-/// that wraps the record in its row type (plus the reader's `ExtractKind` for the file).
+/// Implemented by [`SaeRow`], [`PraeRow`] and [`BatchRow`] here, and by `FisRow` in
+/// `ledgerline-fis` (FIS documents, read by that crate's own reader into the same builder).
+/// A new delimited file kind adds its row type, an implementation, a [`RowError`] variant
+/// for its own error type, and one arm in `pipeline::build_stage` that wraps the record in
+/// its row type (plus the reader's `ExtractKind` for the file).
 pub trait RowSource<'a> {
     /// Where the row belongs: its journal, the journal's header values and its report's
     /// totals. Text borrows from the row (lifetime `'a`) where it can.

@@ -170,193 +170,282 @@ pub(crate) fn resolve(rules: &Rules, row: &SaeRow<'_>, name_col: C, code_col: C)
 
 /// Classifies one SAE detail row.
 pub fn classify(row: &SaeRow<'_>, rules: &Rules) -> Result<Classified, ClassifyError> {
-    let side = match row.dr_cr(C::JournalDebitOrCredit)? {
-        DebitCredit::Debit => Side::Debit,
-        DebitCredit::Credit => Side::Credit,
-    };
-    let amount = row.amount(C::JournalAmount)?.abs();
-    let personal = row.flag(C::ReportEntryIsPersonalFlag).ok().flatten() == Some(true);
-    let ca = CashAdvanceTransaction::from_code(&row.text(C::CashAdvanceTransactionType));
-    let payer_name = row.text(C::JournalPayerPaymentTypeName).trim().to_owned();
-    let payee_name = row.text(C::JournalPayeePaymentTypeName).trim().to_owned();
-    let payer = resolve(
-        rules,
-        row,
-        C::JournalPayerPaymentTypeName,
-        C::JournalPayerPaymentCodeName,
-    );
-    let payee = resolve(
-        rules,
-        row,
-        C::JournalPayeePaymentTypeName,
-        C::JournalPayeePaymentCodeName,
-    )
-    .or_else(|| {
-        // A card or company-paid type renamed beyond recognition: the entry's payment
-        // type code (column 126) still says what it is.
-        (payer == Some(Role::Company) && side == Side::Debit)
-            .then(|| role_from_code(&row.text(C::PaymentTypeCode).to_lowercase()))
-            .flatten()
-    });
-    let unknown =
-        |column: u16, which: &'static str, name: &str| ClassifyError::UnknownPaymentType {
-            column,
-            which,
-            name: name.to_owned(),
-        };
-    let payer = payer.ok_or_else(|| unknown(163, "payer", &payer_name))?;
-    let payee = payee.ok_or_else(|| unknown(165, "payee", &payee_name))?;
-    let shape_err = || ClassifyError::Shape {
-        payer: payer_name.clone(),
-        payee: payee_name.clone(),
-        side,
-        personal,
-    };
-    use CashAdvanceTransaction::{Application, CarryForward, Issue};
-    use Role::*;
-    use Side::*;
+    let shape = Shape::read(row, rules)?;
     let raw_account = row.text(C::JournalAccountCode);
     let raw_account = raw_account.trim();
-    let ca_account = || -> Option<String> {
-        (!raw_account.is_empty()).then(|| rules.map_account(raw_account).to_owned())
-    };
-    // (kind, counterparty, tag, explicit line account)
-    let (kind, cp, tag, account): (Kind, Counterparty, Tag, Option<String>) = match ca {
-        Some(Issue) => match (payer, payee, side) {
-            (Company, Employee, Debit) => {
-                let cp = if rules.cash_advance_issue_to_bank {
+    match shape.kind(row, rules, raw_account)? {
+        Decided::Line(line) => posting(row, rules, &shape, raw_account, line),
+        Decided::Done(classified) => Ok(classified),
+    }
+}
+
+/// Step 1 of [`classify`]: what the row says about itself: its direction and amount, the
+/// personal flag, the cash-advance transaction, and who pays whom (the payer and payee
+/// payment types resolved to their roles).
+struct Shape {
+    side: Side,
+    amount: Decimal,
+    personal: bool,
+    ca: Option<CashAdvanceTransaction>,
+    payer_name: String,
+    payee_name: String,
+    payer: Role,
+    payee: Role,
+}
+
+/// Step 2 of [`classify`]: the posting kind, its counterparty, the builder's tag and an
+/// explicit line account; or the row decided already (skipped, or a tax posting).
+enum Decided {
+    Line(Line),
+    Done(Classified),
+}
+
+/// A row's posting as step 2 decides it.
+struct Line {
+    kind: Kind,
+    cp: Counterparty,
+    tag: Tag,
+    /// The line's account where the kind fixes it (cash advances); else from the row.
+    account: Option<String>,
+}
+
+impl Shape {
+    fn read(row: &SaeRow<'_>, rules: &Rules) -> Result<Shape, ClassifyError> {
+        let side = match row.dr_cr(C::JournalDebitOrCredit)? {
+            DebitCredit::Debit => Side::Debit,
+            DebitCredit::Credit => Side::Credit,
+        };
+        let amount = row.amount(C::JournalAmount)?.abs();
+        let personal = row.flag(C::ReportEntryIsPersonalFlag).ok().flatten() == Some(true);
+        let ca = CashAdvanceTransaction::from_code(&row.text(C::CashAdvanceTransactionType));
+        let payer_name = row.text(C::JournalPayerPaymentTypeName).trim().to_owned();
+        let payee_name = row.text(C::JournalPayeePaymentTypeName).trim().to_owned();
+        let payer = resolve(
+            rules,
+            row,
+            C::JournalPayerPaymentTypeName,
+            C::JournalPayerPaymentCodeName,
+        );
+        let payee = resolve(
+            rules,
+            row,
+            C::JournalPayeePaymentTypeName,
+            C::JournalPayeePaymentCodeName,
+        )
+        .or_else(|| {
+            // A card or company-paid type renamed beyond recognition: the entry's payment
+            // type code (column 126) still says what it is.
+            (payer == Some(Role::Company) && side == Side::Debit)
+                .then(|| role_from_code(&row.text(C::PaymentTypeCode).to_lowercase()))
+                .flatten()
+        });
+        let unknown =
+            |column: u16, which: &'static str, name: &str| ClassifyError::UnknownPaymentType {
+                column,
+                which,
+                name: name.to_owned(),
+            };
+        let payer = payer.ok_or_else(|| unknown(163, "payer", &payer_name))?;
+        let payee = payee.ok_or_else(|| unknown(165, "payee", &payee_name))?;
+        Ok(Shape {
+            side,
+            amount,
+            personal,
+            ca,
+            payer_name,
+            payee_name,
+            payer,
+            payee,
+        })
+    }
+
+    /// No kind has this shape.
+    fn error(&self) -> ClassifyError {
+        ClassifyError::Shape {
+            payer: self.payer_name.clone(),
+            payee: self.payee_name.clone(),
+            side: self.side,
+            personal: self.personal,
+        }
+    }
+
+    fn kind(
+        &self,
+        row: &SaeRow<'_>,
+        rules: &Rules,
+        raw_account: &str,
+    ) -> Result<Decided, ClassifyError> {
+        use CashAdvanceTransaction::{Application, CarryForward, Issue};
+        use Role::*;
+        use Side::*;
+        let ca_account = || -> Option<String> {
+            (!raw_account.is_empty()).then(|| rules.map_account(raw_account).to_owned())
+        };
+        let (payer, payee, side) = (self.payer, self.payee, self.side);
+        let (payer_name, payee_name) = (&self.payer_name, &self.payee_name);
+        let line = match self.ca {
+            Some(Issue) => match (payer, payee, side) {
+                (Company, Employee, Debit) => {
+                    let cp = if rules.cash_advance_issue_to_bank {
+                        Counterparty::CashAdvance
+                    } else {
+                        Counterparty::Employee
+                    };
+                    (
+                        Kind::CashAdvanceIssued,
+                        cp,
+                        Tag::None,
+                        Some(ca_line_account(rules, row, ca_account())),
+                    )
+                }
+                (Employee, Company, Credit) => (
+                    Kind::CashAdvanceReturned,
+                    if rules.cash_advance_return_to_bank {
+                        Counterparty::CashAdvance
+                    } else {
+                        Counterparty::Employee
+                    },
+                    Tag::None,
+                    Some(ca_line_account(rules, row, ca_account())),
+                ),
+                _ => return Err(self.error()),
+            },
+            Some(Application) if (payer, payee, side) == (Employee, Company, Credit) => {
+                let expense = row
+                    .text(C::ReportEntryExpenseTypeName)
+                    .trim()
+                    .to_lowercase();
+                let kind = if rules.return_expense_types.contains(&expense) {
+                    Kind::CashAdvanceReturned
+                } else {
+                    Kind::CashAdvanceApplied
+                };
+                let cp = if kind == Kind::CashAdvanceReturned && rules.cash_advance_return_to_bank {
                     Counterparty::CashAdvance
                 } else {
                     Counterparty::Employee
                 };
                 (
-                    Kind::CashAdvanceIssued,
+                    kind,
                     cp,
                     Tag::None,
                     Some(ca_line_account(rules, row, ca_account())),
                 )
             }
-            (Employee, Company, Credit) => (
-                Kind::CashAdvanceReturned,
-                if rules.cash_advance_return_to_bank {
-                    Counterparty::CashAdvance
-                } else {
+            Some(CarryForward) => {
+                let cp = if (payer, payee, side) == (Employee, Company, Credit)
+                    || (payer, payee, side) == (Company, Employee, Debit)
+                {
                     Counterparty::Employee
-                },
-                Tag::None,
-                Some(ca_line_account(rules, row, ca_account())),
-            ),
-            _ => return Err(shape_err()),
-        },
-        Some(Application) if (payer, payee, side) == (Employee, Company, Credit) => {
-            let expense = row
-                .text(C::ReportEntryExpenseTypeName)
-                .trim()
-                .to_lowercase();
-            let kind = if rules.return_expense_types.contains(&expense) {
-                Kind::CashAdvanceReturned
-            } else {
-                Kind::CashAdvanceApplied
-            };
-            let cp = if kind == Kind::CashAdvanceReturned && rules.cash_advance_return_to_bank {
-                Counterparty::CashAdvance
-            } else {
-                Counterparty::Employee
-            };
-            (
-                kind,
-                cp,
-                Tag::None,
-                Some(ca_line_account(rules, row, ca_account())),
-            )
-        }
-        Some(CarryForward) => {
-            let cp = if (payer, payee, side) == (Employee, Company, Credit)
-                || (payer, payee, side) == (Company, Employee, Debit)
-            {
-                Counterparty::Employee
-            } else {
-                Counterparty::CashAdvance
-            };
-            (
-                Kind::CashAdvanceCarryForward,
-                cp,
-                Tag::None,
-                Some(ca_line_account(rules, row, ca_account())),
-            )
-        }
-        _ if payer == Tax || payee == Tax => return tax_posting(row, rules, side, amount),
-        _ if personal => match (payer, payee, side) {
-            (Company, Card(b), Debit) => (
-                Kind::PersonalOnCompanyCard,
-                Counterparty::Card(Arc::from(payee_name.as_str())),
-                Tag::PersonalCardCharge(b),
-                None,
-            ),
-            (Card(_), Company, Credit) => (
-                Kind::PersonalOnCompanyCard,
-                Counterparty::Card(Arc::from(payer_name.as_str())),
-                Tag::None,
-                None,
-            ),
-            (Employee, Company, Credit) => (
-                Kind::PersonalOnCompanyCard,
-                Counterparty::Employee,
-                Tag::PersonalRepayment,
-                None,
-            ),
-            (Company, Employee, Debit) => (
-                Kind::PersonalOnCompanyCard,
-                Counterparty::Employee,
-                Tag::None,
-                None,
-            ),
-            (Employee, Company, Debit) => match rules.ibcp_personal {
-                IbcpPersonal::Skip => {
-                    return Ok(Classified::Skipped(
-                        "a personal charge on an individually billed card: the employee settles it with the card issuer, so it is not posted ([personal] ibcp = \"post\" posts it)".into(),
-                    ));
-                }
-                IbcpPersonal::Post => (
+                } else {
+                    Counterparty::CashAdvance
+                };
+                (
+                    Kind::CashAdvanceCarryForward,
+                    cp,
+                    Tag::None,
+                    Some(ca_line_account(rules, row, ca_account())),
+                )
+            }
+            _ if payer == Tax || payee == Tax => {
+                return tax_posting(row, rules, side, self.amount).map(Decided::Done);
+            }
+            _ if self.personal => match (payer, payee, side) {
+                (Company, Card(b), Debit) => (
+                    Kind::PersonalOnCompanyCard,
+                    Counterparty::Card(Arc::from(payee_name.as_str())),
+                    Tag::PersonalCardCharge(b),
+                    None,
+                ),
+                (Card(_), Company, Credit) => (
+                    Kind::PersonalOnCompanyCard,
+                    Counterparty::Card(Arc::from(payer_name.as_str())),
+                    Tag::None,
+                    None,
+                ),
+                (Employee, Company, Credit) => (
+                    Kind::PersonalOnCompanyCard,
+                    Counterparty::Employee,
+                    Tag::PersonalRepayment,
+                    None,
+                ),
+                (Company, Employee, Debit) => (
                     Kind::PersonalOnCompanyCard,
                     Counterparty::Employee,
                     Tag::None,
                     None,
                 ),
+                (Employee, Company, Debit) => match rules.ibcp_personal {
+                    IbcpPersonal::Skip => {
+                        return Ok(Decided::Done(Classified::Skipped(
+                            "a personal charge on an individually billed card: the employee settles it with the card issuer, so it is not posted ([personal] ibcp = \"post\" posts it)".into(),
+                        )));
+                    }
+                    IbcpPersonal::Post => (
+                        Kind::PersonalOnCompanyCard,
+                        Counterparty::Employee,
+                        Tag::None,
+                        None,
+                    ),
+                },
+                _ => return Err(self.error()),
             },
-            _ => return Err(shape_err()),
-        },
-        _ => match (payer, payee, side) {
-            (Company, Employee, Debit) => {
-                (Kind::OutOfPocket, Counterparty::Employee, Tag::None, None)
-            }
-            (Employee, Company, Credit) => (
-                Kind::OutOfPocketCredit,
-                Counterparty::Employee,
-                Tag::None,
-                None,
-            ),
-            (Company, Card(_), Debit) => (
-                Kind::CompanyCard,
-                Counterparty::Card(Arc::from(payee_name.as_str())),
-                Tag::None,
-                None,
-            ),
-            (Card(_), Company, Credit) => (
-                Kind::CompanyCardCredit,
-                Counterparty::Card(Arc::from(payer_name.as_str())),
-                Tag::None,
-                None,
-            ),
-            (Company, CompanyPaid, Debit) | (CompanyPaid, Company, Credit) => (
-                Kind::CompanyPaid,
-                Counterparty::CompanyPaid,
-                Tag::None,
-                None,
-            ),
-            _ => return Err(shape_err()),
-        },
-    };
+            _ => match (payer, payee, side) {
+                (Company, Employee, Debit) => {
+                    (Kind::OutOfPocket, Counterparty::Employee, Tag::None, None)
+                }
+                (Employee, Company, Credit) => (
+                    Kind::OutOfPocketCredit,
+                    Counterparty::Employee,
+                    Tag::None,
+                    None,
+                ),
+                (Company, Card(_), Debit) => (
+                    Kind::CompanyCard,
+                    Counterparty::Card(Arc::from(payee_name.as_str())),
+                    Tag::None,
+                    None,
+                ),
+                (Card(_), Company, Credit) => (
+                    Kind::CompanyCardCredit,
+                    Counterparty::Card(Arc::from(payer_name.as_str())),
+                    Tag::None,
+                    None,
+                ),
+                (Company, CompanyPaid, Debit) | (CompanyPaid, Company, Credit) => (
+                    Kind::CompanyPaid,
+                    Counterparty::CompanyPaid,
+                    Tag::None,
+                    None,
+                ),
+                _ => return Err(self.error()),
+            },
+        };
+        let (kind, cp, tag, account) = line;
+        Ok(Decided::Line(Line {
+            kind,
+            cp,
+            tag,
+            account,
+        }))
+    }
+}
+
+/// Step 3 of [`classify`]: the posting, its accounts (the line's, rendered from the rules
+/// where the row gives none, and the offset), memo and dimensions.
+fn posting(
+    row: &SaeRow<'_>,
+    rules: &Rules,
+    shape: &Shape,
+    raw_account: &str,
+    line: Line,
+) -> Result<Classified, ClassifyError> {
+    let Line {
+        kind,
+        cp,
+        tag,
+        account,
+    } = line;
     let program = match &cp {
         Counterparty::Card(p) => p.to_string(),
         _ => String::new(),
@@ -389,8 +478,8 @@ pub fn classify(row: &SaeRow<'_>, rules: &Rules) -> Result<Classified, ClassifyE
         Box::new(Posting {
             kind,
             account,
-            side,
-            amount,
+            side: shape.side,
+            amount: shape.amount,
             counterparty: Some(cp),
             offset_account,
             memo: rules.memo.render(&vals),

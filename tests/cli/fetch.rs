@@ -848,6 +848,21 @@ fn fetch_convert_writes_balanced_journals_beside_the_download_folder() {
     }
     assert!(!balance.is_empty());
     assert!(balance.values().all(|b| b.is_zero()), "{balance:?}");
+    // Each converted file is told with its totals: debits = credits per currency.
+    let err = stderr(&out);
+    let told: Vec<&str> = err.lines().filter(|l| l.contains(" -> ")).collect();
+    assert_eq!(told.len(), converted.len(), "{err}");
+    for t in told {
+        assert!(t.contains(" journal") && t.contains(" line"), "{t}");
+    }
+    let totals: Vec<&str> = err.lines().filter(|l| l.contains(" debits ")).collect();
+    assert!(!totals.is_empty(), "{err}");
+    for t in totals {
+        let (d, c) = t.split_once(" = credits ").unwrap();
+        let debit = d.rsplit(' ').next().unwrap();
+        let credit = c.split(' ').next().unwrap();
+        assert_eq!(debit, credit, "{t}");
+    }
 }
 
 /// Stdout lines (the paths of new files).

@@ -91,17 +91,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    let format = Format::parse(&a.to).ok_or_else(|| {
-        anyhow::anyhow!(
-            "--to {}: unknown format; choose one of {}",
-            a.to,
-            FORMATS
-                .iter()
-                .map(|f| f.name)
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    })?;
+    let format = parse_format(&a.to)?;
     check_paths(&a)?;
     let rules = a.input.load_rules()?;
     let accounts = a.input.load_accounts()?;
@@ -114,23 +104,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         }
     }
     let target_name = a.target.clone().unwrap_or_else(|| format.name().to_owned());
-    let mut ledger = match &a.ledger {
-        Some(path) => {
-            let l = PostingLedger::open(path)?;
-            for out in &l.recovery().kept {
-                eprintln!(
-                    "ledgerline: ledger: an interrupted run had written {out}: its journals stay recorded"
-                );
-            }
-            for out in &l.recovery().dropped {
-                eprintln!(
-                    "ledgerline: ledger: an interrupted run never wrote {out}: its journals were not posted"
-                );
-            }
-            Some(l)
-        }
-        None => None,
-    };
+    let mut ledger = a.ledger.as_deref().map(open_ledger).transpose()?;
     if let (Some(l), Some(out)) = (&ledger, &a.output) {
         ledgerline_engine::refuse_overwriting_posted(l, out)?;
     }
@@ -215,65 +189,18 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
         }
         Some(refusal) => {
             report(&mut err, Severity::Warning)?;
-            if a.json {
-                return Ok(ExitCode::from(1));
-            }
-            let (line, _) = summary_line(&run.reports);
-            writeln!(err, "\n{}", p.red(&line))?;
-            if let Refusal::Damaged(damaged) = refusal {
-                for r in damaged {
-                    let first = &r.findings.untrustworthy()[0];
-                    writeln!(
-                        err,
-                        "{}: the file itself is damaged ({} {}): no report in it can be trusted, so --force does not post any; fetch the file again from Concur, or leave it out of the inputs",
-                        r.file, first.code, first.message
-                    )?;
-                }
-                writeln!(err, "nothing written")?;
-            } else {
-                writeln!(
-                    err,
-                    "nothing written: fix the errors above, or convert everything else with --force (rejected reports go to --rejects FILE)"
-                )?;
+            if !a.json {
+                print_refusal(&mut err, refusal, &run, p)?;
             }
             return Ok(ExitCode::from(1));
         }
     }
     let mut outputs = OutputSet::default();
     if let Some(mut f) = rejects_file.take() {
-        {
-            let mut w = BufWriter::new(f.writer());
-            for r in &tally.rejections {
-                serde_json::to_writer(&mut w, r)?;
-                w.write_all(b"\n")?;
-            }
-            w.flush()?;
-        }
+        write_rejects(&mut f, &tally.rejections)?;
         outputs.add(f);
     }
-    // With a ledger: record the run as pending (with the output's hash), put the outputs in
-    // place, then mark the run done (an interrupted commit is finished first, see above).
-    // Everything was posted before: there is nothing to import, so no (empty) file is
-    // written; the rejects file, if asked for, still lists what was skipped.
-    match target {
-        Target::File(file) if nothing_new => {
-            drop(file);
-            outputs.commit()?;
-        }
-        Target::File(file) => {
-            let ledger = ledger.as_mut().zip(check);
-            ledgerline_engine::post(file, outputs, ledger, &failpoint)?;
-        }
-        Target::Spool(mut f) => {
-            // Standard output cannot be renamed into place: the files go first, then the
-            // spooled journals are copied out.
-            outputs.commit()?;
-            f.rewind()?;
-            let mut out = crate::cli_io::stdout();
-            std::io::copy(&mut f, &mut out).context("writing to standard output")?;
-            out.flush()?;
-        }
-    }
+    target.commit(outputs, ledger.as_mut().zip(check), nothing_new)?;
     if a.json || errors > 0 || run.reports.iter().any(|r| r.findings.warnings() > 0) {
         report(&mut err, Severity::Warning)?;
     }
@@ -303,6 +230,74 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The output format `--to` names.
+fn parse_format(to: &str) -> anyhow::Result<Format> {
+    Format::parse(to).ok_or_else(|| {
+        let names: Vec<&str> = FORMATS.iter().map(|f| f.name).collect();
+        anyhow::anyhow!(
+            "--to {to}: unknown format; choose one of {}",
+            names.join(", ")
+        )
+    })
+}
+
+/// The posting ledger of `--ledger`, saying what it settled of an interrupted run.
+fn open_ledger(path: &Path) -> anyhow::Result<PostingLedger> {
+    let l = PostingLedger::open(path)?;
+    for out in &l.recovery().kept {
+        eprintln!(
+            "ledgerline: ledger: an interrupted run had written {out}: its journals stay recorded"
+        );
+    }
+    for out in &l.recovery().dropped {
+        eprintln!(
+            "ledgerline: ledger: an interrupted run never wrote {out}: its journals were not posted"
+        );
+    }
+    Ok(l)
+}
+
+/// Why nothing was written, after the findings.
+fn print_refusal(
+    err: &mut dyn Write,
+    refusal: &Refusal<'_>,
+    run: &ledgerline_engine::Run,
+    p: Paint,
+) -> std::io::Result<()> {
+    let (line, _) = summary_line(&run.reports);
+    writeln!(err, "\n{}", p.red(&line))?;
+    if let Refusal::Damaged(damaged) = refusal {
+        for r in damaged {
+            let first = &r.findings.untrustworthy()[0];
+            writeln!(
+                err,
+                "{}: the file itself is damaged ({} {}): no report in it can be trusted, so --force does not post any; fetch the file again from Concur, or leave it out of the inputs",
+                r.file, first.code, first.message
+            )?;
+        }
+        writeln!(err, "nothing written")
+    } else {
+        writeln!(
+            err,
+            "nothing written: fix the errors above, or convert everything else with --force (rejected reports go to --rejects FILE)"
+        )
+    }
+}
+
+/// The rejection report: one JSON object per line.
+fn write_rejects(
+    f: &mut AtomicFile,
+    rejections: &[ledgerline_journal::build::Rejection],
+) -> anyhow::Result<()> {
+    let mut w = BufWriter::new(f.writer());
+    for r in rejections {
+        serde_json::to_writer(&mut w, r)?;
+        w.write_all(b"\n")?;
+    }
+    w.flush()?;
+    Ok(())
 }
 
 /// The warning for an ERP file that posts to the built-in placeholder accounts, with the
@@ -432,5 +427,35 @@ impl Target {
             Target::File(f) => f.writer(),
             Target::Spool(f) => f,
         }
+    }
+
+    /// Puts the journals in place with `outputs` (the rejects file). With a ledger: the run is
+    /// recorded as pending (with the output's hash), the outputs are put in place, the run is
+    /// marked done (an interrupted commit is finished by the next run). Everything posted
+    /// before: there is nothing to import, so no (empty) file is written; the rejects file,
+    /// if asked for, still lists what was skipped.
+    fn commit(
+        self,
+        outputs: OutputSet,
+        ledger: Option<(&mut PostingLedger, DuplicateCheck)>,
+        nothing_new: bool,
+    ) -> anyhow::Result<()> {
+        match self {
+            Target::File(file) if nothing_new => {
+                drop(file);
+                outputs.commit()?;
+            }
+            Target::File(file) => ledgerline_engine::post(file, outputs, ledger, &failpoint)?,
+            Target::Spool(mut f) => {
+                // Standard output cannot be renamed into place: the files go first, then the
+                // spooled journals are copied out.
+                outputs.commit()?;
+                f.rewind()?;
+                let mut out = crate::cli_io::stdout();
+                std::io::copy(&mut f, &mut out).context("writing to standard output")?;
+                out.flush()?;
+            }
+        }
+        Ok(())
     }
 }

@@ -15,7 +15,7 @@ use ledgerline_inspect::{Inspection, Inspector, Options, View};
 use ledgerline_journal::pipeline::StreamReport;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Inspect journals before posting them.
@@ -96,34 +96,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> anyhow::Result<ExitCode> {
-    let mut views: Vec<View> = a.by.iter().filter_map(|s| View::parse(s)).collect();
-    views.dedup();
-    if a.csv && views.len() != 1 {
-        anyhow::bail!("--csv prints one view: give exactly one --by VIEW");
-    }
-    let print_views = if views.is_empty() {
-        if a.html.is_some() && !a.json {
-            Vec::new()
-        } else {
-            vec![View::Account, View::Exceptions]
-        }
-    } else {
-        views.clone()
-    };
-    let mut compute = print_views.clone();
-    if a.html.is_some() {
-        for v in [
-            View::Account,
-            View::Kind,
-            View::Employee,
-            View::Currency,
-            View::Exceptions,
-        ] {
-            if !compute.contains(&v) {
-                compute.push(v);
-            }
-        }
-    }
+    let (print_views, compute) = plan_views(&a)?;
     let rules = a.input.load_rules()?;
     let accounts = a.input.load_accounts()?;
     let opts = a.input.convert_options(rules);
@@ -182,68 +155,12 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     drop(gate);
     let ins = inspector.into_inner().finish()?;
     if let Some(path) = &a.html {
-        let rules = a.input.rules.as_ref().map(|p| p.display().to_string());
-        let generated_at = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string();
-        let page = ledgerline_inspect::html::render(
-            &ins,
-            &ledgerline_inspect::html::ReportMeta {
-                inputs: &ins.files,
-                rules: rules.as_deref(),
-                generated_at: &generated_at,
-            },
-        );
-        let mut f = AtomicFile::create(path)?;
-        f.writer().write_all(page.as_bytes())?;
-        f.commit()?;
+        write_html(path, &ins, a.input.rules.as_deref())?;
     }
-    let looked = if a.entries {
-        let common = crate::fetch::Common {
-            config: a.concur_config.clone(),
-            client_id: None,
-            token_store: None,
-            company: a.company.clone(),
-            verbose: false,
-        };
-        match crate::entry::enrich(&common, &ins.exceptions) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                eprintln!("ledgerline: warning: --entries: no look-up: {e:#}");
-                None
-            }
-        }
-    } else {
-        None
-    };
+    let looked = a.entries.then(|| look_up_entries(&a, &ins)).flatten();
     // Standard output is the result alone (tables, CSV or JSON); what the run did goes to
     // standard error, the summary last.
-    let mut out = crate::cli_io::stdout();
-    if a.json {
-        let mut doc = json_doc(&ins, &run, &print_views);
-        if let Some((l, total)) = &looked {
-            doc["entries"] = serde_json::json!({ "looked_up": l, "total": total });
-        }
-        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
-    } else if a.csv {
-        if let Some(t) = print_views.first().and_then(|v| ins.table(*v)) {
-            t.write_csv(&mut out)?;
-        }
-    } else if !print_views.is_empty() {
-        let p = Paint(color_stdout());
-        let width = terminal_width();
-        for (i, v) in print_views.iter().enumerate() {
-            if let Some(t) = ins.table(*v) {
-                if i > 0 {
-                    writeln!(out)?;
-                }
-                t.write_text(&mut out, width, &|s| p.bold(s))?;
-            }
-        }
-        if let Some((l, total)) = &looked {
-            crate::entry::write_looked(&mut out, l, *total)?;
-        }
-    }
-    out.flush()?;
-    drop(out);
+    print_result(&a, &ins, &run, &print_views, looked.as_ref())?;
     let errors = run.errors();
     let stderr = std::io::stderr();
     let p = Paint(std::env::var_os("NO_COLOR").is_none() && stderr.is_terminal());
@@ -265,6 +182,134 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             plural(errors as u64, "error")
         )?;
     }
+    print_summary(&mut err, &a, &ins, &run)?;
+    Ok(if run.could_not_run {
+        ExitCode::from(2)
+    } else if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The entries looked up for `--entries`, and how many were wanted.
+type LookedUp = (Vec<crate::entry::Looked>, usize);
+
+/// The views printed and the views computed (the HTML report needs them all).
+fn plan_views(a: &Args) -> anyhow::Result<(Vec<View>, Vec<View>)> {
+    let mut views: Vec<View> = a.by.iter().filter_map(|s| View::parse(s)).collect();
+    views.dedup();
+    if a.csv && views.len() != 1 {
+        anyhow::bail!("--csv prints one view: give exactly one --by VIEW");
+    }
+    let print_views = if views.is_empty() {
+        if a.html.is_some() && !a.json {
+            Vec::new()
+        } else {
+            vec![View::Account, View::Exceptions]
+        }
+    } else {
+        views.clone()
+    };
+    let mut compute = print_views.clone();
+    if a.html.is_some() {
+        for v in [
+            View::Account,
+            View::Kind,
+            View::Employee,
+            View::Currency,
+            View::Exceptions,
+        ] {
+            if !compute.contains(&v) {
+                compute.push(v);
+            }
+        }
+    }
+    Ok((print_views, compute))
+}
+
+/// The HTML report, written whole or not at all.
+fn write_html(path: &Path, ins: &Inspection, rules: Option<&Path>) -> anyhow::Result<()> {
+    let rules = rules.map(|p| p.display().to_string());
+    let generated_at = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string();
+    let page = ledgerline_inspect::html::render(
+        ins,
+        &ledgerline_inspect::html::ReportMeta {
+            inputs: &ins.files,
+            rules: rules.as_deref(),
+            generated_at: &generated_at,
+        },
+    );
+    let mut f = AtomicFile::create(path)?;
+    f.writer().write_all(page.as_bytes())?;
+    f.commit()?;
+    Ok(())
+}
+
+/// `--entries`: the Expense entries behind the exceptions, looked up in Concur; `None`
+/// (with a warning) when that cannot be done.
+fn look_up_entries(a: &Args, ins: &Inspection) -> Option<LookedUp> {
+    let common = crate::fetch::Common {
+        config: a.concur_config.clone(),
+        client_id: None,
+        token_store: None,
+        company: a.company.clone(),
+        verbose: false,
+    };
+    match crate::entry::enrich(&common, &ins.exceptions) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            eprintln!("ledgerline: warning: --entries: no look-up: {e:#}");
+            None
+        }
+    }
+}
+
+/// The result on standard output: the JSON document, one view as CSV, or the tables.
+fn print_result(
+    a: &Args,
+    ins: &Inspection,
+    run: &Run,
+    print_views: &[View],
+    looked: Option<&LookedUp>,
+) -> anyhow::Result<()> {
+    let mut out = crate::cli_io::stdout();
+    if a.json {
+        let mut doc = json_doc(ins, run, print_views);
+        if let Some((l, total)) = looked {
+            doc["entries"] = serde_json::json!({ "looked_up": l, "total": total });
+        }
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+    } else if a.csv {
+        if let Some(t) = print_views.first().and_then(|v| ins.table(*v)) {
+            t.write_csv(&mut out)?;
+        }
+    } else if !print_views.is_empty() {
+        let p = Paint(color_stdout());
+        let width = terminal_width();
+        for (i, v) in print_views.iter().enumerate() {
+            if let Some(t) = ins.table(*v) {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                t.write_text(&mut out, width, &|s| p.bold(s))?;
+            }
+        }
+        if let Some((l, total)) = looked {
+            crate::entry::write_looked(&mut out, l, *total)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The summary the run ends with on standard error.
+fn print_summary(
+    err: &mut dyn Write,
+    a: &Args,
+    ins: &Inspection,
+    run: &Run,
+) -> std::io::Result<()> {
     let totals: BTreeMap<String, CurrencyTotal> = ins
         .currencies
         .iter()
@@ -295,14 +340,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
             .is_some()
             .then_some(ins.exceptions.len()),
     };
-    write!(err, "{summary}")?;
-    Ok(if run.could_not_run {
-        ExitCode::from(2)
-    } else if errors > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    write!(err, "{summary}")
 }
 
 fn json_doc(ins: &Inspection, run: &Run, views: &[View]) -> serde_json::Value {

@@ -248,9 +248,54 @@ impl Structured {
             None => line_checks(&self.name, &rec, Some(p.detail), &mut report.findings),
         }
         let n = rec.len();
+        let reported = !self.layout_decided && self.decide_layout(&rec, report);
+        let shape_ok = n == self.layout_cols;
+        if !shape_ok && !reported {
+            self.wrong_field_count(&rec, report);
+        }
+        // The amount counts toward the header total whatever the row's shape.
+        let amount = self.add_to_totals(&rec);
+        if !shape_ok {
+            return false;
+        }
+        self.required_values(&rec, report);
+        match prep {
+            Some(prep) => prep.values.drain(..).for_each(|f| report.findings.push(f)),
+            None => check_fields(&self.name, p, &rec, &mut self.last_ok, &mut report.findings),
+        }
+        if p.sign_check
+            && let (Some(Ok(a)), Some(dc)) = (&amount, rec.field(p.dr_cr))
+        {
+            let dc = dc.bytes();
+            let bad = (dc.as_ref() == b"DR" && a.is_sign_negative() && !a.is_zero())
+                || (dc.as_ref() == b"CR" && a.is_sign_positive() && !a.is_zero());
+            if bad {
+                report.findings.push(self.col_finding(
+                    Check::SignMismatch,
+                    pos,
+                    p.dr_cr,
+                    format!(
+                        "the line is marked {} but the journal amount is {}; a debit must be positive and a credit negative",
+                        String::from_utf8_lossy(&dc),
+                        a
+                    ),
+                ));
+            }
+        }
+        self.against_header_and_earlier_rows(&rec, report);
+        true
+    }
+
+    /// The first detail row decides the file's layout: the current one, an older one (with a
+    /// warning, and another when it lacks the report totals), or a row cut by the end of the
+    /// file (an error). Says whether the row's field count was reported already.
+    fn decide_layout(&mut self, rec: &Record<'_>, report: &mut FileReport) -> bool {
+        let p = self.p;
+        let pos = rec.position();
+        let n = rec.len();
         let full = p.detail.len();
         let mut reported = false;
-        if !self.layout_decided {
+        {
             self.layout_decided = true;
             let known = p.known_layouts.contains(&n);
             let cut = rec.flags().contains(LineFlags::UNTERMINATED_LINE);
@@ -300,8 +345,15 @@ impl Structured {
                 }
             }
         }
-        let shape_ok = n == self.layout_cols;
-        if !shape_ok && !reported {
+        reported
+    }
+
+    /// A row whose field count is not the layout's, with the likely cause.
+    fn wrong_field_count(&self, rec: &Record<'_>, report: &mut FileReport) {
+        let p = self.p;
+        let pos = rec.position();
+        let n = rec.len();
+        {
             let why = if n > self.layout_cols {
                 "more fields than the layout has: a value containing the delimiter is probably not quoted"
             } else {
@@ -323,7 +375,16 @@ impl Structured {
                 ),
             ));
         }
-        // The amount counts toward the header total whatever the row's shape.
+    }
+
+    /// Adds the row's amount to the sums the header's total is checked against (the amount
+    /// column, and the alternative one where the layout has it), and returns it.
+    fn add_to_totals(
+        &mut self,
+        rec: &Record<'_>,
+    ) -> Option<Result<Decimal, crate::value::ValueError>> {
+        let p = self.p;
+        let pos = rec.position();
         let amount_field = rec.field(p.amount);
         let amount = amount_field.map(|f| value::parse_amount_lenient(&f.bytes()).map(|(d, _)| d));
         if self.first_bad_amount.is_none() && !matches!(amount, Some(Ok(_))) {
@@ -344,9 +405,14 @@ impl Structured {
             };
             self.alt_sum = signed.and_then(|a| s.checked_add(a));
         }
-        if !shape_ok {
-            return false;
-        }
+        amount
+    }
+
+    /// The values every detail row must have: the schema's required columns, the amounts a
+    /// journal reads, and (PRAE) a posting date from the header.
+    fn required_values(&self, rec: &Record<'_>, report: &mut FileReport) {
+        let p = self.p;
+        let pos = rec.position();
         for &i in p.required {
             if rec.field(i).is_none_or(|f| f.is_empty()) {
                 let def = &p.detail[i];
@@ -385,29 +451,13 @@ impl Structured {
                 .column(col.number() as u32, format!("{} (EXTRACT header)", col.name())),
             );
         }
-        match prep {
-            Some(prep) => prep.values.drain(..).for_each(|f| report.findings.push(f)),
-            None => check_fields(&self.name, p, &rec, &mut self.last_ok, &mut report.findings),
-        }
-        if p.sign_check
-            && let (Some(Ok(a)), Some(dc)) = (&amount, rec.field(p.dr_cr))
-        {
-            let dc = dc.bytes();
-            let bad = (dc.as_ref() == b"DR" && a.is_sign_negative() && !a.is_zero())
-                || (dc.as_ref() == b"CR" && a.is_sign_positive() && !a.is_zero());
-            if bad {
-                report.findings.push(self.col_finding(
-                    Check::SignMismatch,
-                    pos,
-                    p.dr_cr,
-                    format!(
-                        "the line is marked {} but the journal amount is {}; a debit must be positive and a credit negative",
-                        String::from_utf8_lossy(&dc),
-                        a
-                    ),
-                ));
-            }
-        }
+    }
+
+    /// The row against the header (batch id and date) and against the rows before it (a
+    /// sequence number used twice).
+    fn against_header_and_earlier_rows(&mut self, rec: &Record<'_>, report: &mut FileReport) {
+        let p = self.p;
+        let pos = rec.position();
         if let Some(h) = &self.header {
             if let Some(i) = p.batch_id {
                 let v = rec.field(i).map(|f| f.text()).unwrap_or_default();
@@ -447,7 +497,6 @@ impl Structured {
                 format!("sequence number {seq} appears on an earlier line too"),
             ));
         }
-        true
     }
 
     /// A further line of the current report (invoice): its values must match.

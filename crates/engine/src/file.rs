@@ -83,7 +83,7 @@ pub fn refuse_overwriting_posted(ledger: &PostingLedger, dest: &Path) -> Result<
 /// With a posting `ledger`, journals it records as posted already for the format are left
 /// out (JNL208 warning) and the ones written are recorded as [`post`] does. A file whose
 /// journals were all posted already is not written at all ([`Tally::nothing_new`], the rule
-/// `convert` follows too).
+/// `convert` follows too), nor, with a ledger, one that has no journal at all.
 pub fn convert_file(
     input: &Path,
     format: Format,
@@ -111,7 +111,12 @@ pub fn convert_file(
         tee.finish().map_err(Error::Output)?;
         (run, tee.tally)
     };
-    let written = if run.refusal(false).is_some() || tally.nothing_new(&run) {
+    // Fetching with a ledger, an extract with no journal at all gives no file either: Concur
+    // delivers header-only extracts on days without approved reports, and an empty import
+    // file in the convert folder is noise (`convert -o` still writes the file it was asked
+    // for).
+    let empty = ledger.is_some() && run.journals == 0;
+    let written = if run.refusal(false).is_some() || tally.nothing_new(&run) || empty {
         false
     } else {
         post(file, OutputSet::default(), ledger.zip(check), &|_| {})?;
@@ -136,4 +141,46 @@ pub(crate) fn absolute(path: &Path) -> String {
         .unwrap_or_else(|_| path.to_path_buf())
         .display()
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn convert(extract: &[u8], ledger: bool) -> (Converted, bool) {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("extract.txt");
+        std::fs::write(&input, extract).unwrap();
+        let output = dir.path().join("out.jsonl");
+        let mut l = ledger.then(|| PostingLedger::open(&dir.path().join("l.sqlite")).unwrap());
+        let rules = crate::load_rules(None, None, None).unwrap();
+        let c = convert_file(&input, Format::Jsonl, rules, &output, l.as_mut()).unwrap();
+        let exists = output.exists();
+        (c, exists)
+    }
+
+    fn extract(reports: u64) -> Vec<u8> {
+        let mut v = Vec::new();
+        ledgerline_generate::Generator::new(ledgerline_generate::Options {
+            reports,
+            ..Default::default()
+        })
+        .write(&mut v)
+        .unwrap();
+        v
+    }
+
+    #[test]
+    fn fetching_with_a_ledger_writes_no_file_for_an_extract_without_journals() {
+        let header_only = b"EXTRACT|2024-03-28|0|0.0000|1\n";
+        let (c, exists) = convert(header_only, true);
+        assert_eq!(c.run.errors(), 0, "{:?}", c.run.reports);
+        assert!(!c.written && !exists);
+        // Without a ledger the (empty) file is written, as asked.
+        let (c, exists) = convert(header_only, false);
+        assert!(c.written && exists);
+        // An extract with journals is written, with or without a ledger.
+        let (c, exists) = convert(&extract(3), true);
+        assert!(c.written && exists && c.run.journals > 0);
+    }
 }

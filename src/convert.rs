@@ -98,13 +98,25 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     crate::cli_io::install_signal_cleanup();
     // What killed runs left next to the outputs: finish an interrupted commit (before the
     // ledger settles its pending runs by the files on disk), remove stale temporary files.
+    // Said on standard error as they happen, or (--json) in the document, which must stay
+    // the only thing there.
+    let mut notices: Vec<String> = Vec::new();
     for dest in a.output.iter().chain(a.rejects.iter()) {
-        for done in ledgerline_atomic::recover_dir(parent_of(dest)) {
-            eprintln!("ledgerline: {done}");
-        }
+        notices.extend(ledgerline_atomic::recover_dir(parent_of(dest)));
     }
     let target_name = a.target.clone().unwrap_or_else(|| format.name().to_owned());
-    let mut ledger = a.ledger.as_deref().map(open_ledger).transpose()?;
+    let say = |notices: &[String]| {
+        if !a.json {
+            notices.iter().for_each(|n| eprintln!("ledgerline: {n}"));
+        }
+    };
+    say(&notices);
+    let settled = notices.len();
+    let mut ledger = match &a.ledger {
+        Some(path) => Some(open_ledger(path, &mut notices)?),
+        None => None,
+    };
+    say(&notices[settled..]);
     if let (Some(l), Some(out)) = (&ledger, &a.output) {
         ledgerline_engine::refuse_overwriting_posted(l, out)?;
     }
@@ -173,6 +185,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
                 written: refusal.is_none() && !nothing_new,
                 placeholders: placeholders.as_deref(),
                 format_warnings: &format_warnings.lock().unwrap_or_else(|e| e.into_inner()),
+                notices: &notices,
             };
             let doc = json_doc(&run.reports, Some(written.json()));
             writeln!(err, "{}", serde_json::to_string_pretty(&doc)?)?;
@@ -243,18 +256,18 @@ fn parse_format(to: &str) -> anyhow::Result<Format> {
     })
 }
 
-/// The posting ledger of `--ledger`, saying what it settled of an interrupted run.
-fn open_ledger(path: &Path) -> anyhow::Result<PostingLedger> {
+/// The posting ledger of `--ledger`; what it settled of an interrupted run goes to `notices`.
+fn open_ledger(path: &Path, notices: &mut Vec<String>) -> anyhow::Result<PostingLedger> {
     let l = PostingLedger::open(path)?;
     for out in &l.recovery().kept {
-        eprintln!(
-            "ledgerline: ledger: an interrupted run had written {out}: its journals stay recorded"
-        );
+        notices.push(format!(
+            "ledger: an interrupted run had written {out}: its journals stay recorded"
+        ));
     }
     for out in &l.recovery().dropped {
-        eprintln!(
-            "ledgerline: ledger: an interrupted run never wrote {out}: its journals were not posted"
-        );
+        notices.push(format!(
+            "ledger: an interrupted run never wrote {out}: its journals were not posted"
+        ));
     }
     Ok(l)
 }
@@ -327,6 +340,8 @@ struct Written<'a> {
     placeholders: Option<&'a str>,
     /// The format writer's warnings, in full.
     format_warnings: &'a [String],
+    /// What was settled of interrupted runs before this one (see `recover_dir`).
+    notices: &'a [String],
 }
 
 impl Written<'_> {
@@ -358,6 +373,7 @@ impl Written<'_> {
             "files_skipped": self.run.skipped,
             "placeholder_warning": self.placeholders,
             "format_warnings": self.format_warnings,
+            "recovered": self.notices,
         })
     }
 }

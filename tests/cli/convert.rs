@@ -1005,3 +1005,39 @@ fn convert_names_every_unknown_payment_type_with_a_section_to_paste() {
         );
     }
 }
+
+#[test]
+fn convert_json_stays_only_json_when_a_killed_run_left_files_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    // A temporary file of a process that is gone (pids stop well below this one).
+    let stale = dir.path().join(".ledgerline-4000000-abc.tmp");
+    std::fs::write(&stale, "half a journal").unwrap();
+    let out_path = dir.path().join("o.jsonl").display().to_string();
+    let out = ledgerline(&[
+        "convert", EXAMPLE, "--to", "jsonl", "-o", &out_path, "--json",
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stderr).expect("standard error is one JSON document");
+    assert!(!stale.exists(), "the leftover is removed");
+    let recovered = doc["written"]["recovered"].as_array().unwrap();
+    assert_eq!(recovered.len(), 1, "{doc}");
+    assert!(
+        recovered[0]
+            .as_str()
+            .unwrap()
+            .contains("left by an interrupted run")
+    );
+    // Without --json it is said as text.
+    std::fs::write(&stale, "half a journal").unwrap();
+    let out = ledgerline(&["convert", EXAMPLE, "--to", "jsonl", "-o", &out_path])
+        .output()
+        .unwrap();
+    assert!(
+        text(&out.stderr).starts_with("ledgerline: removed "),
+        "{}",
+        text(&out.stderr)
+    );
+}

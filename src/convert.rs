@@ -210,7 +210,7 @@ pub fn run(a: Args) -> anyhow::Result<ExitCode> {
     }
     let mut outputs = OutputSet::default();
     if let Some(mut f) = rejects_file.take() {
-        write_rejects(&mut f, &tally.rejections)?;
+        write_rejects(&mut f, tally.rejections())?;
         outputs.add(f);
     }
     target.commit(outputs, ledger.as_mut().zip(check), nothing_new)?;

@@ -278,19 +278,8 @@ fn status(r: &Resolved, check: bool) -> anyhow::Result<ExitCode> {
             Ok(t) => t,
             Err(e) => return r.exit_for(e),
         };
-        writeln!(out, "token store:   {}", r.store.path().display())?;
-        writeln!(out, "company:       {}", r.company_line(&t))?;
-        writeln!(
-            out,
-            "checked:       no, read from the token store only (--no-check); a revoked connection looks the same until it is used"
-        )?;
-        describe(&mut out, &t, "", false)?;
-        out.flush()?;
-        if let Err(e) = r.stored_host_agrees(&t) {
-            eprintln!(
-                "ledgerline: warning: {e}; `ledgerline fetch` refuses to run with this config"
-            );
-        }
+        let checked = "no, read from the token store only (--no-check); a revoked connection looks the same until it is used";
+        show_connection(&mut out, r, &t, checked, false)?;
         return Ok(ExitCode::SUCCESS);
     }
     let opts = client_options(&r.config)?;
@@ -306,30 +295,42 @@ fn status(r: &Resolved, check: bool) -> anyhow::Result<ExitCode> {
     };
     let outcome = client.refresh().map(|()| now_unix());
     let t = client.session().tokens().clone();
-    writeln!(out, "token store:   {}", r.store.path().display())?;
-    writeln!(out, "company:       {}", r.company_line(&t))?;
-    match &outcome {
-        Ok(at) => writeln!(
-            out,
-            "checked:       with Concur at {}: the token endpoint of {} accepted the refresh token (live call)",
+    let checked = match &outcome {
+        Ok(at) => format!(
+            "with Concur at {}: the token endpoint of {} accepted the refresh token (live call)",
             format_unix(*at),
             t.geolocation
-        )?,
-        Err(e) => writeln!(
-            out,
-            "checked:       with Concur at {}: REFUSED or unreachable (live call): {e}",
+        ),
+        Err(e) => format!(
+            "with Concur at {}: REFUSED or unreachable (live call): {e}",
             format_unix(now_unix())
-        )?,
-    }
-    describe(&mut out, &t, "", outcome.is_ok())?;
-    out.flush()?;
-    if let Err(e) = r.stored_host_agrees(&t) {
-        eprintln!("ledgerline: warning: {e}; `ledgerline fetch` refuses to run with this config");
-    }
+        ),
+    };
+    show_connection(&mut out, r, &t, &checked, outcome.is_ok())?;
     match outcome {
         Err(e) => r.exit_for(e),
         Ok(_) => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// One company's connection, with how (and whether) it was `checked`; a warning when the
+/// config file's `base_url` disagrees with where it was made.
+fn show_connection(
+    out: &mut impl Write,
+    r: &Resolved,
+    t: &ledgerline_fetch::store::StoredTokens,
+    checked: &str,
+    valid: bool,
+) -> anyhow::Result<()> {
+    writeln!(out, "token store:   {}", r.store.path().display())?;
+    writeln!(out, "company:       {}", r.company_line(t))?;
+    writeln!(out, "checked:       {checked}")?;
+    describe(out, t, "", valid)?;
+    out.flush()?;
+    if let Err(e) = r.stored_host_agrees(t) {
+        eprintln!("ledgerline: warning: {e}; `ledgerline fetch` refuses to run with this config");
+    }
+    Ok(())
 }
 
 /// Every stored connection, from the store only.

@@ -317,3 +317,43 @@ fn a_rerun_of_a_large_extract_ends_with_a_total_not_a_list_of_journals() {
     assert_eq!(doc["written"]["written"], false);
     assert_eq!(doc["written"]["journals"], 0);
 }
+
+#[test]
+fn the_same_large_extract_twice_is_counted_once_per_cause_not_listed_per_journal() {
+    let d = Dir::new();
+    let extract = d.s("big.txt");
+    let out = run(&[
+        "generate",
+        "--reports",
+        "300",
+        "--seed",
+        "5",
+        "-o",
+        &extract,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // A retried download saved under another name, next to the first.
+    let copy = d.s("big (1).txt");
+    std::fs::copy(&extract, &copy).unwrap();
+    let out = run(&[
+        "convert",
+        &extract,
+        &copy,
+        "--to",
+        "jsonl",
+        "-o",
+        &d.s("o.jsonl"),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "the copy is refused");
+    assert!(!d.path("o.jsonl").exists(), "nothing written");
+    let err = text(&out.stderr);
+    assert!(err.contains("IO007"), "{err}");
+    assert_eq!(err.matches("error   JNL210").count(), 20, "{err}");
+    let grouped: Vec<&str> = err.lines().filter(|l| l.contains("… JNL210")).collect();
+    assert_eq!(grouped.len(), 1, "one cause, one line: {err}");
+    assert!(
+        grouped[0].contains("journals already in this run from "),
+        "{}",
+        grouped[0]
+    );
+}

@@ -167,29 +167,10 @@ impl Run<'_> {
                 return;
             }
         };
-        self.documents += 1;
-        if let Ok(Some(id)) = json::text(top.id)
-            && !self.seen_documents.insert(id.to_string())
-        {
-            self.finding(
-                Check::FisDuplicate,
-                buf,
-                base,
-                at,
-                format!(
-                    "{}: document `{id}` is in this input already; not converted again",
-                    dot("id")
-                ),
-            );
+        let Some(doc_type) = self.admit(top.id, top.doc_status, top.doc_type, buf, base, at, &dot)
+        else {
             return;
-        }
-        if let Ok(Some(status)) = json::text(top.doc_status) {
-            self.status(&status, buf, base, at, &dot("docStatus"));
-        }
-        let doc_type = json::text(top.doc_type)
-            .ok()
-            .flatten()
-            .map(|t| t.to_ascii_lowercase());
+        };
         // The payload: an object, or (DocumentFormatAs: text) its JSON in a string.
         let owned: String;
         let text: &str = match payload {
@@ -236,6 +217,47 @@ impl Run<'_> {
             path: ppath,
         };
         self.payload(kind.as_deref(), text, &place, &dot("docType"))
+    }
+
+    /// A document about to be converted, whether enveloped or flat: counted; refused when
+    /// its id was met already in this input (`FIS` duplicate); its status checked. Gives its
+    /// `docType` in lower case (`None` inside when it has none), or `None` when refused.
+    #[allow(clippy::too_many_arguments)]
+    fn admit(
+        &mut self,
+        id: json::Raw<'_>,
+        doc_status: json::Raw<'_>,
+        doc_type: json::Raw<'_>,
+        buf: &[u8],
+        base: usize,
+        at: usize,
+        dot: &dyn Fn(&str) -> String,
+    ) -> Option<Option<String>> {
+        self.documents += 1;
+        if let Ok(Some(id)) = json::text(id)
+            && !self.seen_documents.insert(id.to_string())
+        {
+            self.finding(
+                Check::FisDuplicate,
+                buf,
+                base,
+                at,
+                format!(
+                    "{}: document `{id}` is in this input already; not converted again",
+                    dot("id")
+                ),
+            );
+            return None;
+        }
+        if let Ok(Some(status)) = json::text(doc_status) {
+            self.status(&status, buf, base, at, &dot("docStatus"));
+        }
+        Some(
+            json::text(doc_type)
+                .ok()
+                .flatten()
+                .map(|t| t.to_ascii_lowercase()),
+        )
     }
 
     fn status(&mut self, status: &str, buf: &[u8], base: usize, at: usize, path: &str) {
@@ -318,29 +340,9 @@ impl Run<'_> {
                 format!("{path}.{k}")
             }
         };
-        self.documents += 1;
-        if let Ok(Some(id)) = json::text(d.id)
-            && !self.seen_documents.insert(id.to_string())
-        {
-            self.finding(
-                Check::FisDuplicate,
-                buf,
-                base,
-                at,
-                format!(
-                    "{}: document `{id}` is in this input already; not converted again",
-                    dot("id")
-                ),
-            );
+        let Some(doc_type) = self.admit(d.id, d.doc_status, d.doc_type, buf, base, at, &dot) else {
             return true;
-        }
-        if let Ok(Some(status)) = json::text(d.doc_status) {
-            self.status(&status, buf, base, at, &dot("docStatus"));
-        }
-        let doc_type = json::text(d.doc_type)
-            .ok()
-            .flatten()
-            .map(|t| t.to_ascii_lowercase());
+        };
         let kind = doc_type.or_else(|| payload.kind().map(str::to_owned));
         let place = Place {
             base: buf,

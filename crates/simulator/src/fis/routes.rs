@@ -317,19 +317,7 @@ async fn posting(
         Ok(t) => t,
         Err(r) => return r,
     };
-    let req = body_json(&body);
-    let system = req
-        .as_ref()
-        .and_then(|v| v.get("systemId"))
-        .and_then(Value::as_str)
-        .filter(|x| !x.is_empty())
-        .map(str::to_owned);
-    let items = req
-        .as_ref()
-        .and_then(|v| v.get("postingConfirmations"))
-        .and_then(Value::as_array)
-        .cloned();
-    let (Some(system), Some(items)) = (system, items) else {
+    let Some((system, items)) = system_and_items(&body, "postingConfirmations") else {
         return json_response(
             StatusCode::BAD_REQUEST,
             json!([{"code": 198, "docId": null, "postingConfirmationResult": "FAILURE",
@@ -340,11 +328,7 @@ async fn posting(
     let mut out = Vec::new();
     let mut requeue = Vec::new();
     for it in items {
-        let id = it
-            .get("docId")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned();
+        let id = text_of(&it, "docId").to_owned();
         let overall = it
             .get("overallPostingStatusCode")
             .and_then(Value::as_str)
@@ -433,19 +417,7 @@ async fn payment(
     if doc_type != "expense" {
         return message(400, "payment confirmations are for expense documents only");
     }
-    let req = body_json(&body);
-    let system = req
-        .as_ref()
-        .and_then(|v| v.get("systemId"))
-        .and_then(Value::as_str)
-        .filter(|x| !x.is_empty())
-        .map(str::to_owned);
-    let items = req
-        .as_ref()
-        .and_then(|v| v.get("processingConfirmation"))
-        .and_then(Value::as_array)
-        .cloned();
-    let (Some(system), Some(items)) = (system, items) else {
+    let Some((system, items)) = system_and_items(&body, "processingConfirmation") else {
         return json_response(
             StatusCode::BAD_REQUEST,
             json!([{"code": 298, "docId": null, "paymentConfirmationResult": "FAILURE",
@@ -455,11 +427,7 @@ async fn payment(
     let mut st = s.fis.lock().unwrap_or_else(|e| e.into_inner());
     let mut out = Vec::new();
     for it in items {
-        let id = it
-            .get("docId")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned();
+        let id = text_of(&it, "docId").to_owned();
         let status_code = it
             .get("processingStatusCode")
             .and_then(Value::as_str)
@@ -553,4 +521,21 @@ async fn admin_add(State(s): State<SharedRef>, body: Bytes) -> Response {
         .unwrap_or_else(|e| e.into_inner())
         .add_text(&text);
     json_response(StatusCode::OK, json!({ "queued": n }))
+}
+
+/// A confirmation request's `systemId` (not empty) and its list under `list`; `None` when
+/// either is missing, which Concur answers with a 400.
+fn system_and_items(body: &Bytes, list: &str) -> Option<(String, Vec<Value>)> {
+    let req = body_json(body)?;
+    let system = req
+        .get("systemId")
+        .and_then(Value::as_str)
+        .filter(|x| !x.is_empty())?;
+    let items = req.get(list).and_then(Value::as_array)?;
+    Some((system.to_owned(), items.clone()))
+}
+
+/// The text of `key` in a confirmation item, empty when absent.
+fn text_of<'v>(item: &'v Value, key: &str) -> &'v str {
+    item.get(key).and_then(Value::as_str).unwrap_or("")
 }

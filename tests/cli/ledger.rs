@@ -61,6 +61,23 @@ fn listed(d: &Dir) -> Vec<Value> {
     doc["journals"].as_array().unwrap().clone()
 }
 
+/// A generated extract of 300 reports (`big.txt` in `d`).
+fn generated(d: &Dir, seed: u64) -> String {
+    let extract = d.s("big.txt");
+    let seed = seed.to_string();
+    let out = run(&[
+        "generate",
+        "--reports",
+        "300",
+        "--seed",
+        &seed,
+        "-o",
+        &extract,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    extract
+}
+
 fn journal_ids(jsonl: &str) -> std::collections::BTreeSet<String> {
     jsonl
         .lines()
@@ -269,17 +286,7 @@ fn ledger_needs_an_output_file_and_list_needs_a_ledger() {
 #[test]
 fn a_rerun_of_a_large_extract_ends_with_a_total_not_a_list_of_journals() {
     let d = Dir::new();
-    let extract = d.s("big.txt");
-    let out = run(&[
-        "generate",
-        "--reports",
-        "300",
-        "--seed",
-        "3",
-        "-o",
-        &extract,
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let extract = generated(&d, 3);
     let first = convert(&d, &extract, "first.jsonl", &[]);
     assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
     let journals = journal_ids(&std::fs::read_to_string(d.path("first.jsonl")).unwrap()).len();
@@ -321,17 +328,7 @@ fn a_rerun_of_a_large_extract_ends_with_a_total_not_a_list_of_journals() {
 #[test]
 fn the_same_large_extract_twice_is_counted_once_per_cause_not_listed_per_journal() {
     let d = Dir::new();
-    let extract = d.s("big.txt");
-    let out = run(&[
-        "generate",
-        "--reports",
-        "300",
-        "--seed",
-        "5",
-        "-o",
-        &extract,
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let extract = generated(&d, 5);
     // A retried download saved under another name, next to the first.
     let copy = d.s("big (1).txt");
     std::fs::copy(&extract, &copy).unwrap();
